@@ -1,0 +1,85 @@
+"""Application wiring: one function builds the Application and registers every handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+from bot.config import Settings
+from bot.context import SERVICES_KEY, KiosContext, Services
+from bot.menus import set_villager_menus
+from bot.outbox_sender import OutboxSender
+from bot.search_cache import SearchCache
+from handlers.cart import build_cart_handlers
+from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
+from handlers.desk import build_desk_handlers
+from handlers.errors import on_error
+from handlers.onboarding import build_onboarding_handlers
+from handlers.requests import build_orders_handlers, build_request_conversation
+from handlers.shop import build_shop_handlers, build_typed_text_handler
+from storage import Storage
+from storage.persistence import DatabasePersistence
+
+log = logging.getLogger(__name__)
+
+KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
+SENDER_KEY = "outbox_sender"
+# Runs after every other group: writes dialog state to the database right away.
+FLUSH_GROUP = 100
+
+
+async def flush_persistence(update: Update, context: KiosContext) -> None:
+    """Persist dialog states now, so a crash right after a reply loses nothing."""
+    await context.application.update_persistence()
+
+
+def build_application(settings: Settings, store: Storage) -> KiosApplication:
+    """Build the bot around an open store; handlers are registered in the order they match."""
+    defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    app: KiosApplication = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.file_base_url)
+        .defaults(defaults)
+        .context_types(ContextTypes(context=KiosContext))
+        .persistence(DatabasePersistence(store.db))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, search=SearchCache(store))
+    # Dialogs first: while one is open, its steps see the user's text and presses before
+    # the general handlers below.
+    app.add_handler(build_checkout_conversation())
+    app.add_handler(build_request_conversation())
+    app.add_handlers(build_onboarding_handlers())
+    app.add_handlers(build_shop_handlers())
+    app.add_handlers(build_cart_handlers())
+    app.add_handlers(build_orders_handlers())
+    app.add_handlers(build_desk_handlers())
+    app.add_handler(build_stale_checkout_handler())
+    # Last: plain text is a search (or a center search before joining one).
+    app.add_handler(build_typed_text_handler())
+    app.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def start_services(app: KiosApplication) -> None:
+    """Set the command menus and start delivering the outbox."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await set_villager_menus(app.bot)
+    sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
+    sender.start()
+    app.bot_data[SENDER_KEY] = sender
+
+
+async def stop_services(app: KiosApplication) -> None:
+    """Stop the outbox sender; whatever it did not send waits in the database."""
+    sender: OutboxSender | None = app.bot_data.get(SENDER_KEY)
+    if sender is not None:
+        await sender.stop()

@@ -1,0 +1,78 @@
+"""Callback data: built and parsed here only, as `prefix:id[:arg]`, at most 64 bytes.
+
+Everything parsed is untrusted input: a modified client can send any string, so parsing
+only proves the shape; handlers still authorize role, center and status on the server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+# Ids are database keys; anything larger than a signed 63-bit integer is forged.
+MAX_ID = 2**63 - 1
+_ARG = re.compile(r"^[a-z0-9_-]{1,16}$")
+
+# Prefixes, one per kind of button; handler patterns are anchored on these.
+PRODUCT = "prd"  # prd:<product_id>            show a product
+ADD = "add"  # add:<product_id>:<qty>           put qty in the cart
+CATEGORY = "cat"  # cat:<index>                 list a category
+CART = "crt"  # crt:<product_id>:<inc|dec|rm>   change a cart line
+CART_VIEW = "crv"  # crv:0                      show the cart again
+CHECKOUT = "chk"  # chk:0:<step>                checkout dialog steps
+REQUEST = "req"  # req:<request_id>:<action>    act on a request (both roles)
+REQUEST_VIEW = "rqv"  # rqv:<request_id>           open a request's card
+QUEUE_PAGE = "que"  # que:<page>                manager queue page
+ORDERS_PAGE = "ord"  # ord:<page>               villager's request list page
+CENTER = "ctr"  # ctr:<center_id>               join this center
+LANGUAGE = "lng"  # lng:0:<code>                choose a language
+SEARCH_PAGE = "srp"  # srp:<page>               more search results
+
+PREFIXES = frozenset(
+    {PRODUCT, ADD, CATEGORY, CART, CART_VIEW, CHECKOUT, REQUEST, REQUEST_VIEW, QUEUE_PAGE, ORDERS_PAGE,
+     CENTER, LANGUAGE, SEARCH_PAGE}
+)
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed press: the prefix, a non-negative id and an optional short argument."""
+
+    prefix: str
+    ident: int
+    arg: str | None = None
+
+
+def build(prefix: str, ident: int = 0, arg: str | None = None) -> str:
+    """Return callback data for a button; raises ValueError if it would be invalid."""
+    if prefix not in PREFIXES or not 0 <= ident <= MAX_ID:
+        raise ValueError(f"bad callback {prefix}:{ident}")
+    if arg is not None and not _ARG.match(arg):
+        raise ValueError(f"bad callback argument {arg!r}")
+    data = f"{prefix}:{ident}" if arg is None else f"{prefix}:{ident}:{arg}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data over 64 bytes")
+    return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """Parse untrusted callback data; None when it is not of our shape."""
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in PREFIXES:
+        return None
+    ident_text = parts[1]
+    if not (ident_text.isascii() and ident_text.isdigit()) or len(ident_text) > 19:
+        return None
+    ident = int(ident_text)
+    arg = parts[2] if len(parts) == 3 else None
+    if ident > MAX_ID or (arg is not None and not _ARG.match(arg)):
+        return None
+    return Callback(parts[0], ident, arg)
+
+
+def pattern(prefix: str) -> str:
+    """The anchored regex a CallbackQueryHandler uses for `prefix`."""
+    return f"^{re.escape(prefix)}:"

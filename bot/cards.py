@@ -1,0 +1,85 @@
+"""How a request reads in chat: the manager's card, the villager's status line, their buttons.
+
+Used by handlers for direct replies and by the notifier for outbox messages, so both agree.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.money import format_money
+from bot.pipeline import Action, Fulfilment, Role, actions_for
+from bot.texts import Html, h, t
+from storage.models import ServiceRequest, User
+
+
+def request_lines(request: ServiceRequest, locale: str) -> Html:
+    """The items of a goods order, one line each, then the total."""
+    lines = [
+        t(locale, "card.item", quantity=item.quantity, name=item.name, unit=item.unit,
+          subtotal=format_money(item.subtotal, locale))
+        for item in request.items
+    ]
+    lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
+    return Html("\n".join(lines))
+
+
+def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
+    """Pickup, or delivery with its distance."""
+    if request.fulfilment is Fulfilment.DELIVERY:
+        km = f"{(request.distance_m or 0) / 1000:.1f}"
+        return h(locale, "card.delivery", km=km)
+    return h(locale, "card.pickup")
+
+
+def status_name(request: ServiceRequest, locale: str) -> str:
+    """The request's status in words."""
+    return t(locale, f"status.{request.status.value}")
+
+
+def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> str:
+    """Everything the manager needs to decide on a request."""
+    phone = h(locale, "card.phone", phone=villager.phone) if villager.phone else Html("")
+    note = h(locale, "card.note", note=request.note) if request.note else Html("")
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale, "card.manager", number=request.id, kind=t(locale, f"kind.{request.kind.value}"),
+        name=villager.display_name, phone=phone, lines=request_lines(request, locale),
+        fulfilment=fulfilment_line(request, locale), note=note, reason=reason,
+        status=status_name(request, locale),
+    )
+
+
+def villager_card_text(request: ServiceRequest, locale: str) -> str:
+    """The villager's view of their request."""
+    note = h(locale, "card.note", note=request.note) if request.note else Html("")
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale, "card.villager", number=request.id, kind=t(locale, f"kind.{request.kind.value}"),
+        lines=request_lines(request, locale), fulfilment=fulfilment_line(request, locale),
+        note=note, reason=reason, status=status_name(request, locale),
+    )
+
+
+def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKeyboardMarkup | None:
+    """One button per action `role` can take now; None when nothing applies."""
+    actions = actions_for(request.kind, request.fulfilment, request.status, role)
+    if not actions:
+        return None
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(
+            t(locale, f"action.{action.name.lower()}"),
+            callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
+        )
+        for action in actions
+    ]])
+
+
+def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
+    """What the villager is told when someone else changed their request."""
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale, f"notify.{action.name.lower()}", number=request.id,
+        status=status_name(request, locale), reason=reason,
+    )

@@ -1,0 +1,172 @@
+"""The `kiosdesa` command: run the bot, manage centers, import and export catalogs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.catalog_csv import CatalogCsvError, export_catalog_csv, parse_catalog_csv
+from bot.config import ConfigError, database_url_from_env, load_settings
+from bot.money import SUPPORTED_CURRENCIES
+from bot.runner import run_bot
+from bot.texts import LOCALES
+from storage import Storage, StorageUnavailable
+from storage.errors import DuplicateCenter, RecordNotFound
+
+Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+class CliError(Exception):
+    """A problem the operator can fix; printed as one line."""
+
+
+def code_arg(value: str) -> str:
+    """A center code: letters, digits, '_' or '-', at most 32 (it goes into a deep link)."""
+    if not value or len(value) > 32 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value):
+        raise argparse.ArgumentTypeError("a center code is 1-32 letters, digits, '_' or '-'")
+    return value.upper()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with one subcommand per operator task."""
+    parser = argparse.ArgumentParser(prog="kiosdesa", description="Kios Desa: village service center bot")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="start the bot (long polling) until Ctrl-C or SIGTERM")
+    _add_center_commands(commands.add_parser("center", help="create, list and change centers"))
+    _add_catalog_commands(commands.add_parser("catalog", help="import or export a center's catalog (CSV)"))
+    return parser
+
+
+def _add_center_commands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = sub.add_parser("add", help="create a center")
+    add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
+    add.add_argument("--name", required=True, help="the center's name as villagers know it")
+    add.add_argument("--manager", required=True, type=int, help="the manager's Telegram user id")
+    add.add_argument("--currency", default="IDR", choices=SUPPORTED_CURRENCIES)
+    add.add_argument("--language", default="id", choices=LOCALES, help="default language of its villagers")
+    add.add_argument("--lat", type=float, help="the center's latitude (needed for delivery)")
+    add.add_argument("--lon", type=float, help="the center's longitude (needed for delivery)")
+    add.add_argument("--radius-km", type=float, default=3.0, help="delivery radius (default 3)")
+    sub.add_parser("list", help="list every center")
+    manager = sub.add_parser("set-manager", help="give a center to another manager")
+    manager.add_argument("code", type=code_arg)
+    manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
+
+
+def _add_catalog_commands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importer = sub.add_parser("import", help="add or update products from a CSV file (all or nothing)")
+    importer.add_argument("code", type=code_arg)
+    importer.add_argument("file", type=Path)
+    exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
+    exporter.add_argument("code", type=code_arg)
+
+
+async def with_store(action: Callable[[Storage], Coroutine[Any, Any, int]]) -> int:
+    """Open the configured database, run `action`, close it."""
+    store = await Storage.open(database_url_from_env())
+    try:
+        return await action(store)
+    finally:
+        await store.close()
+
+
+async def cmd_run(args: argparse.Namespace) -> int:
+    """Start the bot."""
+    await run_bot(load_settings())
+    return 0
+
+
+async def cmd_center(args: argparse.Namespace) -> int:
+    """center add | list | set-manager."""
+    return await with_store(lambda store: _center(store, args))
+
+
+async def _center(store: Storage, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        _check_location(args)
+        try:
+            center = await store.centers.add_center(
+                args.code, args.name, args.manager, currency=args.currency, language=args.language,
+                lat=args.lat, lon=args.lon, radius_km=args.radius_km,
+            )
+        except DuplicateCenter as exc:
+            raise CliError(f"a center with code {exc} exists already") from exc
+        print(f"created center {center.code} ({center.name}), manager {center.manager_id}")
+    elif args.action == "list":
+        for c in await store.centers.all_centers():
+            where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
+            print(f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}")
+    else:
+        try:
+            center = await store.centers.set_manager(args.code, args.manager)
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"center {center.code} is now managed by {center.manager_id}")
+    return 0
+
+
+def _check_location(args: argparse.Namespace) -> None:
+    if (args.lat is None) != (args.lon is None):
+        raise CliError("give both --lat and --lon, or neither")
+    if args.lat is not None and not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+        raise CliError("--lat must be within -90..90 and --lon within -180..180")
+    if not 0 < args.radius_km <= 100:
+        raise CliError("--radius-km must be more than 0 and at most 100")
+
+
+async def cmd_catalog(args: argparse.Namespace) -> int:
+    """catalog import | export."""
+    return await with_store(lambda store: _catalog(store, args))
+
+
+async def _catalog(store: Storage, args: argparse.Namespace) -> int:
+    try:
+        center = await store.centers.by_code(args.code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {args.code}") from exc
+    if args.action == "export":
+        rows = await store.catalog.export_rows(center.id, center.currency)
+        sys.stdout.write(export_catalog_csv(rows))
+        return 0
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from exc
+    try:
+        rows = parse_catalog_csv(text, center.currency)
+    except CatalogCsvError as exc:
+        for error in exc.errors:
+            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        print(f"nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    result = await store.catalog.import_rows(center.id, rows)
+    print(f"imported {len(rows)} products into {center.code}: {result.added} added, {result.updated} updated")
+    return 0
+
+
+COMMANDS: dict[str, Command] = {"run": cmd_run, "center": cmd_center, "catalog": cmd_catalog}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kiosdesa` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except (ConfigError, StorageUnavailable, CliError) as exc:
+        print(f"kiosdesa: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

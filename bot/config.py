@@ -1,0 +1,71 @@
+"""Configuration read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to start, resolved from the environment."""
+
+    bot_token: str
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str = DEFAULT_API_URL
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    # Seconds between outbox sweeps when nothing woke the sender earlier.
+    outbox_poll_seconds: float = 2.0
+
+    @property
+    def bot_base_url(self) -> str:
+        """Root for Bot API methods, as PTB's `base_url` expects it."""
+        return f"{self.telegram_api_url.rstrip('/')}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        """Root for file downloads, as PTB's `base_file_url` expects it."""
+        return f"{self.telegram_api_url.rstrip('/')}/file/bot"
+
+
+def parse_admin_ids(raw: str) -> frozenset[int]:
+    """Parse `ADMIN_IDS` ("1, 2,3") into Telegram user ids."""
+    ids: set[int] = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(f"ADMIN_IDS must be comma-separated Telegram user ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def database_url_from_env(env_file: Path | None = None) -> str:
+    """Return `DATABASE_URL`, defaulting to a SQLite file in the working directory."""
+    load_dotenv(env_file or Path.cwd() / ".env", override=False)
+    return os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    """Read settings for `kiosdesa run`; a missing token is a ConfigError."""
+    database_url = database_url_from_env(env_file)
+    token = os.environ.get("BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("BOT_TOKEN is not set: put the token from @BotFather in .env or the environment")
+    return Settings(
+        bot_token=token,
+        database_url=database_url,
+        telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+        admin_ids=parse_admin_ids(os.environ.get("ADMIN_IDS", "")),
+    )

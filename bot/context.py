@@ -1,0 +1,59 @@
+"""The typed context every handler receives, with accessors for the application's services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.search_cache import SearchCache
+from storage import Storage
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """What post_init opens and post_shutdown closes."""
+
+    settings: Settings
+    store: Storage
+    search: SearchCache
+
+
+class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+    """CallbackContext with typed access to storage, search and settings."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The services wired at start-up."""
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
+
+    @property
+    def store(self) -> Storage:
+        """The database repositories."""
+        return self.services.store
+
+    @property
+    def search(self) -> SearchCache:
+        """Per-center search indexes."""
+        return self.services.search
+
+    @property
+    def settings(self) -> Settings:
+        """The running configuration."""
+        return self.services.settings
+
+    @property
+    def dialog(self) -> dict[str, Any]:
+        """The user's persisted dialog data (user_data), never None in private chats."""
+        data = self.user_data
+        if data is None:
+            raise RuntimeError("dialog data needs a user")
+        return data

@@ -1,0 +1,59 @@
+"""The messages each request change causes, built inside the change's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.cards import action_buttons, manager_card_text, status_message
+from bot.pipeline import Action, Role, Transition
+from bot.texts import t
+from storage.models import Center, OutboxMessage, ServiceRequest, User
+from storage.requests import Notifier
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears about a request, in which language."""
+
+    center: Center
+    villager: User
+    villager_locale: str
+    manager_locale: str
+
+
+def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
+    """The manager's card for a request: sent once, then edited in place on every change."""
+    markup = action_buttons(request, Role.MANAGER, audience.manager_locale)
+    return OutboxMessage(
+        chat_id=audience.center.manager_id,
+        text=manager_card_text(request, audience.villager, audience.manager_locale),
+        reply_markup=markup.to_dict() if markup else None,
+        card_request_id=request.id,
+    )
+
+
+def messages_for(request: ServiceRequest, change: Transition, audience: Audience) -> Sequence[OutboxMessage]:
+    """The card update, plus a message to whoever did not make the change."""
+    card = manager_card(request, audience)
+    if change.action is Action.SUBMIT:
+        return [card]
+    if change.action in (Action.CANCEL, Action.ACCEPT):
+        note = t(audience.manager_locale, f"manager.notify.{change.action.name.lower()}", number=request.id)
+        return [card, OutboxMessage(chat_id=audience.center.manager_id, text=note)]
+    text = status_message(request, change.action, audience.villager_locale)
+    markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
+    villager = OutboxMessage(
+        chat_id=request.villager_id, text=text, reply_markup=markup.to_dict() if markup else None
+    )
+    return [card, villager]
+
+
+def notifier_for(audience: Audience) -> Notifier:
+    """A Notifier bound to one audience, as the request repository expects."""
+
+    def notify(request: ServiceRequest, change: Transition) -> Sequence[OutboxMessage]:
+        return messages_for(request, change, audience)
+
+    return notify
+

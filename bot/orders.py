@@ -1,0 +1,98 @@
+"""Submitting requests and acting on them: the pipeline rules applied through storage.
+
+No Telegram here: handlers call these and turn results and refusals into messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.geo import distance_m
+from bot.notifier import Audience, notifier_for
+from bot.pipeline import Action, Role, Transition, TransitionRefused, plan
+from bot.texts import pick_locale
+from storage import Storage
+from storage.errors import RecordNotFound
+from storage.models import Center, Checkout, ServiceRequest, User
+
+# A reject reason is a short explanation, not an essay.
+MAX_REASON_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class DeliveryCheck:
+    """How far the villager is from the center, and whether that is within its radius."""
+
+    distance_m: float
+    within: bool
+
+
+def check_delivery(center: Center, lat: float, lon: float) -> DeliveryCheck | None:
+    """Distance from the center; None when the center has no location to measure from."""
+    if center.lat is None or center.lon is None:
+        return None
+    meters = distance_m(center.lat, center.lon, lat, lon)
+    return DeliveryCheck(meters, meters <= center.radius_km * 1000)
+
+
+def role_of(user_id: int, request: ServiceRequest, center: Center) -> Role | None:
+    """The role `user_id` plays for this request, or None if it is none of theirs."""
+    if user_id == center.manager_id and request.center_id == center.id:
+        return Role.MANAGER
+    if user_id == request.villager_id:
+        return Role.VILLAGER
+    return None
+
+
+async def audience(store: Storage, center: Center, villager: User) -> Audience:
+    """Who hears about a request of this villager at this center, in their languages."""
+    manager = await store.users.get(center.manager_id)
+    manager_locale = pick_locale(
+        manager.language if manager else None, manager.telegram_language if manager else None, center.language
+    )
+    villager_locale = pick_locale(villager.language, villager.telegram_language, center.language)
+    return Audience(center, villager, villager_locale, manager_locale)
+
+
+async def submit_order(store: Storage, villager: User, center: Center, checkout: Checkout) -> ServiceRequest:
+    """Submit the villager's cart as a goods order; raises EmptyCart or OutOfStock."""
+    listeners = await audience(store, center, villager)
+    return await store.requests.submit_goods_order(villager.id, center, checkout, notifier_for(listeners))
+
+
+@dataclass(frozen=True)
+class Acted:
+    """A request after someone acted on it, and the role they acted in."""
+
+    request: ServiceRequest
+    role: Role
+
+
+async def authorize(store: Storage, request_id: int, user_id: int) -> tuple[ServiceRequest, Center, Role]:
+    """Load a request and the caller's role in it; TransitionRefused('not_allowed') if none."""
+    try:
+        request = await store.requests.get(request_id)
+    except RecordNotFound as exc:
+        raise TransitionRefused("not_allowed") from exc
+    center = await store.centers.get(request.center_id)
+    role = role_of(user_id, request, center)
+    if role is None:
+        raise TransitionRefused("not_allowed")
+    return request, center, role
+
+
+async def act(store: Storage, request_id: int, action: Action, user_id: int, reason: str | None = None) -> Acted:
+    """Take `action` on a request for `user_id`, checked against role and current status."""
+    request, center, role = await authorize(store, request_id, user_id)
+    plan(request.kind, request.fulfilment, request.status, action, role)  # refuse early, cheaply
+    villager = await store.users.get(request.villager_id)
+    if villager is None:
+        raise TransitionRefused("not_allowed")
+    listeners = await audience(store, center, villager)
+
+    def decide(current: ServiceRequest) -> Transition:
+        return plan(current.kind, current.fulfilment, current.status, action, role)
+
+    text = reason[:MAX_REASON_LENGTH] if reason else None
+    updated = await store.requests.apply(request_id, decide, user_id, role, notifier_for(listeners), text)
+    return Acted(updated, role)

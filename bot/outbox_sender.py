@@ -1,0 +1,131 @@
+"""Delivers outbox rows: retries network errors and 429s, records chats that blocked the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from storage import Storage
+from storage.models import OutboxRow
+from storage.outbox import BLOCKED, FAILED
+
+log = logging.getLogger(__name__)
+
+# Backoff for network errors: 1, 2, 4, ... seconds, capped.
+MAX_BACKOFF_S = 300.0
+# A message Telegram keeps refusing for non-permanent reasons is dropped after this many tries.
+MAX_ATTEMPTS = 50
+
+
+def _backoff(attempts: int) -> float:
+    return float(min(MAX_BACKOFF_S, 2.0**attempts))
+
+
+class OutboxSender:
+    """A background task that drains the outbox in order, one chat's messages in sequence."""
+
+    def __init__(self, bot: Bot, store: Storage, poll_seconds: float = 2.0) -> None:
+        self.bot = bot
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start draining in the background."""
+        self._task = asyncio.create_task(self.run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop after the message in flight; undelivered rows wait for the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run(self) -> None:
+        """Drain, then sleep until woken by a commit or the next retry falls due."""
+        ready = self.store.db.outbox_ready
+        while True:
+            ready.clear()
+            try:
+                await self.drain()
+            except Exception:  # keep delivering after unexpected errors; they are logged
+                log.exception("outbox sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), timeout=self.poll_seconds)
+
+    async def drain(self) -> int:
+        """Send every due message once; returns how many were delivered."""
+        delivered = 0
+        held: set[int] = set()  # chats with an earlier message still waiting: keep order
+        for row in await self.store.outbox.due():
+            if row.chat_id in held:
+                continue
+            if await self.deliver(row):
+                delivered += 1
+            else:
+                held.add(row.chat_id)
+        return delivered
+
+    async def deliver(self, row: OutboxRow) -> bool:
+        """Try one message; True if it is settled (sent or given up), False to retry later."""
+        try:
+            message_id = await self._send(row)
+        except RetryAfter as exc:
+            await self.store.outbox.retry_later(row, _seconds(exc.retry_after), str(exc))
+            return False
+        except Forbidden as exc:
+            await self.store.outbox.give_up(row, BLOCKED, str(exc))
+            await self.store.users.mark_blocked(row.chat_id)
+            return True
+        except BadRequest as exc:
+            return await self._refused(row, exc)
+        except NetworkError as exc:  # includes TimedOut
+            await self._retry_or_fail(row, str(exc))
+            return False
+        await self.store.outbox.mark_sent(row, message_id)
+        return True
+
+    async def _retry_or_fail(self, row: OutboxRow, error: str) -> None:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            await self.store.outbox.give_up(row, FAILED, error)
+        else:
+            await self.store.outbox.retry_later(row, _backoff(row.attempts), error)
+
+    async def _refused(self, row: OutboxRow, exc: BadRequest) -> bool:
+        """Telegram refused the content: log it; a card edit with nothing new counts as sent."""
+        if "message is not modified" in exc.message:
+            await self.store.outbox.mark_sent(row, None)
+            return True
+        log.error("outbox message %s refused: %s", row.id, exc.message)
+        await self.store.outbox.give_up(row, FAILED, exc.message)
+        return True
+
+    async def _send(self, row: OutboxRow) -> int | None:
+        """Send the message, or edit the card it replaces; returns the new message id."""
+        markup = InlineKeyboardMarkup.de_json(dict(row.reply_markup), self.bot) if row.reply_markup else None
+        card_message_id = row.extra.get("card_message_id")
+        if card_message_id:
+            try:
+                await self.bot.edit_message_text(
+                    row.text, chat_id=row.chat_id, message_id=card_message_id,
+                    parse_mode=ParseMode.HTML, reply_markup=markup,
+                )
+                return int(card_message_id)
+            except BadRequest as exc:
+                if "message to edit not found" not in exc.message:
+                    raise
+        sent: Message = await self.bot.send_message(
+            row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        return sent.message_id
+
+
+def _seconds(retry_after: object) -> float:
+    """PTB gives retry_after as int seconds or a timedelta."""
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

@@ -1,0 +1,169 @@
+"""The one request pipeline: kinds, statuses and the state machine every request follows.
+
+Pure rules, no storage and no Telegram: storage applies a planned transition atomically
+(`UPDATE ... WHERE status = :expected`) and records it in the audit table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RequestKind(StrEnum):
+    """What a villager asked the center for."""
+
+    GOODS = "goods"
+    TOPUP = "topup"
+    BILL = "bill"
+    TICKET = "ticket"
+    LODGING = "lodging"
+    PRODUCE = "produce"
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands; see DESIGN.md for the diagram."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    QUOTED = "quoted"
+    ACCEPTED = "accepted"
+    APPROVED = "approved"
+    READY = "ready"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    """Who acts on a request."""
+
+    VILLAGER = "villager"
+    MANAGER = "manager"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    """A step someone takes on a request; short values keep callback data small."""
+
+    SUBMIT = "sb"
+    QUOTE = "qt"
+    ACCEPT = "ac"
+    APPROVE = "ap"
+    REJECT = "rj"
+    CANCEL = "cn"
+    MARK_READY = "rd"
+    SEND_OUT = "od"
+    COMPLETE = "dl"
+
+
+class Fulfilment(StrEnum):
+    """How goods reach the villager."""
+
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+S = RequestStatus
+OPEN_STATUSES = frozenset({S.SUBMITTED, S.QUOTED, S.ACCEPTED, S.APPROVED, S.READY, S.OUT_FOR_DELIVERY})
+FINAL_STATUSES = frozenset({S.COMPLETED, S.REJECTED, S.CANCELLED})
+# Kinds whose price is known when the villager submits; the others are quoted first.
+PRICED_UP_FRONT = frozenset({RequestKind.GOODS, RequestKind.TOPUP})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One edge of the state machine: who may move a request from which statuses to where."""
+
+    sources: frozenset[RequestStatus]
+    target: RequestStatus
+    role: Role
+
+
+RULES: dict[Action, Rule] = {
+    Action.SUBMIT: Rule(frozenset({S.DRAFT}), S.SUBMITTED, Role.VILLAGER),
+    Action.QUOTE: Rule(frozenset({S.SUBMITTED, S.QUOTED}), S.QUOTED, Role.MANAGER),
+    Action.ACCEPT: Rule(frozenset({S.QUOTED}), S.ACCEPTED, Role.VILLAGER),
+    Action.APPROVE: Rule(frozenset({S.SUBMITTED, S.ACCEPTED}), S.APPROVED, Role.MANAGER),
+    Action.REJECT: Rule(frozenset({S.SUBMITTED, S.QUOTED, S.ACCEPTED}), S.REJECTED, Role.MANAGER),
+    Action.CANCEL: Rule(frozenset({S.SUBMITTED, S.QUOTED}), S.CANCELLED, Role.VILLAGER),
+    Action.MARK_READY: Rule(frozenset({S.APPROVED}), S.READY, Role.MANAGER),
+    Action.SEND_OUT: Rule(frozenset({S.APPROVED}), S.OUT_FOR_DELIVERY, Role.MANAGER),
+    Action.COMPLETE: Rule(
+        frozenset({S.APPROVED, S.READY, S.OUT_FOR_DELIVERY}), S.COMPLETED, Role.MANAGER
+    ),
+}
+
+
+class TransitionRefused(Exception):
+    """The action does not apply; `reason` is a locale key suffix for the notice shown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A planned, checked status change."""
+
+    action: Action
+    source: RequestStatus
+    target: RequestStatus
+
+
+def plan(
+    kind: RequestKind,
+    fulfilment: Fulfilment | None,
+    current: RequestStatus,
+    action: Action,
+    role: Role,
+) -> Transition:
+    """Check that `role` may take `action` now and return the change, else TransitionRefused."""
+    rule = RULES[action]
+    if role is not rule.role and role is not Role.SYSTEM:
+        raise TransitionRefused("not_allowed")
+    if current is rule.target and action is not Action.QUOTE:
+        raise TransitionRefused("already_done")
+    if current not in rule.sources or action not in available_actions(kind, fulfilment, current):
+        raise TransitionRefused("stale")
+    return Transition(action, current, rule.target)
+
+
+def available_actions(
+    kind: RequestKind, fulfilment: Fulfilment | None, current: RequestStatus
+) -> tuple[Action, ...]:
+    """The actions that apply to a request in `current`, in the order buttons show them."""
+    if current is S.SUBMITTED:
+        first = Action.APPROVE if kind in PRICED_UP_FRONT else Action.QUOTE
+        return (first, Action.REJECT, Action.CANCEL)
+    if current is S.QUOTED:
+        return (Action.ACCEPT, Action.QUOTE, Action.REJECT, Action.CANCEL)
+    if current is S.ACCEPTED:
+        return (Action.APPROVE, Action.REJECT)
+    if current is S.APPROVED:
+        return _after_approval(kind, fulfilment)
+    if current in (S.READY, S.OUT_FOR_DELIVERY):
+        return (Action.COMPLETE,)
+    return ()
+
+
+def _after_approval(kind: RequestKind, fulfilment: Fulfilment | None) -> tuple[Action, ...]:
+    """Goods wait to be picked up or delivered; services complete directly."""
+    if kind is not RequestKind.GOODS:
+        return (Action.COMPLETE,)
+    if fulfilment is Fulfilment.DELIVERY:
+        return (Action.SEND_OUT,)
+    return (Action.MARK_READY,)
+
+
+def actions_for(
+    kind: RequestKind, fulfilment: Fulfilment | None, current: RequestStatus, role: Role
+) -> tuple[Action, ...]:
+    """The buttons `role` should see for a request now."""
+    return tuple(
+        action
+        for action in available_actions(kind, fulfilment, current)
+        if RULES[action].role is role
+    )

@@ -1,0 +1,368 @@
+"""Typo-tolerant catalog search: what did the customer mean by "minyk goreng"?
+
+Products are indexed by the tokens of their name, aliases and category. A query
+token matches catalogue tokens exactly, by prefix (someone still typing) or by
+edit similarity (a typo). A product's score is the share of the query it covers,
+with rare words (e.g. "beras") counting more than common ones (e.g. "kg"), plus
+a small bonus for short names so "Gula Pasir" ranks above "Gula Pasir Curah 50 kg".
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import unicodedata
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+# A product found through its alias or category ranks just below one found by name.
+NAME_WEIGHT: Final = 1.0
+ALIAS_WEIGHT: Final = 0.95
+CATEGORY_WEIGHT: Final = 0.85
+
+MIN_SCORE: Final = 50.0
+# Share of the score given to covering the query; the rest rewards short, exact names.
+COVERAGE_SHARE: Final = 0.9
+
+# Below these lengths a one-letter typo changes the word too much to guess safely.
+_EXACT_ONLY_MAX_LEN: Final = 2
+_FUZZY_MIN_LEN: Final = 4
+_FUZZY_MIN_RATIO: Final = 75.0
+_PREFIX_SIMILARITY: Final = 0.85
+_MAX_PREFIX_EXPANSIONS: Final = 64
+_MAX_FUZZY_EXPANSIONS: Final = 10
+_MAX_QUERY_TOKENS: Final = 12
+
+# Chinese is written without spaces, so each ideograph is its own word; letters and
+# digits form separate words so "1kg" and "1 kg" match.
+_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_IDEOGRAPHS}]|[^\W\d_{_IDEOGRAPHS}]+|\d+")
+
+
+@dataclass(frozen=True)
+class SearchItem:
+    """What the search knows about one product."""
+
+    product_id: int
+    name: str
+    category: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: which product, and how well it matched (0-100)."""
+
+    product_id: int
+    score: float
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip accents and punctuation, split "1kg" into "1 kg"."""
+    folded = text.casefold()
+    if not folded.isascii():  # the accent-stripping pass is slow; most names skip it
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(folded))
+
+
+def _tokens(text: str) -> list[str]:
+    """The distinct normalized words of `text`, in order."""
+    return list(dict.fromkeys(normalize(text).split()))
+
+
+# Products sharing one value for a query word (similarity x field weight, in 0..1).
+_Group = tuple[float, frozenset[int] | set[int]]
+# One query word: its weight in the query, and disjoint groups of products containing it.
+_Term = tuple[float, list[_Group]]
+
+
+class CatalogIndex:
+    """An in-memory search index over a catalogue, built once and queried often.
+
+    Scoring works on sets of products rather than one product at a time: products
+    are split into classes that share a score, with set operations running at C
+    speed, so a query matching 20,000 products still answers in milliseconds.
+    """
+
+    def __init__(self, items: Iterable[SearchItem]) -> None:
+        """Index `items`; product order (name, then id) is what breaks score ties."""
+        tokenize = _MemoizedTokenizer()
+        keyed = [(tokenize.normalized(item.name), item) for item in items]
+        keyed.sort(key=lambda pair: (pair[0], pair[1].name, pair[1].product_id))
+        ordered = [item for _, item in keyed]
+        _require_unique_ids(ordered)
+        self._product_ids = [item.product_id for item in ordered]
+        self._groups_by_token = _groups_by_token(ordered, tokenize)
+        self._products_by_name_length = _products_by_name_length(ordered, tokenize)
+        self._vocabulary = sorted(self._groups_by_token)
+        self._idf = _inverse_document_frequencies(self._groups_by_token, len(ordered))
+        self._categories = _group_by_category(ordered, tokenize)
+
+    def __len__(self) -> int:
+        """How many products are indexed."""
+        return len(self._product_ids)
+
+    def search(self, query: str, limit: int = 8) -> list[SearchHit]:
+        """The best matches for `query`, best first; empty when nothing is close."""
+        query_tokens = _tokens(query)[:_MAX_QUERY_TOKENS]
+        if not query_tokens or limit <= 0:
+            return []
+        terms = self._terms([self._similar_tokens(token) for token in query_tokens])
+        if not terms:
+            return []
+        classes = self._brevity_classes(_candidates(terms), len(query_tokens))
+        for scale, groups in terms:
+            classes = _refine(classes, scale, groups)
+        return self._best_hits(classes, limit)
+
+    def categories(self) -> list[str]:
+        """Every category name, sorted case-insensitively."""
+        return sorted((name for name, _ in self._categories.values()), key=str.casefold)
+
+    def in_category(self, category: str) -> list[int]:
+        """Product ids in `category` (any case or accents), sorted by product name."""
+        _, product_ids = self._categories.get(normalize(category), ("", []))
+        return list(product_ids)
+
+    def _similar_tokens(self, query_token: str) -> dict[str, float]:
+        """Catalogue tokens meant by `query_token`, with similarity in 0..1."""
+        # A word the catalogue knows is taken as typed: "garam" must not also mean "gram".
+        if query_token in self._groups_by_token:
+            return {query_token: 1.0}
+        similar: dict[str, float] = {}
+        if len(query_token) >= _FUZZY_MIN_LEN:
+            for token, ratio, _ in process.extract(
+                query_token,
+                self._vocabulary,
+                scorer=fuzz.ratio,
+                limit=_MAX_FUZZY_EXPANSIONS,
+                score_cutoff=_FUZZY_MIN_RATIO,
+            ):
+                similar[token] = ratio / 100
+        if len(query_token) > _EXACT_ONLY_MAX_LEN:
+            for token in self._tokens_starting_with(query_token):
+                similar[token] = max(similar.get(token, 0.0), _PREFIX_SIMILARITY)
+        return similar
+
+    def _tokens_starting_with(self, prefix: str) -> list[str]:
+        """Up to a bounded number of catalogue tokens that extend `prefix`."""
+        start = bisect_left(self._vocabulary, prefix)
+        found = []
+        for token in self._vocabulary[start : start + _MAX_PREFIX_EXPANSIONS]:
+            if not token.startswith(prefix):
+                break
+            found.append(token)
+        return found
+
+    def _terms(self, matches: list[dict[str, float]]) -> list[_Term]:
+        """Each matched query word with its weight as score points (all words: 90)."""
+        weights = [self._query_token_weight(similar) for similar in matches]
+        known = [weight for weight in weights if weight is not None]
+        if not known:
+            return []
+        # A word the catalogue lacks still counts, as much as an average matched word.
+        fallback = sum(known) / len(known)
+        total = sum(fallback if weight is None else weight for weight in weights)
+        points_per_weight = 100 * COVERAGE_SHARE / total
+        return [
+            (weight * points_per_weight, self._groups(similar))
+            for weight, similar in zip(weights, matches, strict=True)
+            if weight is not None
+        ]
+
+    def _query_token_weight(self, similar: dict[str, float]) -> float | None:
+        """How informative a query word is: the rarity of its best catalogue match."""
+        if not similar:
+            return None
+        best = max(similar.values())
+        return max(self._idf[token] for token, value in similar.items() if value == best)
+
+    def _groups(self, similar: dict[str, float]) -> list[_Group]:
+        """Disjoint product groups for one query word, each product at its best value."""
+        valued = [
+            (similarity * field_weight, products)
+            for token, similarity in similar.items()
+            for field_weight, products in self._groups_by_token[token]
+        ]
+        if len(similar) == 1:  # one token's groups are disjoint already: no copying
+            return list(valued)
+        valued.sort(key=lambda group: group[0], reverse=True)
+        seen: set[int] = set()
+        disjoint: list[_Group] = []
+        for value, products in valued:
+            fresh = products - seen
+            if fresh:
+                disjoint.append((value, fresh))
+                seen |= fresh
+        return disjoint
+
+    def _brevity_classes(self, candidates: set[int], query_length: int) -> dict[float, set[int]]:
+        """Split candidates by their short-name bonus, the starting score of each class."""
+        points = 100 * (1.0 - COVERAGE_SHARE)
+        classes: dict[float, set[int]] = {}
+        for name_length, products in self._products_by_name_length:
+            inside = candidates & products
+            if inside:
+                _merge_class(classes, points * min(1.0, query_length / name_length), inside)
+                candidates -= inside
+        return classes
+
+    def _best_hits(self, classes: dict[float, set[int]], limit: int) -> list[SearchHit]:
+        """The `limit` best products: highest score, then name order (index order)."""
+        by_score: dict[float, set[int]] = {}
+        for score, members in classes.items():
+            _merge_class(by_score, round(score, 2), members)
+        hits: list[SearchHit] = []
+        for score in sorted((s for s in by_score if s >= MIN_SCORE), reverse=True):
+            for index in heapq.nsmallest(limit - len(hits), by_score[score]):
+                hits.append(SearchHit(self._product_ids[index], score))
+            if len(hits) >= limit:
+                break
+        return hits
+
+
+def _candidates(terms: list[_Term]) -> set[int]:
+    """Products that could reach MIN_SCORE: those containing an essential query word.
+
+    Words are set aside cheapest first while, together, they could not lift a
+    product to MIN_SCORE; so a product matching only "1 kg" is never scored.
+    """
+    # Scores are rounded to 2 decimals, so allow for a product rounding up to MIN_SCORE.
+    needed = MIN_SCORE - 0.005 - 100 * (1.0 - COVERAGE_SHARE)
+    by_reach = sorted(terms, key=_reach)
+    set_aside = 0.0
+    essential_from = 0
+    for position, term in enumerate(by_reach):
+        set_aside += _reach(term)
+        if set_aside >= needed:
+            break
+        essential_from = position + 1
+    return set().union(
+        *(products for _, groups in by_reach[essential_from:] for _, products in groups)
+    )
+
+
+def _reach(term: _Term) -> float:
+    """The most score points one query word can add to a product."""
+    scale, groups = term
+    return scale * max((value for value, _ in groups), default=0.0)
+
+
+def _refine(
+    classes: dict[float, set[int]], scale: float, groups: list[_Group]
+) -> dict[float, set[int]]:
+    """Split each score class by which group of this query word its products are in."""
+    refined: dict[float, set[int]] = {}
+    for score, members in classes.items():
+        for value, products in groups:
+            inside = members & products
+            if inside:
+                _merge_class(refined, score + scale * value, inside)
+                members -= inside
+        if members:
+            _merge_class(refined, score, members)
+    return refined
+
+
+def _merge_class(classes: dict[float, set[int]], score: float, members: set[int]) -> None:
+    """Add `members` to the class with `score`."""
+    if score in classes:
+        classes[score] |= members
+    else:
+        classes[score] = members
+
+
+class _MemoizedTokenizer:
+    """Tokenizes while building; aliases and categories repeat across thousands of products."""
+
+    def __init__(self) -> None:
+        """Start with empty caches."""
+        self._normalized: dict[str, str] = {}
+        self._tokens: dict[str, list[str]] = {}
+
+    def normalized(self, text: str) -> str:
+        """normalize(text), computed once per distinct text."""
+        if text not in self._normalized:
+            self._normalized[text] = normalize(text)
+        return self._normalized[text]
+
+    def __call__(self, text: str) -> list[str]:
+        """The distinct tokens of `text`, computed once per distinct text."""
+        if text not in self._tokens:
+            self._tokens[text] = list(dict.fromkeys(self.normalized(text).split()))
+        return self._tokens[text]
+
+
+def _require_unique_ids(items: list[SearchItem]) -> None:
+    """Raise ValueError if two items share a product id."""
+    seen: set[int] = set()
+    for item in items:
+        if item.product_id in seen:
+            raise ValueError(f"duplicate product id {item.product_id}")
+        seen.add(item.product_id)
+
+
+def _field_weights(item: SearchItem, tokenize: _MemoizedTokenizer) -> dict[str, float]:
+    """Each token of a product with the weight of the best field it appears in."""
+    # Fields go in ascending weight so a later, better field overwrites an earlier one.
+    weighted = dict.fromkeys(tokenize(item.category), CATEGORY_WEIGHT)
+    for alias in item.aliases:
+        weighted.update(dict.fromkeys(tokenize(alias), ALIAS_WEIGHT))
+    weighted.update(dict.fromkeys(tokenize(item.name), NAME_WEIGHT))
+    return weighted
+
+
+def _groups_by_token(
+    items: list[SearchItem], tokenize: _MemoizedTokenizer
+) -> dict[str, tuple[tuple[float, frozenset[int]], ...]]:
+    """Token -> (field weight, products whose best field with the token has it)."""
+    grouped: defaultdict[tuple[str, float], list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        for token_and_weight in _field_weights(item, tokenize).items():
+            grouped[token_and_weight].append(index)
+    by_token: dict[str, tuple[tuple[float, frozenset[int]], ...]] = {}
+    for (token, weight), indexes in grouped.items():
+        by_token[token] = (*by_token.get(token, ()), (weight, frozenset(indexes)))
+    return by_token
+
+
+def _products_by_name_length(
+    items: list[SearchItem], tokenize: _MemoizedTokenizer
+) -> tuple[tuple[int, frozenset[int]], ...]:
+    """(words in the name, products with that many), for the short-name bonus."""
+    grouped: dict[int, list[int]] = {}
+    for index, item in enumerate(items):
+        grouped.setdefault(max(1, len(tokenize(item.name))), []).append(index)
+    return tuple((length, frozenset(indexes)) for length, indexes in sorted(grouped.items()))
+
+
+def _inverse_document_frequencies(
+    groups_by_token: dict[str, tuple[tuple[float, frozenset[int]], ...]], product_count: int
+) -> dict[str, float]:
+    """Rarity of each token: ln(1 + products / products containing it)."""
+    return {
+        token: math.log1p(product_count / sum(len(products) for _, products in groups))
+        for token, groups in groups_by_token.items()
+    }
+
+
+def _group_by_category(
+    items: list[SearchItem], tokenize: _MemoizedTokenizer
+) -> dict[str, tuple[str, list[int]]]:
+    """Normalized category -> (display name, product ids in name order)."""
+    groups: dict[str, tuple[str, list[int]]] = {}
+    for item in items:
+        key = tokenize.normalized(item.category)
+        display, product_ids = groups.setdefault(key, (item.category, []))
+        product_ids.append(item.product_id)
+        # Spellings may differ in case only; keep one deterministic display name.
+        if item.category < display:
+            groups[key] = (item.category, product_ids)
+    return groups

@@ -1,0 +1,29 @@
+"""One search index per center, rebuilt when the center's catalog version changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.search import CatalogIndex
+from storage import Storage
+from storage.models import Center
+
+
+class SearchCache:
+    """Keeps each center's CatalogIndex in memory; imports bump the version and invalidate it."""
+
+    def __init__(self, store: Storage) -> None:
+        self.store = store
+        self._indexes: dict[int, tuple[int, CatalogIndex]] = {}
+        self._lock = asyncio.Lock()
+
+    async def index_for(self, center: Center) -> CatalogIndex:
+        """The index of the center's current catalog."""
+        cached = self._indexes.get(center.id)
+        if cached and cached[0] == center.catalog_version:
+            return cached[1]
+        async with self._lock:
+            items = await self.store.catalog.search_items(center.id, center.currency)
+            index = CatalogIndex(items)
+            self._indexes[center.id] = (center.catalog_version, index)
+            return index

@@ -1,0 +1,63 @@
+"""User-facing texts: looked up by key in the locale files, then formatted with escaped values."""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("id", "en", "zh")
+DEFAULT_LOCALE = "id"
+LOCALE_DIR = Path(__file__).parent / "locales"
+
+
+class Html(str):
+    """A fragment that is already valid Telegram HTML; inserted without escaping."""
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    """The texts of one locale."""
+    with (LOCALE_DIR / f"{locale}.json").open(encoding="utf-8") as file:
+        texts: dict[str, str] = json.load(file)
+    return texts
+
+
+def normalize_locale(code: str | None) -> str | None:
+    """Map a Telegram language code ("zh-hans", "en-US", "id") to a locale we speak."""
+    if not code:
+        return None
+    base = code.lower().replace("_", "-").split("-")[0]
+    return base if base in LOCALES else None
+
+
+def pick_locale(chosen: str | None, telegram: str | None, center: str | None) -> str:
+    """The user's own choice, else their Telegram language, else the center's, else Indonesian."""
+    for candidate in (chosen, telegram, center):
+        locale = normalize_locale(candidate)
+        if locale:
+            return locale
+    return DEFAULT_LOCALE
+
+
+def _escape(value: Any) -> str:
+    return value if isinstance(value, Html) else html.escape(str(value), quote=False)
+
+
+def t(locale: str, key: str, **values: Any) -> str:
+    """The text `key` in `locale` (English if missing there) with HTML-escaped values."""
+    template = catalog(locale).get(key) or catalog("en")[key]
+    return template.format(**{name: _escape(value) for name, value in values.items()})
+
+
+def h(locale: str, key: str, **values: Any) -> Html:
+    """Like `t`, marked as HTML so it can be nested into another text."""
+    return Html(t(locale, key, **values))
+
+
+def plain(locale: str, key: str, **values: Any) -> str:
+    """The text `key` for places without HTML (button labels, toasts): values are not escaped."""
+    template = catalog(locale).get(key) or catalog("en")[key]
+    return template.format(**{name: str(value) for name, value in values.items()})

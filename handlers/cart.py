@@ -1,0 +1,102 @@
+"""The cart: lines with quantities, changed by buttons, and the way to checkout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.context import KiosContext
+from bot.money import Money, format_money
+from bot.texts import Html, plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from storage.errors import OutOfStock, RecordNotFound
+from storage.models import CartLine
+
+CART_ACTIONS = {"inc": 1, "dec": -1}
+
+
+def cart_text(lines: Sequence[CartLine], locale: str, currency: str) -> str:
+    """The cart's lines and total, or an empty-cart hint."""
+    if not lines:
+        return t(locale, "cart.empty")
+    total = sum((line.subtotal for line in lines), Money.zero(currency))
+    rendered = "\n".join(
+        t(locale, "card.item", quantity=line.quantity, name=line.product.name, unit=line.product.unit,
+          subtotal=format_money(line.subtotal, locale))
+        for line in lines
+    )
+    return t(locale, "cart.summary", lines=Html(rendered), total=format_money(total, locale))
+
+
+def cart_buttons(lines: Sequence[CartLine], locale: str) -> InlineKeyboardMarkup | None:
+    """Per line: less, the product, more, remove; then Checkout."""
+    if not lines:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton("➖", callback_data=callbacks.build(callbacks.CART, line.product.id, "dec")),
+            InlineKeyboardButton(f"{line.product.name[:24]} ×{line.quantity}",
+                                 callback_data=callbacks.build(callbacks.PRODUCT, line.product.id)),
+            InlineKeyboardButton("➕", callback_data=callbacks.build(callbacks.CART, line.product.id, "inc")),
+            InlineKeyboardButton("🗑", callback_data=callbacks.build(callbacks.CART, line.product.id, "rm")),
+        ]
+        for line in lines
+    ]
+    rows.append([InlineKeyboardButton(plain(locale, "cart.checkout"),
+                                      callback_data=callbacks.build(callbacks.CHECKOUT, 0, "start"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def render_cart(context: KiosContext, found: Visitor) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The villager's cart as text and buttons."""
+    center = found.center
+    if center is None:
+        return t(found.locale, "onboarding.ask_center"), None
+    lines = await context.store.carts.lines(found.user.id, center.id, center.currency)
+    return cart_text(lines, found.locale, center.currency), cart_buttons(lines, found.locale)
+
+
+async def show_cart(update: Update, context: KiosContext) -> None:
+    """/cart, or the cart button: show the cart as a new message."""
+    found = await visitor(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    text, markup = await render_cart(context, found)
+    await say(update, text, markup)
+
+
+async def change_line(update: Update, context: KiosContext) -> None:
+    """More, less or remove on a cart line; the cart message is redrawn in place."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    if parsed is None or found.center is None or parsed.arg not in ("inc", "dec", "rm"):
+        await notice(query, found.locale, "common.stale", alert=True)
+        return
+    carts = context.store.carts
+    try:
+        if parsed.arg == "rm":
+            await carts.remove(found.user.id, parsed.ident)
+        else:
+            await carts.change(found.user.id, parsed.ident, found.center.id, CART_ACTIONS[parsed.arg])
+    except OutOfStock as exc:
+        await notice(query, found.locale, "shop.not_enough", alert=True, name=exc.product_name, left=exc.available)
+        return
+    except RecordNotFound:
+        await carts.remove(found.user.id, parsed.ident)
+    await query.answer()
+    text, markup = await render_cart(context, found)
+    await show(query, text, markup)
+
+
+def build_cart_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """Handlers for /cart and its buttons."""
+    return [
+        CommandHandler("cart", show_cart),
+        CallbackQueryHandler(show_cart, pattern=callbacks.pattern(callbacks.CART_VIEW)),
+        CallbackQueryHandler(change_line, pattern=callbacks.pattern(callbacks.CART)),
+    ]

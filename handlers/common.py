@@ -1,0 +1,70 @@
+"""What every handler needs: who is writing, in which language, and safe replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.context import KiosContext
+from bot.texts import pick_locale, plain
+from storage.models import Center, User
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The Telegram user behind an update, as the bot knows them."""
+
+    user: User
+    center: Center | None
+    managed: tuple[Center, ...]
+    locale: str
+
+    @property
+    def is_manager(self) -> bool:
+        """Whether the user manages at least one center."""
+        return bool(self.managed)
+
+
+async def visitor(update: Update, context: KiosContext) -> Visitor:
+    """Record the user and load their center, managed centers and language."""
+    tg = update.effective_user
+    if tg is None:
+        raise RuntimeError("update without a user")
+    store = context.store
+    user = await store.users.seen(tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code)
+    center = await store.centers.get(user.center_id) if user.center_id else None
+    managed = tuple(await store.centers.managed_by(user.id))
+    fallback = center or (managed[0] if managed else None)
+    locale = pick_locale(user.language, user.telegram_language, fallback.language if fallback else None)
+    return Visitor(user, center, managed, locale)
+
+
+async def say(
+    update: Update, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+) -> Message:
+    """Send a new message to the chat the update came from (HTML is the default parse mode)."""
+    chat = update.effective_chat
+    if chat is None:
+        raise RuntimeError("update without a chat")
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed message's text and buttons; an unchanged message is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+
+
+async def notice(query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object) -> None:
+    """Answer a button press with a short notice (shown as a toast, or an alert)."""
+    await query.answer(plain(locale, key, **values), show_alert=alert)
+
+
+def needs_center(found: Visitor) -> bool:
+    """True if the villager has not joined a center yet."""
+    return found.center is None

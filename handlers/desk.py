@@ -1,0 +1,90 @@
+"""The manager's desk: /queue of open requests, oldest first, paged, each opening its card."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.context import KiosContext
+from bot.money import format_money
+from bot.pipeline import TransitionRefused
+from bot.orders import authorize
+from bot.texts import plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from handlers.requests import card_for, page_buttons
+
+QUEUE_PER_PAGE = 8
+
+
+async def queue_page(context: KiosContext, found: Visitor, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the open requests of every center the user manages."""
+    if not found.managed:
+        return t(found.locale, "desk.not_manager"), None
+    center = found.managed[0]
+    requests = context.store.requests
+    total = await requests.count_open(center.id)
+    if total == 0:
+        return t(found.locale, "desk.queue_empty", center=center.name), None
+    pages = (total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE
+    page = min(max(page, 0), pages - 1)
+    shown = await requests.open_for_center(center.id, QUEUE_PER_PAGE, page * QUEUE_PER_PAGE)
+    lines = "\n".join(
+        t(found.locale, "desk.queue_line", number=r.id,
+          time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
+          total=format_money(r.total, found.locale), status=plain(found.locale, f"status.{r.status.value}"))
+        for r in shown
+    )
+    rows = [
+        [InlineKeyboardButton(plain(found.locale, "desk.open", number=r.id),
+                              callback_data=callbacks.build(callbacks.REQUEST_VIEW, r.id))]
+        for r in shown
+    ]
+    rows.append(page_buttons(callbacks.QUEUE_PAGE, page, pages))
+    text = t(found.locale, "desk.queue", center=center.name, count=total, lines=lines, page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup([row for row in rows if row])
+
+
+async def queue(update: Update, context: KiosContext) -> None:
+    """/queue: the open requests, oldest first."""
+    found = await visitor(update, context)
+    text, markup = await queue_page(context, found, 0)
+    await say(update, text, markup)
+
+
+async def queue_page_pressed(update: Update, context: KiosContext) -> None:
+    """Another page of the queue, in place."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    await query.answer()
+    text, markup = await queue_page(context, found, parsed.ident if parsed else 0)
+    await show(query, text, markup)
+
+
+async def open_request(update: Update, context: KiosContext) -> None:
+    """Send a request's card with its buttons, if the user has a role in it."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    try:
+        request, _center, role = await authorize(context.store, parsed.ident if parsed else 0, found.user.id)
+    except TransitionRefused:
+        await notice(query, found.locale, "request.not_allowed", alert=True)
+        return
+    await query.answer()
+    text, markup = await card_for(context, request, role, found.locale)
+    await say(update, text, markup)
+
+
+def build_desk_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """Handlers for /queue, its pages and opening a card."""
+    return [
+        CommandHandler("queue", queue),
+        CallbackQueryHandler(queue_page_pressed, pattern=callbacks.pattern(callbacks.QUEUE_PAGE)),
+        CallbackQueryHandler(open_request, pattern=callbacks.pattern(callbacks.REQUEST_VIEW)),
+    ]

@@ -1,0 +1,29 @@
+"""The one error handler: log first, then tell the user something friendly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import KiosContext
+from bot.texts import pick_locale, plain, t
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: KiosContext) -> None:
+    """Log the exception with the update, then apologise in the user's language."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    locale = pick_locale(None, user.language_code if user else None, None)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(plain(locale, "common.error"), show_alert=True)
+        else:
+            await update.effective_chat.send_message(t(locale, "common.error"))
+    except TelegramError:
+        log.warning("could not tell the user about the error")

@@ -1,0 +1,155 @@
+"""Joining a center (deep link or by name), sharing a phone number, choosing a language."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.center_finder import find_centers
+from bot.context import KiosContext
+from bot.menus import set_manager_menu
+from bot.phones import normalize_phone
+from bot.texts import LOCALES, pick_locale, plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from storage.errors import RecordNotFound
+from storage.models import Center
+
+# A center code is short and plain; anything else after /start is not one.
+MAX_CODE_LENGTH = 32
+
+
+def contact_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    """A reply keyboard with the button that shares the villager's own number."""
+    button = KeyboardButton(plain(locale, "onboarding.share_phone"), request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+async def start(update: Update, context: KiosContext) -> None:
+    """Join the center named in the deep link, or greet and explain how to find one."""
+    found = await visitor(update, context)
+    code = (context.args or [""])[0][:MAX_CODE_LENGTH]
+    if found.is_manager:
+        await set_manager_menu(context.bot, found.user.id, found.locale)
+    if code:
+        await join_by_code(update, context, found, code)
+    elif found.center is not None:
+        await welcome(update, found, found.center)
+    elif found.is_manager:
+        center = found.managed[0]
+        found = Visitor(await context.store.users.join_center(found.user.id, center.id), center, found.managed, found.locale)
+        await welcome(update, found, center)
+    else:
+        await say(update, t(found.locale, "onboarding.ask_center"))
+
+
+async def join_by_code(update: Update, context: KiosContext, found: Visitor, code: str) -> None:
+    """Join center `code`, or say it does not exist."""
+    try:
+        center = await context.store.centers.by_code(code)
+    except RecordNotFound:
+        await say(update, t(found.locale, "onboarding.unknown_code", code=code))
+        return
+    await join(update, context, found, center)
+
+
+async def join(update: Update, context: KiosContext, found: Visitor, center: Center) -> None:
+    """Make the user a villager of `center` and welcome them in its language if they have none."""
+    user = await context.store.users.join_center(found.user.id, center.id)
+    locale = pick_locale(user.language, user.telegram_language, center.language)
+    await welcome(update, Visitor(user, center, found.managed, locale), center)
+
+
+async def welcome(update: Update, found: Visitor, center: Center) -> None:
+    """Greet the villager and show what they can do; offer to share their phone."""
+    key = "onboarding.welcome_manager" if found.is_manager else "onboarding.welcome"
+    text = t(found.locale, key, name=found.user.first_name, center=center.name)
+    markup = None if found.user.phone else contact_keyboard(found.locale)
+    await say(update, text, markup)
+
+
+async def find_center(update: Update, context: KiosContext, found: Visitor, query: str) -> None:
+    """Show the centers whose names match what the villager typed."""
+    matches = find_centers(query, await context.store.centers.all_centers())
+    if not matches:
+        await say(update, t(found.locale, "onboarding.no_center", query=query))
+        return
+    buttons = [
+        [InlineKeyboardButton(f"{c.name} ({c.code})", callback_data=callbacks.build(callbacks.CENTER, c.id))]
+        for c in matches
+    ]
+    await say(update, t(found.locale, "onboarding.pick_center"), InlineKeyboardMarkup(buttons))
+
+
+async def center_chosen(update: Update, context: KiosContext) -> None:
+    """Join the center whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    try:
+        center = await context.store.centers.get(parsed.ident if parsed else -1)
+    except RecordNotFound:
+        await notice(query, found.locale, "common.stale", alert=True)
+        return
+    await query.answer()
+    await show(query, t(found.locale, "onboarding.joined", center=center.name))
+    await join(update, context, found, center)
+
+
+async def contact_shared(update: Update, context: KiosContext) -> None:
+    """Store the villager's own phone number; someone else's contact is refused."""
+    found = await visitor(update, context)
+    message = update.effective_message
+    contact = message.contact if message else None
+    if contact is None or contact.user_id != found.user.id:
+        await say(update, t(found.locale, "onboarding.phone_not_own"), contact_keyboard(found.locale))
+        return
+    currency = found.center.currency if found.center else "IDR"
+    phone = normalize_phone(contact.phone_number, currency)
+    if phone is None:
+        await say(update, t(found.locale, "onboarding.phone_invalid"))
+        return
+    await context.store.users.set_phone(found.user.id, phone)
+    await say(update, t(found.locale, "onboarding.phone_saved", phone=phone), None)
+
+
+async def choose_language(update: Update, context: KiosContext) -> None:
+    """Offer the three languages."""
+    found = await visitor(update, context)
+    buttons = [[
+        InlineKeyboardButton(plain(code, "language.name"), callback_data=callbacks.build(callbacks.LANGUAGE, 0, code))
+        for code in LOCALES
+    ]]
+    await say(update, t(found.locale, "language.ask"), InlineKeyboardMarkup(buttons))
+
+
+async def language_chosen(update: Update, context: KiosContext) -> None:
+    """Remember the chosen language and confirm in it."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    if parsed is None or parsed.arg not in LOCALES:
+        await notice(query, found.locale, "common.stale", alert=True)
+        return
+    await context.store.users.set_language(found.user.id, parsed.arg)
+    await query.answer()
+    await show(query, t(parsed.arg, "language.set"))
+
+
+def build_onboarding_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """Handlers for /start, center choice, contact sharing and /language."""
+    return [
+        CommandHandler("start", start),
+        CommandHandler("language", choose_language),
+        CallbackQueryHandler(center_chosen, pattern=callbacks.pattern(callbacks.CENTER)),
+        CallbackQueryHandler(language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)),
+        MessageHandler(filters.CONTACT, contact_shared),
+    ]

@@ -1,0 +1,211 @@
+"""Buttons on a request, for villagers and managers alike, and the villager's /orders list.
+
+Every press is authorized on the server: role, center and current status decide, not the button.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.cards import action_buttons, manager_card_text, villager_card_text
+from bot.context import KiosContext
+from bot.money import format_money
+from bot.orders import act, authorize
+from bot.pipeline import Action, Role, TransitionRefused, actions_for
+from bot.texts import plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from storage.models import ServiceRequest
+
+ORDERS_PER_PAGE = 5
+REJECT_REASON = "reject_reason"
+REJECTING_KEY = "rejecting"
+
+
+def parse_action(data: str | None) -> tuple[int, Action] | None:
+    """The request id and action a request button carries; None if forged."""
+    parsed = callbacks.parse(data)
+    if parsed is None or parsed.arg not in {a.value for a in Action}:
+        return None
+    return parsed.ident, Action(parsed.arg)
+
+
+async def card_for(context: KiosContext, request: ServiceRequest, role: Role, locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The request as `role` sees it, with the buttons that apply now."""
+    if role is Role.MANAGER:
+        villager = await context.store.users.get(request.villager_id)
+        assert villager is not None
+        return manager_card_text(request, villager, locale), action_buttons(request, role, locale)
+    return villager_card_text(request, locale), action_buttons(request, role, locale)
+
+
+async def refresh(update: Update, context: KiosContext, found: Visitor, request_id: int) -> None:
+    """Redraw the pressed message with the request's current state (after a stale press)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        request, _center, role = await authorize(context.store, request_id, found.user.id)
+    except TransitionRefused:
+        return
+    text, markup = await card_for(context, request, role, found.locale)
+    await show(query, text, markup)
+
+
+async def request_pressed(update: Update, context: KiosContext) -> str | int | None:
+    """Apply the pressed action, or explain why it does not apply; Reject asks for a reason."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = parse_action(query.data)
+    if parsed is None:
+        await notice(query, found.locale, "request.not_allowed", alert=True)
+        return ConversationHandler.END
+    request_id, action = parsed
+    if action is Action.REJECT:
+        return await ask_reason(update, context, found, request_id)
+    try:
+        acted = await act(context.store, request_id, action, found.user.id)
+    except TransitionRefused as refused:
+        await notice(query, found.locale, f"request.{refused.reason}", alert=refused.reason == "not_allowed")
+        await refresh(update, context, found, request_id)
+        return ConversationHandler.END
+    await notice(query, found.locale, "request.done", number=request_id, status=plain(found.locale, f"status.{acted.request.status.value}"))
+    text, markup = await card_for(context, acted.request, acted.role, found.locale)
+    await show(query, text, markup)
+    return ConversationHandler.END
+
+
+async def ask_reason(update: Update, context: KiosContext, found: Visitor, request_id: int) -> str | int:
+    """Check the manager may reject now, then ask why."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        request, _center, role = await authorize(context.store, request_id, found.user.id)
+        if role is not Role.MANAGER or Action.REJECT not in action_set(request):
+            raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
+    except TransitionRefused as refused:
+        await notice(query, found.locale, f"request.{refused.reason}", alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    context.dialog[REJECTING_KEY] = request_id
+    await say(update, t(found.locale, "request.ask_reason", number=request_id))
+    return REJECT_REASON
+
+
+def action_set(request: ServiceRequest) -> tuple[Action, ...]:
+    """The manager's actions on a request now."""
+    return actions_for(request.kind, request.fulfilment, request.status, Role.MANAGER)
+
+
+async def reason_given(update: Update, context: KiosContext) -> int:
+    """Reject with the typed reason; the villager is told why."""
+    found = await visitor(update, context)
+    request_id = context.dialog.pop(REJECTING_KEY, None)
+    message = update.effective_message
+    reason = (message.text or "").strip() if message else ""
+    if request_id is None or not reason:
+        await say(update, t(found.locale, "request.reason_missing"))
+        return ConversationHandler.END
+    try:
+        acted = await act(context.store, int(request_id), Action.REJECT, found.user.id, reason)
+    except TransitionRefused as refused:
+        await say(update, t(found.locale, f"request.{refused.reason}"))
+        return ConversationHandler.END
+    text, markup = await card_for(context, acted.request, acted.role, found.locale)
+    await say(update, text, markup)
+    return ConversationHandler.END
+
+
+async def reason_cancelled(update: Update, context: KiosContext) -> int:
+    """/cancel while a reason was asked: nothing is rejected."""
+    found = await visitor(update, context)
+    context.dialog.pop(REJECTING_KEY, None)
+    await say(update, t(found.locale, "request.reject_cancelled"))
+    return ConversationHandler.END
+
+
+def build_request_conversation() -> ConversationHandler[KiosContext]:
+    """Request buttons; Reject continues into asking the reason (persisted like any dialog)."""
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))],
+        states={REJECT_REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, reason_given)]},
+        fallbacks=[CommandHandler("cancel", reason_cancelled)],
+        name="request_actions",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def order_line(request: ServiceRequest, locale: str) -> str:
+    """One line of the villager's list."""
+    return t(locale, "orders.line", number=request.id, kind=plain(locale, f"kind.{request.kind.value}"),
+             total=format_money(request.total, locale), status=plain(locale, f"status.{request.status.value}"))
+
+
+async def orders_page(context: KiosContext, found: Visitor, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the villager's requests, newest first, with Cancel where it still applies."""
+    requests = context.store.requests
+    total = await requests.count_of_villager(found.user.id)
+    if total == 0:
+        return t(found.locale, "orders.none"), None
+    pages = (total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE
+    page = min(max(page, 0), pages - 1)
+    shown = await requests.of_villager(found.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
+    lines = "\n".join(order_line(r, found.locale) for r in shown)
+    rows = [
+        [InlineKeyboardButton(plain(found.locale, "orders.cancel", number=r.id),
+                              callback_data=callbacks.build(callbacks.REQUEST, r.id, Action.CANCEL.value))]
+        for r in shown if Action.CANCEL in _villager_actions(r)
+    ]
+    rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
+    text = t(found.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
+    return text, InlineKeyboardMarkup([row for row in rows if row])
+
+
+def _villager_actions(request: ServiceRequest) -> tuple[Action, ...]:
+    """The villager's actions on a request now."""
+    return actions_for(request.kind, request.fulfilment, request.status, Role.VILLAGER)
+
+
+def page_buttons(prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """Previous / next buttons where there is somewhere to go."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=callbacks.build(prefix, page - 1)))
+    if page + 1 < pages:
+        row.append(InlineKeyboardButton("▶", callback_data=callbacks.build(prefix, page + 1)))
+    return row
+
+
+async def my_orders(update: Update, context: KiosContext) -> None:
+    """/orders: the villager's requests with their status."""
+    found = await visitor(update, context)
+    text, markup = await orders_page(context, found, 0)
+    await say(update, text, markup)
+
+
+async def orders_page_pressed(update: Update, context: KiosContext) -> None:
+    """Another page of /orders, in place."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    await query.answer()
+    text, markup = await orders_page(context, found, parsed.ident if parsed else 0)
+    await show(query, text, markup)
+
+
+def build_orders_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """Handlers for /orders and its pages."""
+    return [
+        CommandHandler("orders", my_orders),
+        CallbackQueryHandler(orders_page_pressed, pattern=callbacks.pattern(callbacks.ORDERS_PAGE)),
+    ]

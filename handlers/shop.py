@@ -1,0 +1,213 @@
+"""Finding goods: search by typing, browsing categories, a product's card, adding to the cart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.context import KiosContext
+from bot.money import format_money
+from bot.texts import Html, h, plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from handlers.onboarding import find_center
+from storage.errors import OutOfStock, RecordNotFound
+from storage.models import Center, Product
+
+QUANTITY_CHOICES = (1, 2, 3, 5, 10)
+MAX_QUERY_LENGTH = 100
+MAX_CATEGORY_RESULTS = 30
+_QUANTITY_ARG = re.compile(r"^q(\d{1,3})$")
+
+
+def product_button(product: Product, locale: str) -> list[InlineKeyboardButton]:
+    """A one-button row: name and price, opening the product's card."""
+    label = plain(locale, "shop.product_button", name=product.name, price=format_money(product.price, locale))
+    return [InlineKeyboardButton(label[:60], callback_data=callbacks.build(callbacks.PRODUCT, product.id))]
+
+
+async def search_command(update: Update, context: KiosContext) -> None:
+    """/search TEXT: search the catalog, or explain how."""
+    found = await visitor(update, context)
+    query = " ".join(context.args or [])
+    if not query:
+        await say(update, t(found.locale, "shop.search_usage"))
+        return
+    await search(update, context, found, query)
+
+
+async def typed_text(update: Update, context: KiosContext) -> None:
+    """Plain text outside any dialog: find a center first, then search goods."""
+    found = await visitor(update, context)
+    message = update.effective_message
+    text = (message.text or "").strip()[:MAX_QUERY_LENGTH] if message else ""
+    if not text:
+        return
+    if found.center is None:
+        await find_center(update, context, found, text)
+    else:
+        await search(update, context, found, text)
+
+
+async def search(update: Update, context: KiosContext, found: Visitor, query: str) -> None:
+    """Show the best matches as buttons, or say nothing matched and what to try."""
+    center = found.center
+    if center is None:
+        await say(update, t(found.locale, "onboarding.ask_center"))
+        return
+    index = await context.search.index_for(center)
+    hits = index.search(query[:MAX_QUERY_LENGTH])
+    products = await context.store.catalog.products(center.id, center.currency, [hit.product_id for hit in hits])
+    if not products:
+        await say(update, t(found.locale, "shop.no_results", query=query))
+        return
+    rows = [product_button(product, found.locale) for product in products]
+    await say(update, t(found.locale, "shop.results", query=query), InlineKeyboardMarkup(rows))
+
+
+async def categories(update: Update, context: KiosContext) -> None:
+    """/categories: one button per category."""
+    found = await visitor(update, context)
+    if found.center is None:
+        await say(update, t(found.locale, "onboarding.ask_center"))
+        return
+    names = (await context.search.index_for(found.center)).categories()
+    if not names:
+        await say(update, t(found.locale, "shop.empty_catalog"))
+        return
+    rows = [
+        [InlineKeyboardButton(name[:60], callback_data=callbacks.build(callbacks.CATEGORY, number))]
+        for number, name in enumerate(names)
+    ]
+    await say(update, t(found.locale, "shop.categories"), InlineKeyboardMarkup(rows))
+
+
+async def category_chosen(update: Update, context: KiosContext) -> None:
+    """List the products of the pressed category."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    center = found.center
+    names = (await context.search.index_for(center)).categories() if center else []
+    if center is None or parsed is None or parsed.ident >= len(names):
+        await notice(query, found.locale, "common.stale", alert=True)
+        return
+    await query.answer()
+    name = names[parsed.ident]
+    ids = (await context.search.index_for(center)).in_category(name)[:MAX_CATEGORY_RESULTS]
+    products = await context.store.catalog.products(center.id, center.currency, ids)
+    rows = [product_button(product, found.locale) for product in products]
+    await say(update, t(found.locale, "shop.category", category=name), InlineKeyboardMarkup(rows))
+
+
+def stock_line(product: Product, locale: str) -> Html:
+    """Stock in words: available, a number left, or sold out."""
+    if product.stock is None:
+        return h(locale, "shop.stock_untracked")
+    if product.stock <= 0:
+        return h(locale, "shop.stock_out")
+    return h(locale, "shop.stock_left", stock=product.stock, unit=product.unit)
+
+
+def product_card(product: Product, locale: str, quantity: int, in_cart: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The product's text and its quantity / add-to-cart / cart buttons."""
+    cart_line = h(locale, "shop.in_cart", quantity=in_cart) if in_cart else Html("")
+    text = t(locale, "shop.product", name=product.name, price=format_money(product.price, locale),
+             unit=product.unit, category=product.category, stock=stock_line(product, locale), in_cart=cart_line)
+    rows: list[list[InlineKeyboardButton]] = []
+    if product.in_stock:
+        rows.append([
+            InlineKeyboardButton(f"✓ {n}" if n == quantity else str(n),
+                                 callback_data=callbacks.build(callbacks.PRODUCT, product.id, f"q{n}"))
+            for n in QUANTITY_CHOICES
+        ])
+        rows.append([InlineKeyboardButton(plain(locale, "shop.add_to_cart"),
+                                          callback_data=callbacks.build(callbacks.ADD, product.id, str(quantity)))])
+    rows.append([InlineKeyboardButton(plain(locale, "cart.view"), callback_data=callbacks.build(callbacks.CART_VIEW))])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def chosen_quantity(arg: str | None) -> int | None:
+    """The quantity a card button carries; None if forged."""
+    if arg is None:
+        return 1
+    match = _QUANTITY_ARG.match(arg)
+    quantity = int(match.group(1)) if match else 0
+    return quantity if quantity in QUANTITY_CHOICES else None
+
+
+async def load_product(context: KiosContext, center: Center | None, product_id: int) -> Product | None:
+    """The product if it belongs to the villager's center and is on sale."""
+    if center is None:
+        return None
+    try:
+        return await context.store.catalog.product(product_id, center.id, center.currency)
+    except RecordNotFound:
+        return None
+
+
+async def cart_quantity(context: KiosContext, found: Visitor, product_id: int) -> int:
+    """How many of this product the villager already has in the cart."""
+    assert found.center is not None
+    lines = await context.store.carts.lines(found.user.id, found.center.id, found.center.currency)
+    return next((line.quantity for line in lines if line.product.id == product_id), 0)
+
+
+async def product_pressed(update: Update, context: KiosContext) -> None:
+    """Open a product card (as a new message) or change its chosen quantity (in place)."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    quantity = chosen_quantity(parsed.arg) if parsed else None
+    product = await load_product(context, found.center, parsed.ident) if parsed else None
+    if product is None or quantity is None or parsed is None:
+        await notice(query, found.locale, "shop.product_gone", alert=True)
+        return
+    await query.answer()
+    text, markup = product_card(product, found.locale, quantity, await cart_quantity(context, found, product.id))
+    if parsed.arg is None:
+        await say(update, text, markup)
+    else:
+        await show(query, text, markup)
+
+
+async def add_pressed(update: Update, context: KiosContext) -> None:
+    """Add the chosen quantity to the cart, never past tracked stock."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    quantity = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
+    product = await load_product(context, found.center, parsed.ident) if parsed else None
+    if product is None or found.center is None or quantity not in QUANTITY_CHOICES:
+        await notice(query, found.locale, "shop.product_gone", alert=True)
+        return
+    try:
+        total = await context.store.carts.add(found.user.id, product.id, found.center.id, quantity)
+    except OutOfStock as exc:
+        await notice(query, found.locale, "shop.not_enough", alert=True, name=exc.product_name, left=exc.available)
+        return
+    await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
+    text, markup = product_card(product, found.locale, quantity, total)
+    await show(query, text, markup)
+
+
+def build_shop_handlers() -> Sequence[BaseHandler[Update, KiosContext, None]]:
+    """Handlers for /search, /categories, product cards and adding to the cart."""
+    return [
+        CommandHandler("search", search_command),
+        CommandHandler("categories", categories),
+        CallbackQueryHandler(category_chosen, pattern=callbacks.pattern(callbacks.CATEGORY)),
+        CallbackQueryHandler(product_pressed, pattern=callbacks.pattern(callbacks.PRODUCT)),
+        CallbackQueryHandler(add_pressed, pattern=callbacks.pattern(callbacks.ADD)),
+    ]
+
+
+def build_typed_text_handler() -> BaseHandler[Update, KiosContext, None]:
+    """Plain text outside dialogs; registered after every dialog so they see text first."""
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, typed_text)

@@ -1,0 +1,35 @@
+"""The database layer: schema, migrations and repositories named after intents."""
+
+from __future__ import annotations
+
+from storage.carts import Carts
+from storage.catalog import Catalog
+from storage.centers import Centers
+from storage.db import Database, StorageUnavailable, open_database
+from storage.outbox import Outbox
+from storage.requests import Requests
+from storage.users import Users
+
+__all__ = ["Storage", "StorageUnavailable"]
+
+
+class Storage:
+    """One object the application owns: the database and every repository over it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.centers = Centers(db)
+        self.users = Users(db)
+        self.catalog = Catalog(db)
+        self.carts = Carts(db)
+        self.requests = Requests(db)
+        self.outbox = Outbox(db)
+
+    @classmethod
+    async def open(cls, database_url: str) -> Storage:
+        """Open the database, apply migrations and return the store."""
+        return cls(await open_database(database_url))
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()

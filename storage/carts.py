@@ -1,0 +1,105 @@
+"""Carts live in the database, so they survive restarts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.catalog import product_from_row
+from storage.clock import now
+from storage.db import Database
+from storage.errors import OutOfStock, RecordNotFound
+from storage.models import CartLine
+from storage.schema import cart_items, products
+
+# No villager needs more of one product in a single order; larger numbers are typos.
+MAX_QUANTITY = 999
+
+
+async def cart_lines_in(conn: AsyncConnection, user_id: int, center_id: int, currency: str) -> list[CartLine]:
+    """The user's cart lines for active products of this center, oldest first."""
+    query = (
+        sa.select(products, cart_items.c.quantity)
+        .join(cart_items, cart_items.c.product_id == products.c.id)
+        .where(
+            cart_items.c.user_id == user_id,
+            products.c.center_id == center_id,
+            products.c.active.is_(True),
+        )
+        .order_by(cart_items.c.added_at, products.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    return [CartLine(product_from_row(row, currency), row.quantity) for row in rows]
+
+
+class Carts:
+    """Repository of cart lines."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def lines(self, user_id: int, center_id: int, currency: str) -> list[CartLine]:
+        """The cart as the villager sees it."""
+        async with self.db.read() as conn:
+            return await cart_lines_in(conn, user_id, center_id, currency)
+
+    async def add(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:
+        """Add `quantity` to the cart line; returns the new quantity (checked against stock)."""
+        async with self.db.write() as conn:
+            current = await self._quantity(conn, user_id, product_id)
+            return await self._store(conn, user_id, product_id, center_id, current + quantity)
+
+    async def set_quantity(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:
+        """Set the line's quantity; zero or less removes it. Returns the new quantity."""
+        async with self.db.write() as conn:
+            return await self._store(conn, user_id, product_id, center_id, quantity)
+
+    async def change(self, user_id: int, product_id: int, center_id: int, delta: int) -> int:
+        """Add `delta` (may be negative) to an existing line; returns the new quantity."""
+        async with self.db.write() as conn:
+            current = await self._quantity(conn, user_id, product_id)
+            if current == 0:
+                return 0
+            return await self._store(conn, user_id, product_id, center_id, current + delta)
+
+    async def remove(self, user_id: int, product_id: int) -> None:
+        """Drop a line from the cart."""
+        async with self.db.write() as conn:
+            await conn.execute(self._line_delete(user_id, product_id))
+
+    @staticmethod
+    def _line_delete(user_id: int, product_id: int) -> sa.Delete:
+        return cart_items.delete().where(
+            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
+        )
+
+    @staticmethod
+    async def _quantity(conn: AsyncConnection, user_id: int, product_id: int) -> int:
+        query = sa.select(cart_items.c.quantity).where(
+            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
+        )
+        return int((await conn.execute(query)).scalar() or 0)
+
+    async def _store(
+        self, conn: AsyncConnection, user_id: int, product_id: int, center_id: int, quantity: int
+    ) -> int:
+        """Write the line after checking the product and its tracked stock."""
+        row = (await conn.execute(products.select().where(
+            products.c.id == product_id, products.c.center_id == center_id, products.c.active.is_(True)
+        ))).first()
+        if row is None:
+            raise RecordNotFound(str(product_id))
+        if quantity <= 0:
+            await conn.execute(self._line_delete(user_id, product_id))
+            return 0
+        limit = MAX_QUANTITY if row.stock is None else min(MAX_QUANTITY, row.stock)
+        if quantity > limit:
+            raise OutOfStock(row.name, limit)
+        updated = await conn.execute(sa.update(cart_items).where(
+            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
+        ).values(quantity=quantity))
+        if updated.rowcount == 0:
+            await conn.execute(cart_items.insert().values(
+                user_id=user_id, product_id=product_id, quantity=quantity, added_at=now()
+            ))
+        return quantity

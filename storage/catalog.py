@@ -1,0 +1,131 @@
+"""Each center's catalog of products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.catalog_csv import CatalogRow
+from bot.money import Money
+from bot.search import SearchItem
+from storage.clock import now
+from storage.db import Database
+from storage.errors import RecordNotFound
+from storage.models import Product
+from storage.schema import centers, products
+
+ALIAS_SEPARATOR = "|"
+
+
+def product_from_row(row: Any, currency: str) -> Product:
+    """Build a Product from a `products` row; prices carry the center's currency."""
+    aliases = tuple(alias for alias in row.aliases.split(ALIAS_SEPARATOR) if alias)
+    return Product(
+        id=row.id, center_id=row.center_id, sku=row.sku, name=row.name, category=row.category,
+        price=Money(row.price_minor, currency), unit=row.unit, stock=row.stock,
+        aliases=aliases, active=bool(row.active),
+    )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """How many products an import added and updated."""
+
+    added: int
+    updated: int
+
+
+def _row_values(row: CatalogRow) -> dict[str, Any]:
+    """Column values for one imported CSV row."""
+    return dict(
+        name=row.name, category=row.category, price_minor=row.price.minor, unit=row.unit,
+        stock=row.stock, aliases=ALIAS_SEPARATOR.join(row.aliases), active=True,
+        updated_at=now(),
+    )
+
+
+class Catalog:
+    """Repository of products."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def import_rows(self, center_id: int, rows: Sequence[CatalogRow]) -> ImportResult:
+        """Add or update (by sku) every row in one transaction, and bump the catalog version."""
+        async with self.db.write() as conn:
+            existing = {
+                sku for (sku,) in await conn.execute(
+                    sa.select(products.c.sku).where(products.c.center_id == center_id)
+                )
+            }
+            new = [dict(center_id=center_id, sku=r.sku, **_row_values(r)) for r in rows if r.sku not in existing]
+            old = [dict(b_sku=r.sku, **_row_values(r)) for r in rows if r.sku in existing]
+            if new:
+                await conn.execute(products.insert(), new)
+            if old:
+                update = (
+                    sa.update(products)
+                    .where(products.c.center_id == center_id, products.c.sku == sa.bindparam("b_sku"))
+                )
+                await conn.execute(update, old)
+            await conn.execute(
+                sa.update(centers).where(centers.c.id == center_id)
+                .values(catalog_version=centers.c.catalog_version + 1)
+            )
+        return ImportResult(added=len(new), updated=len(old))
+
+    async def export_rows(self, center_id: int, currency: str) -> list[CatalogRow]:
+        """Every active product of the center as CSV rows, by sku."""
+        return [
+            CatalogRow(
+                sku=p.sku, name=p.name, category=p.category, price=p.price, unit=p.unit,
+                stock=p.stock, aliases=p.aliases,
+            )
+            for p in await self._query(center_id, currency, order=products.c.sku)
+        ]
+
+    async def search_items(self, center_id: int, currency: str) -> list[SearchItem]:
+        """What the search index is built from."""
+        return [
+            SearchItem(product_id=p.id, name=p.name, category=p.category, aliases=p.aliases)
+            for p in await self._query(center_id, currency, order=products.c.id)
+        ]
+
+    async def _query(self, center_id: int, currency: str, order: Any) -> list[Product]:
+        """Active products of a center."""
+        query = products.select().where(
+            products.c.center_id == center_id, products.c.active.is_(True)
+        ).order_by(order)
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [product_from_row(row, currency) for row in rows]
+
+    async def product(self, product_id: int, center_id: int, currency: str) -> Product:
+        """An active product of this center; RecordNotFound for anything else."""
+        found = await self.products(center_id, currency, [product_id])
+        if not found:
+            raise RecordNotFound(str(product_id))
+        return found[0]
+
+    async def products(self, center_id: int, currency: str, ids: Iterable[int]) -> list[Product]:
+        """The active products of this center among `ids`, in the order of `ids`."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        query = products.select().where(
+            products.c.center_id == center_id, products.c.active.is_(True), products.c.id.in_(wanted)
+        )
+        async with self.db.read() as conn:
+            rows = {row.id: row for row in (await conn.execute(query)).all()}
+        return [product_from_row(rows[i], currency) for i in wanted if i in rows]
+
+    async def count(self, center_id: int) -> int:
+        """How many active products the center has."""
+        query = sa.select(sa.func.count()).select_from(products).where(
+            products.c.center_id == center_id, products.c.active.is_(True)
+        )
+        async with self.db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())

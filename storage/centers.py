@@ -1,0 +1,86 @@
+"""Centers: created by the operator, each with one manager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from storage.clock import now
+from storage.db import Database
+from storage.errors import DuplicateCenter, RecordNotFound
+from storage.models import Center
+from storage.schema import centers
+
+
+def center_from_row(row: Any) -> Center:
+    """Build a Center from a `centers` row."""
+    return Center(
+        id=row.id, code=row.code, name=row.name, manager_id=row.manager_id,
+        currency=row.currency, language=row.language, lat=row.lat, lon=row.lon,
+        radius_km=row.radius_km, catalog_version=row.catalog_version,
+    )
+
+
+class Centers:
+    """Repository of centers."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_center(
+        self, code: str, name: str, manager_id: int, *, currency: str = "IDR",
+        language: str = "id", lat: float | None = None, lon: float | None = None,
+        radius_km: float = 3.0,
+    ) -> Center:
+        """Create a center; DuplicateCenter if the code is taken."""
+        values = dict(
+            code=code.upper(), name=name, manager_id=manager_id, currency=currency,
+            language=language, lat=lat, lon=lon, radius_km=radius_km, catalog_version=0,
+            created_at=now(),
+        )
+        try:
+            async with self.db.write() as conn:
+                await conn.execute(centers.insert().values(**values))
+        except IntegrityError as exc:
+            raise DuplicateCenter(code.upper()) from exc
+        return await self.by_code(code)
+
+    async def by_code(self, code: str) -> Center:
+        """The center with this join code (case-insensitive); RecordNotFound otherwise."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(centers.select().where(centers.c.code == code.upper()))).first()
+        if row is None:
+            raise RecordNotFound(code)
+        return center_from_row(row)
+
+    async def get(self, center_id: int) -> Center:
+        """The center with this id; RecordNotFound otherwise."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(centers.select().where(centers.c.id == center_id))).first()
+        if row is None:
+            raise RecordNotFound(str(center_id))
+        return center_from_row(row)
+
+    async def all_centers(self) -> list[Center]:
+        """Every center, by code."""
+        async with self.db.read() as conn:
+            rows = (await conn.execute(centers.select().order_by(centers.c.code))).all()
+        return [center_from_row(row) for row in rows]
+
+    async def managed_by(self, user_id: int) -> list[Center]:
+        """The centers this user manages."""
+        query = centers.select().where(centers.c.manager_id == user_id).order_by(centers.c.code)
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [center_from_row(row) for row in rows]
+
+    async def set_manager(self, code: str, manager_id: int) -> Center:
+        """Hand the center to another manager; RecordNotFound for an unknown code."""
+        query = sa.update(centers).where(centers.c.code == code.upper()).values(manager_id=manager_id)
+        async with self.db.write() as conn:
+            result = await conn.execute(query)
+        if result.rowcount == 0:
+            raise RecordNotFound(code)
+        return await self.by_code(code)

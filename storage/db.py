@@ -1,0 +1,128 @@
+"""The database handle: one engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# How long a SQLite writer waits for another writer before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be opened or upgraded; the message is one line for the operator."""
+
+
+def async_url(database_url: str) -> str:
+    """Map a plain `sqlite:///` or `postgresql://` URL to its asyncio driver."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError as exc:
+        raise StorageUnavailable(f"DATABASE_URL is not a database URL: {database_url!r}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise StorageUnavailable(f"DATABASE_URL must be sqlite:/// or postgresql://, got {backend!r}")
+
+
+def _prepare_sqlite(engine: AsyncEngine) -> None:
+    """Take over SQLite transactions so writers start with BEGIN IMMEDIATE (no upgrade deadlocks)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("kiosdesa_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the engine; `write()` and `read()` give transactions, `outbox_ready` wakes the sender."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = async_url(database_url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.engine = create_async_engine(self.url, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            _prepare_sqlite(self.engine)
+        self.outbox_ready = asyncio.Event()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A read-write transaction, committed on success and rolled back on error."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(kiosdesa_write=True)
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction."""
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    async def migrate(self) -> None:
+        """Apply every pending migration; StorageUnavailable if the database cannot be used."""
+        try:
+            async with self.write() as conn:
+                await conn.run_sync(_upgrade_to_head)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise StorageUnavailable(f"cannot open the database {self.url}: {_first_line(exc)}") from exc
+
+    async def close(self) -> None:
+        """Release every connection."""
+        await self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception, for a one-line operator message."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations, optionally bound to a live connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    """Run Alembic's upgrade on a synchronous connection (inside run_sync)."""
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def open_database(database_url: str) -> Database:
+    """Open the database and bring its schema up to date."""
+    database = Database(database_url)
+    try:
+        await database.migrate()
+    except BaseException:
+        await database.close()
+        raise
+    return database

@@ -1,0 +1,22 @@
+"""Domain exceptions raised by the data layer; handlers turn them into friendly answers."""
+
+
+class RecordNotFound(Exception):
+    """The center, product or request asked for does not exist."""
+
+
+class DuplicateCenter(Exception):
+    """A center with this code exists already."""
+
+
+class EmptyCart(Exception):
+    """Checkout with nothing in the cart."""
+
+
+class OutOfStock(Exception):
+    """A tracked product has fewer units left than asked for."""
+
+    def __init__(self, product_name: str, available: int) -> None:
+        super().__init__(f"{product_name}: {available} left")
+        self.product_name = product_name
+        self.available = available

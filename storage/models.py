@@ -1,0 +1,168 @@
+"""Dataclasses the repositories return; plain values, no database handles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.money import Money
+from bot.pipeline import Fulfilment, RequestKind, RequestStatus
+
+
+@dataclass(frozen=True)
+class Center:
+    """A village service center with its manager."""
+
+    id: int
+    code: str
+    name: str
+    manager_id: int
+    currency: str
+    language: str
+    lat: float | None
+    lon: float | None
+    radius_km: float
+    catalog_version: int
+
+    @property
+    def has_location(self) -> bool:
+        """Whether delivery distances can be measured from this center."""
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass(frozen=True)
+class User:
+    """A Telegram user known to the bot: a villager, a manager, or both."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    telegram_language: str | None
+    language: str | None
+    phone: str | None
+    center_id: int | None
+    blocked_at: float | None
+    muted: bool
+
+    @property
+    def display_name(self) -> str:
+        """The name a manager sees."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or str(self.id)
+
+
+@dataclass(frozen=True)
+class Product:
+    """One catalog entry of a center."""
+
+    id: int
+    center_id: int
+    sku: str
+    name: str
+    category: str
+    price: Money
+    unit: str
+    stock: int | None
+    aliases: tuple[str, ...]
+    active: bool
+
+    @property
+    def in_stock(self) -> bool:
+        """Untracked stock counts as available."""
+        return self.stock is None or self.stock > 0
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """A product and how many the villager wants."""
+
+    product: Product
+    quantity: int
+
+    @property
+    def subtotal(self) -> Money:
+        """Price times quantity."""
+        return self.product.price.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class RequestItem:
+    """A line of a goods order, priced when it was submitted."""
+
+    sku: str
+    name: str
+    unit: str
+    price: Money
+    quantity: int
+
+    @property
+    def subtotal(self) -> Money:
+        """Price times quantity."""
+        return self.price.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """A villager's request of any kind, as the pipeline sees it."""
+
+    id: int
+    center_id: int
+    villager_id: int
+    kind: RequestKind
+    status: RequestStatus
+    total: Money
+    fulfilment: Fulfilment | None
+    lat: float | None
+    lon: float | None
+    distance_m: float | None
+    note: str | None
+    details: Mapping[str, Any]
+    reason: str | None
+    manager_chat_id: int | None
+    manager_message_id: int | None
+    created_at: float
+    updated_at: float
+    items: tuple[RequestItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What the villager chose at checkout."""
+
+    fulfilment: Fulfilment
+    lat: float | None = None
+    lon: float | None = None
+    distance_m: float | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message to deliver after the transaction commits.
+
+    `card_request_id` marks the manager's card of a request: sent once, then edited in place.
+    """
+
+    chat_id: int
+    text: str
+    reply_markup: Mapping[str, Any] | None = None
+    card_request_id: int | None = None
+
+    def payload_json(self) -> str:
+        """The Bot API parameters stored in the outbox row."""
+        return json.dumps({"text": self.text, "reply_markup": self.reply_markup}, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A stored outbox message waiting for the sender."""
+
+    id: int
+    chat_id: int
+    text: str
+    reply_markup: Mapping[str, Any] | None
+    card_request_id: int | None
+    attempts: int
+    extra: Mapping[str, Any] = field(default_factory=dict)

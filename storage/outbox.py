@@ -1,0 +1,97 @@
+"""The notification outbox: rows written with state changes, delivered by the sender task."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.clock import now
+from storage.db import Database
+from storage.models import OutboxMessage, OutboxRow
+from storage.schema import outbox, requests
+
+PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
+
+
+async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
+    """Insert messages in the caller's transaction, so they commit with the change."""
+    if not messages:
+        return
+    created = now()
+    await conn.execute(outbox.insert(), [
+        dict(
+            chat_id=m.chat_id, payload=m.payload_json(), card_request_id=m.card_request_id,
+            status=PENDING, attempts=0, next_attempt_at=created, created_at=created,
+        )
+        for m in messages
+    ])
+
+
+def _row(row: Any) -> OutboxRow:
+    payload = json.loads(row.payload)
+    return OutboxRow(
+        id=row.id, chat_id=row.chat_id, text=payload["text"],
+        reply_markup=payload.get("reply_markup"), card_request_id=row.card_request_id,
+        attempts=row.attempts, extra={"card_message_id": row.manager_message_id},
+    )
+
+
+class Outbox:
+    """Repository the sender reads and updates."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def due(self, limit: int = 100) -> list[OutboxRow]:
+        """Pending messages whose time has come, oldest first, with their card's message id."""
+        query = (
+            sa.select(outbox, requests.c.manager_message_id)
+            .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
+            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now())
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            return [_row(row) for row in (await conn.execute(query)).all()]
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest pending message is due, if any."""
+        query = sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+        async with self.db.read() as conn:
+            value = (await conn.execute(query)).scalar()
+        return None if value is None else float(value)
+
+    async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
+        """Record delivery; a card remembers its message so later changes edit it."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.id == row.id).values(status=SENT, sent_at=now())
+            )
+            if row.card_request_id is not None and message_id is not None:
+                await conn.execute(
+                    sa.update(requests).where(requests.c.id == row.card_request_id)
+                    .values(manager_chat_id=row.chat_id, manager_message_id=message_id)
+                )
+
+    async def retry_later(self, row: OutboxRow, delay_s: float, error: str) -> None:
+        """Try again after `delay_s` seconds."""
+        await self._update(row.id, attempts=row.attempts + 1, next_attempt_at=now() + delay_s,
+                           last_error=error[:500])
+
+    async def give_up(self, row: OutboxRow, status: str, error: str) -> None:
+        """Stop trying: the chat blocked us or Telegram refused the message for good."""
+        await self._update(row.id, status=status, attempts=row.attempts + 1, last_error=error[:500])
+
+    async def _update(self, outbox_id: int, **values: Any) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(sa.update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages are in each status (for tests and the admin)."""
+        query = sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+        async with self.db.read() as conn:
+            return {status: int(n) for status, n in (await conn.execute(query)).all()}

@@ -1,0 +1,223 @@
+"""Requests of every kind: submission, checked status changes with an audit trail, listings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.money import Money
+from bot.pipeline import (
+    OPEN_STATUSES,
+    Action,
+    Fulfilment,
+    RequestKind,
+    RequestStatus,
+    Role,
+    Transition,
+    TransitionRefused,
+)
+from storage.carts import cart_lines_in
+from storage.clock import now
+from storage.db import Database
+from storage.errors import EmptyCart, OutOfStock, RecordNotFound
+from storage.models import Center, CartLine, Checkout, OutboxMessage, RequestItem, ServiceRequest
+from storage.outbox import enqueue
+from storage.schema import cart_items, products, request_events, request_items, requests
+
+# Renders the messages a change causes; called inside the transaction with the new state.
+Notifier = Callable[[ServiceRequest, Transition], Sequence[OutboxMessage]]
+# Decides the transition from the request as stored now; raises TransitionRefused.
+Decider = Callable[[ServiceRequest], Transition]
+
+
+def _request(row: Any, items: Sequence[RequestItem]) -> ServiceRequest:
+    return ServiceRequest(
+        id=row.id, center_id=row.center_id, villager_id=row.villager_id,
+        kind=RequestKind(row.kind), status=RequestStatus(row.status),
+        total=Money(row.total_minor, row.currency),
+        fulfilment=Fulfilment(row.fulfilment) if row.fulfilment else None,
+        lat=row.lat, lon=row.lon, distance_m=row.distance_m, note=row.note,
+        details=json.loads(row.details), reason=row.reason, manager_chat_id=row.manager_chat_id,
+        manager_message_id=row.manager_message_id, created_at=row.created_at,
+        updated_at=row.updated_at, items=tuple(items),
+    )
+
+
+async def _load(conn: AsyncConnection, where: Any, order: Any, limit: int, offset: int) -> list[ServiceRequest]:
+    """Requests matching `where` with their items, in two queries."""
+    rows = (await conn.execute(
+        requests.select().where(where).order_by(*order).limit(limit).offset(offset)
+    )).all()
+    ids = [row.id for row in rows]
+    items: dict[int, list[RequestItem]] = {i: [] for i in ids}
+    if ids:
+        query = request_items.select().where(request_items.c.request_id.in_(ids)).order_by(request_items.c.id)
+        for item in (await conn.execute(query)).all():
+            currency = next(r.currency for r in rows if r.id == item.request_id)
+            items[item.request_id].append(RequestItem(
+                sku=item.sku, name=item.name, unit=item.unit,
+                price=Money(item.price_minor, currency), quantity=item.quantity,
+            ))
+    return [_request(row, items[row.id]) for row in rows]
+
+
+async def _take_stock(conn: AsyncConnection, line: CartLine) -> None:
+    """Reserve tracked stock atomically; never below zero."""
+    result = await conn.execute(
+        sa.update(products)
+        .where(products.c.id == line.product.id)
+        .where(sa.or_(products.c.stock.is_(None), products.c.stock >= line.quantity))
+        .values(stock=sa.case((products.c.stock.is_(None), None), else_=products.c.stock - line.quantity))
+    )
+    if result.rowcount == 0:
+        left = (await conn.execute(sa.select(products.c.stock).where(products.c.id == line.product.id))).scalar()
+        raise OutOfStock(line.product.name, int(left or 0))
+
+
+async def _return_stock(conn: AsyncConnection, request_id: int) -> None:
+    """Put reserved units back when an order is rejected or cancelled."""
+    lines = (await conn.execute(
+        sa.select(request_items.c.product_id, request_items.c.quantity)
+        .where(request_items.c.request_id == request_id, request_items.c.product_id.is_not(None))
+    )).all()
+    for product_id, quantity in lines:
+        await conn.execute(
+            sa.update(products).where(products.c.id == product_id, products.c.stock.is_not(None))
+            .values(stock=products.c.stock + quantity)
+        )
+
+
+async def _audit(conn: AsyncConnection, request_id: int, change: Transition, actor_id: int | None,
+                 role: Role, reason: str | None) -> None:
+    await conn.execute(request_events.insert().values(
+        request_id=request_id, from_status=change.source.value, to_status=change.target.value,
+        actor_id=actor_id, actor_role=role.value, reason=reason, created_at=now(),
+    ))
+
+
+class Requests:
+    """Repository of requests; every status change goes through `apply`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def submit_goods_order(
+        self, villager_id: int, center: Center, checkout: Checkout, notify: Notifier
+    ) -> ServiceRequest:
+        """Turn the villager's cart into a submitted order, reserving stock, in one transaction."""
+        change = Transition(Action.SUBMIT, RequestStatus.DRAFT, RequestStatus.SUBMITTED)
+        async with self.db.write() as conn:
+            lines = await cart_lines_in(conn, villager_id, center.id, center.currency)
+            if not lines:
+                raise EmptyCart()
+            for line in lines:
+                await _take_stock(conn, line)
+            request_id = await self._insert_order(conn, villager_id, center, checkout, lines)
+            await conn.execute(cart_items.delete().where(cart_items.c.user_id == villager_id))
+            await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
+            submitted = await self._get(conn, request_id)
+            await enqueue(conn, notify(submitted, change))
+        self.db.outbox_ready.set()
+        return submitted
+
+    async def _insert_order(self, conn: AsyncConnection, villager_id: int, center: Center,
+                            checkout: Checkout, lines: Sequence[CartLine]) -> int:
+        total = sum(line.subtotal.minor for line in lines)
+        stamp = now()
+        result = await conn.execute(requests.insert().values(
+            center_id=center.id, villager_id=villager_id, kind=RequestKind.GOODS.value,
+            status=RequestStatus.SUBMITTED.value, currency=center.currency, total_minor=total,
+            commission_minor=0, fulfilment=checkout.fulfilment.value, lat=checkout.lat,
+            lon=checkout.lon, distance_m=checkout.distance_m, note=checkout.note, details="{}",
+            created_at=stamp, updated_at=stamp,
+        ).returning(requests.c.id))
+        request_id = int(result.scalar_one())
+        await conn.execute(request_items.insert(), [
+            dict(request_id=request_id, product_id=line.product.id, sku=line.product.sku,
+                 name=line.product.name, unit=line.product.unit,
+                 price_minor=line.product.price.minor, quantity=line.quantity)
+            for line in lines
+        ])
+        return request_id
+
+    async def apply(
+        self, request_id: int, decide: Decider, actor_id: int, role: Role,
+        notify: Notifier, reason: str | None = None,
+    ) -> ServiceRequest:
+        """Apply the transition `decide` picks, atomically and at most once, with its messages."""
+        async with self.db.write() as conn:
+            current = await self._get(conn, request_id)
+            change = decide(current)
+            updated = await conn.execute(
+                sa.update(requests)
+                .where(requests.c.id == request_id, requests.c.status == change.source.value)
+                .values(**self._changes(change, reason))
+            )
+            if updated.rowcount != 1:
+                raise TransitionRefused("stale")
+            if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):
+                await _return_stock(conn, request_id)
+            await _audit(conn, request_id, change, actor_id, role, reason)
+            after = await self._get(conn, request_id)
+            await enqueue(conn, notify(after, change))
+        self.db.outbox_ready.set()
+        return after
+
+    @staticmethod
+    def _changes(change: Transition, reason: str | None) -> dict[str, Any]:
+        stamp = now()
+        values: dict[str, Any] = dict(status=change.target.value, updated_at=stamp)
+        if reason is not None:
+            values["reason"] = reason
+        if change.target is RequestStatus.COMPLETED:
+            values["completed_at"] = stamp
+        return values
+
+    async def _get(self, conn: AsyncConnection, request_id: int) -> ServiceRequest:
+        found = await _load(conn, requests.c.id == request_id, [requests.c.id], 1, 0)
+        if not found:
+            raise RecordNotFound(str(request_id))
+        return found[0]
+
+    async def get(self, request_id: int) -> ServiceRequest:
+        """One request with its items; RecordNotFound otherwise."""
+        async with self.db.read() as conn:
+            return await self._get(conn, request_id)
+
+    async def of_villager(self, villager_id: int, limit: int, offset: int = 0) -> list[ServiceRequest]:
+        """A villager's requests, newest first."""
+        async with self.db.read() as conn:
+            return await _load(conn, requests.c.villager_id == villager_id,
+                               [requests.c.id.desc()], limit, offset)
+
+    async def count_of_villager(self, villager_id: int) -> int:
+        """How many requests the villager has made."""
+        return await self._count(requests.c.villager_id == villager_id)
+
+    async def open_for_center(self, center_id: int, limit: int, offset: int = 0) -> list[ServiceRequest]:
+        """The center's open requests, oldest first: the manager's queue."""
+        async with self.db.read() as conn:
+            return await _load(conn, self._open(center_id), [requests.c.id], limit, offset)
+
+    async def count_open(self, center_id: int) -> int:
+        """How many requests wait for the manager."""
+        return await self._count(self._open(center_id))
+
+    @staticmethod
+    def _open(center_id: int) -> Any:
+        return sa.and_(requests.c.center_id == center_id,
+                       requests.c.status.in_([s.value for s in OPEN_STATUSES]))
+
+    async def _count(self, where: Any) -> int:
+        async with self.db.read() as conn:
+            return int((await conn.execute(sa.select(sa.func.count()).select_from(requests).where(where))).scalar_one())
+
+    async def history(self, request_id: int) -> list[dict[str, Any]]:
+        """The audit trail of a request, oldest first."""
+        query = request_events.select().where(request_events.c.request_id == request_id).order_by(request_events.c.id)
+        async with self.db.read() as conn:
+            return [dict(row._mapping) for row in (await conn.execute(query)).all()]

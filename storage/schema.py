@@ -1,0 +1,146 @@
+"""Table definitions for queries; the schema itself is created by the migrations.
+
+Keep in step with storage/migrations/versions (a test compares the two).
+"""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+centers = sa.Table(
+    "centers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("manager_id", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("language", sa.String(5), nullable=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("radius_km", sa.Float, nullable=False),
+    sa.Column("catalog_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("first_name", sa.String(200), nullable=False),
+    sa.Column("last_name", sa.String(200)),
+    sa.Column("username", sa.String(64)),
+    sa.Column("telegram_language", sa.String(16)),
+    sa.Column("language", sa.String(5)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id")),
+    sa.Column("blocked_at", sa.Float),
+    sa.Column("muted", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("category", sa.String(100), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("unit", sa.String(30), nullable=False),
+    sa.Column("stock", sa.Integer),
+    sa.Column("aliases", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+cart_items = sa.Table(
+    "cart_items",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("added_at", sa.Float, nullable=False),
+)
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("commission_minor", sa.BigInteger, nullable=False),
+    sa.Column("fulfilment", sa.String(16)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("distance_m", sa.Float),
+    sa.Column("note", sa.Text),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("manager_chat_id", sa.BigInteger),
+    sa.Column("manager_message_id", sa.BigInteger),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("completed_at", sa.Float),
+)
+
+request_items = sa.Table(
+    "request_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id")),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("unit", sa.String(30), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+)
+
+request_events = sa.Table(
+    "request_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False),
+    sa.Column("from_status", sa.String(24)),
+    sa.Column("to_status", sa.String(24), nullable=False),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("actor_role", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("card_request_id", sa.Integer, sa.ForeignKey("requests.id")),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("sent_at", sa.Float),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),
+)
+
+user_data = sa.Table(
+    "user_data",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
