@@ -1,10 +1,11 @@
 """Typo-tolerant catalog search: what did the customer mean by "minyk goreng"?
 
-Products are indexed by the tokens of their name, aliases and category. A query
-token matches catalogue tokens exactly, by prefix (someone still typing) or by
-edit similarity (a typo). A product's score is the share of the query it covers,
-with rare words (e.g. "beras") counting more than common ones (e.g. "kg"), plus
-a small bonus for short names so "Gula Pasir" ranks above "Gula Pasir Curah 50 kg".
+Products are indexed by the words of their name, aliases and category. A query
+word matches catalogue words exactly, by prefix (someone still typing) or by edit
+similarity (a typo). A product's score (0-100) is the share of the query it
+covers, rare words (e.g. "beras") counting more than common ones (e.g. "kg");
+a small part of each word's share goes to how short the matched name or alias
+is, so "Gula Pasir" ranks above "Gula Pasir Curah 50 kg".
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ ALIAS_WEIGHT: Final = 0.95
 CATEGORY_WEIGHT: Final = 0.85
 
 MIN_SCORE: Final = 50.0
-# Share of the score given to covering the query; the rest rewards short, exact names.
-COVERAGE_SHARE: Final = 0.9
+# Share of a word's points for matching it; the rest rewards a short matched string.
+MATCH_SHARE: Final = 0.9
 
 # Below these lengths a one-letter typo changes the word too much to guess safely.
 _EXACT_ONLY_MAX_LEN: Final = 2
@@ -77,10 +78,12 @@ def _tokens(text: str) -> list[str]:
     return list(dict.fromkeys(normalize(text).split()))
 
 
-# Products sharing one value for a query word (similarity x field weight, in 0..1).
+# Products sharing one value for a query word: similarity, field and length, in 0..1.
 _Group = tuple[float, frozenset[int] | set[int]]
-# One query word: its weight in the query, and disjoint groups of products containing it.
+# One query word: its points in the query, and disjoint groups of products containing it.
 _Term = tuple[float, list[_Group]]
+# A catalogue word's products, grouped by (field weight, words in the matched string).
+_TokenGroups = tuple[tuple[float, int, frozenset[int]], ...]
 
 
 class CatalogIndex:
@@ -100,7 +103,6 @@ class CatalogIndex:
         _require_unique_ids(ordered)
         self._product_ids = [item.product_id for item in ordered]
         self._groups_by_token = _groups_by_token(ordered, tokenize)
-        self._products_by_name_length = _products_by_name_length(ordered, tokenize)
         self._vocabulary = sorted(self._groups_by_token)
         self._idf = _inverse_document_frequencies(self._groups_by_token, len(ordered))
         self._categories = _group_by_category(ordered, tokenize)
@@ -114,12 +116,11 @@ class CatalogIndex:
         query_tokens = _tokens(query)[:_MAX_QUERY_TOKENS]
         if not query_tokens or limit <= 0:
             return []
-        terms = self._terms([self._similar_tokens(token) for token in query_tokens])
-        if not terms:
-            return []
-        classes = self._brevity_classes(_candidates(terms), len(query_tokens))
-        for scale, groups in terms:
-            classes = _refine(classes, scale, groups)
+        matches = [self._similar_tokens(token) for token in query_tokens]
+        terms = self._terms(matches, len(query_tokens))
+        classes = {0.0: _candidates(terms)}
+        for points, groups in terms:
+            classes = _refine(classes, points, groups)
         return self._best_hits(classes, limit)
 
     def categories(self) -> list[str]:
@@ -132,7 +133,7 @@ class CatalogIndex:
         return list(product_ids)
 
     def _similar_tokens(self, query_token: str) -> dict[str, float]:
-        """Catalogue tokens meant by `query_token`, with similarity in 0..1."""
+        """Catalogue words meant by `query_token`, with similarity in 0..1."""
         # A word the catalogue knows is taken as typed: "garam" must not also mean "gram".
         if query_token in self._groups_by_token:
             return {query_token: 1.0}
@@ -152,7 +153,7 @@ class CatalogIndex:
         return similar
 
     def _tokens_starting_with(self, prefix: str) -> list[str]:
-        """Up to a bounded number of catalogue tokens that extend `prefix`."""
+        """Up to a bounded number of catalogue words that extend `prefix`."""
         start = bisect_left(self._vocabulary, prefix)
         found = []
         for token in self._vocabulary[start : start + _MAX_PREFIX_EXPANSIONS]:
@@ -161,18 +162,17 @@ class CatalogIndex:
             found.append(token)
         return found
 
-    def _terms(self, matches: list[dict[str, float]]) -> list[_Term]:
-        """Each matched query word with its weight as score points (all words: 90)."""
+    def _terms(self, matches: list[dict[str, float]], query_length: int) -> list[_Term]:
+        """Each matched query word with its points; all words together are worth 100."""
         weights = [self._query_token_weight(similar) for similar in matches]
         known = [weight for weight in weights if weight is not None]
         if not known:
             return []
         # A word the catalogue lacks still counts, as much as an average matched word.
         fallback = sum(known) / len(known)
-        total = sum(fallback if weight is None else weight for weight in weights)
-        points_per_weight = 100 * COVERAGE_SHARE / total
+        points_per_weight = 100 / sum(fallback if w is None else w for w in weights)
         return [
-            (weight * points_per_weight, self._groups(similar))
+            (weight * points_per_weight, self._groups(similar, query_length))
             for weight, similar in zip(weights, matches, strict=True)
             if weight is not None
         ]
@@ -184,35 +184,22 @@ class CatalogIndex:
         best = max(similar.values())
         return max(self._idf[token] for token, value in similar.items() if value == best)
 
-    def _groups(self, similar: dict[str, float]) -> list[_Group]:
+    def _groups(self, similar: dict[str, float], query_length: int) -> list[_Group]:
         """Disjoint product groups for one query word, each product at its best value."""
         valued = [
-            (similarity * field_weight, products)
+            (_value(similarity, field_weight, query_length / length), products)
             for token, similarity in similar.items()
-            for field_weight, products in self._groups_by_token[token]
+            for field_weight, length, products in self._groups_by_token[token]
         ]
-        if len(similar) == 1:  # one token's groups are disjoint already: no copying
-            return list(valued)
         valued.sort(key=lambda group: group[0], reverse=True)
         seen: set[int] = set()
         disjoint: list[_Group] = []
         for value, products in valued:
-            fresh = products - seen
+            fresh = products - seen if seen else products
             if fresh:
                 disjoint.append((value, fresh))
                 seen |= fresh
         return disjoint
-
-    def _brevity_classes(self, candidates: set[int], query_length: int) -> dict[float, set[int]]:
-        """Split candidates by their short-name bonus, the starting score of each class."""
-        points = 100 * (1.0 - COVERAGE_SHARE)
-        classes: dict[float, set[int]] = {}
-        for name_length, products in self._products_by_name_length:
-            inside = candidates & products
-            if inside:
-                _merge_class(classes, points * min(1.0, query_length / name_length), inside)
-                candidates -= inside
-        return classes
 
     def _best_hits(self, classes: dict[float, set[int]], limit: int) -> list[SearchHit]:
         """The `limit` best products: highest score, then name order (index order)."""
@@ -228,6 +215,12 @@ class CatalogIndex:
         return hits
 
 
+def _value(similarity: float, field_weight: float, query_to_string_length: float) -> float:
+    """What matching one query word is worth (0..1) for one product."""
+    brevity = min(1.0, query_to_string_length)
+    return MATCH_SHARE * similarity * field_weight + (1.0 - MATCH_SHARE) * brevity
+
+
 def _candidates(terms: list[_Term]) -> set[int]:
     """Products that could reach MIN_SCORE: those containing an essential query word.
 
@@ -235,7 +228,7 @@ def _candidates(terms: list[_Term]) -> set[int]:
     product to MIN_SCORE; so a product matching only "1 kg" is never scored.
     """
     # Scores are rounded to 2 decimals, so allow for a product rounding up to MIN_SCORE.
-    needed = MIN_SCORE - 0.005 - 100 * (1.0 - COVERAGE_SHARE)
+    needed = MIN_SCORE - 0.005
     by_reach = sorted(terms, key=_reach)
     set_aside = 0.0
     essential_from = 0
@@ -244,19 +237,18 @@ def _candidates(terms: list[_Term]) -> set[int]:
         if set_aside >= needed:
             break
         essential_from = position + 1
-    return set().union(
-        *(products for _, groups in by_reach[essential_from:] for _, products in groups)
-    )
+    essential = by_reach[essential_from:]
+    return set().union(*(products for _, groups in essential for _, products in groups))
 
 
 def _reach(term: _Term) -> float:
-    """The most score points one query word can add to a product."""
-    scale, groups = term
-    return scale * max((value for value, _ in groups), default=0.0)
+    """The most points one query word can add to a product."""
+    points, groups = term
+    return points * max((value for value, _ in groups), default=0.0)
 
 
 def _refine(
-    classes: dict[float, set[int]], scale: float, groups: list[_Group]
+    classes: dict[float, set[int]], points: float, groups: list[_Group]
 ) -> dict[float, set[int]]:
     """Split each score class by which group of this query word its products are in."""
     refined: dict[float, set[int]] = {}
@@ -264,7 +256,7 @@ def _refine(
         for value, products in groups:
             inside = members & products
             if inside:
-                _merge_class(refined, score + scale * value, inside)
+                _merge_class(refined, score + points * value, inside)
                 members -= inside
         if members:
             _merge_class(refined, score, members)
@@ -294,7 +286,7 @@ class _MemoizedTokenizer:
         return self._normalized[text]
 
     def __call__(self, text: str) -> list[str]:
-        """The distinct tokens of `text`, computed once per distinct text."""
+        """The distinct words of `text`, computed once per distinct text."""
         if text not in self._tokens:
             self._tokens[text] = list(dict.fromkeys(self.normalized(text).split()))
         return self._tokens[text]
@@ -309,46 +301,38 @@ def _require_unique_ids(items: list[SearchItem]) -> None:
         seen.add(item.product_id)
 
 
-def _field_weights(item: SearchItem, tokenize: _MemoizedTokenizer) -> dict[str, float]:
-    """Each token of a product with the weight of the best field it appears in."""
-    # Fields go in ascending weight so a later, better field overwrites an earlier one.
-    weighted = dict.fromkeys(tokenize(item.category), CATEGORY_WEIGHT)
-    for alias in item.aliases:
-        weighted.update(dict.fromkeys(tokenize(alias), ALIAS_WEIGHT))
-    weighted.update(dict.fromkeys(tokenize(item.name), NAME_WEIGHT))
-    return weighted
+def _best_fields(item: SearchItem, tokenize: _MemoizedTokenizer) -> dict[str, tuple[float, int]]:
+    """Each word of a product -> (weight, word count) of the best string containing it."""
+    strings = [(NAME_WEIGHT, tokenize(item.name)), (CATEGORY_WEIGHT, tokenize(item.category))]
+    strings += [(ALIAS_WEIGHT, tokenize(alias)) for alias in item.aliases]
+    # Worst first, so a heavier field, then a shorter string, overwrites what it beats.
+    strings.sort(key=lambda pair: (pair[0], -len(pair[1])))
+    best: dict[str, tuple[float, int]] = {}
+    for weight, words in strings:
+        best.update(dict.fromkeys(words, (weight, len(words))))
+    return best
 
 
 def _groups_by_token(
     items: list[SearchItem], tokenize: _MemoizedTokenizer
-) -> dict[str, tuple[tuple[float, frozenset[int]], ...]]:
-    """Token -> (field weight, products whose best field with the token has it)."""
-    grouped: defaultdict[tuple[str, float], list[int]] = defaultdict(list)
+) -> dict[str, _TokenGroups]:
+    """Word -> products containing it, grouped by (field weight, matched string length)."""
+    grouped: defaultdict[tuple[str, tuple[float, int]], list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        for token_and_weight in _field_weights(item, tokenize).items():
-            grouped[token_and_weight].append(index)
-    by_token: dict[str, tuple[tuple[float, frozenset[int]], ...]] = {}
-    for (token, weight), indexes in grouped.items():
-        by_token[token] = (*by_token.get(token, ()), (weight, frozenset(indexes)))
+        for token_and_field in _best_fields(item, tokenize).items():
+            grouped[token_and_field].append(index)
+    by_token: dict[str, _TokenGroups] = {}
+    for (token, (weight, length)), indexes in grouped.items():
+        by_token[token] = (*by_token.get(token, ()), (weight, length, frozenset(indexes)))
     return by_token
 
 
-def _products_by_name_length(
-    items: list[SearchItem], tokenize: _MemoizedTokenizer
-) -> tuple[tuple[int, frozenset[int]], ...]:
-    """(words in the name, products with that many), for the short-name bonus."""
-    grouped: dict[int, list[int]] = {}
-    for index, item in enumerate(items):
-        grouped.setdefault(max(1, len(tokenize(item.name))), []).append(index)
-    return tuple((length, frozenset(indexes)) for length, indexes in sorted(grouped.items()))
-
-
 def _inverse_document_frequencies(
-    groups_by_token: dict[str, tuple[tuple[float, frozenset[int]], ...]], product_count: int
+    groups_by_token: dict[str, _TokenGroups], product_count: int
 ) -> dict[str, float]:
-    """Rarity of each token: ln(1 + products / products containing it)."""
+    """Rarity of each word: ln(1 + products / products containing it)."""
     return {
-        token: math.log1p(product_count / sum(len(products) for _, products in groups))
+        token: math.log1p(product_count / sum(len(products) for _, _, products in groups))
         for token, groups in groups_by_token.items()
     }
 

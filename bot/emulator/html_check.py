@@ -8,8 +8,25 @@ escape it anyway, and strictness catches forgotten ``html.escape`` calls early.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from bot.emulator.html_text import (
+    HtmlParseError,
+    ParsedText,
+    byte_offset,
+    decode_entity,
+    strip_outer_whitespace,
+    utf16_len,
+)
+
+__all__ = [
+    "HtmlParseError",
+    "ParsedText",
+    "parse_html",
+    "strip_outer_whitespace",
+    "utf16_len",
+]
 
 SUPPORTED_TAGS = frozenset(
     {
@@ -17,7 +34,6 @@ SUPPORTED_TAGS = frozenset(
         "span", "tg-spoiler", "tg-emoji", "code", "pre", "blockquote",
     }
 )  # fmt: skip
-NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = " \t\r\n\x0b"
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _SIMPLE_TYPES = {
@@ -27,67 +43,12 @@ _SIMPLE_TYPES = {
 }  # fmt: skip
 
 
-class HtmlParseError(ValueError):
-    """Raised with tdlib's wording when Telegram would refuse the HTML."""
-
-
-@dataclass
-class ParsedText:
-    """Plain text a person sees plus the Bot API entities Telegram would report."""
-
-    text: str
-    entities: list[dict[str, Any]] = field(default_factory=list)
-
-
 @dataclass
 class _OpenTag:
     name: str
     argument: str
     utf16_start: int
     text_start: int
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit Telegram uses for limits and offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _byte_offset(text: str, index: int) -> int:
-    """UTF-8 byte offset of a character index, as tdlib reports positions."""
-    return len(text[:index].encode("utf-8"))
-
-
-def decode_entity(text: str, pos: int) -> tuple[str, int] | None:
-    """Decode the entity at text[pos] == '&' like tdlib; None if it is not one."""
-    end = pos + 1
-    if text.startswith("&#", pos):
-        end += 1
-        is_hex = text.startswith("x", end) or text.startswith("X", end)
-        end += is_hex
-        digits_start = end
-        allowed = "0123456789abcdefABCDEF" if is_hex else "0123456789"
-        while end < len(text) and text[end] in allowed:
-            end += 1
-        digits = text[digits_start:end]
-        code = int(digits, 16 if is_hex else 10) if digits else 0
-        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
-            return None
-        if 0xD800 <= code <= 0xDFFF:
-            raise HtmlParseError(
-                "Text contains invalid Unicode characters after decoding HTML entities, "
-                "check for unmatched surrogate code units"
-            )
-        char = chr(code)
-    else:
-        while end < len(text) and text[end].isascii() and text[end].isalpha():
-            end += 1
-        name = text[pos + 1 : end]
-        if name not in NAMED_ENTITIES:
-            return None
-        char = NAMED_ENTITIES[name]
-    if text.startswith(";", end):
-        end += 1
-    return char, end
 
 
 class _HtmlParser:
@@ -152,7 +113,7 @@ class _HtmlParser:
             self.pos = decoded[1]
             return
         if self.strict:
-            offset = _byte_offset(self.src, self.pos)
+            offset = byte_offset(self.src, self.pos)
             raise self.error(
                 f'Unescaped "&" at byte offset {offset}; write it as "&amp;" '
                 "(the emulator is stricter than Telegram here)"
@@ -163,7 +124,7 @@ class _HtmlParser:
     def start_tag(self) -> None:
         """Parse `<name attr=value ...>` and push it."""
         begin = self.pos
-        offset = _byte_offset(self.src, begin)
+        offset = byte_offset(self.src, begin)
         self.pos += 1
         while self.at(self.pos) and self.at(self.pos) not in _SPACES + ">":
             self.pos += 1
@@ -191,7 +152,7 @@ class _HtmlParser:
         while self.at(self.pos) and self.at(self.pos) not in _SPACES + "=>":
             self.pos += 1
         attr_name = self.src[name_start : self.pos].lower()
-        attr_offset = _byte_offset(self.src, name_start)
+        attr_offset = byte_offset(self.src, name_start)
         if not self.at(self.pos):
             raise self.error(f'Unclosed start tag "{tag}" at byte offset {tag_offset}')
         if not attr_name:
@@ -223,7 +184,7 @@ class _HtmlParser:
             while self.at(self.pos) and self.at(self.pos) in _TOKEN_CHARS:
                 self.pos += 1
             if self.at(self.pos) not in tuple(_SPACES + ">"):
-                offset = _byte_offset(self.src, token_start)
+                offset = byte_offset(self.src, token_start)
                 raise self.error(f"Unexpected end of name token at byte offset {offset}")
             return self.src[token_start : self.pos].lower()
         self.pos += 1
@@ -243,7 +204,7 @@ class _HtmlParser:
     def end_tag(self) -> None:
         """Parse `</name>` (or `</>`) and close the innermost tag."""
         begin = self.pos
-        offset = _byte_offset(self.src, begin)
+        offset = byte_offset(self.src, begin)
         if not self.stack:
             raise self.error(f"Unexpected end tag at byte offset {offset}")
         self.pos += 2
@@ -321,19 +282,3 @@ def _link_from_text(text: str) -> str:
 def parse_html(source: str, *, strict: bool = True) -> ParsedText:
     """Parse Telegram HTML into plain text and entities, or raise HtmlParseError."""
     return _HtmlParser(source, strict).run()
-
-
-def strip_outer_whitespace(parsed: ParsedText) -> ParsedText:
-    """Trim leading/trailing whitespace like Telegram does, shifting entity offsets."""
-    text = parsed.text
-    stripped = text.lstrip()
-    shift = utf16_len(text) - utf16_len(stripped)
-    stripped = stripped.rstrip()
-    limit = utf16_len(stripped)
-    entities: list[dict[str, Any]] = []
-    for entity in parsed.entities:
-        start = max(entity["offset"] - shift, 0)
-        end = min(entity["offset"] + entity["length"] - shift, limit)
-        if end > start:
-            entities.append({**entity, "offset": start, "length": end - start})
-    return ParsedText(stripped, entities)
