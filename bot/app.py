@@ -7,7 +7,14 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
@@ -39,7 +46,9 @@ async def flush_persistence(update: Update, context: KiosContext) -> None:
 
 def build_application(settings: Settings, store: Storage) -> KiosApplication:
     """Build the bot around an open store; handlers are registered in the order they match."""
-    defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
     app: KiosApplication = (
         ApplicationBuilder()
         .token(settings.bot_token)

@@ -30,8 +30,21 @@ LANGUAGE = "lng"  # lng:0:<code>                choose a language
 SEARCH_PAGE = "srp"  # srp:<page>               more search results
 
 PREFIXES = frozenset(
-    {PRODUCT, ADD, CATEGORY, CART, CART_VIEW, CHECKOUT, REQUEST, REQUEST_VIEW, QUEUE_PAGE, ORDERS_PAGE,
-     CENTER, LANGUAGE, SEARCH_PAGE}
+    {
+        PRODUCT,
+        ADD,
+        CATEGORY,
+        CART,
+        CART_VIEW,
+        CHECKOUT,
+        REQUEST,
+        REQUEST_VIEW,
+        QUEUE_PAGE,
+        ORDERS_PAGE,
+        CENTER,
+        LANGUAGE,
+        SEARCH_PAGE,
+    }
 )
 
 

@@ -17,8 +17,14 @@ from storage.models import ServiceRequest, User
 def request_lines(request: ServiceRequest, locale: str) -> Html:
     """The items of a goods order, one line each, then the total."""
     lines = [
-        t(locale, "card.item", quantity=item.quantity, name=item.name, unit=item.unit,
-          subtotal=format_money(item.subtotal, locale))
+        t(
+            locale,
+            "card.item",
+            quantity=item.quantity,
+            name=item.name,
+            unit=item.unit,
+            subtotal=format_money(item.subtotal, locale),
+        )
         for item in request.items
     ]
     lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
@@ -44,9 +50,16 @@ def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> s
     note = h(locale, "card.note", note=request.note) if request.note else Html("")
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
     return t(
-        locale, "card.manager", number=request.id, kind=t(locale, f"kind.{request.kind.value}"),
-        name=villager.display_name, phone=phone, lines=request_lines(request, locale),
-        fulfilment=fulfilment_line(request, locale), note=note, reason=reason,
+        locale,
+        "card.manager",
+        number=request.id,
+        kind=t(locale, f"kind.{request.kind.value}"),
+        name=villager.display_name,
+        phone=phone,
+        lines=request_lines(request, locale),
+        fulfilment=fulfilment_line(request, locale),
+        note=note,
+        reason=reason,
         status=status_name(request, locale),
     )
 
@@ -56,9 +69,15 @@ def villager_card_text(request: ServiceRequest, locale: str) -> str:
     note = h(locale, "card.note", note=request.note) if request.note else Html("")
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
     return t(
-        locale, "card.villager", number=request.id, kind=t(locale, f"kind.{request.kind.value}"),
-        lines=request_lines(request, locale), fulfilment=fulfilment_line(request, locale),
-        note=note, reason=reason, status=status_name(request, locale),
+        locale,
+        "card.villager",
+        number=request.id,
+        kind=t(locale, f"kind.{request.kind.value}"),
+        lines=request_lines(request, locale),
+        fulfilment=fulfilment_line(request, locale),
+        note=note,
+        reason=reason,
+        status=status_name(request, locale),
     )
 
 
@@ -67,19 +86,26 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
     actions = actions_for(request.kind, request.fulfilment, request.status, role)
     if not actions:
         return None
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(
-            t(locale, f"action.{action.name.lower()}"),
-            callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
-        )
-        for action in actions
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(locale, f"action.{action.name.lower()}"),
+                    callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
+                )
+                for action in actions
+            ]
+        ]
+    )
 
 
 def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
     """What the villager is told when someone else changed their request."""
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
     return t(
-        locale, f"notify.{action.name.lower()}", number=request.id,
-        status=status_name(request, locale), reason=reason,
+        locale,
+        f"notify.{action.name.lower()}",
+        number=request.id,
+        status=status_name(request, locale),
+        reason=reason,
     )

@@ -16,7 +16,11 @@ def find_centers(query: str, centers: Sequence[Center], limit: int = 5) -> list[
     choices = {center.id: f"{center.name} {center.code}" for center in centers}
     by_id = {center.id: center for center in centers}
     matches = process.extract(
-        query, choices, scorer=fuzz.WRatio, processor=utils.default_process,
-        limit=limit, score_cutoff=MIN_SCORE,
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=MIN_SCORE,
     )
     return [by_id[key] for _choice, _score, key in matches]

@@ -27,18 +27,26 @@ class CliError(Exception):
 
 def code_arg(value: str) -> str:
     """A center code: letters, digits, '_' or '-', at most 32 (it goes into a deep link)."""
-    if not value or len(value) > 32 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value):
+    if (
+        not value
+        or len(value) > 32
+        or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value)
+    ):
         raise argparse.ArgumentTypeError("a center code is 1-32 letters, digits, '_' or '-'")
     return value.upper()
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one subcommand per operator task."""
-    parser = argparse.ArgumentParser(prog="kiosdesa", description="Kios Desa: village service center bot")
+    parser = argparse.ArgumentParser(
+        prog="kiosdesa", description="Kios Desa: village service center bot"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="start the bot (long polling) until Ctrl-C or SIGTERM")
     _add_center_commands(commands.add_parser("center", help="create, list and change centers"))
-    _add_catalog_commands(commands.add_parser("catalog", help="import or export a center's catalog (CSV)"))
+    _add_catalog_commands(
+        commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
+    )
     return parser
 
 
@@ -49,7 +57,9 @@ def _add_center_commands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", required=True, help="the center's name as villagers know it")
     add.add_argument("--manager", required=True, type=int, help="the manager's Telegram user id")
     add.add_argument("--currency", default="IDR", choices=SUPPORTED_CURRENCIES)
-    add.add_argument("--language", default="id", choices=LOCALES, help="default language of its villagers")
+    add.add_argument(
+        "--language", default="id", choices=LOCALES, help="default language of its villagers"
+    )
     add.add_argument("--lat", type=float, help="the center's latitude (needed for delivery)")
     add.add_argument("--lon", type=float, help="the center's longitude (needed for delivery)")
     add.add_argument("--radius-km", type=float, default=3.0, help="delivery radius (default 3)")
@@ -61,7 +71,9 @@ def _add_center_commands(parser: argparse.ArgumentParser) -> None:
 
 def _add_catalog_commands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    importer = sub.add_parser("import", help="add or update products from a CSV file (all or nothing)")
+    importer = sub.add_parser(
+        "import", help="add or update products from a CSV file (all or nothing)"
+    )
     importer.add_argument("code", type=code_arg)
     importer.add_argument("file", type=Path)
     exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
@@ -93,8 +105,14 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         _check_location(args)
         try:
             center = await store.centers.add_center(
-                args.code, args.name, args.manager, currency=args.currency, language=args.language,
-                lat=args.lat, lon=args.lon, radius_km=args.radius_km,
+                args.code,
+                args.name,
+                args.manager,
+                currency=args.currency,
+                language=args.language,
+                lat=args.lat,
+                lon=args.lon,
+                radius_km=args.radius_km,
             )
         except DuplicateCenter as exc:
             raise CliError(f"a center with code {exc} exists already") from exc
@@ -102,7 +120,9 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
     elif args.action == "list":
         for c in await store.centers.all_centers():
             where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
-            print(f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}")
+            print(
+                f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
+            )
     else:
         try:
             center = await store.centers.set_manager(args.code, args.manager)
@@ -147,7 +167,8 @@ async def _catalog(store: Storage, args: argparse.Namespace) -> int:
         print(f"nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
         return 1
     result = await store.catalog.import_rows(center.id, rows)
-    print(f"imported {len(rows)} products into {center.code}: {result.added} added, {result.updated} updated")
+    counts = f"{result.added} added, {result.updated} updated"
+    print(f"imported {len(rows)} products into {center.code}: {counts}")
     return 0
 
 
@@ -157,7 +178,9 @@ COMMANDS: dict[str, Command] = {"run": cmd_run, "center": cmd_center, "catalog":
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kiosdesa` command."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return asyncio.run(COMMANDS[args.command](args))

@@ -62,7 +62,9 @@ def load_settings(env_file: Path | None = None) -> Settings:
     database_url = database_url_from_env(env_file)
     token = os.environ.get("BOT_TOKEN", "").strip()
     if not token:
-        raise ConfigError("BOT_TOKEN is not set: put the token from @BotFather in .env or the environment")
+        raise ConfigError(
+            "BOT_TOKEN is not set: put the token from @BotFather in .env or the environment"
+        )
     return Settings(
         bot_token=token,
         database_url=database_url,

@@ -20,9 +20,13 @@ async def set_villager_menus(bot: Bot) -> None:
     scope = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(commands("id", VILLAGER_COMMANDS), scope=scope)
     for locale in LOCALES:
-        await bot.set_my_commands(commands(locale, VILLAGER_COMMANDS), scope=scope, language_code=locale)
+        await bot.set_my_commands(
+            commands(locale, VILLAGER_COMMANDS), scope=scope, language_code=locale
+        )
 
 
 async def set_manager_menu(bot: Bot, manager_id: int, locale: str) -> None:
     """The manager's own menu, in their chat only."""
-    await bot.set_my_commands(commands(locale, MANAGER_COMMANDS), scope=BotCommandScopeChat(manager_id))
+    await bot.set_my_commands(
+        commands(locale, MANAGER_COMMANDS), scope=BotCommandScopeChat(manager_id)
+    )

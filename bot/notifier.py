@@ -33,13 +33,19 @@ def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
     )
 
 
-def messages_for(request: ServiceRequest, change: Transition, audience: Audience) -> Sequence[OutboxMessage]:
+def messages_for(
+    request: ServiceRequest, change: Transition, audience: Audience
+) -> Sequence[OutboxMessage]:
     """The card update, plus a message to whoever did not make the change."""
     card = manager_card(request, audience)
     if change.action is Action.SUBMIT:
         return [card]
     if change.action in (Action.CANCEL, Action.ACCEPT):
-        note = t(audience.manager_locale, f"manager.notify.{change.action.name.lower()}", number=request.id)
+        note = t(
+            audience.manager_locale,
+            f"manager.notify.{change.action.name.lower()}",
+            number=request.id,
+        )
         return [card, OutboxMessage(chat_id=audience.center.manager_id, text=note)]
     text = status_message(request, change.action, audience.villager_locale)
     markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
@@ -56,4 +62,3 @@ def notifier_for(audience: Audience) -> Notifier:
         return messages_for(request, change, audience)
 
     return notify
-

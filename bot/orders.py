@@ -48,16 +48,22 @@ async def audience(store: Storage, center: Center, villager: User) -> Audience:
     """Who hears about a request of this villager at this center, in their languages."""
     manager = await store.users.get(center.manager_id)
     manager_locale = pick_locale(
-        manager.language if manager else None, manager.telegram_language if manager else None, center.language
+        manager.language if manager else None,
+        manager.telegram_language if manager else None,
+        center.language,
     )
     villager_locale = pick_locale(villager.language, villager.telegram_language, center.language)
     return Audience(center, villager, villager_locale, manager_locale)
 
 
-async def submit_order(store: Storage, villager: User, center: Center, checkout: Checkout) -> ServiceRequest:
+async def submit_order(
+    store: Storage, villager: User, center: Center, checkout: Checkout
+) -> ServiceRequest:
     """Submit the villager's cart as a goods order; raises EmptyCart or OutOfStock."""
     listeners = await audience(store, center, villager)
-    return await store.requests.submit_goods_order(villager.id, center, checkout, notifier_for(listeners))
+    return await store.requests.submit_goods_order(
+        villager.id, center, checkout, notifier_for(listeners)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,9 @@ class Acted:
     role: Role
 
 
-async def authorize(store: Storage, request_id: int, user_id: int) -> tuple[ServiceRequest, Center, Role]:
+async def authorize(
+    store: Storage, request_id: int, user_id: int
+) -> tuple[ServiceRequest, Center, Role]:
     """Load a request and the caller's role in it; TransitionRefused('not_allowed') if none."""
     try:
         request = await store.requests.get(request_id)
@@ -81,7 +89,9 @@ async def authorize(store: Storage, request_id: int, user_id: int) -> tuple[Serv
     return request, center, role
 
 
-async def act(store: Storage, request_id: int, action: Action, user_id: int, reason: str | None = None) -> Acted:
+async def act(
+    store: Storage, request_id: int, action: Action, user_id: int, reason: str | None = None
+) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
     request, center, role = await authorize(store, request_id, user_id)
     plan(request.kind, request.fulfilment, request.status, action, role)  # refuse early, cheaply
@@ -94,5 +104,7 @@ async def act(store: Storage, request_id: int, action: Action, user_id: int, rea
         return plan(current.kind, current.fulfilment, current.status, action, role)
 
     text = reason[:MAX_REASON_LENGTH] if reason else None
-    updated = await store.requests.apply(request_id, decide, user_id, role, notifier_for(listeners), text)
+    updated = await store.requests.apply(
+        request_id, decide, user_id, role, notifier_for(listeners), text
+    )
     return Acted(updated, role)

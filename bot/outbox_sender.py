@@ -107,13 +107,20 @@ class OutboxSender:
 
     async def _send(self, row: OutboxRow) -> int | None:
         """Send the message, or edit the card it replaces; returns the new message id."""
-        markup = InlineKeyboardMarkup.de_json(dict(row.reply_markup), self.bot) if row.reply_markup else None
+        markup = (
+            InlineKeyboardMarkup.de_json(dict(row.reply_markup), self.bot)
+            if row.reply_markup
+            else None
+        )
         card_message_id = row.extra.get("card_message_id")
         if card_message_id:
             try:
                 await self.bot.edit_message_text(
-                    row.text, chat_id=row.chat_id, message_id=card_message_id,
-                    parse_mode=ParseMode.HTML, reply_markup=markup,
+                    row.text,
+                    chat_id=row.chat_id,
+                    message_id=card_message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
                 )
                 return int(card_message_id)
             except BadRequest as exc:

@@ -66,7 +66,9 @@ class Fulfilment(StrEnum):
 
 
 S = RequestStatus
-OPEN_STATUSES = frozenset({S.SUBMITTED, S.QUOTED, S.ACCEPTED, S.APPROVED, S.READY, S.OUT_FOR_DELIVERY})
+OPEN_STATUSES = frozenset(
+    {S.SUBMITTED, S.QUOTED, S.ACCEPTED, S.APPROVED, S.READY, S.OUT_FOR_DELIVERY}
+)
 FINAL_STATUSES = frozenset({S.COMPLETED, S.REJECTED, S.CANCELLED})
 # Kinds whose price is known when the villager submits; the others are quoted first.
 PRICED_UP_FRONT = frozenset({RequestKind.GOODS, RequestKind.TOPUP})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -19,7 +20,7 @@ LONG_POLL_TIMEOUT_S = 10
 
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Open the database, poll for updates until `stop` is set (or a signal arrives), close cleanly."""
+    """Open the database, poll until `stop` is set or a signal arrives, then close cleanly."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     store = await Storage.open(settings.database_url)
@@ -46,7 +47,6 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
     """SIGINT and SIGTERM set `stop`, so the bot finishes the update at hand and exits."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Not possible off the main thread or off POSIX; the caller's `stop` still works.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
-            pass

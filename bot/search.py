@@ -3,9 +3,11 @@
 Products are indexed by the words of their name, aliases and category. A query
 word matches catalogue words exactly, by prefix (someone still typing) or by edit
 similarity (a typo). A product's score (0-100) is the share of the query it
-covers, rare words (e.g. "beras") counting more than common ones (e.g. "kg");
-a small part of each word's share goes to how short the matched name or alias
-is, so "Gula Pasir" ranks above "Gula Pasir Curah 50 kg".
+covers, rare words (e.g. "beras") counting more than common ones (e.g. "kg").
+A small part of each word's share goes to how well the matched name or alias
+fits: short ("Gula Pasir" before "Gula Pasir Curah 50 kg") and led by the word
+(Indonesian names put the head noun first: "cabai" means "Cabai Rawit" more
+than "Benih Cabai").
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ ALIAS_WEIGHT: Final = 0.95
 CATEGORY_WEIGHT: Final = 0.85
 
 MIN_SCORE: Final = 50.0
-# Share of a word's points for matching it; the rest rewards a short matched string.
+# Share of a word's points for matching it; the rest rewards a well-fitting string.
 MATCH_SHARE: Final = 0.9
 
 # Below these lengths a one-letter typo changes the word too much to guess safely.
@@ -78,12 +80,14 @@ def _tokens(text: str) -> list[str]:
     return list(dict.fromkeys(normalize(text).split()))
 
 
-# Products sharing one value for a query word: similarity, field and length, in 0..1.
-_Group = tuple[float, frozenset[int] | set[int]]
-# One query word: its points in the query, and disjoint groups of products containing it.
+# Products sharing one value (0..1) for a query word.
+_Group = tuple[float, frozenset[int]]
+# One query word: its points in the query, and groups of products containing it.
 _Term = tuple[float, list[_Group]]
-# A catalogue word's products, grouped by (field weight, words in the matched string).
-_TokenGroups = tuple[tuple[float, int, frozenset[int]], ...]
+# Where a catalogue word occurs: field weight, words in that string, whether it is first.
+_Occurrence = tuple[float, int, int]
+# A catalogue word's products, grouped by occurrence.
+_TokenGroups = tuple[tuple[_Occurrence, frozenset[int]], ...]
 
 
 class CatalogIndex:
@@ -172,8 +176,8 @@ class CatalogIndex:
         fallback = sum(known) / len(known)
         points_per_weight = 100 / sum(fallback if w is None else w for w in weights)
         return [
-            (weight * points_per_weight, self._groups(similar, query_length))
-            for weight, similar in zip(weights, matches, strict=True)
+            (weight * points_per_weight, self._groups(similar, query_length, position == 0))
+            for position, (weight, similar) in enumerate(zip(weights, matches, strict=True))
             if weight is not None
         ]
 
@@ -184,22 +188,16 @@ class CatalogIndex:
         best = max(similar.values())
         return max(self._idf[token] for token, value in similar.items() if value == best)
 
-    def _groups(self, similar: dict[str, float], query_length: int) -> list[_Group]:
-        """Disjoint product groups for one query word, each product at its best value."""
+    def _groups(self, similar: dict[str, float], query_length: int, first: bool) -> list[_Group]:
+        """Product groups for one query word, best value first."""
         valued = [
-            (_value(similarity, field_weight, query_length / length), products)
+            (_value(similarity, occurrence, query_length, first), products)
             for token, similarity in similar.items()
-            for field_weight, length, products in self._groups_by_token[token]
+            for occurrence, products in self._groups_by_token[token]
         ]
+        # Best first: _refine places each product in the first group holding it.
         valued.sort(key=lambda group: group[0], reverse=True)
-        seen: set[int] = set()
-        disjoint: list[_Group] = []
-        for value, products in valued:
-            fresh = products - seen if seen else products
-            if fresh:
-                disjoint.append((value, fresh))
-                seen |= fresh
-        return disjoint
+        return valued
 
     def _best_hits(self, classes: dict[float, set[int]], limit: int) -> list[SearchHit]:
         """The `limit` best products: highest score, then name order (index order)."""
@@ -215,10 +213,14 @@ class CatalogIndex:
         return hits
 
 
-def _value(similarity: float, field_weight: float, query_to_string_length: float) -> float:
-    """What matching one query word is worth (0..1) for one product."""
-    brevity = min(1.0, query_to_string_length)
-    return MATCH_SHARE * similarity * field_weight + (1.0 - MATCH_SHARE) * brevity
+def _value(similarity: float, occurrence: _Occurrence, query_length: int, first: bool) -> float:
+    """What matching one query word at one occurrence is worth (0..1)."""
+    field_weight, string_length, position = occurrence
+    brevity = min(1.0, query_length / string_length)
+    # The query's first word names the thing wanted, so it should lead the name too.
+    leads = 1.0 if position == 0 or not first else 0.0
+    fit = (brevity + leads) / 2
+    return MATCH_SHARE * similarity * field_weight + (1.0 - MATCH_SHARE) * fit
 
 
 def _candidates(terms: list[_Term]) -> set[int]:
@@ -250,7 +252,7 @@ def _reach(term: _Term) -> float:
 def _refine(
     classes: dict[float, set[int]], points: float, groups: list[_Group]
 ) -> dict[float, set[int]]:
-    """Split each score class by which group of this query word its products are in."""
+    """Split each score class by the best group of this query word its products are in."""
     refined: dict[float, set[int]] = {}
     for score, members in classes.items():
         for value, products in groups:
@@ -301,29 +303,28 @@ def _require_unique_ids(items: list[SearchItem]) -> None:
         seen.add(item.product_id)
 
 
-def _best_fields(item: SearchItem, tokenize: _MemoizedTokenizer) -> dict[str, tuple[float, int]]:
-    """Each word of a product -> (weight, word count) of the best string containing it."""
+def _occurrences(item: SearchItem, tokenize: _MemoizedTokenizer) -> set[tuple[str, _Occurrence]]:
+    """Every (word, occurrence) of a product across its name, category and aliases."""
     strings = [(NAME_WEIGHT, tokenize(item.name)), (CATEGORY_WEIGHT, tokenize(item.category))]
     strings += [(ALIAS_WEIGHT, tokenize(alias)) for alias in item.aliases]
-    # Worst first, so a heavier field, then a shorter string, overwrites what it beats.
-    strings.sort(key=lambda pair: (pair[0], -len(pair[1])))
-    best: dict[str, tuple[float, int]] = {}
-    for weight, words in strings:
-        best.update(dict.fromkeys(words, (weight, len(words))))
-    return best
+    return {
+        (word, (weight, len(words), 0 if position == 0 else 1))
+        for weight, words in strings
+        for position, word in enumerate(words)
+    }
 
 
 def _groups_by_token(
     items: list[SearchItem], tokenize: _MemoizedTokenizer
 ) -> dict[str, _TokenGroups]:
-    """Word -> products containing it, grouped by (field weight, matched string length)."""
-    grouped: defaultdict[tuple[str, tuple[float, int]], list[int]] = defaultdict(list)
+    """Word -> products containing it, grouped by occurrence (a product may be in several)."""
+    grouped: defaultdict[tuple[str, _Occurrence], list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        for token_and_field in _best_fields(item, tokenize).items():
-            grouped[token_and_field].append(index)
+        for word_and_occurrence in _occurrences(item, tokenize):
+            grouped[word_and_occurrence].append(index)
     by_token: dict[str, _TokenGroups] = {}
-    for (token, (weight, length)), indexes in grouped.items():
-        by_token[token] = (*by_token.get(token, ()), (weight, length, frozenset(indexes)))
+    for (token, occurrence), indexes in grouped.items():
+        by_token[token] = (*by_token.get(token, ()), (occurrence, frozenset(indexes)))
     return by_token
 
 
@@ -332,7 +333,7 @@ def _inverse_document_frequencies(
 ) -> dict[str, float]:
     """Rarity of each word: ln(1 + products / products containing it)."""
     return {
-        token: math.log1p(product_count / sum(len(products) for _, _, products in groups))
+        token: math.log1p(product_count / len(frozenset().union(*(p for _, p in groups))))
         for token, groups in groups_by_token.items()
     }
 

@@ -24,8 +24,14 @@ def cart_text(lines: Sequence[CartLine], locale: str, currency: str) -> str:
         return t(locale, "cart.empty")
     total = sum((line.subtotal for line in lines), Money.zero(currency))
     rendered = "\n".join(
-        t(locale, "card.item", quantity=line.quantity, name=line.product.name, unit=line.product.unit,
-          subtotal=format_money(line.subtotal, locale))
+        t(
+            locale,
+            "card.item",
+            quantity=line.quantity,
+            name=line.product.name,
+            unit=line.product.unit,
+            subtotal=format_money(line.subtotal, locale),
+        )
         for line in lines
     )
     return t(locale, "cart.summary", lines=Html(rendered), total=format_money(total, locale))
@@ -37,20 +43,36 @@ def cart_buttons(lines: Sequence[CartLine], locale: str) -> InlineKeyboardMarkup
         return None
     rows = [
         [
-            InlineKeyboardButton("➖", callback_data=callbacks.build(callbacks.CART, line.product.id, "dec")),
-            InlineKeyboardButton(f"{line.product.name[:24]} ×{line.quantity}",
-                                 callback_data=callbacks.build(callbacks.PRODUCT, line.product.id)),
-            InlineKeyboardButton("➕", callback_data=callbacks.build(callbacks.CART, line.product.id, "inc")),
-            InlineKeyboardButton("🗑", callback_data=callbacks.build(callbacks.CART, line.product.id, "rm")),
+            InlineKeyboardButton(
+                "➖", callback_data=callbacks.build(callbacks.CART, line.product.id, "dec")
+            ),
+            InlineKeyboardButton(
+                f"{line.product.name[:24]} ×{line.quantity}",
+                callback_data=callbacks.build(callbacks.PRODUCT, line.product.id),
+            ),
+            InlineKeyboardButton(
+                "➕", callback_data=callbacks.build(callbacks.CART, line.product.id, "inc")
+            ),
+            InlineKeyboardButton(
+                "🗑", callback_data=callbacks.build(callbacks.CART, line.product.id, "rm")
+            ),
         ]
         for line in lines
     ]
-    rows.append([InlineKeyboardButton(plain(locale, "cart.checkout"),
-                                      callback_data=callbacks.build(callbacks.CHECKOUT, 0, "start"))])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                plain(locale, "cart.checkout"),
+                callback_data=callbacks.build(callbacks.CHECKOUT, 0, "start"),
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
-async def render_cart(context: KiosContext, found: Visitor) -> tuple[str, InlineKeyboardMarkup | None]:
+async def render_cart(
+    context: KiosContext, found: Visitor
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The villager's cart as text and buttons."""
     center = found.center
     if center is None:
@@ -82,9 +104,18 @@ async def change_line(update: Update, context: KiosContext) -> None:
         if parsed.arg == "rm":
             await carts.remove(found.user.id, parsed.ident)
         else:
-            await carts.change(found.user.id, parsed.ident, found.center.id, CART_ACTIONS[parsed.arg])
+            await carts.change(
+                found.user.id, parsed.ident, found.center.id, CART_ACTIONS[parsed.arg]
+            )
     except OutOfStock as exc:
-        await notice(query, found.locale, "shop.not_enough", alert=True, name=exc.product_name, left=exc.available)
+        await notice(
+            query,
+            found.locale,
+            "shop.not_enough",
+            alert=True,
+            name=exc.product_name,
+            left=exc.available,
+        )
         return
     except RecordNotFound:
         await carts.remove(found.user.id, parsed.ident)

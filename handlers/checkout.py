@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.cards import villager_card_text, action_buttons
+from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
 from bot.orders import check_delivery, submit_order
 from bot.pipeline import Fulfilment, Role
@@ -36,6 +36,9 @@ from storage.errors import EmptyCart, OutOfStock
 from storage.models import Checkout
 
 CHOOSE, LOCATION, NOTE, CONFIRM = "choose", "location", "note", "confirm"
+# What a step returns: the next state, END, or None to stay where the dialog is.
+Step = str | int | None
+Handler = BaseHandler[Update, KiosContext, object]
 DRAFT_KEY = "checkout"
 MAX_NOTE_LENGTH = 500
 
@@ -47,7 +50,9 @@ def step(name: str) -> str:
 
 def button(locale: str, key: str, name: str) -> InlineKeyboardButton:
     """A checkout step button."""
-    return InlineKeyboardButton(plain(locale, key), callback_data=callbacks.build(callbacks.CHECKOUT, 0, name))
+    return InlineKeyboardButton(
+        plain(locale, key), callback_data=callbacks.build(callbacks.CHECKOUT, 0, name)
+    )
 
 
 def draft(context: KiosContext) -> dict[str, Any]:
@@ -56,13 +61,15 @@ def draft(context: KiosContext) -> dict[str, Any]:
     return value
 
 
-async def begin(update: Update, context: KiosContext) -> str | int:
+async def begin(update: Update, context: KiosContext) -> Step:
     """Start checkout: ask pickup or delivery, if the cart has anything."""
     query = update.callback_query
     found = await visitor(update, context)
     if query:
         await query.answer()
-    if found.center is None or not await context.store.carts.lines(found.user.id, found.center.id, found.center.currency):
+    if found.center is None or not await context.store.carts.lines(
+        found.user.id, found.center.id, found.center.currency
+    ):
         await say(update, t(found.locale, "cart.empty"))
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
@@ -70,11 +77,15 @@ async def begin(update: Update, context: KiosContext) -> str | int:
     if found.center.has_location:
         options.append(button(found.locale, "checkout.delivery", "delivery"))
     rows = [options, [button(found.locale, "checkout.cancel", "cancel")]]
-    await say(update, t(found.locale, "checkout.how", radius=f"{found.center.radius_km:g}"), InlineKeyboardMarkup(rows))
+    await say(
+        update,
+        t(found.locale, "checkout.how", radius=f"{found.center.radius_km:g}"),
+        InlineKeyboardMarkup(rows),
+    )
     return CHOOSE
 
 
-async def pickup(update: Update, context: KiosContext) -> str:
+async def pickup(update: Update, context: KiosContext) -> Step:
     """Pickup at the center; next, the note."""
     found = await visitor(update, context)
     draft(context).update(fulfilment=Fulfilment.PICKUP.value, lat=None, lon=None, distance_m=None)
@@ -82,13 +93,14 @@ async def pickup(update: Update, context: KiosContext) -> str:
     return await ask_note(update, found)
 
 
-async def delivery(update: Update, context: KiosContext) -> str:
+async def delivery(update: Update, context: KiosContext) -> Step:
     """Delivery: ask for the villager's location with a location button."""
     found = await visitor(update, context)
     await answer_and_mark(update, found, "checkout.chose_delivery")
     keyboard = ReplyKeyboardMarkup(
         [[KeyboardButton(plain(found.locale, "checkout.send_location"), request_location=True)]],
-        resize_keyboard=True, one_time_keyboard=True,
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
     await say(update, t(found.locale, "checkout.ask_location"), keyboard)
     return LOCATION
@@ -103,7 +115,7 @@ async def answer_and_mark(update: Update, found: Visitor, key: str) -> None:
     await show(query, t(found.locale, key))
 
 
-async def location(update: Update, context: KiosContext) -> str:
+async def location(update: Update, context: KiosContext) -> Step:
     """Measure the distance; inside the radius go on, outside explain and offer pickup."""
     found = await visitor(update, context)
     message = update.effective_message
@@ -112,18 +124,31 @@ async def location(update: Update, context: KiosContext) -> str:
     checked = check_delivery(found.center, place.latitude, place.longitude)
     if checked is None or not checked.within:
         km = f"{(checked.distance_m if checked else 0) / 1000:.1f}"
-        rows = [[button(found.locale, "checkout.pickup", "pickup")], [button(found.locale, "checkout.cancel", "cancel")]]
-        await say(update, t(found.locale, "checkout.too_far", km=km, radius=f"{found.center.radius_km:g}"),
-                  InlineKeyboardMarkup(rows))
+        rows = [
+            [button(found.locale, "checkout.pickup", "pickup")],
+            [button(found.locale, "checkout.cancel", "cancel")],
+        ]
+        await say(
+            update,
+            t(found.locale, "checkout.too_far", km=km, radius=f"{found.center.radius_km:g}"),
+            InlineKeyboardMarkup(rows),
+        )
         return LOCATION
-    draft(context).update(fulfilment=Fulfilment.DELIVERY.value, lat=place.latitude, lon=place.longitude,
-                          distance_m=round(checked.distance_m))
-    await say(update, t(found.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
-              ReplyKeyboardRemove())
+    draft(context).update(
+        fulfilment=Fulfilment.DELIVERY.value,
+        lat=place.latitude,
+        lon=place.longitude,
+        distance_m=round(checked.distance_m),
+    )
+    await say(
+        update,
+        t(found.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
+        ReplyKeyboardRemove(),
+    )
     return await ask_note(update, found)
 
 
-async def location_expected(update: Update, context: KiosContext) -> str:
+async def location_expected(update: Update, context: KiosContext) -> Step:
     """Something other than a location arrived: explain the button again."""
     found = await visitor(update, context)
     await say(update, t(found.locale, "checkout.location_needed"))
@@ -132,19 +157,22 @@ async def location_expected(update: Update, context: KiosContext) -> str:
 
 async def ask_note(update: Update, found: Visitor) -> str:
     """Offer an optional note for the manager."""
-    rows = [[button(found.locale, "checkout.skip_note", "skip")], [button(found.locale, "checkout.cancel", "cancel")]]
+    rows = [
+        [button(found.locale, "checkout.skip_note", "skip")],
+        [button(found.locale, "checkout.cancel", "cancel")],
+    ]
     await say(update, t(found.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
     return NOTE
 
 
-async def note(update: Update, context: KiosContext) -> str:
+async def note(update: Update, context: KiosContext) -> Step:
     """Keep the typed note (trimmed to a sane length) and show the summary."""
     message = update.effective_message
     draft(context)["note"] = (message.text or "").strip()[:MAX_NOTE_LENGTH] if message else ""
     return await summary(update, context)
 
 
-async def skip_note(update: Update, context: KiosContext) -> str:
+async def skip_note(update: Update, context: KiosContext) -> Step:
     """No note; show the summary."""
     if update.callback_query:
         await update.callback_query.answer()
@@ -152,7 +180,7 @@ async def skip_note(update: Update, context: KiosContext) -> str:
     return await summary(update, context)
 
 
-async def summary(update: Update, context: KiosContext) -> str:
+async def summary(update: Update, context: KiosContext) -> Step:
     """Show the order as it will be sent, with Confirm and Cancel."""
     found = await visitor(update, context)
     cart, _ = await render_cart(context, found)
@@ -161,14 +189,22 @@ async def summary(update: Update, context: KiosContext) -> str:
         way = h(found.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
     else:
         way = h(found.locale, "card.pickup")
-    note_line = h(found.locale, "card.note", note=chosen["note"]) if chosen.get("note") else Html("")
-    rows = [[button(found.locale, "checkout.confirm", "confirm")], [button(found.locale, "checkout.cancel", "cancel")]]
-    await say(update, t(found.locale, "checkout.summary", cart=Html(cart), fulfilment=way, note=note_line),
-              InlineKeyboardMarkup(rows))
+    note_line = (
+        h(found.locale, "card.note", note=chosen["note"]) if chosen.get("note") else Html("")
+    )
+    rows = [
+        [button(found.locale, "checkout.confirm", "confirm")],
+        [button(found.locale, "checkout.cancel", "cancel")],
+    ]
+    await say(
+        update,
+        t(found.locale, "checkout.summary", cart=Html(cart), fulfilment=way, note=note_line),
+        InlineKeyboardMarkup(rows),
+    )
     return CONFIRM
 
 
-async def confirm(update: Update, context: KiosContext) -> int:
+async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit the order; the villager sees its number and status."""
     query = update.callback_query
     assert query is not None
@@ -177,23 +213,40 @@ async def confirm(update: Update, context: KiosContext) -> int:
     if found.center is None or "fulfilment" not in chosen:
         await notice(query, found.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    checkout = Checkout(Fulfilment(chosen["fulfilment"]), chosen.get("lat"), chosen.get("lon"),
-                        chosen.get("distance_m"), chosen.get("note") or None)
+    checkout = Checkout(
+        Fulfilment(chosen["fulfilment"]),
+        chosen.get("lat"),
+        chosen.get("lon"),
+        chosen.get("distance_m"),
+        chosen.get("note") or None,
+    )
     try:
         request = await submit_order(context.store, found.user, found.center, checkout)
     except EmptyCart:
         await notice(query, found.locale, "cart.empty_notice", alert=True)
         return ConversationHandler.END
     except OutOfStock as exc:
-        await notice(query, found.locale, "shop.not_enough", alert=True, name=exc.product_name, left=exc.available)
+        await notice(
+            query,
+            found.locale,
+            "shop.not_enough",
+            alert=True,
+            name=exc.product_name,
+            left=exc.available,
+        )
         return ConversationHandler.END
     await query.answer()
-    text = t(found.locale, "checkout.submitted", number=request.id, card=Html(villager_card_text(request, found.locale)))
+    text = t(
+        found.locale,
+        "checkout.submitted",
+        number=request.id,
+        card=Html(villager_card_text(request, found.locale)),
+    )
     await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: KiosContext) -> int:
+async def cancel(update: Update, context: KiosContext) -> Step:
     """Leave checkout; the cart stays as it was."""
     found = await visitor(update, context)
     context.dialog.pop(DRAFT_KEY, None)
@@ -213,18 +266,28 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
 
 def build_checkout_conversation() -> ConversationHandler[KiosContext]:
     """The persistent checkout dialog."""
-    cancel_button = CallbackQueryHandler(cancel, pattern=step("cancel"))
-    typed = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
+    cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step("cancel"))
+    typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(begin, pattern=step("start")), CommandHandler("checkout", begin)],
+        entry_points=[
+            CallbackQueryHandler(begin, pattern=step("start")),
+            CommandHandler("checkout", begin),
+        ],
         states={
-            CHOOSE: [CallbackQueryHandler(pickup, pattern=step("pickup")),
-                     CallbackQueryHandler(delivery, pattern=step("delivery")), typed],
-            LOCATION: [MessageHandler(filters.LOCATION, location),
-                       CallbackQueryHandler(pickup, pattern=step("pickup")),
-                       MessageHandler(filters.ALL & ~filters.COMMAND, location_expected)],
-            NOTE: [CallbackQueryHandler(skip_note, pattern=step("skip")),
-                   MessageHandler(filters.TEXT & ~filters.COMMAND, note)],
+            CHOOSE: [
+                CallbackQueryHandler(pickup, pattern=step("pickup")),
+                CallbackQueryHandler(delivery, pattern=step("delivery")),
+                typed,
+            ],
+            LOCATION: [
+                MessageHandler(filters.LOCATION, location),
+                CallbackQueryHandler(pickup, pattern=step("pickup")),
+                MessageHandler(filters.ALL & ~filters.COMMAND, location_expected),
+            ],
+            NOTE: [
+                CallbackQueryHandler(skip_note, pattern=step("skip")),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, note),
+            ],
             CONFIRM: [CallbackQueryHandler(confirm, pattern=step("confirm")), typed],
         },
         fallbacks=[cancel_button, CommandHandler("cancel", cancel)],

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
 
 from bot.context import KiosContext
@@ -37,12 +44,16 @@ async def visitor(update: Update, context: KiosContext) -> Visitor:
     center = await store.centers.get(user.center_id) if user.center_id else None
     managed = tuple(await store.centers.managed_by(user.id))
     fallback = center or (managed[0] if managed else None)
-    locale = pick_locale(user.language, user.telegram_language, fallback.language if fallback else None)
+    locale = pick_locale(
+        user.language, user.telegram_language, fallback.language if fallback else None
+    )
     return Visitor(user, center, managed, locale)
 
 
 async def say(
-    update: Update, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
 ) -> Message:
     """Send a new message to the chat the update came from (HTML is the default parse mode)."""
     chat = update.effective_chat
@@ -60,7 +71,9 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
             raise
 
 
-async def notice(query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object) -> None:
+async def notice(
+    query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object
+) -> None:
     """Answer a button press with a short notice (shown as a toast, or an alert)."""
     await query.answer(plain(locale, key, **values), show_alert=alert)
 

@@ -10,8 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import KiosContext
 from bot.money import format_money
-from bot.pipeline import TransitionRefused
 from bot.orders import authorize
+from bot.pipeline import TransitionRefused
 from bot.texts import plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.requests import card_for, page_buttons
@@ -19,7 +19,9 @@ from handlers.requests import card_for, page_buttons
 QUEUE_PER_PAGE = 8
 
 
-async def queue_page(context: KiosContext, found: Visitor, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def queue_page(
+    context: KiosContext, found: Visitor, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the open requests of every center the user manages."""
     if not found.managed:
         return t(found.locale, "desk.not_manager"), None
@@ -32,18 +34,35 @@ async def queue_page(context: KiosContext, found: Visitor, page: int) -> tuple[s
     page = min(max(page, 0), pages - 1)
     shown = await requests.open_for_center(center.id, QUEUE_PER_PAGE, page * QUEUE_PER_PAGE)
     lines = "\n".join(
-        t(found.locale, "desk.queue_line", number=r.id,
-          time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
-          total=format_money(r.total, found.locale), status=plain(found.locale, f"status.{r.status.value}"))
+        t(
+            found.locale,
+            "desk.queue_line",
+            number=r.id,
+            time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
+            total=format_money(r.total, found.locale),
+            status=plain(found.locale, f"status.{r.status.value}"),
+        )
         for r in shown
     )
     rows = [
-        [InlineKeyboardButton(plain(found.locale, "desk.open", number=r.id),
-                              callback_data=callbacks.build(callbacks.REQUEST_VIEW, r.id))]
+        [
+            InlineKeyboardButton(
+                plain(found.locale, "desk.open", number=r.id),
+                callback_data=callbacks.build(callbacks.REQUEST_VIEW, r.id),
+            )
+        ]
         for r in shown
     ]
     rows.append(page_buttons(callbacks.QUEUE_PAGE, page, pages))
-    text = t(found.locale, "desk.queue", center=center.name, count=total, lines=lines, page=page + 1, pages=pages)
+    text = t(
+        found.locale,
+        "desk.queue",
+        center=center.name,
+        count=total,
+        lines=lines,
+        page=page + 1,
+        pages=pages,
+    )
     return text, InlineKeyboardMarkup([row for row in rows if row])
 
 
@@ -72,7 +91,9 @@ async def open_request(update: Update, context: KiosContext) -> None:
     found = await visitor(update, context)
     parsed = callbacks.parse(query.data)
     try:
-        request, _center, role = await authorize(context.store, parsed.ident if parsed else 0, found.user.id)
+        request, _center, role = await authorize(
+            context.store, parsed.ident if parsed else 0, found.user.id
+        )
     except TransitionRefused:
         await notice(query, found.locale, "request.not_allowed", alert=True)
         return

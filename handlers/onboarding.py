@@ -43,7 +43,12 @@ async def start(update: Update, context: KiosContext) -> None:
         await welcome(update, found, found.center)
     elif found.is_manager:
         center = found.managed[0]
-        found = Visitor(await context.store.users.join_center(found.user.id, center.id), center, found.managed, found.locale)
+        found = Visitor(
+            await context.store.users.join_center(found.user.id, center.id),
+            center,
+            found.managed,
+            found.locale,
+        )
         await welcome(update, found, center)
     else:
         await say(update, t(found.locale, "onboarding.ask_center"))
@@ -81,7 +86,11 @@ async def find_center(update: Update, context: KiosContext, found: Visitor, quer
         await say(update, t(found.locale, "onboarding.no_center", query=query))
         return
     buttons = [
-        [InlineKeyboardButton(f"{c.name} ({c.code})", callback_data=callbacks.build(callbacks.CENTER, c.id))]
+        [
+            InlineKeyboardButton(
+                f"{c.name} ({c.code})", callback_data=callbacks.build(callbacks.CENTER, c.id)
+            )
+        ]
         for c in matches
     ]
     await say(update, t(found.locale, "onboarding.pick_center"), InlineKeyboardMarkup(buttons))
@@ -109,7 +118,9 @@ async def contact_shared(update: Update, context: KiosContext) -> None:
     message = update.effective_message
     contact = message.contact if message else None
     if contact is None or contact.user_id != found.user.id:
-        await say(update, t(found.locale, "onboarding.phone_not_own"), contact_keyboard(found.locale))
+        await say(
+            update, t(found.locale, "onboarding.phone_not_own"), contact_keyboard(found.locale)
+        )
         return
     currency = found.center.currency if found.center else "IDR"
     phone = normalize_phone(contact.phone_number, currency)
@@ -123,10 +134,15 @@ async def contact_shared(update: Update, context: KiosContext) -> None:
 async def choose_language(update: Update, context: KiosContext) -> None:
     """Offer the three languages."""
     found = await visitor(update, context)
-    buttons = [[
-        InlineKeyboardButton(plain(code, "language.name"), callback_data=callbacks.build(callbacks.LANGUAGE, 0, code))
-        for code in LOCALES
-    ]]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                plain(code, "language.name"),
+                callback_data=callbacks.build(callbacks.LANGUAGE, 0, code),
+            )
+            for code in LOCALES
+        ]
+    ]
     await say(update, t(found.locale, "language.ask"), InlineKeyboardMarkup(buttons))
 
 

@@ -38,7 +38,9 @@ def parse_action(data: str | None) -> tuple[int, Action] | None:
     return parsed.ident, Action(parsed.arg)
 
 
-async def card_for(context: KiosContext, request: ServiceRequest, role: Role, locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
+async def card_for(
+    context: KiosContext, request: ServiceRequest, role: Role, locale: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The request as `role` sees it, with the buttons that apply now."""
     if role is Role.MANAGER:
         villager = await context.store.users.get(request.villager_id)
@@ -74,16 +76,26 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     try:
         acted = await act(context.store, request_id, action, found.user.id)
     except TransitionRefused as refused:
-        await notice(query, found.locale, f"request.{refused.reason}", alert=refused.reason == "not_allowed")
+        await notice(
+            query, found.locale, f"request.{refused.reason}", alert=refused.reason == "not_allowed"
+        )
         await refresh(update, context, found, request_id)
         return ConversationHandler.END
-    await notice(query, found.locale, "request.done", number=request_id, status=plain(found.locale, f"status.{acted.request.status.value}"))
+    await notice(
+        query,
+        found.locale,
+        "request.done",
+        number=request_id,
+        status=plain(found.locale, f"status.{acted.request.status.value}"),
+    )
     text, markup = await card_for(context, acted.request, acted.role, found.locale)
     await show(query, text, markup)
     return ConversationHandler.END
 
 
-async def ask_reason(update: Update, context: KiosContext, found: Visitor, request_id: int) -> str | int:
+async def ask_reason(
+    update: Update, context: KiosContext, found: Visitor, request_id: int
+) -> str | int:
     """Check the manager may reject now, then ask why."""
     query = update.callback_query
     assert query is not None
@@ -135,7 +147,9 @@ async def reason_cancelled(update: Update, context: KiosContext) -> int:
 def build_request_conversation() -> ConversationHandler[KiosContext]:
     """Request buttons; Reject continues into asking the reason (persisted like any dialog)."""
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))],
+        entry_points=[
+            CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))
+        ],
         states={REJECT_REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, reason_given)]},
         fallbacks=[CommandHandler("cancel", reason_cancelled)],
         name="request_actions",
@@ -146,11 +160,19 @@ def build_request_conversation() -> ConversationHandler[KiosContext]:
 
 def order_line(request: ServiceRequest, locale: str) -> str:
     """One line of the villager's list."""
-    return t(locale, "orders.line", number=request.id, kind=plain(locale, f"kind.{request.kind.value}"),
-             total=format_money(request.total, locale), status=plain(locale, f"status.{request.status.value}"))
+    return t(
+        locale,
+        "orders.line",
+        number=request.id,
+        kind=plain(locale, f"kind.{request.kind.value}"),
+        total=format_money(request.total, locale),
+        status=plain(locale, f"status.{request.status.value}"),
+    )
 
 
-async def orders_page(context: KiosContext, found: Visitor, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def orders_page(
+    context: KiosContext, found: Visitor, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the villager's requests, newest first, with Cancel where it still applies."""
     requests = context.store.requests
     total = await requests.count_of_villager(found.user.id)
@@ -161,9 +183,14 @@ async def orders_page(context: KiosContext, found: Visitor, page: int) -> tuple[
     shown = await requests.of_villager(found.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
     lines = "\n".join(order_line(r, found.locale) for r in shown)
     rows = [
-        [InlineKeyboardButton(plain(found.locale, "orders.cancel", number=r.id),
-                              callback_data=callbacks.build(callbacks.REQUEST, r.id, Action.CANCEL.value))]
-        for r in shown if Action.CANCEL in _villager_actions(r)
+        [
+            InlineKeyboardButton(
+                plain(found.locale, "orders.cancel", number=r.id),
+                callback_data=callbacks.build(callbacks.REQUEST, r.id, Action.CANCEL.value),
+            )
+        ]
+        for r in shown
+        if Action.CANCEL in _villager_actions(r)
     ]
     rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
     text = t(found.locale, "orders.list", lines=lines, page=page + 1, pages=pages)

@@ -25,8 +25,14 @@ _QUANTITY_ARG = re.compile(r"^q(\d{1,3})$")
 
 def product_button(product: Product, locale: str) -> list[InlineKeyboardButton]:
     """A one-button row: name and price, opening the product's card."""
-    label = plain(locale, "shop.product_button", name=product.name, price=format_money(product.price, locale))
-    return [InlineKeyboardButton(label[:60], callback_data=callbacks.build(callbacks.PRODUCT, product.id))]
+    label = plain(
+        locale, "shop.product_button", name=product.name, price=format_money(product.price, locale)
+    )
+    return [
+        InlineKeyboardButton(
+            label[:60], callback_data=callbacks.build(callbacks.PRODUCT, product.id)
+        )
+    ]
 
 
 async def search_command(update: Update, context: KiosContext) -> None:
@@ -60,7 +66,9 @@ async def search(update: Update, context: KiosContext, found: Visitor, query: st
         return
     index = await context.search.index_for(center)
     hits = index.search(query[:MAX_QUERY_LENGTH])
-    products = await context.store.catalog.products(center.id, center.currency, [hit.product_id for hit in hits])
+    products = await context.store.catalog.products(
+        center.id, center.currency, [hit.product_id for hit in hits]
+    )
     if not products:
         await say(update, t(found.locale, "shop.no_results", query=query))
         return
@@ -113,21 +121,47 @@ def stock_line(product: Product, locale: str) -> Html:
     return h(locale, "shop.stock_left", stock=product.stock, unit=product.unit)
 
 
-def product_card(product: Product, locale: str, quantity: int, in_cart: int) -> tuple[str, InlineKeyboardMarkup]:
+def product_card(
+    product: Product, locale: str, quantity: int, in_cart: int
+) -> tuple[str, InlineKeyboardMarkup]:
     """The product's text and its quantity / add-to-cart / cart buttons."""
     cart_line = h(locale, "shop.in_cart", quantity=in_cart) if in_cart else Html("")
-    text = t(locale, "shop.product", name=product.name, price=format_money(product.price, locale),
-             unit=product.unit, category=product.category, stock=stock_line(product, locale), in_cart=cart_line)
+    text = t(
+        locale,
+        "shop.product",
+        name=product.name,
+        price=format_money(product.price, locale),
+        unit=product.unit,
+        category=product.category,
+        stock=stock_line(product, locale),
+        in_cart=cart_line,
+    )
     rows: list[list[InlineKeyboardButton]] = []
     if product.in_stock:
-        rows.append([
-            InlineKeyboardButton(f"✓ {n}" if n == quantity else str(n),
-                                 callback_data=callbacks.build(callbacks.PRODUCT, product.id, f"q{n}"))
-            for n in QUANTITY_CHOICES
-        ])
-        rows.append([InlineKeyboardButton(plain(locale, "shop.add_to_cart"),
-                                          callback_data=callbacks.build(callbacks.ADD, product.id, str(quantity)))])
-    rows.append([InlineKeyboardButton(plain(locale, "cart.view"), callback_data=callbacks.build(callbacks.CART_VIEW))])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"✓ {n}" if n == quantity else str(n),
+                    callback_data=callbacks.build(callbacks.PRODUCT, product.id, f"q{n}"),
+                )
+                for n in QUANTITY_CHOICES
+            ]
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    plain(locale, "shop.add_to_cart"),
+                    callback_data=callbacks.build(callbacks.ADD, product.id, str(quantity)),
+                )
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                plain(locale, "cart.view"), callback_data=callbacks.build(callbacks.CART_VIEW)
+            )
+        ]
+    )
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -140,7 +174,9 @@ def chosen_quantity(arg: str | None) -> int | None:
     return quantity if quantity in QUANTITY_CHOICES else None
 
 
-async def load_product(context: KiosContext, center: Center | None, product_id: int) -> Product | None:
+async def load_product(
+    context: KiosContext, center: Center | None, product_id: int
+) -> Product | None:
     """The product if it belongs to the villager's center and is on sale."""
     if center is None:
         return None
@@ -169,7 +205,9 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
         await notice(query, found.locale, "shop.product_gone", alert=True)
         return
     await query.answer()
-    text, markup = product_card(product, found.locale, quantity, await cart_quantity(context, found, product.id))
+    text, markup = product_card(
+        product, found.locale, quantity, await cart_quantity(context, found, product.id)
+    )
     if parsed.arg is None:
         await say(update, text, markup)
     else:
@@ -190,7 +228,14 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
     try:
         total = await context.store.carts.add(found.user.id, product.id, found.center.id, quantity)
     except OutOfStock as exc:
-        await notice(query, found.locale, "shop.not_enough", alert=True, name=exc.product_name, left=exc.available)
+        await notice(
+            query,
+            found.locale,
+            "shop.not_enough",
+            alert=True,
+            name=exc.product_name,
+            left=exc.available,
+        )
         return
     await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
     text, markup = product_card(product, found.locale, quantity, total)

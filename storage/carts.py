@@ -16,7 +16,9 @@ from storage.schema import cart_items, products
 MAX_QUANTITY = 999
 
 
-async def cart_lines_in(conn: AsyncConnection, user_id: int, center_id: int, currency: str) -> list[CartLine]:
+async def cart_lines_in(
+    conn: AsyncConnection, user_id: int, center_id: int, currency: str
+) -> list[CartLine]:
     """The user's cart lines for active products of this center, oldest first."""
     query = (
         sa.select(products, cart_items.c.quantity)
@@ -49,7 +51,9 @@ class Carts:
             current = await self._quantity(conn, user_id, product_id)
             return await self._store(conn, user_id, product_id, center_id, current + quantity)
 
-    async def set_quantity(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:
+    async def set_quantity(
+        self, user_id: int, product_id: int, center_id: int, quantity: int
+    ) -> int:
         """Set the line's quantity; zero or less removes it. Returns the new quantity."""
         async with self.db.write() as conn:
             return await self._store(conn, user_id, product_id, center_id, quantity)
@@ -84,9 +88,15 @@ class Carts:
         self, conn: AsyncConnection, user_id: int, product_id: int, center_id: int, quantity: int
     ) -> int:
         """Write the line after checking the product and its tracked stock."""
-        row = (await conn.execute(products.select().where(
-            products.c.id == product_id, products.c.center_id == center_id, products.c.active.is_(True)
-        ))).first()
+        row = (
+            await conn.execute(
+                products.select().where(
+                    products.c.id == product_id,
+                    products.c.center_id == center_id,
+                    products.c.active.is_(True),
+                )
+            )
+        ).first()
         if row is None:
             raise RecordNotFound(str(product_id))
         if quantity <= 0:
@@ -95,11 +105,15 @@ class Carts:
         limit = MAX_QUANTITY if row.stock is None else min(MAX_QUANTITY, row.stock)
         if quantity > limit:
             raise OutOfStock(row.name, limit)
-        updated = await conn.execute(sa.update(cart_items).where(
-            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
-        ).values(quantity=quantity))
+        updated = await conn.execute(
+            sa.update(cart_items)
+            .where(cart_items.c.user_id == user_id, cart_items.c.product_id == product_id)
+            .values(quantity=quantity)
+        )
         if updated.rowcount == 0:
-            await conn.execute(cart_items.insert().values(
-                user_id=user_id, product_id=product_id, quantity=quantity, added_at=now()
-            ))
+            await conn.execute(
+                cart_items.insert().values(
+                    user_id=user_id, product_id=product_id, quantity=quantity, added_at=now()
+                )
+            )
         return quantity

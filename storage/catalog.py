@@ -24,9 +24,16 @@ def product_from_row(row: Any, currency: str) -> Product:
     """Build a Product from a `products` row; prices carry the center's currency."""
     aliases = tuple(alias for alias in row.aliases.split(ALIAS_SEPARATOR) if alias)
     return Product(
-        id=row.id, center_id=row.center_id, sku=row.sku, name=row.name, category=row.category,
-        price=Money(row.price_minor, currency), unit=row.unit, stock=row.stock,
-        aliases=aliases, active=bool(row.active),
+        id=row.id,
+        center_id=row.center_id,
+        sku=row.sku,
+        name=row.name,
+        category=row.category,
+        price=Money(row.price_minor, currency),
+        unit=row.unit,
+        stock=row.stock,
+        aliases=aliases,
+        active=bool(row.active),
     )
 
 
@@ -41,8 +48,13 @@ class ImportResult:
 def _row_values(row: CatalogRow) -> dict[str, Any]:
     """Column values for one imported CSV row."""
     return dict(
-        name=row.name, category=row.category, price_minor=row.price.minor, unit=row.unit,
-        stock=row.stock, aliases=ALIAS_SEPARATOR.join(row.aliases), active=True,
+        name=row.name,
+        category=row.category,
+        price_minor=row.price.minor,
+        unit=row.unit,
+        stock=row.stock,
+        aliases=ALIAS_SEPARATOR.join(row.aliases),
+        active=True,
         updated_at=now(),
     )
 
@@ -57,22 +69,27 @@ class Catalog:
         """Add or update (by sku) every row in one transaction, and bump the catalog version."""
         async with self.db.write() as conn:
             existing = {
-                sku for (sku,) in await conn.execute(
+                sku
+                for (sku,) in await conn.execute(
                     sa.select(products.c.sku).where(products.c.center_id == center_id)
                 )
             }
-            new = [dict(center_id=center_id, sku=r.sku, **_row_values(r)) for r in rows if r.sku not in existing]
+            new = [
+                dict(center_id=center_id, sku=r.sku, **_row_values(r))
+                for r in rows
+                if r.sku not in existing
+            ]
             old = [dict(b_sku=r.sku, **_row_values(r)) for r in rows if r.sku in existing]
             if new:
                 await conn.execute(products.insert(), new)
             if old:
-                update = (
-                    sa.update(products)
-                    .where(products.c.center_id == center_id, products.c.sku == sa.bindparam("b_sku"))
+                update = sa.update(products).where(
+                    products.c.center_id == center_id, products.c.sku == sa.bindparam("b_sku")
                 )
                 await conn.execute(update, old)
             await conn.execute(
-                sa.update(centers).where(centers.c.id == center_id)
+                sa.update(centers)
+                .where(centers.c.id == center_id)
                 .values(catalog_version=centers.c.catalog_version + 1)
             )
         return ImportResult(added=len(new), updated=len(old))
@@ -81,8 +98,13 @@ class Catalog:
         """Every active product of the center as CSV rows, by sku."""
         return [
             CatalogRow(
-                sku=p.sku, name=p.name, category=p.category, price=p.price, unit=p.unit,
-                stock=p.stock, aliases=p.aliases,
+                sku=p.sku,
+                name=p.name,
+                category=p.category,
+                price=p.price,
+                unit=p.unit,
+                stock=p.stock,
+                aliases=p.aliases,
             )
             for p in await self._query(center_id, currency, order=products.c.sku)
         ]
@@ -96,9 +118,11 @@ class Catalog:
 
     async def _query(self, center_id: int, currency: str, order: Any) -> list[Product]:
         """Active products of a center."""
-        query = products.select().where(
-            products.c.center_id == center_id, products.c.active.is_(True)
-        ).order_by(order)
+        query = (
+            products.select()
+            .where(products.c.center_id == center_id, products.c.active.is_(True))
+            .order_by(order)
+        )
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         return [product_from_row(row, currency) for row in rows]
@@ -116,7 +140,9 @@ class Catalog:
         if not wanted:
             return []
         query = products.select().where(
-            products.c.center_id == center_id, products.c.active.is_(True), products.c.id.in_(wanted)
+            products.c.center_id == center_id,
+            products.c.active.is_(True),
+            products.c.id.in_(wanted),
         )
         async with self.db.read() as conn:
             rows = {row.id: row for row in (await conn.execute(query)).all()}
@@ -124,8 +150,10 @@ class Catalog:
 
     async def count(self, center_id: int) -> int:
         """How many active products the center has."""
-        query = sa.select(sa.func.count()).select_from(products).where(
-            products.c.center_id == center_id, products.c.active.is_(True)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(products)
+            .where(products.c.center_id == center_id, products.c.active.is_(True))
         )
         async with self.db.read() as conn:
             return int((await conn.execute(query)).scalar_one())

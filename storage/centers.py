@@ -17,9 +17,16 @@ from storage.schema import centers
 def center_from_row(row: Any) -> Center:
     """Build a Center from a `centers` row."""
     return Center(
-        id=row.id, code=row.code, name=row.name, manager_id=row.manager_id,
-        currency=row.currency, language=row.language, lat=row.lat, lon=row.lon,
-        radius_km=row.radius_km, catalog_version=row.catalog_version,
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        manager_id=row.manager_id,
+        currency=row.currency,
+        language=row.language,
+        lat=row.lat,
+        lon=row.lon,
+        radius_km=row.radius_km,
+        catalog_version=row.catalog_version,
     )
 
 
@@ -30,14 +37,28 @@ class Centers:
         self.db = db
 
     async def add_center(
-        self, code: str, name: str, manager_id: int, *, currency: str = "IDR",
-        language: str = "id", lat: float | None = None, lon: float | None = None,
+        self,
+        code: str,
+        name: str,
+        manager_id: int,
+        *,
+        currency: str = "IDR",
+        language: str = "id",
+        lat: float | None = None,
+        lon: float | None = None,
         radius_km: float = 3.0,
     ) -> Center:
         """Create a center; DuplicateCenter if the code is taken."""
         values = dict(
-            code=code.upper(), name=name, manager_id=manager_id, currency=currency,
-            language=language, lat=lat, lon=lon, radius_km=radius_km, catalog_version=0,
+            code=code.upper(),
+            name=name,
+            manager_id=manager_id,
+            currency=currency,
+            language=language,
+            lat=lat,
+            lon=lon,
+            radius_km=radius_km,
+            catalog_version=0,
             created_at=now(),
         )
         try:
@@ -50,7 +71,9 @@ class Centers:
     async def by_code(self, code: str) -> Center:
         """The center with this join code (case-insensitive); RecordNotFound otherwise."""
         async with self.db.read() as conn:
-            row = (await conn.execute(centers.select().where(centers.c.code == code.upper()))).first()
+            row = (
+                await conn.execute(centers.select().where(centers.c.code == code.upper()))
+            ).first()
         if row is None:
             raise RecordNotFound(code)
         return center_from_row(row)
@@ -78,7 +101,9 @@ class Centers:
 
     async def set_manager(self, code: str, manager_id: int) -> Center:
         """Hand the center to another manager; RecordNotFound for an unknown code."""
-        query = sa.update(centers).where(centers.c.code == code.upper()).values(manager_id=manager_id)
+        query = (
+            sa.update(centers).where(centers.c.code == code.upper()).values(manager_id=manager_id)
+        )
         async with self.db.write() as conn:
             result = await conn.execute(query)
         if result.rowcount == 0:

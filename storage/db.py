@@ -42,7 +42,7 @@ def async_url(database_url: str) -> str:
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
-    """Take over SQLite transactions so writers start with BEGIN IMMEDIATE (no upgrade deadlocks)."""
+    """Take over SQLite transactions: writers BEGIN IMMEDIATE, so no read-to-write deadlocks."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -61,7 +61,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """Owns the engine; `write()` and `read()` give transactions, `outbox_ready` wakes the sender."""
+    """Owns the engine: `write()` and `read()` give transactions; `outbox_ready` wakes sender."""
 
     def __init__(self, database_url: str) -> None:
         self.url = async_url(database_url)
@@ -91,7 +91,9 @@ class Database:
             async with self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise StorageUnavailable(f"cannot open the database {self.url}: {_first_line(exc)}") from exc
+            raise StorageUnavailable(
+                f"cannot open the database {self.url}: {_first_line(exc)}"
+            ) from exc
 
     async def close(self) -> None:
         """Release every connection."""

@@ -152,7 +152,9 @@ class OutboxMessage:
 
     def payload_json(self) -> str:
         """The Bot API parameters stored in the outbox row."""
-        return json.dumps({"text": self.text, "reply_markup": self.reply_markup}, ensure_ascii=False)
+        return json.dumps(
+            {"text": self.text, "reply_markup": self.reply_markup}, ensure_ascii=False
+        )
 
 
 @dataclass(frozen=True)

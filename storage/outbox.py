@@ -22,21 +22,33 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
     if not messages:
         return
     created = now()
-    await conn.execute(outbox.insert(), [
-        dict(
-            chat_id=m.chat_id, payload=m.payload_json(), card_request_id=m.card_request_id,
-            status=PENDING, attempts=0, next_attempt_at=created, created_at=created,
-        )
-        for m in messages
-    ])
+    await conn.execute(
+        outbox.insert(),
+        [
+            dict(
+                chat_id=m.chat_id,
+                payload=m.payload_json(),
+                card_request_id=m.card_request_id,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=created,
+                created_at=created,
+            )
+            for m in messages
+        ],
+    )
 
 
 def _row(row: Any) -> OutboxRow:
     payload = json.loads(row.payload)
     return OutboxRow(
-        id=row.id, chat_id=row.chat_id, text=payload["text"],
-        reply_markup=payload.get("reply_markup"), card_request_id=row.card_request_id,
-        attempts=row.attempts, extra={"card_message_id": row.manager_message_id},
+        id=row.id,
+        chat_id=row.chat_id,
+        text=payload["text"],
+        reply_markup=payload.get("reply_markup"),
+        card_request_id=row.card_request_id,
+        attempts=row.attempts,
+        extra={"card_message_id": row.manager_message_id},
     )
 
 
@@ -73,14 +85,19 @@ class Outbox:
             )
             if row.card_request_id is not None and message_id is not None:
                 await conn.execute(
-                    sa.update(requests).where(requests.c.id == row.card_request_id)
+                    sa.update(requests)
+                    .where(requests.c.id == row.card_request_id)
                     .values(manager_chat_id=row.chat_id, manager_message_id=message_id)
                 )
 
     async def retry_later(self, row: OutboxRow, delay_s: float, error: str) -> None:
         """Try again after `delay_s` seconds."""
-        await self._update(row.id, attempts=row.attempts + 1, next_attempt_at=now() + delay_s,
-                           last_error=error[:500])
+        await self._update(
+            row.id,
+            attempts=row.attempts + 1,
+            next_attempt_at=now() + delay_s,
+            last_error=error[:500],
+        )
 
     async def give_up(self, row: OutboxRow, status: str, error: str) -> None:
         """Stop trying: the chat blocked us or Telegram refused the message for good."""

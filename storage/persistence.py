@@ -25,7 +25,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     def __init__(self, db: Database) -> None:
         super().__init__(
-            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
             update_interval=UPDATE_INTERVAL_S,
         )
         self.db = db
@@ -41,7 +43,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         async with self.db.write() as conn:
             await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
             if data:
-                await conn.execute(user_data.insert().values(user_id=user_id, data=json.dumps(data)))
+                await conn.execute(
+                    user_data.insert().values(user_id=user_id, data=json.dumps(data))
+                )
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one user's dialog data."""
@@ -57,15 +61,19 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             rows = (await conn.execute(query)).all()
         return {tuple(json.loads(row.key)): json.loads(row.state) for row in rows}
 
-    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
         """Store (or clear, for None) one conversation's state."""
         where = sa.and_(conversations.c.name == name, conversations.c.key == _key(key))
         async with self.db.write() as conn:
             await conn.execute(conversations.delete().where(where))
             if new_state is not None:
-                await conn.execute(conversations.insert().values(
-                    name=name, key=_key(key), state=json.dumps(new_state)
-                ))
+                await conn.execute(
+                    conversations.insert().values(
+                        name=name, key=_key(key), state=json.dumps(new_state)
+                    )
+                )
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """Chat data is not persisted."""

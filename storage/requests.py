@@ -24,7 +24,7 @@ from storage.carts import cart_lines_in
 from storage.clock import now
 from storage.db import Database
 from storage.errors import EmptyCart, OutOfStock, RecordNotFound
-from storage.models import Center, CartLine, Checkout, OutboxMessage, RequestItem, ServiceRequest
+from storage.models import CartLine, Center, Checkout, OutboxMessage, RequestItem, ServiceRequest
 from storage.outbox import enqueue
 from storage.schema import cart_items, products, request_events, request_items, requests
 
@@ -36,32 +36,55 @@ Decider = Callable[[ServiceRequest], Transition]
 
 def _request(row: Any, items: Sequence[RequestItem]) -> ServiceRequest:
     return ServiceRequest(
-        id=row.id, center_id=row.center_id, villager_id=row.villager_id,
-        kind=RequestKind(row.kind), status=RequestStatus(row.status),
+        id=row.id,
+        center_id=row.center_id,
+        villager_id=row.villager_id,
+        kind=RequestKind(row.kind),
+        status=RequestStatus(row.status),
         total=Money(row.total_minor, row.currency),
         fulfilment=Fulfilment(row.fulfilment) if row.fulfilment else None,
-        lat=row.lat, lon=row.lon, distance_m=row.distance_m, note=row.note,
-        details=json.loads(row.details), reason=row.reason, manager_chat_id=row.manager_chat_id,
-        manager_message_id=row.manager_message_id, created_at=row.created_at,
-        updated_at=row.updated_at, items=tuple(items),
+        lat=row.lat,
+        lon=row.lon,
+        distance_m=row.distance_m,
+        note=row.note,
+        details=json.loads(row.details),
+        reason=row.reason,
+        manager_chat_id=row.manager_chat_id,
+        manager_message_id=row.manager_message_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        items=tuple(items),
     )
 
 
-async def _load(conn: AsyncConnection, where: Any, order: Any, limit: int, offset: int) -> list[ServiceRequest]:
+async def _load(
+    conn: AsyncConnection, where: Any, order: Any, limit: int, offset: int
+) -> list[ServiceRequest]:
     """Requests matching `where` with their items, in two queries."""
-    rows = (await conn.execute(
-        requests.select().where(where).order_by(*order).limit(limit).offset(offset)
-    )).all()
+    rows = (
+        await conn.execute(
+            requests.select().where(where).order_by(*order).limit(limit).offset(offset)
+        )
+    ).all()
     ids = [row.id for row in rows]
     items: dict[int, list[RequestItem]] = {i: [] for i in ids}
     if ids:
-        query = request_items.select().where(request_items.c.request_id.in_(ids)).order_by(request_items.c.id)
+        query = (
+            request_items.select()
+            .where(request_items.c.request_id.in_(ids))
+            .order_by(request_items.c.id)
+        )
         for item in (await conn.execute(query)).all():
             currency = next(r.currency for r in rows if r.id == item.request_id)
-            items[item.request_id].append(RequestItem(
-                sku=item.sku, name=item.name, unit=item.unit,
-                price=Money(item.price_minor, currency), quantity=item.quantity,
-            ))
+            items[item.request_id].append(
+                RequestItem(
+                    sku=item.sku,
+                    name=item.name,
+                    unit=item.unit,
+                    price=Money(item.price_minor, currency),
+                    quantity=item.quantity,
+                )
+            )
     return [_request(row, items[row.id]) for row in rows]
 
 
@@ -71,32 +94,55 @@ async def _take_stock(conn: AsyncConnection, line: CartLine) -> None:
         sa.update(products)
         .where(products.c.id == line.product.id)
         .where(sa.or_(products.c.stock.is_(None), products.c.stock >= line.quantity))
-        .values(stock=sa.case((products.c.stock.is_(None), None), else_=products.c.stock - line.quantity))
+        .values(
+            stock=sa.case(
+                (products.c.stock.is_(None), None), else_=products.c.stock - line.quantity
+            )
+        )
     )
     if result.rowcount == 0:
-        left = (await conn.execute(sa.select(products.c.stock).where(products.c.id == line.product.id))).scalar()
+        left = (
+            await conn.execute(sa.select(products.c.stock).where(products.c.id == line.product.id))
+        ).scalar()
         raise OutOfStock(line.product.name, int(left or 0))
 
 
 async def _return_stock(conn: AsyncConnection, request_id: int) -> None:
     """Put reserved units back when an order is rejected or cancelled."""
-    lines = (await conn.execute(
-        sa.select(request_items.c.product_id, request_items.c.quantity)
-        .where(request_items.c.request_id == request_id, request_items.c.product_id.is_not(None))
-    )).all()
+    lines = (
+        await conn.execute(
+            sa.select(request_items.c.product_id, request_items.c.quantity).where(
+                request_items.c.request_id == request_id, request_items.c.product_id.is_not(None)
+            )
+        )
+    ).all()
     for product_id, quantity in lines:
         await conn.execute(
-            sa.update(products).where(products.c.id == product_id, products.c.stock.is_not(None))
+            sa.update(products)
+            .where(products.c.id == product_id, products.c.stock.is_not(None))
             .values(stock=products.c.stock + quantity)
         )
 
 
-async def _audit(conn: AsyncConnection, request_id: int, change: Transition, actor_id: int | None,
-                 role: Role, reason: str | None) -> None:
-    await conn.execute(request_events.insert().values(
-        request_id=request_id, from_status=change.source.value, to_status=change.target.value,
-        actor_id=actor_id, actor_role=role.value, reason=reason, created_at=now(),
-    ))
+async def _audit(
+    conn: AsyncConnection,
+    request_id: int,
+    change: Transition,
+    actor_id: int | None,
+    role: Role,
+    reason: str | None,
+) -> None:
+    await conn.execute(
+        request_events.insert().values(
+            request_id=request_id,
+            from_status=change.source.value,
+            to_status=change.target.value,
+            actor_id=actor_id,
+            actor_role=role.value,
+            reason=reason,
+            created_at=now(),
+        )
+    )
 
 
 class Requests:
@@ -124,29 +170,63 @@ class Requests:
         self.db.outbox_ready.set()
         return submitted
 
-    async def _insert_order(self, conn: AsyncConnection, villager_id: int, center: Center,
-                            checkout: Checkout, lines: Sequence[CartLine]) -> int:
+    async def _insert_order(
+        self,
+        conn: AsyncConnection,
+        villager_id: int,
+        center: Center,
+        checkout: Checkout,
+        lines: Sequence[CartLine],
+    ) -> int:
         total = sum(line.subtotal.minor for line in lines)
         stamp = now()
-        result = await conn.execute(requests.insert().values(
-            center_id=center.id, villager_id=villager_id, kind=RequestKind.GOODS.value,
-            status=RequestStatus.SUBMITTED.value, currency=center.currency, total_minor=total,
-            commission_minor=0, fulfilment=checkout.fulfilment.value, lat=checkout.lat,
-            lon=checkout.lon, distance_m=checkout.distance_m, note=checkout.note, details="{}",
-            created_at=stamp, updated_at=stamp,
-        ).returning(requests.c.id))
+        result = await conn.execute(
+            requests.insert()
+            .values(
+                center_id=center.id,
+                villager_id=villager_id,
+                kind=RequestKind.GOODS.value,
+                status=RequestStatus.SUBMITTED.value,
+                currency=center.currency,
+                total_minor=total,
+                commission_minor=0,
+                fulfilment=checkout.fulfilment.value,
+                lat=checkout.lat,
+                lon=checkout.lon,
+                distance_m=checkout.distance_m,
+                note=checkout.note,
+                details="{}",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            .returning(requests.c.id)
+        )
         request_id = int(result.scalar_one())
-        await conn.execute(request_items.insert(), [
-            dict(request_id=request_id, product_id=line.product.id, sku=line.product.sku,
-                 name=line.product.name, unit=line.product.unit,
-                 price_minor=line.product.price.minor, quantity=line.quantity)
-            for line in lines
-        ])
+        await conn.execute(
+            request_items.insert(),
+            [
+                dict(
+                    request_id=request_id,
+                    product_id=line.product.id,
+                    sku=line.product.sku,
+                    name=line.product.name,
+                    unit=line.product.unit,
+                    price_minor=line.product.price.minor,
+                    quantity=line.quantity,
+                )
+                for line in lines
+            ],
+        )
         return request_id
 
     async def apply(
-        self, request_id: int, decide: Decider, actor_id: int, role: Role,
-        notify: Notifier, reason: str | None = None,
+        self,
+        request_id: int,
+        decide: Decider,
+        actor_id: int,
+        role: Role,
+        notify: Notifier,
+        reason: str | None = None,
     ) -> ServiceRequest:
         """Apply the transition `decide` picks, atomically and at most once, with its messages."""
         async with self.db.write() as conn:
@@ -188,17 +268,22 @@ class Requests:
         async with self.db.read() as conn:
             return await self._get(conn, request_id)
 
-    async def of_villager(self, villager_id: int, limit: int, offset: int = 0) -> list[ServiceRequest]:
+    async def of_villager(
+        self, villager_id: int, limit: int, offset: int = 0
+    ) -> list[ServiceRequest]:
         """A villager's requests, newest first."""
         async with self.db.read() as conn:
-            return await _load(conn, requests.c.villager_id == villager_id,
-                               [requests.c.id.desc()], limit, offset)
+            return await _load(
+                conn, requests.c.villager_id == villager_id, [requests.c.id.desc()], limit, offset
+            )
 
     async def count_of_villager(self, villager_id: int) -> int:
         """How many requests the villager has made."""
         return await self._count(requests.c.villager_id == villager_id)
 
-    async def open_for_center(self, center_id: int, limit: int, offset: int = 0) -> list[ServiceRequest]:
+    async def open_for_center(
+        self, center_id: int, limit: int, offset: int = 0
+    ) -> list[ServiceRequest]:
         """The center's open requests, oldest first: the manager's queue."""
         async with self.db.read() as conn:
             return await _load(conn, self._open(center_id), [requests.c.id], limit, offset)
@@ -209,15 +294,27 @@ class Requests:
 
     @staticmethod
     def _open(center_id: int) -> Any:
-        return sa.and_(requests.c.center_id == center_id,
-                       requests.c.status.in_([s.value for s in OPEN_STATUSES]))
+        return sa.and_(
+            requests.c.center_id == center_id,
+            requests.c.status.in_([s.value for s in OPEN_STATUSES]),
+        )
 
     async def _count(self, where: Any) -> int:
         async with self.db.read() as conn:
-            return int((await conn.execute(sa.select(sa.func.count()).select_from(requests).where(where))).scalar_one())
+            return int(
+                (
+                    await conn.execute(
+                        sa.select(sa.func.count()).select_from(requests).where(where)
+                    )
+                ).scalar_one()
+            )
 
     async def history(self, request_id: int) -> list[dict[str, Any]]:
         """The audit trail of a request, oldest first."""
-        query = request_events.select().where(request_events.c.request_id == request_id).order_by(request_events.c.id)
+        query = (
+            request_events.select()
+            .where(request_events.c.request_id == request_id)
+            .order_by(request_events.c.id)
+        )
         async with self.db.read() as conn:
             return [dict(row._mapping) for row in (await conn.execute(query)).all()]

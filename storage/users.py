@@ -16,9 +16,16 @@ from storage.schema import users
 def user_from_row(row: Any) -> User:
     """Build a User from a `users` row."""
     return User(
-        id=row.id, first_name=row.first_name, last_name=row.last_name, username=row.username,
-        telegram_language=row.telegram_language, language=row.language, phone=row.phone,
-        center_id=row.center_id, blocked_at=row.blocked_at, muted=bool(row.muted),
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        username=row.username,
+        telegram_language=row.telegram_language,
+        language=row.language,
+        phone=row.phone,
+        center_id=row.center_id,
+        blocked_at=row.blocked_at,
+        muted=bool(row.muted),
     )
 
 
@@ -29,13 +36,20 @@ class Users:
         self.db = db
 
     async def seen(
-        self, user_id: int, first_name: str, last_name: str | None = None,
-        username: str | None = None, telegram_language: str | None = None,
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        telegram_language: str | None = None,
     ) -> User:
         """Record that this Telegram user wrote to us (they are reachable again) and return them."""
         profile = dict(
-            first_name=first_name[:200], last_name=(last_name or None) and last_name[:200],
-            username=username, telegram_language=telegram_language, blocked_at=None,
+            first_name=first_name[:200],
+            last_name=(last_name or None) and last_name[:200],
+            username=username,
+            telegram_language=telegram_language,
+            blocked_at=None,
         )
         async with self.db.write() as conn:
             updated = await conn.execute(
@@ -57,7 +71,9 @@ class Users:
     async def _set(self, user_id: int, **values: Any) -> User:
         """Update some fields of a user and return the result."""
         async with self.db.write() as conn:
-            result = await conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+            result = await conn.execute(
+                sa.update(users).where(users.c.id == user_id).values(**values)
+            )
             if result.rowcount == 0:
                 raise RecordNotFound(str(user_id))
             row = (await conn.execute(users.select().where(users.c.id == user_id))).one()
@@ -78,4 +94,6 @@ class Users:
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot (Telegram answered 403)."""
         async with self.db.write() as conn:
-            await conn.execute(sa.update(users).where(users.c.id == user_id).values(blocked_at=now()))
+            await conn.execute(
+                sa.update(users).where(users.c.id == user_id).values(blocked_at=now())
+            )

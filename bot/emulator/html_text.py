@@ -36,7 +36,7 @@ def decode_entity(text: str, pos: int) -> tuple[str, int] | None:
     if text.startswith("&#", pos):
         end += 1
         is_hex = text.startswith("x", end) or text.startswith("X", end)
-        end += is_hex
+        end += 1 if is_hex else 0
         digits_start = end
         allowed = "0123456789abcdefABCDEF" if is_hex else "0123456789"
         while end < len(text) and text[end] in allowed:

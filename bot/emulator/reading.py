@@ -72,6 +72,14 @@ class ReadingMixin:
             )
         return found
 
+    def on_change(self, listener: Callable[[SentMessage], None]) -> Callable[[], None]:
+        """Call `listener` on every bot send, edit or delete; returns an unsubscribe function.
+
+        Meant for live views such as the terminal demo; tests should prefer `wait_for`.
+        """
+        self.state.listeners.append(listener)
+        return lambda: self.state.listeners.remove(listener)
+
     def _describe_recent(self, chat_id: int) -> list[str]:
         """Short summaries of the last messages, for failure output."""
         return [

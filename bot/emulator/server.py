@@ -116,6 +116,11 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
             result = await handler(self.state, call)
         except ApiError as exc:
             return self._error_response(method, exc, params)
+        except Exception as exc:  # an emulator bug must not look like a network problem
+            _LOG.exception("emulator failed on %s %s", method, params)
+            description = f"Internal Server Error: {exc!r}"
+            body = {"ok": False, "error_code": 500, "description": description}
+            return web.json_response(body, status=500)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:

@@ -137,6 +137,7 @@ class EmulatorState:
         self.stats = EmulatorStats()
         self.notifier = Notifier()
         self.version = 0
+        self.listeners: list[Callable[[SentMessage], None]] = []
         self.closing = False
         self._ids = itertools.count(1)
 
@@ -184,6 +185,8 @@ class EmulatorState:
         self.version += 1
         if message is not None:
             message.version = self.version
+            for listener in list(self.listeners):
+                listener(message)
         self.notifier.wake()
         return self.version
 

@@ -18,14 +18,23 @@ MANAGER, SITI, BUDI = 500, 7001, 7002
 
 
 def row(sku: str, name: str, price: int, stock: int | None) -> CatalogRow:
-    return CatalogRow(sku=sku, name=name, category="Sembako", price=Money(price, "IDR"),
-                      unit="pcs", stock=stock, aliases=())
+    return CatalogRow(
+        sku=sku,
+        name=name,
+        category="Sembako",
+        price=Money(price, "IDR"),
+        unit="pcs",
+        stock=stock,
+        aliases=(),
+    )
 
 
 async def shop(store: Storage) -> tuple[Center, User]:
     """A center with oil (5 in stock) and rice (untracked), and Siti in it."""
     center = await store.centers.add_center("leping", "Desa Leping", MANAGER, lat=-7.6, lon=110.2)
-    await store.catalog.import_rows(center.id, [row("OIL", "Minyak Goreng", 18000, 5), row("RICE", "Beras", 72000, None)])
+    await store.catalog.import_rows(
+        center.id, [row("OIL", "Minyak Goreng", 18000, 5), row("RICE", "Beras", 72000, None)]
+    )
     await store.users.seen(MANAGER, "Pak Manager")
     await store.users.seen(SITI, "Siti", telegram_language="id")
     villager = await store.users.join_center(SITI, center.id)
@@ -34,7 +43,11 @@ async def shop(store: Storage) -> tuple[Center, User]:
 
 async def product_id(store: Storage, center: Center, sku: str) -> int:
     rows = await store.catalog.search_items(center.id, center.currency)
-    return next(item.product_id for item in rows if item.name.startswith({"OIL": "Minyak", "RICE": "Beras"}[sku]))
+    return next(
+        item.product_id
+        for item in rows
+        if item.name.startswith({"OIL": "Minyak", "RICE": "Beras"}[sku])
+    )
 
 
 async def stock_of(store: Storage, center: Center, sku: str) -> int | None:
@@ -87,9 +100,16 @@ async def test_manager_walks_order_to_completion_with_audit_trail(store: Storage
     done = await act(store, order.id, Action.COMPLETE, MANAGER)
 
     assert done.request.status is RequestStatus.COMPLETED
-    trail = [(e["from_status"], e["to_status"], e["actor_id"]) for e in await store.requests.history(order.id)]
-    assert trail == [("draft", "submitted", SITI), ("submitted", "approved", MANAGER),
-                     ("approved", "ready", MANAGER), ("ready", "completed", MANAGER)]
+    trail = [
+        (e["from_status"], e["to_status"], e["actor_id"])
+        for e in await store.requests.history(order.id)
+    ]
+    assert trail == [
+        ("draft", "submitted", SITI),
+        ("submitted", "approved", MANAGER),
+        ("approved", "ready", MANAGER),
+        ("ready", "completed", MANAGER),
+    ]
     assert await store.requests.count_open(center.id) == 0
 
 
@@ -120,7 +140,8 @@ async def test_cancel_and_approve_at_the_same_moment_one_wins(store: Storage) ->
     await store.carts.add(SITI, await product_id(store, center, "OIL"), center.id, 2)
     order = await submit_order(store, siti, center, Checkout(Fulfilment.PICKUP))
     results = await asyncio.gather(
-        act(store, order.id, Action.CANCEL, SITI), act(store, order.id, Action.APPROVE, MANAGER),
+        act(store, order.id, Action.CANCEL, SITI),
+        act(store, order.id, Action.APPROVE, MANAGER),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]

@@ -10,7 +10,7 @@ async def test_villager_orders_oil_and_manager_delivers(world: World) -> None:
     emu.send_text(MANAGER, "/start")
     await emu.wait_for(MANAGER, contains="You manage")
     emu.send_text(SITI, "/start LEPING")
-    welcome = await emu.wait_for(SITI, contains="Kios Desa Leping")
+    await emu.wait_for(SITI, contains="Kios Desa Leping")
     assert "Share my phone number" in emu.reply_keyboard(SITI).texts()[0]
     emu.press_reply_button(SITI, "📱 Share my phone number", phone_number="6281234567890")
     await emu.wait_for(SITI, contains="+6281234567890")
@@ -22,7 +22,9 @@ async def test_villager_orders_oil_and_manager_delivers(world: World) -> None:
     emu.press(SITI, results.message_id, button_text=first.text)
     card = await emu.wait_for(SITI, contains="Choose how many")
     emu.press(SITI, card.message_id, button_text="2")
-    await emu.wait_for(SITI, lambda m: m.message_id == card.message_id and "✓ 2" in str(m.button_texts()))
+    await emu.wait_for(
+        SITI, lambda m: m.message_id == card.message_id and "✓ 2" in str(m.button_texts())
+    )
     emu.press(SITI, card.message_id, button_text="Add to cart")
     await emu.wait_for(SITI, contains="In your cart: 2")
 
@@ -33,7 +35,7 @@ async def test_villager_orders_oil_and_manager_delivers(world: World) -> None:
     emu.press(SITI, how.message_id, button_text="Delivery")
     await emu.wait_for(SITI, contains="Send my location")
     emu.send_location(SITI, *NEAR)
-    note = await emu.wait_for(SITI, contains="Any note")
+    await emu.wait_for(SITI, contains="Any note")
     emu.send_text(SITI, "Rumah pintu hijau <dekat masjid> & warung")
     summary = await emu.wait_for(SITI, contains="Please check your order")
     emu.press(SITI, summary.message_id, button_text="Confirm")
@@ -46,10 +48,15 @@ async def test_villager_orders_oil_and_manager_delivers(world: World) -> None:
     assert card.button_texts() == ["Approve", "Reject"]
     emu.press(MANAGER, card.message_id, button_text="Approve")
     await emu.wait_for(SITI, contains="was approved")
-    card = await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id and "Out for delivery" in m.button_texts())
+    card = await emu.wait_for(
+        MANAGER,
+        lambda m: m.message_id == card.message_id and "Out for delivery" in m.button_texts(),
+    )
     emu.press(MANAGER, card.message_id, button_text="Out for delivery")
     await emu.wait_for(SITI, contains="on its way")
-    card = await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id and "Delivered" in m.button_texts())
+    card = await emu.wait_for(
+        MANAGER, lambda m: m.message_id == card.message_id and "Delivered" in m.button_texts()
+    )
     emu.press(MANAGER, card.message_id, button_text="Delivered")
     await emu.wait_for(SITI, contains="is completed")
     assert not [e for e in emu.errors if "parse entities" in e.description]

@@ -169,3 +169,19 @@ async def test_standalone_module_prints_url() -> None:
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_listener_and_unblock_on_user_message(emu: BotApiEmulator) -> None:
+    """on_change sees sends and edits; a user writing to the bot has unblocked it."""
+    seen: list[tuple[int, str, int]] = []
+    unsubscribe = emu.on_change(lambda m: seen.append((m.message_id, m.text, m.edited)))
+    sent = await call(emu, "sendMessage", json={"chat_id": USER, "text": "a"})
+    edit = {"chat_id": USER, "message_id": sent["result"]["message_id"], "text": "b"}
+    await call(emu, "editMessageText", json=edit)
+    unsubscribe()
+    await call(emu, "sendMessage", json={"chat_id": USER, "text": "c"})
+    assert seen == [(1, "a", 0), (1, "b", 1)]
+    emu.block(USER)
+    await call(emu, "sendMessage", expect=403, json={"chat_id": USER, "text": "x"})
+    emu.send_text(USER, "/start")
+    await call(emu, "sendMessage", json={"chat_id": USER, "text": "welcome back"})
