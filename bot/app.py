@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
-from bot.menus import set_villager_menus
+from bot.menus import set_manager_menu, set_villager_menus
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
 from handlers.cart import build_cart_handlers
@@ -82,6 +82,8 @@ async def start_services(app: KiosApplication) -> None:
     """Set the command menus and start delivering the outbox."""
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
+    for center in await services.store.centers.all_centers():
+        await set_manager_menu(app.bot, center.manager_id, center.language)
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender

@@ -17,7 +17,6 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -280,6 +279,9 @@ class _MemoizedTokenizer:
         """Start with empty caches."""
         self._normalized: dict[str, str] = {}
         self._tokens: dict[str, list[str]] = {}
+        self._keys_by_text: dict[tuple[str, float], list[int]] = {}
+        self._numbers: dict[tuple[str, _Occurrence], int] = {}
+        self.occurrences: list[tuple[str, _Occurrence]] = []
 
     def normalized(self, text: str) -> str:
         """normalize(text), computed once per distinct text."""
@@ -293,6 +295,25 @@ class _MemoizedTokenizer:
             self._tokens[text] = list(dict.fromkeys(self.normalized(text).split()))
         return self._tokens[text]
 
+    def occurrence_keys(self, text: str, weight: float) -> list[int]:
+        """Numbers for each (word, occurrence) of `text`: positions in `occurrences`."""
+        # Small integers keep the build loop free of tuple hashing, its slowest part.
+        cache_key = (text, weight)
+        if cache_key not in self._keys_by_text:
+            words = self(text)
+            self._keys_by_text[cache_key] = [
+                self._key((word, (weight, len(words), 0 if position == 0 else 1)))
+                for position, word in enumerate(words)
+            ]
+        return self._keys_by_text[cache_key]
+
+    def _key(self, word_and_occurrence: tuple[str, _Occurrence]) -> int:
+        """The number of a (word, occurrence), numbering new ones in order."""
+        if word_and_occurrence not in self._numbers:
+            self._numbers[word_and_occurrence] = len(self.occurrences)
+            self.occurrences.append(word_and_occurrence)
+        return self._numbers[word_and_occurrence]
+
 
 def _require_unique_ids(items: list[SearchItem]) -> None:
     """Raise ValueError if two items share a product id."""
@@ -303,27 +324,21 @@ def _require_unique_ids(items: list[SearchItem]) -> None:
         seen.add(item.product_id)
 
 
-def _occurrences(item: SearchItem, tokenize: _MemoizedTokenizer) -> set[tuple[str, _Occurrence]]:
-    """Every (word, occurrence) of a product across its name, category and aliases."""
-    strings = [(NAME_WEIGHT, tokenize(item.name)), (CATEGORY_WEIGHT, tokenize(item.category))]
-    strings += [(ALIAS_WEIGHT, tokenize(alias)) for alias in item.aliases]
-    return {
-        (word, (weight, len(words), 0 if position == 0 else 1))
-        for weight, words in strings
-        for position, word in enumerate(words)
-    }
-
-
 def _groups_by_token(
     items: list[SearchItem], tokenize: _MemoizedTokenizer
 ) -> dict[str, _TokenGroups]:
     """Word -> products containing it, grouped by occurrence (a product may be in several)."""
-    grouped: defaultdict[tuple[str, _Occurrence], list[int]] = defaultdict(list)
+    postings: list[list[int]] = []
     for index, item in enumerate(items):
-        for word_and_occurrence in _occurrences(item, tokenize):
-            grouped[word_and_occurrence].append(index)
+        strings = [(NAME_WEIGHT, item.name), (CATEGORY_WEIGHT, item.category)]
+        strings += [(ALIAS_WEIGHT, alias) for alias in item.aliases]
+        for weight, text in strings:
+            for key in tokenize.occurrence_keys(text, weight):
+                if key == len(postings):
+                    postings.append([])
+                postings[key].append(index)
     by_token: dict[str, _TokenGroups] = {}
-    for (token, occurrence), indexes in grouped.items():
+    for (token, occurrence), indexes in zip(tokenize.occurrences, postings, strict=True):
         by_token[token] = (*by_token.get(token, ()), (occurrence, frozenset(indexes)))
     return by_token
 

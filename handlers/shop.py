@@ -14,7 +14,7 @@ from bot.money import format_money
 from bot.texts import Html, h, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.onboarding import find_center
-from storage.errors import OutOfStock, RecordNotFound
+from storage.errors import CartFull, OutOfStock, RecordNotFound
 from storage.models import Center, Product
 
 QUANTITY_CHOICES = (1, 2, 3, 5, 10)
@@ -236,6 +236,9 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
             name=exc.product_name,
             left=exc.available,
         )
+        return
+    except CartFull:
+        await notice(query, found.locale, "shop.cart_full", alert=True)
         return
     await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
     text, markup = product_card(product, found.locale, quantity, total)

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.catalog import product_from_row
 from storage.clock import now
 from storage.db import Database
-from storage.errors import OutOfStock, RecordNotFound
+from storage.errors import CartFull, OutOfStock, RecordNotFound
 from storage.models import CartLine
 from storage.schema import cart_items, products
 
 # No villager needs more of one product in a single order; larger numbers are typos.
 MAX_QUANTITY = 999
+# Keeps the cart (4 buttons a line) within Telegram's 100-button keyboard and 4096 characters.
+MAX_LINES = 20
 
 
 async def cart_lines_in(
@@ -49,7 +51,18 @@ class Carts:
         """Add `quantity` to the cart line; returns the new quantity (checked against stock)."""
         async with self.db.write() as conn:
             current = await self._quantity(conn, user_id, product_id)
+            if current == 0 and await self._line_count(conn, user_id) >= MAX_LINES:
+                raise CartFull()
             return await self._store(conn, user_id, product_id, center_id, current + quantity)
+
+    @staticmethod
+    async def _line_count(conn: AsyncConnection, user_id: int) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(cart_items)
+            .where(cart_items.c.user_id == user_id)
+        )
+        return int((await conn.execute(query)).scalar_one())
 
     async def set_quantity(
         self, user_id: int, product_id: int, center_id: int, quantity: int

@@ -13,6 +13,10 @@ class EmptyCart(Exception):
     """Checkout with nothing in the cart."""
 
 
+class CartFull(Exception):
+    """The cart has as many different products as one order can hold."""
+
+
 class OutOfStock(Exception):
     """A tracked product has fewer units left than asked for."""
 

@@ -11,7 +11,7 @@ from bot.money import Money
 from bot.orders import act, submit_order
 from bot.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
 from storage import Storage
-from storage.errors import EmptyCart, OutOfStock
+from storage.errors import CartFull, EmptyCart, OutOfStock
 from storage.models import Center, Checkout, User
 
 MANAGER, SITI, BUDI = 500, 7001, 7002
@@ -162,3 +162,16 @@ async def test_reject_returns_stock_and_keeps_reason(store: Storage) -> None:
     assert await stock_of(store, center, "OIL") == 5
     villager_messages = [m for m in await store.outbox.due() if m.chat_id == SITI]
     assert "Stok habis di gudang" in villager_messages[-1].text
+
+
+async def test_cart_holds_at_most_twenty_different_products(store: Storage) -> None:
+    center, _siti = await shop(store)
+    rows = [row(f"P{n}", f"Produk {n}", 1000, None) for n in range(21)]
+    await store.catalog.import_rows(center.id, rows)
+    ids = [item.product_id for item in await store.catalog.search_items(center.id, "IDR")]
+    for product in ids[:20]:
+        await store.carts.add(SITI, product, center.id, 1)
+    with pytest.raises(CartFull):
+        await store.carts.add(SITI, ids[20], center.id, 1)
+    await store.carts.add(SITI, ids[0], center.id, 1)  # more of a product already there is fine
+    assert len(await store.carts.lines(SITI, center.id, "IDR")) == 20

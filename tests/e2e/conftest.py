@@ -12,9 +12,12 @@ import pytest
 
 from bot.catalog_csv import parse_catalog_csv
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, SentMessage
+from bot.orders import submit_order
+from bot.pipeline import Fulfilment
 from bot.runner import run_bot
 from storage import Storage
+from storage.models import Checkout, ServiceRequest
 
 SAMPLE_CATALOG = Path(__file__).parents[2] / "bot" / "data" / "sample_catalog.csv"
 TOKEN = "123456:TEST-TOKEN"
@@ -83,3 +86,108 @@ async def world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
                         outbox_poll_seconds=0.5)
     async with running_bot(settings):
         yield World(emu, sqlite_url, settings)
+
+
+# --- Helpers shared by the journey, security and restart tests ----------------------------
+
+
+def register_users(emulator: BotApiEmulator) -> None:
+    """The people of the `emu` fixture, for tests that build their own emulator."""
+    emulator.user(MANAGER, "Pak Joko", language_code="en")
+    emulator.user(SITI, "Siti", language_code="en")
+    emulator.user(BUDI, "Budi", language_code="en")
+
+
+@contextlib.asynccontextmanager
+async def world_on(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[World]:
+    """Seed the database and run the bot against `emulator` until the block ends."""
+    await seed(database_url)
+    settings = Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_url=emulator.url,
+        outbox_poll_seconds=0.5,
+    )
+    async with running_bot(settings):
+        yield World(emulator, database_url, settings)
+
+
+async def place_order(
+    store: Storage,
+    villager_id: int,
+    items: dict[str, int] | None = None,
+    note: str | None = None,
+) -> ServiceRequest:
+    """Submit a pickup order straight through the store (the bot only delivers its cards).
+
+    `items` maps product names to quantities; by default one Minyak Goreng 1 liter.
+    """
+    center = await store.centers.by_code("LEPING")
+    villager = await store.users.seen(villager_id, f"User{villager_id}", telegram_language="en")
+    villager = await store.users.join_center(villager_id, center.id)
+    by_name = {
+        item.name: item.product_id
+        for item in await store.catalog.search_items(center.id, center.currency)
+    }
+    for name, quantity in (items or {"Minyak Goreng 1 liter": 1}).items():
+        await store.carts.add(villager_id, by_name[name], center.id, quantity)
+    return await submit_order(store, villager, center, Checkout(Fulfilment.PICKUP, note=note))
+
+
+async def join(emulator: BotApiEmulator, user_id: int) -> SentMessage:
+    """The user opens the center's deep link and is welcomed."""
+    emulator.send_text(user_id, "/start LEPING")
+    return await emulator.wait_for(user_id, contains="Kios Desa Leping")
+
+
+async def fill_cart(emulator: BotApiEmulator, user_id: int, search: str = "minyak goreng") -> None:
+    """Search, open the first hit and add one to the cart."""
+    emulator.send_text(user_id, search)
+    results = await emulator.wait_for(user_id, contains="Results for")
+    emulator.press(user_id, results.message_id, button_text=results.buttons[0][0].text)
+    card = await emulator.wait_for(user_id, contains="Choose how many")
+    emulator.press(user_id, card.message_id, button_text="Add to cart")
+    await emulator.wait_for(user_id, contains="In your cart: 1")
+
+
+async def order_in_chat(emulator: BotApiEmulator, user_id: int) -> SentMessage:
+    """Join, fill the cart and check out for pickup without a note; returns "Order sent"."""
+    await join(emulator, user_id)
+    await fill_cart(emulator, user_id)
+    emulator.send_text(user_id, "/cart")
+    cart = await emulator.wait_for(user_id, contains="Your cart")
+    emulator.press(user_id, cart.message_id, button_text="Checkout")
+    how = await emulator.wait_for(user_id, contains="How do you want")
+    emulator.press(user_id, how.message_id, button_text="Pickup")
+    note = await emulator.wait_for(user_id, contains="Any note")
+    emulator.press(user_id, note.message_id, button_text="No note")
+    summary = await emulator.wait_for(user_id, contains="Please check your order")
+    emulator.press(user_id, summary.message_id, button_text="Confirm")
+    return await emulator.wait_for(user_id, contains="Order sent")
+
+
+async def assert_all_answered(emulator: BotApiEmulator) -> None:
+    """Every button press of the test got an answer (no endless spinner)."""
+    for query_id in list(emulator.state.callback_queries):
+        await emulator.wait_callback_answered(query_id)
+
+
+def assert_html_always_valid(emulator: BotApiEmulator) -> None:
+    """The bot never sent HTML that Telegram would refuse to parse."""
+    broken = [e for e in emulator.errors if "parse entities" in e.description]
+    assert not broken, broken
+
+
+@pytest.fixture
+async def limited_emu() -> AsyncIterator[BotApiEmulator]:
+    """An emulator enforcing one message per second per chat, like Telegram's flood control."""
+    async with BotApiEmulator(per_chat_rate_per_s=1.0) as emulator:
+        register_users(emulator)
+        yield emulator
+
+
+@pytest.fixture
+async def limited_world(limited_emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
+    """The running bot behind a rate-limiting emulator."""
+    async with world_on(limited_emu, sqlite_url) as running:
+        yield running

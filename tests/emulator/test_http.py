@@ -76,7 +76,7 @@ async def test_long_poll_wakes_on_update(emu: BotApiEmulator) -> None:
     started = time.monotonic()
     emu.send_text(USER, "hi")
     body = await poll
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.0  # far below the 5 s poll timeout
     assert body["result"][0]["message"]["text"] == "hi"
 
 

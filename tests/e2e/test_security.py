@@ -1,0 +1,204 @@
+"""Tampered, stale and simultaneous button presses: the database decides, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline import RequestStatus
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    SITI,
+    World,
+    assert_all_answered,
+    assert_html_always_valid,
+    join,
+    order_in_chat,
+)
+
+
+async def status_and_history(world: World, request_id: int) -> tuple[RequestStatus, list[str]]:
+    """The request's stored status and the target statuses of its audit trail."""
+    store = await world.store()
+    try:
+        request = await store.requests.get(request_id)
+        history = await store.requests.history(request_id)
+    finally:
+        await store.close()
+    return request.status, [event["to_status"] for event in history]
+
+
+async def test_forged_request_actions_are_refused(world: World) -> None:
+    emu = world.emu
+    emu.send_text(MANAGER, "/start")
+    await emu.wait_for(MANAGER, contains="You manage")
+    done = await order_in_chat(emu, SITI)
+    assert "#1" in done.text
+    card = await emu.wait_for(MANAGER, contains="#1", after=0)
+
+    # Siti approves her own order with a modified client.
+    query = emu.press(SITI, done.message_id, forge="req:1:ap")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == "You cannot do this for this request."
+    assert answer.get("show_alert") is True
+    # Budi, of the same village, cancels Siti's order.
+    await join(emu, BUDI)
+    welcome = emu.last_message(BUDI)
+    query = emu.press(BUDI, welcome.message_id, forge="req:1:cn")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == "You cannot do this for this request."
+    # Budi pokes at a request that does not exist, and opens Siti's card.
+    for forged in ("req:2:cn", "rqv:1"):
+        query = emu.press(BUDI, welcome.message_id, forge=forged)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("text") == "You cannot do this for this request."
+    # The manager tries the villager's Cancel on their own card.
+    query = emu.press(MANAGER, card.message_id, forge="req:1:cn")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == "You cannot do this for this request."
+
+    status, history = await status_and_history(world, 1)
+    assert status is RequestStatus.SUBMITTED
+    assert history == ["submitted"]
+    assert "Siti" not in " ".join(m.text for m in emu.messages(BUDI))
+    assert card.button_texts() == ["Approve", "Reject"]
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "xyz",
+        "req:abc:ap",
+        "req:1:zz",
+        "req:99999999:ap",
+        "prd:99999999",
+        "prd:1:q7",
+        "add:1:999",
+        "add:99999999:1",
+        "crt:99999999:inc",
+        "cat:99999",
+        "ctr:99999999",
+        "lng:0:xx",
+        "chk:0:confirm",
+        "que:5",
+        "ord:99",
+        "srp:3",
+        "prd:" + "9" * 40,
+    ],
+)
+async def test_garbage_callback_data_is_answered(world: World, data: str) -> None:
+    emu = world.emu
+    welcome = await join(emu, SITI)
+    query = emu.press(SITI, welcome.message_id, forge=data)
+    await emu.wait_callback_answered(query)
+    # The bot is still fine: the next thing Siti does works as usual.
+    emu.send_text(SITI, "/cart")
+    await emu.wait_for(SITI, contains="Your cart is empty")
+    assert_html_always_valid(emu)
+
+
+async def test_stale_approve_changes_nothing(world: World) -> None:
+    emu = world.emu
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1")
+    first = emu.press(MANAGER, card.message_id, button_text="Approve")
+    second = emu.press(MANAGER, card.message_id, button_text="Approve")  # double tap
+    assert (await emu.wait_callback_answered(first))["text"].startswith("#1:")
+    assert (await emu.wait_callback_answered(second))["text"] == "Already done — nothing changed."
+    await emu.wait_for(SITI, contains="was approved")
+    # Much later, a client still showing the old keyboard sends Approve again.
+    later = emu.press(MANAGER, card.message_id, forge="req:1:ap")
+    assert (await emu.wait_callback_answered(later))["text"] == "Already done — nothing changed."
+
+    status, history = await status_and_history(world, 1)
+    assert status is RequestStatus.APPROVED
+    assert history == ["submitted", "approved"]
+    assert sum("was approved" in m.text for m in emu.messages(SITI)) == 1
+    assert "Approved, being prepared" in card.text
+    assert card.button_texts() == ["Ready"]
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+@pytest.mark.parametrize("first", ["villager", "manager"])
+async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -> None:
+    emu = world.emu
+    done = await order_in_chat(emu, SITI)
+    assert done.button_texts() == ["Cancel"]
+    card = await emu.wait_for(MANAGER, contains="#1")
+
+    def cancel() -> str:
+        return emu.press(SITI, done.message_id, button_text="Cancel")
+
+    def approve() -> str:
+        return emu.press(MANAGER, card.message_id, button_text="Approve")
+
+    presses = [cancel(), approve()] if first == "villager" else [approve(), cancel()]
+    for query in presses:
+        await emu.wait_callback_answered(query)
+
+    status, history = await status_and_history(world, 1)
+    assert status in (RequestStatus.CANCELLED, RequestStatus.APPROVED)
+    assert len(history) == 2 and history[0] == "submitted"
+    assert history[1] == status.value
+    shown = {RequestStatus.CANCELLED: "Cancelled", RequestStatus.APPROVED: "Approved"}[status]
+    # Both chats end up showing what the database holds.
+    await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id and shown in m.text,
+                       after=0)
+    await emu.wait_for(SITI, lambda m: m.message_id == done.message_id and shown in m.text,
+                       after=0)
+    if status is RequestStatus.CANCELLED:
+        assert card.button_texts() == []
+        await emu.wait_for(MANAGER, contains="The villager cancelled order #1", after=0)
+        assert not any("was approved" in m.text for m in emu.messages(SITI))
+    else:
+        assert card.button_texts() == ["Ready"]
+        await emu.wait_for(SITI, contains="was approved", after=0)
+        assert not any("cancelled" in m.text for m in emu.messages(MANAGER))
+    assert done.button_texts() == []
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_reject_asks_reason_and_villager_reads_it_literally(world: World) -> None:
+    emu = world.emu
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1")
+    emu.press(MANAGER, card.message_id, button_text="Reject")
+    await emu.wait_for(MANAGER, contains="Why do you reject #1?")
+    reason = "Stok <habis> & toko tutup </b> sampai <i>Senin"
+    emu.send_text(MANAGER, reason)
+    rejected = await emu.wait_for(SITI, contains="was rejected")
+    assert reason in rejected.text
+    await emu.wait_for(MANAGER, lambda m: "Status: Rejected" in m.text and reason in m.text)
+
+    store = await world.store()
+    try:
+        request = await store.requests.get(1)
+        history = await store.requests.history(1)
+    finally:
+        await store.close()
+    assert request.status is RequestStatus.REJECTED
+    assert request.reason == reason
+    assert [e["to_status"] for e in history] == ["submitted", "rejected"]
+    assert history[-1]["reason"] == reason
+    # Typing again is a search, not a second rejection.
+    emu.send_text(MANAGER, "beras")
+    await emu.wait_for(MANAGER, contains="Results for")
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_villager_cannot_reject_or_give_a_reason(world: World) -> None:
+    emu = world.emu
+    done = await order_in_chat(emu, SITI)
+    query = emu.press(SITI, done.message_id, forge="req:1:rj")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == "You cannot do this for this request."
+    emu.send_text(SITI, "tidak mau")  # would be the reason if the dialog had started
+    await emu.wait_for(SITI, contains="tidak mau")  # a search, nothing else
+    status, history = await status_and_history(world, 1)
+    assert status is RequestStatus.SUBMITTED and history == ["submitted"]
+    await assert_all_answered(emu)
