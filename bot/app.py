@@ -11,6 +11,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ContextTypes,
     Defaults,
     TypeHandler,
@@ -23,6 +24,7 @@ from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
 from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
+from handlers.common import unknown_button
 from handlers.desk import build_desk_handlers
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
@@ -71,6 +73,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_orders_handlers())
     app.add_handlers(build_desk_handlers())
     app.add_handler(build_stale_checkout_handler())
+    # Any other press (forged or outdated data) is still answered, so no spinner is left.
+    app.add_handler(CallbackQueryHandler(unknown_button))
     # Last: plain text is a search (or a center search before joining one).
     app.add_handler(build_typed_text_handler())
     app.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-# Ids are database keys; anything larger than a signed 63-bit integer is forged.
-MAX_ID = 2**63 - 1
+# Ids are database keys (INTEGER: 32-bit on PostgreSQL); anything larger is forged, and
+# would make asyncpg fail ("value out of int32 range") instead of finding no row.
+MAX_ID = 2**31 - 1
 _ARG = re.compile(r"^[a-z0-9_-]{1,16}$")
 
 # Prefixes, one per kind of button; handler patterns are anchored on these.
@@ -61,7 +62,7 @@ def build(prefix: str, ident: int = 0, arg: str | None = None) -> str:
     """Return callback data for a button; raises ValueError if it would be invalid."""
     if prefix not in PREFIXES or not 0 <= ident <= MAX_ID:
         raise ValueError(f"bad callback {prefix}:{ident}")
-    if arg is not None and not _ARG.match(arg):
+    if arg is not None and not _ARG.fullmatch(arg):
         raise ValueError(f"bad callback argument {arg!r}")
     data = f"{prefix}:{ident}" if arg is None else f"{prefix}:{ident}:{arg}"
     if len(data.encode()) > MAX_BYTES:
@@ -79,9 +80,11 @@ def parse(data: str | None) -> Callback | None:
     ident_text = parts[1]
     if not (ident_text.isascii() and ident_text.isdigit()) or len(ident_text) > 19:
         return None
+    if ident_text != str(int(ident_text)):  # "007": not how build() writes ids
+        return None
     ident = int(ident_text)
     arg = parts[2] if len(parts) == 3 else None
-    if ident > MAX_ID or (arg is not None and not _ARG.match(arg)):
+    if ident > MAX_ID or (arg is not None and not _ARG.fullmatch(arg)):
         return None
     return Callback(parts[0], ident, arg)
 

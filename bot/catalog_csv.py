@@ -237,13 +237,13 @@ class _RowFields:
         self._columns = columns
         self._problems = problems
 
-    def cell(self, column: str) -> str:
-        """The trimmed cell of `column` ("" for an optional column not in the file)."""
+    def cell(self, column: str) -> str | None:
+        """The trimmed cell of `column` ("" if the file lacks it); None if absurdly long."""
         position = self._columns.get(column)
         value = "" if position is None else self._cells[position].strip()
         if len(value) > MAX_CELL_CHARS:
             self._problems.append(f"{column} is far too long ({len(value):,} characters)")
-            return ""
+            return None
         return value
 
     def text(
@@ -251,6 +251,8 @@ class _RowFields:
     ) -> str:
         """A required text cell: non-empty, at most `max_chars`, no control characters."""
         value = self.cell(column)
+        if value is None:
+            return ""
         problem = (
             (f"{column} is empty" if not value else None)
             or (
@@ -267,8 +269,11 @@ class _RowFields:
 
     def price(self, currency: str) -> Money:
         """The price cell in the currency's major unit; must be more than zero."""
+        text = self.cell("price")
+        if text is None:
+            return Money.zero(currency)
         try:
-            price = parse_major(self.cell("price"), currency)
+            price = parse_major(text, currency)
         except MoneyError as error:
             self._problems.append(f"price: {error}")
             return Money.zero(currency)
@@ -279,7 +284,7 @@ class _RowFields:
     def stock(self) -> int | None:
         """Empty means stock is not tracked; otherwise a whole number, 0 or more."""
         value = self.cell("stock")
-        if not value:
+        if not value:  # empty, or absurdly long and already reported
             return None
         if not _WHOLE_NUMBER.fullmatch(value):
             self._problems.append("stock must be a whole number of 0 or more, or empty")
@@ -292,7 +297,8 @@ class _RowFields:
     def aliases(self) -> tuple[str, ...]:
         """Other names, split on "|", trimmed, without empties or repeats."""
         found: dict[str, str] = {}
-        for alias in (part.strip() for part in self.cell("aliases").split(ALIAS_SEPARATOR)):
+        cell = self.cell("aliases") or ""
+        for alias in (part.strip() for part in cell.split(ALIAS_SEPARATOR)):
             if len(alias) > MAX_ALIAS_CHARS:
                 self._problems.append(f"alias longer than {MAX_ALIAS_CHARS} characters")
             elif problem := _control_character_problem("aliases", alias):

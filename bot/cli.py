@@ -178,8 +178,10 @@ COMMANDS: dict[str, Command] = {"run": cmd_run, "center": cmd_center, "catalog":
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kiosdesa` command."""
     args = build_parser().parse_args(argv)
+    # Only the long-running bot logs progress; operator commands print their result alone.
+    level = logging.INFO if args.command == "run" else logging.WARNING
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

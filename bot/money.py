@@ -6,10 +6,11 @@ import copy
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Final
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import NumberPattern, format_currency
 
 SUPPORTED_CURRENCIES: Final = ("IDR", "CNY")
 SUPPORTED_LOCALES: Final = ("id", "en", "zh")
@@ -107,13 +108,20 @@ def format_money(money: Money, locale: str) -> str:
     if locale not in SUPPORTED_LOCALES:
         raise MoneyError(f"unsupported locale: {locale!r}")
     digits = minor_digits(money.currency)
-    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
-    # Our digit table, not CLDR's, decides the decimals (CLDR's IDR data has varied).
-    pattern.frac_prec = (digits, digits)
     amount = Decimal(money.minor).scaleb(-digits)
+    pattern = _currency_pattern(locale, digits)
     return format_currency(
         amount, money.currency, format=pattern, locale=locale, currency_digits=False
     )
+
+
+@lru_cache(maxsize=32)
+def _currency_pattern(locale: str, digits: int) -> NumberPattern:
+    """The locale's currency pattern with exactly `digits` decimals (built once)."""
+    pattern: NumberPattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    # Our digit table, not CLDR's, decides the decimals (CLDR's IDR data has varied).
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def _parse_plain_decimal(text: str) -> Decimal:

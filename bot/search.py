@@ -40,6 +40,8 @@ _PREFIX_SIMILARITY: Final = 0.85
 _MAX_PREFIX_EXPANSIONS: Final = 64
 _MAX_FUZZY_EXPANSIONS: Final = 10
 _MAX_QUERY_TOKENS: Final = 12
+# Nobody types more into a search box; longer input is pasted text, cut before work starts.
+_MAX_QUERY_CHARS: Final = 200
 
 # Chinese is written without spaces, so each ideograph is its own word; letters and
 # digits form separate words so "1kg" and "1 kg" match.
@@ -116,7 +118,7 @@ class CatalogIndex:
 
     def search(self, query: str, limit: int = 8) -> list[SearchHit]:
         """The best matches for `query`, best first; empty when nothing is close."""
-        query_tokens = _tokens(query)[:_MAX_QUERY_TOKENS]
+        query_tokens = _tokens(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_TOKENS]
         if not query_tokens or limit <= 0:
             return []
         matches = [self._similar_tokens(token) for token in query_tokens]

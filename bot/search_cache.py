@@ -24,6 +24,7 @@ class SearchCache:
             return cached[1]
         async with self._lock:
             items = await self.store.catalog.search_items(center.id, center.currency)
-            index = CatalogIndex(items)
+            # Building a large catalog's index takes seconds: keep the event loop answering.
+            index = await asyncio.to_thread(CatalogIndex, items)
             self._indexes[center.id] = (center.catalog_version, index)
             return index

@@ -81,3 +81,12 @@ async def notice(
 def needs_center(found: Visitor) -> bool:
     """True if the villager has not joined a center yet."""
     return found.center is None
+
+
+async def unknown_button(update: Update, context: KiosContext) -> None:
+    """A press no other handler claims (forged or outdated data): answer it, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    found = await visitor(update, context)
+    await notice(query, found.locale, "common.stale", alert=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -88,16 +89,34 @@ class Database:
     async def migrate(self) -> None:
         """Apply every pending migration; StorageUnavailable if the database cannot be used."""
         try:
+            if self.is_sqlite:
+                _probe_sqlite_file(self.url)
             async with self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, DBAPIError, OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(
-                f"cannot open the database {self.url}: {_first_line(exc)}"
+                f"cannot open the database {_safe(self.url)}: {_first_line(exc)}"
             ) from exc
 
     async def close(self) -> None:
         """Release every connection."""
         await self.engine.dispose()
+
+
+def _probe_sqlite_file(url: str) -> None:
+    """Open the SQLite file once synchronously, so a bad path fails here and not in aiosqlite.
+
+    When aiosqlite cannot open a file, its worker thread reports back after asyncio.run has
+    closed the loop and prints a thread traceback (omnilib/aiosqlite#389).
+    """
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        sqlite3.connect(database).close()
+
+
+def _safe(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _first_line(exc: BaseException) -> str:

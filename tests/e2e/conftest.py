@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,6 +20,7 @@ from bot.runner import run_bot
 from storage import Storage
 from storage.models import Checkout, ServiceRequest
 
+T = TypeVar("T")
 SAMPLE_CATALOG = Path(__file__).parents[2] / "bot" / "data" / "sample_catalog.csv"
 TOKEN = "123456:TEST-TOKEN"
 MANAGER = 900001
@@ -123,7 +125,8 @@ async def place_order(
     `items` maps product names to quantities; by default one Minyak Goreng 1 liter.
     """
     center = await store.centers.by_code("LEPING")
-    villager = await store.users.seen(villager_id, f"User{villager_id}", telegram_language="en")
+    if await store.users.get(villager_id) is None:
+        await store.users.seen(villager_id, f"User{villager_id}", telegram_language="en")
     villager = await store.users.join_center(villager_id, center.id)
     by_name = {
         item.name: item.product_id
@@ -138,6 +141,12 @@ async def join(emulator: BotApiEmulator, user_id: int) -> SentMessage:
     """The user opens the center's deep link and is welcomed."""
     emulator.send_text(user_id, "/start LEPING")
     return await emulator.wait_for(user_id, contains="Kios Desa Leping")
+
+
+async def start_manager(emulator: BotApiEmulator) -> SentMessage:
+    """The manager says /start, so the bot knows them (and their language)."""
+    emulator.send_text(MANAGER, "/start")
+    return await emulator.wait_for(MANAGER, contains="You manage")
 
 
 async def fill_cart(emulator: BotApiEmulator, user_id: int, search: str = "minyak goreng") -> None:
@@ -164,6 +173,22 @@ async def order_in_chat(emulator: BotApiEmulator, user_id: int) -> SentMessage:
     summary = await emulator.wait_for(user_id, contains="Please check your order")
     emulator.press(user_id, summary.message_id, button_text="Confirm")
     return await emulator.wait_for(user_id, contains="Order sent")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    what: str,
+    timeout: float = 10.0,  # noqa: ASYNC109 - a plain deadline
+) -> T:
+    """Poll `check` (e.g. a database query) until it returns something other than None."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result is not None:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 async def assert_all_answered(emulator: BotApiEmulator) -> None:

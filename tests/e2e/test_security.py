@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.emulator import BotApiEmulator
 from bot.pipeline import RequestStatus
+from bot.texts import plain
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,
@@ -14,6 +18,8 @@ from tests.e2e.conftest import (
     assert_html_always_valid,
     join,
     order_in_chat,
+    start_manager,
+    world_on,
 )
 
 
@@ -30,8 +36,7 @@ async def status_and_history(world: World, request_id: int) -> tuple[RequestStat
 
 async def test_forged_request_actions_are_refused(world: World) -> None:
     emu = world.emu
-    emu.send_text(MANAGER, "/start")
-    await emu.wait_for(MANAGER, contains="You manage")
+    await start_manager(emu)
     done = await order_in_chat(emu, SITI)
     assert "#1" in done.text
     card = await emu.wait_for(MANAGER, contains="#1", after=0)
@@ -66,41 +71,65 @@ async def test_forged_request_actions_are_refused(world: World) -> None:
     assert_html_always_valid(emu)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        "xyz",
-        "req:abc:ap",
-        "req:1:zz",
-        "req:99999999:ap",
-        "prd:99999999",
-        "prd:1:q7",
-        "add:1:999",
-        "add:99999999:1",
-        "crt:99999999:inc",
-        "cat:99999",
-        "ctr:99999999",
-        "lng:0:xx",
-        "chk:0:confirm",
-        "que:5",
-        "ord:99",
-        "srp:3",
-        "prd:" + "9" * 40,
-    ],
+GARBAGE = (
+    "xyz",
+    "req:abc:ap",
+    "req:1:zz",
+    "req:99999999:ap",
+    "rqv:99999999",
+    "prd:99999999",
+    "prd:1:q7",
+    "add:1:999",
+    "add:99999999:1",
+    "crt:99999999:inc",
+    "crt:1:boom",
+    "cat:99999",
+    "ctr:99999999",
+    "lng:0:xx",
+    "chk:0:confirm",
+    "que:5",
+    "ord:99",
+    "srp:3",
+    "prd:" + "9" * 40,
+    "req:-1:ap",
+    "req:1:ap:extra",
+    "prd:١٢",  # Arabic-Indic digits pass str.isdigit()
+    # Beyond PostgreSQL's INTEGER keys: must read as "no such row", not a database error.
+    "prd:3000000000",
+    "add:3000000000:1",
+    "crt:3000000000:inc",
+    "req:3000000000:ap",
+    "rqv:3000000000",
+    "ctr:3000000000",
+    "req:9223372036854775807:cn",
 )
-async def test_garbage_callback_data_is_answered(world: World, data: str) -> None:
-    emu = world.emu
+
+
+async def test_garbage_callback_data_is_answered(
+    emu: BotApiEmulator, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite and on PostgreSQL (whose INTEGER keys are 32-bit)."""
+    async with world_on(emu, database_url):
+        await press_garbage(emu, caplog)
+
+
+async def press_garbage(emu: BotApiEmulator, caplog: pytest.LogCaptureFixture) -> None:
     welcome = await join(emu, SITI)
-    query = emu.press(SITI, welcome.message_id, forge=data)
-    await emu.wait_callback_answered(query)
+    for data in GARBAGE:
+        query = emu.press(SITI, welcome.message_id, forge=data)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("text") != plain("en", "common.error"), data
     # The bot is still fine: the next thing Siti does works as usual.
     emu.send_text(SITI, "/cart")
     await emu.wait_for(SITI, contains="Your cart is empty")
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]
     assert_html_always_valid(emu)
 
 
 async def test_stale_approve_changes_nothing(world: World) -> None:
     emu = world.emu
+    await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")
     first = emu.press(MANAGER, card.message_id, button_text="Approve")
@@ -125,6 +154,7 @@ async def test_stale_approve_changes_nothing(world: World) -> None:
 @pytest.mark.parametrize("first", ["villager", "manager"])
 async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -> None:
     emu = world.emu
+    await start_manager(emu)
     done = await order_in_chat(emu, SITI)
     assert done.button_texts() == ["Cancel"]
     card = await emu.wait_for(MANAGER, contains="#1")
@@ -145,10 +175,10 @@ async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -
     assert history[1] == status.value
     shown = {RequestStatus.CANCELLED: "Cancelled", RequestStatus.APPROVED: "Approved"}[status]
     # Both chats end up showing what the database holds.
-    await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id and shown in m.text,
-                       after=0)
-    await emu.wait_for(SITI, lambda m: m.message_id == done.message_id and shown in m.text,
-                       after=0)
+    await emu.wait_for(
+        MANAGER, lambda m: m.message_id == card.message_id and shown in m.text, after=0
+    )
+    await emu.wait_for(SITI, lambda m: m.message_id == done.message_id and shown in m.text, after=0)
     if status is RequestStatus.CANCELLED:
         assert card.button_texts() == []
         await emu.wait_for(MANAGER, contains="The villager cancelled order #1", after=0)
@@ -164,6 +194,7 @@ async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -
 
 async def test_reject_asks_reason_and_villager_reads_it_literally(world: World) -> None:
     emu = world.emu
+    await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")
     emu.press(MANAGER, card.message_id, button_text="Reject")

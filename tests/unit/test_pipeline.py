@@ -208,4 +208,3 @@ def test_a_step_is_accepted_only_when_its_button_would_be_shown(
                 accepted = True
             if action is not Action.SUBMIT:  # submit is the cart's button, not the card's
                 assert accepted == shown, (kind, status, action, role)
-

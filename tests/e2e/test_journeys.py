@@ -1,0 +1,341 @@
+"""Shorter journeys through the bot, each as the villager or the manager would live it."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from bot.emulator import BotApiEmulator, parse_html
+from bot.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
+from bot.pipeline import Fulfilment, RequestStatus
+from bot.texts import t
+from tests.e2e.conftest import (
+    BUDI,
+    FAR,
+    MANAGER,
+    SAMPLE_CATALOG,
+    SITI,
+    World,
+    assert_all_answered,
+    assert_html_always_valid,
+    eventually,
+    fill_cart,
+    join,
+    place_order,
+    start_manager,
+)
+
+
+def shown(locale: str, key: str, **values: object) -> str:
+    """A locale text as the user reads it (HTML tags rendered away)."""
+    return parse_html(t(locale, key, **values)).text
+
+
+def numbers(text: str) -> list[int]:
+    """Request numbers in list lines such as "#3 · 12/05 10:00 · Rp18.000 · ...", in order."""
+    return [int(n) for n in re.findall(r"#(\d+) ·", text)]
+
+
+def card_of(emu: BotApiEmulator, number: int) -> list[str]:
+    """Texts of the manager's cards of request `number` (normally exactly one)."""
+    return [m.text for m in emu.messages(MANAGER) if m.text.startswith(f"🧾 #{number} ·")]
+
+
+async def test_misspelled_center_name_offers_the_center(world: World) -> None:
+    emu = world.emu
+    emu.send_text(SITI, "/start")
+    await emu.wait_for(SITI, contains="Which service center")
+    emu.send_text(SITI, "lepng")
+    offer = await emu.wait_for(SITI, contains="Is it one of these?")
+    assert offer.button_texts() == ["Kios Desa Leping (LEPING)"]
+    emu.press(SITI, offer.message_id, button_text="Kios Desa Leping (LEPING)")
+    await emu.wait_for(SITI, lambda m: m.message_id == offer.message_id and "You joined" in m.text)
+    await emu.wait_for(SITI, contains="You are shopping at Kios Desa Leping")
+    store = await world.store()
+    try:
+        siti = await store.users.get(SITI)
+        center = await store.centers.by_code("LEPING")
+    finally:
+        await store.close()
+    assert siti is not None and siti.center_id == center.id
+    # Now typing searches the catalog instead of centers.
+    emu.send_text(SITI, "beras")
+    await emu.wait_for(SITI, contains="Results for")
+    emu.send_text(BUDI, "/start")
+    await emu.wait_for(BUDI, contains="Which service center")
+    emu.send_text(BUDI, "Surabaya Kota")
+    await emu.wait_for(BUDI, contains="No center matches")
+    await assert_all_answered(emu)
+
+
+async def test_delivery_too_far_explains_distance_and_offers_pickup(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    await fill_cart(emu, SITI)
+    emu.send_text(SITI, "/checkout")
+    how = await emu.wait_for(SITI, contains="How do you want")
+    emu.press(SITI, how.message_id, button_text="Delivery")
+    await emu.wait_for(SITI, contains="Send my location")
+    emu.send_location(SITI, *FAR)
+    far = await emu.wait_for(SITI, contains="from the center")
+    assert "You are 5.6 km from the center" in far.text
+    assert "only within 3 km" in far.text
+    assert far.button_texts() == ["Pickup", "Cancel"]
+    emu.press(SITI, far.message_id, button_text="Pickup")
+    note = await emu.wait_for(SITI, contains="Any note")
+    emu.press(SITI, note.message_id, button_text="No note")
+    summary = await emu.wait_for(SITI, contains="Please check your order")
+    assert "Pickup at the center" in summary.text and "Delivery" not in summary.text
+    emu.press(SITI, summary.message_id, button_text="Confirm")
+    await emu.wait_for(SITI, contains="Order sent")
+    store = await world.store()
+    try:
+        order = await store.requests.get(1)
+    finally:
+        await store.close()
+    assert order.fulfilment is Fulfilment.PICKUP and order.lat is None
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_orders_list_and_cancel_until_approval(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    store = await world.store()
+    try:
+        await place_order(store, SITI)
+        await place_order(store, SITI, {"Beras Medium 5 kg": 2})
+        card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+        await emu.wait_for(MANAGER, contains="🧾 #2 ·", after=0)
+
+        emu.send_text(SITI, "/orders")
+        listing = await emu.wait_for(SITI, contains="Your orders")
+        assert numbers(listing.text) == [2, 1]  # newest first
+        assert listing.text.count("Waiting for the manager") == 2
+        assert listing.button_texts() == ["Cancel #2", "Cancel #1"]
+
+        query = emu.press(SITI, listing.message_id, button_text="Cancel #2")
+        assert (await emu.wait_callback_answered(query))["text"] == "#2: Cancelled"
+        await emu.wait_for(MANAGER, contains="The villager cancelled order #2")
+        assert (await store.requests.get(2)).status is RequestStatus.CANCELLED
+
+        emu.send_text(SITI, "/orders")
+        listing = await emu.wait_for(SITI, contains="Your orders")
+        assert "#2 · Goods order" in listing.text and "Cancelled" in listing.text
+        assert listing.button_texts() == ["Cancel #1"]
+
+        emu.press(MANAGER, card.message_id, button_text="Approve")
+        await emu.wait_for(SITI, contains="was approved")
+        query = emu.press(SITI, listing.message_id, button_text="Cancel #1")
+        answer = await emu.wait_callback_answered(query)
+        assert answer["text"] == "This request has moved on; here is where it stands now."
+        approved = await store.requests.get(1)
+        assert approved.status is RequestStatus.APPROVED
+        assert [e["to_status"] for e in await store.requests.history(1)] == [
+            "submitted",
+            "approved",
+        ]
+    finally:
+        await store.close()
+    emu.send_text(SITI, "/orders")
+    listing = await emu.wait_for(SITI, contains="Your orders")
+    assert "Approved, being prepared" in listing.text
+    assert listing.button_texts() == []
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_queue_lists_open_requests_oldest_first_in_pages(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    store = await world.store()
+    try:
+        for number in range(1, 11):
+            await place_order(store, SITI if number % 3 else BUDI)
+        # An eleventh order is rejected at once: settled requests leave the queue.
+        rejected = await place_order(store, BUDI)
+    finally:
+        await store.close()
+    card = await emu.wait_for(MANAGER, contains=f"🧾 #{rejected.id} ·", after=0)
+    emu.press(MANAGER, card.message_id, button_text="Reject")
+    await emu.wait_for(MANAGER, contains="Why do you reject")
+    emu.send_text(MANAGER, "habis")
+    await emu.wait_for(MANAGER, contains="Status: Rejected")
+
+    emu.send_text(MANAGER, "/queue")
+    page = await emu.wait_for(MANAGER, contains="oldest first")
+    assert "10 open (page 1/2)" in page.text
+    assert numbers(page.text) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert page.button_texts() == [f"Open #{n}" for n in range(1, 9)] + ["▶"]
+    emu.press(MANAGER, page.message_id, button_text="▶")
+    await emu.wait_for(MANAGER, lambda m: m.message_id == page.message_id and "2/2" in m.text)
+    assert numbers(page.text) == [9, 10]
+    assert page.button_texts() == ["Open #9", "Open #10", "◀"]
+    emu.press(MANAGER, page.message_id, button_text="Open #9")
+    opened = await emu.wait_for(MANAGER, contains="🧾 #9 ·")
+    assert opened.button_texts() == ["Approve", "Reject"]
+    emu.press(MANAGER, page.message_id, button_text="◀")
+    await emu.wait_for(MANAGER, lambda m: m.message_id == page.message_id and "1/2" in m.text)
+    # A villager has no queue.
+    emu.send_text(SITI, "/queue")
+    await emu.wait_for(SITI, contains="Only a center's manager")
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_command_menus_differ_for_villagers_and_the_manager(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    await start_manager(emu)
+    villager = [name for name, _ in emu.visible_commands(SITI, "en")]
+    manager = [name for name, _ in emu.visible_commands(MANAGER, "en")]
+    assert villager == list(VILLAGER_COMMANDS)
+    assert manager == list(MANAGER_COMMANDS)
+    assert "queue" not in villager and "queue" in manager
+    assert dict(emu.visible_commands(SITI, "id"))["cart"] == t("id", "command.cart")
+
+
+async def test_search_without_match_suggests_categories(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    emu.send_text(SITI, "zqxjv plutonium")
+    answer = await emu.wait_for(SITI, contains="Nothing found")
+    assert "“zqxjv plutonium”" in answer.text and "/categories" in answer.text
+    assert answer.buttons == []
+    emu.send_text(SITI, "/search")
+    await emu.wait_for(SITI, contains="/search rice")
+    emu.send_text(SITI, "/search <b>gula</b>")
+    await emu.wait_for(SITI, contains="<b>gula</b>")
+    assert_html_always_valid(emu)
+
+
+async def test_categories_list_their_products(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    emu.send_text(SITI, "/categories")
+    menu = await emu.wait_for(SITI, contains="Choose a category")
+    with SAMPLE_CATALOG.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    categories = list(dict.fromkeys(row["category"] for row in rows))
+    assert sorted(menu.button_texts()) == sorted(categories)
+    emu.press(SITI, menu.message_id, button_text="Minuman")
+    listing = await emu.wait_for(SITI, contains="Minuman — tap a product")
+    names = [label.split(" — ")[0] for label in listing.button_texts()]
+    assert sorted(names) == sorted(r["name"] for r in rows if r["category"] == "Minuman")
+    coffee = next(label for label in listing.button_texts() if label.startswith("Kopi Bubuk"))
+    emu.press(SITI, listing.message_id, button_text=coffee)
+    await emu.wait_for(SITI, contains="Kopi Bubuk 165 gram")
+    await assert_all_answered(emu)
+
+
+async def test_language_switches_to_bahasa_indonesia(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    emu.send_text(SITI, "/language")
+    ask = await emu.wait_for(SITI, contains="Choose your language")
+    emu.press(SITI, ask.message_id, button_text=t("id", "language.name"))
+    await emu.wait_for(
+        SITI, lambda m: m.message_id == ask.message_id and m.text == shown("id", "language.set")
+    )
+    emu.send_text(SITI, "/cart")
+    await emu.wait_for(SITI, lambda m: m.text == shown("id", "cart.empty"))
+    emu.send_text(SITI, "zqxjv")
+    await emu.wait_for(SITI, lambda m: m.text == shown("id", "shop.no_results", query="zqxjv"))
+    store = await world.store()
+    try:
+        siti = await store.users.get(SITI)
+    finally:
+        await store.close()
+    assert siti is not None and siti.language == "id"
+    await assert_all_answered(emu)
+
+
+async def test_blocked_villager_is_recorded_and_manager_carries_on(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    store = await world.store()
+    try:
+        await place_order(store, SITI)
+        card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+        emu.block(SITI)
+        emu.press(MANAGER, card.message_id, button_text="Approve")
+
+        async def blocked() -> dict[str, int] | None:
+            counts = await store.outbox.counts()
+            return counts if counts.get("blocked") == 1 else None
+
+        counts = await eventually(blocked, "the approval notice to be recorded as blocked")
+        assert counts.get("pending", 0) == 0
+        siti = await store.users.get(SITI)
+        assert siti is not None and siti.blocked_at is not None
+        assert any(e.error_code == 403 for e in emu.errors)
+
+        # The manager is not held up: the order goes on to completion.
+        await emu.wait_for(
+            MANAGER, lambda m: m.message_id == card.message_id and "Ready" in m.button_texts()
+        )
+        emu.press(MANAGER, card.message_id, button_text="Ready")
+        await emu.wait_for(
+            MANAGER, lambda m: m.message_id == card.message_id and "Delivered" in m.button_texts()
+        )
+        emu.press(MANAGER, card.message_id, button_text="Delivered")
+        await emu.wait_for(
+            MANAGER, lambda m: m.message_id == card.message_id and "Status: Completed" in m.text
+        )
+
+        async def all_blocked() -> int | None:
+            counts = await store.outbox.counts()
+            return counts["blocked"] if counts.get("blocked") == 3 else None
+
+        await eventually(all_blocked, "every notice to Siti to be recorded as blocked")
+        assert (await store.requests.get(1)).status is RequestStatus.COMPLETED
+        assert not any("approved" in m.text for m in emu.messages(SITI))
+
+        # Writing to the bot again makes Siti reachable.
+        emu.send_text(SITI, "/orders")
+        await emu.wait_for(SITI, contains="Completed")
+        siti = await store.users.get(SITI)
+        assert siti is not None and siti.blocked_at is None
+    finally:
+        await store.close()
+    await assert_all_answered(emu)
+
+
+async def test_rate_limited_notifications_all_arrive_once(limited_world: World) -> None:
+    emu = limited_world.emu
+    store = await limited_world.store()
+    try:
+        for villager in (SITI, BUDI, SITI):
+            await place_order(store, villager)
+        for number in (1, 2, 3):
+            await emu.wait_for(MANAGER, contains=f"🧾 #{number} ·", after=0, timeout=15)
+        for number in (1, 2, 3):
+            card = next(m for m in emu.messages(MANAGER) if m.text.startswith(f"🧾 #{number} ·"))
+            emu.press(MANAGER, card.message_id, callback_data=f"req:{number}:ap")
+        for villager, count in ((SITI, 2), (BUDI, 1)):
+            await emu.wait_for(
+                villager,
+                lambda _m, v=villager, c=count: (
+                    len([m for m in emu.messages(v) if "was approved" in m.text]) == c
+                ),
+                after=0,
+                timeout=15,
+            )
+
+        async def settled() -> dict[str, int] | None:
+            counts = await store.outbox.counts()
+            return counts if set(counts) == {"sent"} else None
+
+        counts = await eventually(settled, "the outbox to be delivered", timeout=15)
+    finally:
+        await store.close()
+    assert counts == {"sent": 3 + 3 * 2}
+    assert emu.stats.rate_limited > 0
+    for number in (1, 2, 3):
+        assert len(card_of(emu, number)) == 1
+    assert [m.text.count("was approved") for m in emu.messages(SITI)] == [1, 1]
+    assert [m.text.count("was approved") for m in emu.messages(BUDI)] == [1]
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
