@@ -19,12 +19,20 @@ class SearchCache:
 
     async def index_for(self, center: Center) -> CatalogIndex:
         """The index of the center's current catalog."""
-        cached = self._indexes.get(center.id)
-        if cached and cached[0] == center.catalog_version:
-            return cached[1]
+        cached = self._current(center)
+        if cached is not None:
+            return cached
         async with self._lock:
+            cached = self._current(center)  # another update may have built it meanwhile
+            if cached is not None:
+                return cached
             items = await self.store.catalog.search_items(center.id, center.currency)
             # Building a large catalog's index takes seconds: keep the event loop answering.
             index = await asyncio.to_thread(CatalogIndex, items)
             self._indexes[center.id] = (center.catalog_version, index)
             return index
+
+    def _current(self, center: Center) -> CatalogIndex | None:
+        """The cached index if it was built from the center's current catalog version."""
+        cached = self._indexes.get(center.id)
+        return cached[1] if cached and cached[0] == center.catalog_version else None
