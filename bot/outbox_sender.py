@@ -98,7 +98,8 @@ class OutboxSender:
 
     async def _refused(self, row: OutboxRow, exc: BadRequest) -> bool:
         """Telegram refused the content: log it; a card edit with nothing new counts as sent."""
-        if "message is not modified" in exc.message:
+        # PTB capitalizes Telegram's descriptions ("Message is not modified: ..."): compare lower.
+        if "message is not modified" in exc.message.lower():
             await self.store.outbox.mark_sent(row, None)
             return True
         log.error("outbox message %s refused: %s", row.id, exc.message)
@@ -124,7 +125,7 @@ class OutboxSender:
                 )
                 return int(card_message_id)
             except BadRequest as exc:
-                if "message to edit not found" not in exc.message:
+                if "message to edit not found" not in exc.message.lower():
                     raise
         sent: Message = await self.bot.send_message(
             row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup

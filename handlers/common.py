@@ -67,7 +67,8 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "message is not modified" not in exc.message:
+        # PTB capitalizes Telegram's description: "Message is not modified: ...".
+        if "message is not modified" not in exc.message.lower():
             raise
 
 

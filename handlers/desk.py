@@ -12,7 +12,7 @@ from bot.context import KiosContext
 from bot.money import format_money
 from bot.orders import authorize
 from bot.pipeline import TransitionRefused
-from bot.texts import plain, t
+from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.requests import card_for, page_buttons
 
@@ -33,16 +33,19 @@ async def queue_page(
     pages = (total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE
     page = min(max(page, 0), pages - 1)
     shown = await requests.open_for_center(center.id, QUEUE_PER_PAGE, page * QUEUE_PER_PAGE)
-    lines = "\n".join(
-        t(
-            found.locale,
-            "desk.queue_line",
-            number=r.id,
-            time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
-            total=format_money(r.total, found.locale),
-            status=plain(found.locale, f"status.{r.status.value}"),
+    # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
+    lines = Html(
+        "\n".join(
+            t(
+                found.locale,
+                "desk.queue_line",
+                number=r.id,
+                time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
+                total=format_money(r.total, found.locale),
+                status=plain(found.locale, f"status.{r.status.value}"),
+            )
+            for r in shown
         )
-        for r in shown
     )
     rows = [
         [

@@ -21,7 +21,7 @@ from bot.context import KiosContext
 from bot.money import format_money
 from bot.orders import act, authorize
 from bot.pipeline import Action, Role, TransitionRefused, actions_for
-from bot.texts import plain, t
+from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from storage.models import ServiceRequest
 
@@ -181,7 +181,8 @@ async def orders_page(
     pages = (total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE
     page = min(max(page, 0), pages - 1)
     shown = await requests.of_villager(found.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
-    lines = "\n".join(order_line(r, found.locale) for r in shown)
+    # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
+    lines = Html("\n".join(order_line(r, found.locale) for r in shown))
     rows = [
         [
             InlineKeyboardButton(
@@ -194,7 +195,10 @@ async def orders_page(
     ]
     rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
     text = t(found.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
-    return text, InlineKeyboardMarkup([row for row in rows if row])
+    kept = [row for row in rows if row]
+    # No buttons must mean no markup: PTB serializes an empty keyboard as {}, which Telegram
+    # refuses ("can't parse reply keyboard markup JSON object").
+    return text, InlineKeyboardMarkup(kept) if kept else None
 
 
 def _villager_actions(request: ServiceRequest) -> tuple[Action, ...]:

@@ -56,8 +56,17 @@ def kiosdesa(tmp_path: Path) -> Kiosdesa:
 
 def add_leping(kiosdesa: Kiosdesa) -> str:
     return kiosdesa.ok(
-        "center", "add", "LEPING", "--name", "Kios Leping", "--manager", "42",
-        "--lat", "-7.56", "--lon", "110.82",
+        "center",
+        "add",
+        "LEPING",
+        "--name",
+        "Kios Leping",
+        "--manager",
+        "42",
+        "--lat",
+        "-7.56",
+        "--lon",
+        "110.82",
     )
 
 
@@ -84,7 +93,13 @@ def test_operator_creates_a_center_and_hands_it_to_a_new_manager(kiosdesa: Kiosd
     assert listed.splitlines() == ["LEPING\tKios Leping\tmanager=42\tIDR\tid\t-7.56,110.82 r=3km"]
 
     again = kiosdesa(
-        "center", "add", "leping", "--name", "Kios Leping", "--manager", "42",
+        "center",
+        "add",
+        "leping",
+        "--name",
+        "Kios Leping",
+        "--manager",
+        "42",
     )
     assert assert_one_line_failure(again) == "kiosdesa: a center with code LEPING exists already"
 

@@ -41,7 +41,8 @@ async def database_at(url: str, revision: str) -> Database:
 
 
 async def revision_of(conn: AsyncConnection) -> str:
-    return str((await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar_one())
+    version = await conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+    return str(version.scalar_one())
 
 
 async def snapshot(conn: AsyncConnection) -> dict[str, list[dict[str, Any]]]:
@@ -71,40 +72,95 @@ async def an_old_center(url: str) -> dict[str, list[dict[str, Any]]]:
             ).scalar_one()
             users = sa.table(
                 "users",
-                sa.column("id"), sa.column("first_name"), sa.column("last_name"),
-                sa.column("username"), sa.column("telegram_language"), sa.column("language"),
-                sa.column("phone"), sa.column("center_id"), sa.column("muted"),
+                sa.column("id"),
+                sa.column("first_name"),
+                sa.column("last_name"),
+                sa.column("username"),
+                sa.column("telegram_language"),
+                sa.column("language"),
+                sa.column("phone"),
+                sa.column("center_id"),
+                sa.column("muted"),
                 sa.column("created_at"),
             )
             await conn.execute(
                 users.insert(),
                 [
-                    dict(id=MANAGER, first_name="Pak Joko", last_name=None, username="joko",
-                         telegram_language="id", language=None, phone=None, center_id=None,
-                         muted=False, created_at=1700000001.0),
-                    dict(id=SITI, first_name="Siti", last_name="Aminah", username=None,
-                         telegram_language="id", language="jv", phone="+6281234567890",
-                         center_id=center_id, muted=False, created_at=1700000002.0),
-                    dict(id=BUDI, first_name="Budi", last_name=None, username=None,
-                         telegram_language="en", language=None, phone=None,
-                         center_id=center_id, muted=True, created_at=1700000003.0),
+                    dict(
+                        id=MANAGER,
+                        first_name="Pak Joko",
+                        last_name=None,
+                        username="joko",
+                        telegram_language="id",
+                        language=None,
+                        phone=None,
+                        center_id=None,
+                        muted=False,
+                        created_at=1700000001.0,
+                    ),
+                    dict(
+                        id=SITI,
+                        first_name="Siti",
+                        last_name="Aminah",
+                        username=None,
+                        telegram_language="id",
+                        language="jv",
+                        phone="+6281234567890",
+                        center_id=center_id,
+                        muted=False,
+                        created_at=1700000002.0,
+                    ),
+                    dict(
+                        id=BUDI,
+                        first_name="Budi",
+                        last_name=None,
+                        username=None,
+                        telegram_language="en",
+                        language=None,
+                        phone=None,
+                        center_id=center_id,
+                        muted=True,
+                        created_at=1700000003.0,
+                    ),
                 ],
             )
             products = sa.table(
                 "products",
-                sa.column("center_id"), sa.column("sku"), sa.column("name"),
-                sa.column("category"), sa.column("price_minor"), sa.column("unit"),
-                sa.column("stock"), sa.column("aliases"), sa.column("updated_at"),
+                sa.column("center_id"),
+                sa.column("sku"),
+                sa.column("name"),
+                sa.column("category"),
+                sa.column("price_minor"),
+                sa.column("unit"),
+                sa.column("stock"),
+                sa.column("aliases"),
+                sa.column("updated_at"),
             )
             await conn.execute(
                 products.insert(),
                 [
-                    dict(center_id=center_id, sku="SBK-BRS-M5", name="Beras Medium 5 kg",
-                         category="Sembako", price_minor=72000, unit="sak", stock=20,
-                         aliases="beas|wos", updated_at=1700000004.0),
-                    dict(center_id=center_id, sku="SBK-MG-1", name="Minyak Goreng 1 liter",
-                         category="Sembako", price_minor=18000, unit="bungkus", stock=None,
-                         aliases="migor", updated_at=1700000005.0),
+                    dict(
+                        center_id=center_id,
+                        sku="SBK-BRS-M5",
+                        name="Beras Medium 5 kg",
+                        category="Sembako",
+                        price_minor=72000,
+                        unit="sak",
+                        stock=20,
+                        aliases="beas|wos",
+                        updated_at=1700000004.0,
+                    ),
+                    dict(
+                        center_id=center_id,
+                        sku="SBK-MG-1",
+                        name="Minyak Goreng 1 liter",
+                        category="Sembako",
+                        price_minor=18000,
+                        unit="bungkus",
+                        stock=None,
+                        aliases="migor",
+                        updated_at=1700000005.0,
+                    ),
                 ],
             )
         async with db.read() as conn:
@@ -144,19 +200,39 @@ async def test_old_rows_read_back_through_the_new_code(database_url: str) -> Non
         await store.close()
 
     assert (center.name, center.manager_id, center.lat, center.lon) == (
-        "Kios Leping", MANAGER, -7.56, 110.82,
+        "Kios Leping",
+        MANAGER,
+        -7.56,
+        110.82,
     )
     assert (center.radius_km, center.catalog_version) == (3.0, 0)  # 0001's server defaults
     assert siti is not None and budi is not None
     assert (siti.display_name, siti.phone, siti.language, siti.muted) == (
-        "Siti Aminah", "+6281234567890", "jv", False,
+        "Siti Aminah",
+        "+6281234567890",
+        "jv",
+        False,
     )
     assert (siti.center_id, budi.center_id, budi.muted) == (center.id, center.id, True)
     assert catalog == [
-        CatalogRow("SBK-BRS-M5", "Beras Medium 5 kg", "Sembako", Money(72000, "IDR"), "sak", 20,
-                   ("beas", "wos")),
-        CatalogRow("SBK-MG-1", "Minyak Goreng 1 liter", "Sembako", Money(18000, "IDR"),
-                   "bungkus", None, ("migor",)),
+        CatalogRow(
+            "SBK-BRS-M5",
+            "Beras Medium 5 kg",
+            "Sembako",
+            Money(72000, "IDR"),
+            "sak",
+            20,
+            ("beas", "wos"),
+        ),
+        CatalogRow(
+            "SBK-MG-1",
+            "Minyak Goreng 1 liter",
+            "Sembako",
+            Money(18000, "IDR"),
+            "bungkus",
+            None,
+            ("migor",),
+        ),
     ]
 
 
@@ -169,12 +245,15 @@ async def test_a_villager_from_before_the_upgrade_can_fill_a_cart_and_order(
     try:
         center = await store.centers.by_code("LEPING")
         rice = next(
-            p for p in await store.catalog.search_items(center.id, center.currency)
+            p
+            for p in await store.catalog.search_items(center.id, center.currency)
             if p.name.startswith("Beras")
         )
         await store.carts.add(SITI, rice.product_id, center.id, 2)
-        assert [(line.product.sku, line.quantity) for line in
-                await store.carts.lines(SITI, center.id, center.currency)] == [("SBK-BRS-M5", 2)]
+        assert [
+            (line.product.sku, line.quantity)
+            for line in await store.carts.lines(SITI, center.id, center.currency)
+        ] == [("SBK-BRS-M5", 2)]
 
         siti = await store.users.get(SITI)
         assert siti is not None

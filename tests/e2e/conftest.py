@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -216,3 +217,15 @@ async def limited_world(limited_emu: BotApiEmulator, sqlite_url: str) -> AsyncIt
     """The running bot behind a rate-limiting emulator."""
     async with world_on(limited_emu, sqlite_url) as running:
         yield running
+
+
+@pytest.fixture
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail the test if the bot (or the emulator) logged an error while it ran."""
+    yield
+    errors = [
+        f"{r.name}: {r.getMessage()}\n{r.exc_text or ''}"
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR
+    ]
+    assert not errors, "\n".join(errors)
