@@ -128,7 +128,7 @@ async def open_store(bots: Bots) -> Storage:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="open bug: after a kill -9 and restart, Confirm is sometimes not answered (about 1 run in 3)",
+    reason="open bug: after kill -9 and restart, Confirm is sometimes unanswered (1 run in 3)",
 )
 async def test_dialog_and_cart_survive_sigkill(bots: Bots) -> None:
     emu = bots.emu
