@@ -42,8 +42,11 @@ FLUSH_GROUP = 100
 
 
 async def flush_persistence(update: Update, context: KiosContext) -> None:
-    """Persist dialog states now, so a crash right after a reply loses nothing."""
-    await context.application.update_persistence()
+    """Persist dialog states now, in one transaction, so a crash loses at most this reply."""
+    application = context.application
+    await application.update_persistence()
+    if application.persistence is not None:
+        await application.persistence.flush()
 
 
 def build_application(settings: Settings, store: Storage) -> KiosApplication:

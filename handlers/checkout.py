@@ -210,9 +210,11 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     assert query is not None
     found = await visitor(update, context)
     chosen = context.dialog.pop(DRAFT_KEY, {})
-    if found.center is None or "fulfilment" not in chosen:
+    if found.center is None:
         await notice(query, found.locale, "common.stale", alert=True)
         return ConversationHandler.END
+    if "fulfilment" not in chosen:  # the draft was lost (e.g. a crash): ask again, keep the cart
+        return await begin(update, context)
     checkout = Checkout(
         Fulfilment(chosen["fulfilment"]),
         chosen.get("lat"),

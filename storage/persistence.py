@@ -12,7 +12,7 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 from storage.db import Database
 from storage.schema import conversations, user_data
 
-# Flush often: the application also flushes after every update (see bot.app).
+# Queue often; bot.app also flushes after every update, which is what makes it durable.
 UPDATE_INTERVAL_S = 1.0
 
 
@@ -21,7 +21,11 @@ def _key(key: ConversationKey) -> str:
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
-    """Stores user_data and ConversationHandler states; bot and chat data stay in memory."""
+    """Stores user_data and ConversationHandler states; bot and chat data stay in memory.
+
+    Updates are buffered and written by `flush()` in one transaction, so a dialog's step and
+    its draft are saved together or not at all; the application flushes after every update.
+    """
 
     def __init__(self, db: Database) -> None:
         super().__init__(
@@ -31,6 +35,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             update_interval=UPDATE_INTERVAL_S,
         )
         self.db = db
+        self._users: dict[int, str | None] = {}
+        self._conversations: dict[tuple[str, str], str | None] = {}
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         """Every stored user's dialog data."""
@@ -39,17 +45,12 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         return {int(row.user_id): json.loads(row.data) for row in rows}
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        """Replace one user's dialog data."""
-        async with self.db.write() as conn:
-            await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
-            if data:
-                await conn.execute(
-                    user_data.insert().values(user_id=user_id, data=json.dumps(data))
-                )
+        """Queue one user's dialog data for the next flush (empty data is deleted)."""
+        self._users[user_id] = json.dumps(data) if data else None
 
     async def drop_user_data(self, user_id: int) -> None:
-        """Forget one user's dialog data."""
-        await self.update_user_data(user_id, {})
+        """Queue forgetting one user's dialog data."""
+        self._users[user_id] = None
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         """Nothing to refresh: this process is the only writer."""
@@ -64,16 +65,29 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store (or clear, for None) one conversation's state."""
-        where = sa.and_(conversations.c.name == name, conversations.c.key == _key(key))
+        """Queue one conversation's state (None clears it) for the next flush."""
+        self._conversations[(name, _key(key))] = (
+            None if new_state is None else json.dumps(new_state)
+        )
+
+    async def flush(self) -> None:
+        """Write every queued change in one transaction."""
+        users, self._users = self._users, {}
+        states, self._conversations = self._conversations, {}
+        if not users and not states:
+            return
         async with self.db.write() as conn:
-            await conn.execute(conversations.delete().where(where))
-            if new_state is not None:
-                await conn.execute(
-                    conversations.insert().values(
-                        name=name, key=_key(key), state=json.dumps(new_state)
+            for user_id, data in users.items():
+                await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
+                if data is not None:
+                    await conn.execute(user_data.insert().values(user_id=user_id, data=data))
+            for (name, key), state in states.items():
+                where = sa.and_(conversations.c.name == name, conversations.c.key == key)
+                await conn.execute(conversations.delete().where(where))
+                if state is not None:
+                    await conn.execute(
+                        conversations.insert().values(name=name, key=key, state=state)
                     )
-                )
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """Chat data is not persisted."""
@@ -105,5 +119,3 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def update_callback_data(self, data: Any) -> None:
         """Arbitrary callback data is not used."""
 
-    async def flush(self) -> None:
-        """Every update is written through at once; nothing is buffered."""

@@ -1,0 +1,41 @@
+"""Dialog persistence: a step and its draft are saved together, or not at all."""
+
+from __future__ import annotations
+
+from storage import Storage
+from storage.persistence import DatabasePersistence
+
+SITI = 700001
+
+
+async def saved(store: Storage) -> tuple[dict[object, object], dict[int, dict[str, object]]]:
+    """What a freshly started bot would load."""
+    reloaded = DatabasePersistence(store.db)
+    return await reloaded.get_conversations("checkout"), await reloaded.get_user_data()
+
+
+async def test_step_and_draft_are_written_together_at_flush(store: Storage) -> None:
+    dialogs = DatabasePersistence(store.db)
+    await dialogs.update_conversation("checkout", (SITI, SITI), "note")
+    await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+    assert await saved(store) == ({}, {})  # nothing half-written before the flush
+
+    await dialogs.flush()
+
+    assert await saved(store) == (
+        {(SITI, SITI): "note"},
+        {SITI: {"checkout": {"fulfilment": "pickup"}}},
+    )
+
+
+async def test_ending_a_dialog_clears_its_state_and_empty_data(store: Storage) -> None:
+    dialogs = DatabasePersistence(store.db)
+    await dialogs.update_conversation("checkout", (SITI, SITI), "confirm")
+    await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "delivery"}})
+    await dialogs.flush()
+
+    await dialogs.update_conversation("checkout", (SITI, SITI), None)
+    await dialogs.update_user_data(SITI, {})
+    await dialogs.flush()
+
+    assert await saved(store) == ({}, {})
