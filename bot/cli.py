@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
     )
+    _add_demo_command(
+        commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
+    )
     return parser
 
 
@@ -78,6 +81,15 @@ def _add_catalog_commands(parser: argparse.ArgumentParser) -> None:
     importer.add_argument("file", type=Path)
     exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
     exporter.add_argument("code", type=code_arg)
+
+
+def _add_demo_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--script", type=Path, metavar="FILE", help="replay FILE's steps and print the transcript"
+    )
+    parser.add_argument(
+        "--language", default="en", choices=LOCALES, help="the villager's Telegram language"
+    )
 
 
 async def with_store(action: Callable[[Storage], Coroutine[Any, Any, int]]) -> int:
@@ -172,7 +184,23 @@ async def _catalog(store: Storage, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Command] = {"run": cmd_run, "center": cmd_center, "catalog": cmd_catalog}
+async def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the bot against the local emulator on a throw-away database."""
+    # Imported here: the emulator's web server is not needed by the other commands.
+    from bot.demo import DemoError, ScriptError, run_demo
+
+    try:
+        return await run_demo(args.script, args.language)
+    except (ScriptError, DemoError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+COMMANDS: dict[str, Command] = {
+    "run": cmd_run,
+    "center": cmd_center,
+    "catalog": cmd_catalog,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

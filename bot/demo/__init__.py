@@ -1,0 +1,12 @@
+"""`kiosdesa demo`: the real bot against the local Bot API emulator, as a chat in the terminal.
+
+`session` runs the emulator and the bot in one event loop on a throw-away database,
+`render` turns what the bot sent into terminal lines, `script` parses the steps a person
+takes, and `terminal` runs the interactive chat or replays a script (`story.txt`).
+"""
+
+from bot.demo.script import ScriptError
+from bot.demo.session import DemoError
+from bot.demo.terminal import run_demo
+
+__all__ = ["DemoError", "ScriptError", "run_demo"]
