@@ -22,6 +22,7 @@ from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.menus import set_manager_menu, set_villager_menus
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
+from handlers.announcements import build_announcement_handlers
 from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import unknown_button
@@ -30,6 +31,7 @@ from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
+from handlers.topup import build_topup_conversation
 from storage import Storage
 from storage.persistence import DatabasePersistence
 
@@ -69,12 +71,15 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # Dialogs first: while one is open, its steps see the user's text and presses before
     # the general handlers below.
     app.add_handler(build_checkout_conversation())
+    app.add_handler(build_topup_conversation())
     app.add_handler(build_request_conversation())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())
     app.add_handlers(build_orders_handlers())
     app.add_handlers(build_desk_handlers())
+    # /mute, /unmute for villagers and /poster for managers: plain commands, no dialog.
+    app.add_handlers(build_announcement_handlers())
     app.add_handler(build_stale_checkout_handler())
     # Any other press (forged or outdated data) is still answered, so no spinner is left.
     app.add_handler(CallbackQueryHandler(unknown_button))

@@ -29,9 +29,11 @@ ORDERS_PAGE = "ord"  # ord:<page>               villager's request list page
 CENTER = "ctr"  # ctr:<center_id>               join this center
 LANGUAGE = "lng"  # lng:0:<code>                choose a language
 SEARCH_PAGE = "srp"  # srp:<page>               more search results
+TOPUP = "tup"  # tup:<product_id> or tup:0:<step>  top-up dialog
 
 PREFIXES = frozenset(
     {
+        TOPUP,
         PRODUCT,
         ADD,
         CATEGORY,

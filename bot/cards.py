@@ -9,13 +9,42 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.money import format_money
-from bot.pipeline import Action, Fulfilment, Role, actions_for
-from bot.texts import Html, h, t
+from bot.phones import operator_name
+from bot.pipeline import Action, Fulfilment, RequestKind, Role, actions_for
+from bot.texts import Html, h, has, plain, t
 from storage.models import ServiceRequest, User
 
 
+def kind_key(request: ServiceRequest, group: str, name: str) -> str:
+    """`group.kind.name` where a kind words it its own way, else `group.name`."""
+    special = f"{group}.{request.kind.value}.{name}"
+    return special if has(special) else f"{group}.{name}"
+
+
+def serial_line(request: ServiceRequest, locale: str) -> Html:
+    """The serial number or reference a fulfilled service carries, if any."""
+    serial = request.details.get("serial")
+    return h(locale, "card.serial", serial=serial) if serial else Html("")
+
+
+def topup_lines(request: ServiceRequest, locale: str) -> Html:
+    """Number, operator, product and price of a phone top-up."""
+    details = request.details
+    return h(
+        locale,
+        "card.topup_lines",
+        phone=details.get("phone", ""),
+        operator=operator_name(str(details.get("operator", ""))),
+        product=details.get("product", ""),
+        total=format_money(request.total, locale),
+        serial=serial_line(request, locale),
+    )
+
+
 def request_lines(request: ServiceRequest, locale: str) -> Html:
-    """The items of a goods order, one line each, then the total."""
+    """What was asked for: a top-up's details, or a goods order's items and total."""
+    if request.kind is RequestKind.TOPUP:
+        return topup_lines(request, locale)
     lines = [
         t(
             locale,
@@ -32,7 +61,9 @@ def request_lines(request: ServiceRequest, locale: str) -> Html:
 
 
 def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
-    """Pickup, or delivery with its distance."""
+    """Pickup, or delivery with its distance; nothing for services."""
+    if request.kind is not RequestKind.GOODS:
+        return Html("")
     if request.fulfilment is Fulfilment.DELIVERY:
         km = f"{(request.distance_m or 0) / 1000:.1f}"
         return h(locale, "card.delivery", km=km)
@@ -90,7 +121,7 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
         [
             [
                 InlineKeyboardButton(
-                    t(locale, f"action.{action.name.lower()}"),
+                    plain(locale, kind_key(request, "action", action.name.lower())),
                     callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
                 )
                 for action in actions
@@ -104,8 +135,9 @@ def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
     return t(
         locale,
-        f"notify.{action.name.lower()}",
+        kind_key(request, "notify", action.name.lower()),
         number=request.id,
         status=status_name(request, locale),
         reason=reason,
+        serial=serial_line(request, locale),
     )

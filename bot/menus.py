@@ -6,8 +6,19 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 
 from bot.texts import LOCALES, plain
 
-VILLAGER_COMMANDS = ("search", "categories", "cart", "orders", "language", "cancel", "start")
-MANAGER_COMMANDS = ("queue", *VILLAGER_COMMANDS)
+VILLAGER_COMMANDS = (
+    "search",
+    "categories",
+    "cart",
+    "orders",
+    "topup",
+    "language",
+    "mute",
+    "unmute",
+    "cancel",
+    "start",
+)
+MANAGER_COMMANDS = ("queue", "poster", *VILLAGER_COMMANDS)
 
 
 def commands(locale: str, names: tuple[str, ...]) -> list[BotCommand]:

@@ -5,18 +5,31 @@ No Telegram here: handlers call these and turn results and refusals into message
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.geo import distance_m
 from bot.notifier import Audience, notifier_for
-from bot.pipeline import Action, Role, Transition, TransitionRefused, plan
+from bot.phones import MobileNumber
+from bot.pipeline import (
+    Action,
+    RequestKind,
+    RequestStatus,
+    Role,
+    Transition,
+    TransitionRefused,
+    plan,
+)
 from bot.texts import pick_locale
 from storage import Storage
 from storage.errors import RecordNotFound
-from storage.models import Center, Checkout, ServiceRequest, User
+from storage.models import Center, Checkout, ServiceProduct, ServiceRequest, User
 
 # A reject reason is a short explanation, not an essay.
 MAX_REASON_LENGTH = 500
+# Serial numbers and booking references are short codes.
+MAX_REFERENCE_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,12 @@ async def authorize(
 
 
 async def act(
-    store: Storage, request_id: int, action: Action, user_id: int, reason: str | None = None
+    store: Storage,
+    request_id: int,
+    action: Action,
+    user_id: int,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
     request, center, role = await authorize(store, request_id, user_id)
@@ -105,6 +123,45 @@ async def act(
 
     text = reason[:MAX_REASON_LENGTH] if reason else None
     updated = await store.requests.apply(
-        request_id, decide, user_id, role, notifier_for(listeners), text
+        request_id, decide, user_id, role, notifier_for(listeners), text, details
     )
     return Acted(updated, role)
+
+
+async def submit_topup(
+    store: Storage, villager: User, center: Center, number: MobileNumber, product: ServiceProduct
+) -> ServiceRequest:
+    """Submit a phone top-up at the center's price, with its commission recorded."""
+    listeners = await audience(store, center, villager)
+    details = {
+        "phone": number.national,
+        "e164": number.e164,
+        "operator": number.operator,
+        "product_code": product.code,
+        "product": product.name,
+    }
+    return await store.requests.submit_service(
+        villager.id,
+        center,
+        RequestKind.TOPUP,
+        details,
+        product.price,
+        product.commission,
+        notifier_for(listeners),
+    )
+
+
+def needs_reference(request: ServiceRequest, action: Action) -> bool:
+    """Top-ups are approved and completed with the supplier's serial number or reference."""
+    return request.kind is RequestKind.TOPUP and action in (Action.APPROVE, Action.COMPLETE)
+
+
+async def fulfil_with_reference(
+    store: Storage, request_id: int, user_id: int, reference: str
+) -> Acted:
+    """Approve (if still needed) and complete a service, giving the villager its reference."""
+    request, _center, _role = await authorize(store, request_id, user_id)
+    if request.status is RequestStatus.SUBMITTED:
+        await act(store, request_id, Action.APPROVE, user_id)
+    serial = reference.strip()[:MAX_REFERENCE_LENGTH]
+    return await act(store, request_id, Action.COMPLETE, user_id, details={"serial": serial})

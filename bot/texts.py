@@ -61,3 +61,8 @@ def plain(locale: str, key: str, **values: Any) -> str:
     """The text `key` for places without HTML (button labels, toasts): values are not escaped."""
     template = catalog(locale).get(key) or catalog("en")[key]
     return template.format(**{name: str(value) for name, value in values.items()})
+
+
+def has(key: str) -> bool:
+    """Whether the locale files define `key` (English is the reference)."""
+    return key in catalog("en")

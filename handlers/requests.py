@@ -19,15 +19,15 @@ from bot import callbacks
 from bot.cards import action_buttons, manager_card_text, villager_card_text
 from bot.context import KiosContext
 from bot.money import format_money
-from bot.orders import act, authorize
+from bot.orders import act, authorize, fulfil_with_reference, needs_reference
 from bot.pipeline import Action, Role, TransitionRefused, actions_for
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from storage.models import ServiceRequest
 
 ORDERS_PER_PAGE = 5
-REJECT_REASON = "reject_reason"
-REJECTING_KEY = "rejecting"
+MANAGER_TEXT = "manager_text"
+ASKING_KEY = "asking"
 
 
 def parse_action(data: str | None) -> tuple[int, Action] | None:
@@ -72,8 +72,11 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         return ConversationHandler.END
     request_id, action = parsed
     if action is Action.REJECT:
-        return await ask_reason(update, context, found, request_id)
+        return await ask_text(update, context, found, request_id, action)
     try:
+        request, _center, _role = await authorize(context.store, request_id, found.user.id)
+        if needs_reference(request, action):
+            return await ask_text(update, context, found, request_id, action)
         acted = await act(context.store, request_id, action, found.user.id)
     except TransitionRefused as refused:
         await notice(
@@ -93,23 +96,24 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     return ConversationHandler.END
 
 
-async def ask_reason(
-    update: Update, context: KiosContext, found: Visitor, request_id: int
+async def ask_text(
+    update: Update, context: KiosContext, found: Visitor, request_id: int, action: Action
 ) -> str | int:
-    """Check the manager may reject now, then ask why."""
+    """Check the manager may take `action` now, then ask for its reason or reference."""
     query = update.callback_query
     assert query is not None
     try:
         request, _center, role = await authorize(context.store, request_id, found.user.id)
-        if role is not Role.MANAGER or Action.REJECT not in action_set(request):
+        if role is not Role.MANAGER or action not in action_set(request):
             raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
     except TransitionRefused as refused:
         await notice(query, found.locale, f"request.{refused.reason}", alert=True)
         return ConversationHandler.END
     await query.answer()
-    context.dialog[REJECTING_KEY] = request_id
-    await say(update, t(found.locale, "request.ask_reason", number=request_id))
-    return REJECT_REASON
+    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value}
+    prompt = "request.ask_reason" if action is Action.REJECT else "request.ask_reference"
+    await say(update, t(found.locale, prompt, number=request_id))
+    return MANAGER_TEXT
 
 
 def action_set(request: ServiceRequest) -> tuple[Action, ...]:
@@ -117,40 +121,44 @@ def action_set(request: ServiceRequest) -> tuple[Action, ...]:
     return actions_for(request.kind, request.fulfilment, request.status, Role.MANAGER)
 
 
-async def reason_given(update: Update, context: KiosContext) -> int:
-    """Reject with the typed reason; the villager is told why."""
+async def text_given(update: Update, context: KiosContext) -> int:
+    """Reject with the typed reason, or fulfil with the typed reference; the villager is told."""
     found = await visitor(update, context)
-    request_id = context.dialog.pop(REJECTING_KEY, None)
+    asked = context.dialog.pop(ASKING_KEY, None) or {}
     message = update.effective_message
-    reason = (message.text or "").strip() if message else ""
-    if request_id is None or not reason:
+    text = (message.text or "").strip() if message else ""
+    if not asked or not text or asked.get("action") not in {a.value for a in Action}:
         await say(update, t(found.locale, "request.reason_missing"))
         return ConversationHandler.END
+    request_id, action = int(asked["request"]), Action(asked["action"])
     try:
-        acted = await act(context.store, int(request_id), Action.REJECT, found.user.id, reason)
+        if action is Action.REJECT:
+            acted = await act(context.store, request_id, action, found.user.id, text)
+        else:
+            acted = await fulfil_with_reference(context.store, request_id, found.user.id, text)
     except TransitionRefused as refused:
         await say(update, t(found.locale, f"request.{refused.reason}"))
         return ConversationHandler.END
-    text, markup = await card_for(context, acted.request, acted.role, found.locale)
-    await say(update, text, markup)
+    card, markup = await card_for(context, acted.request, acted.role, found.locale)
+    await say(update, card, markup)
     return ConversationHandler.END
 
 
 async def reason_cancelled(update: Update, context: KiosContext) -> int:
-    """/cancel while a reason was asked: nothing is rejected."""
+    """/cancel while a reason or reference was asked: nothing changes."""
     found = await visitor(update, context)
-    context.dialog.pop(REJECTING_KEY, None)
+    context.dialog.pop(ASKING_KEY, None)
     await say(update, t(found.locale, "request.reject_cancelled"))
     return ConversationHandler.END
 
 
 def build_request_conversation() -> ConversationHandler[KiosContext]:
-    """Request buttons; Reject continues into asking the reason (persisted like any dialog)."""
+    """Request buttons; Reject asks a reason, a top-up a reference (persisted like any dialog)."""
     return ConversationHandler(
         entry_points=[
             CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))
         ],
-        states={REJECT_REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, reason_given)]},
+        states={MANAGER_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, text_given)]},
         fallbacks=[CommandHandler("cancel", reason_cancelled)],
         name="request_actions",
         persistent=True,

@@ -8,6 +8,7 @@ from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.outbox import Outbox
 from storage.requests import Requests
+from storage.services import ServicePrices
 from storage.users import Users
 
 __all__ = ["Storage", "StorageUnavailable"]
@@ -24,6 +25,7 @@ class Storage:
         self.carts = Carts(db)
         self.requests = Requests(db)
         self.outbox = Outbox(db)
+        self.services = ServicePrices(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

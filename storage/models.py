@@ -168,3 +168,17 @@ class OutboxRow:
     card_request_id: int | None
     attempts: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceProduct:
+    """A priced service of a center: a credit denomination, a data package, a fee."""
+
+    id: int
+    center_id: int
+    kind: RequestKind
+    operator: str | None
+    code: str
+    name: str
+    price: Money
+    commission: Money

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -170,6 +170,43 @@ class Requests:
         self.db.outbox_ready.set()
         return submitted
 
+    async def submit_service(
+        self,
+        villager_id: int,
+        center: Center,
+        kind: RequestKind,
+        details: Mapping[str, Any],
+        price: Money,
+        commission: Money,
+        notify: Notifier,
+    ) -> ServiceRequest:
+        """Record a service request (top-up, bill, ...) as submitted, with its messages."""
+        change = Transition(Action.SUBMIT, RequestStatus.DRAFT, RequestStatus.SUBMITTED)
+        stamp = now()
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                requests.insert()
+                .values(
+                    center_id=center.id,
+                    villager_id=villager_id,
+                    kind=kind.value,
+                    status=RequestStatus.SUBMITTED.value,
+                    currency=center.currency,
+                    total_minor=price.minor,
+                    commission_minor=commission.minor,
+                    details=json.dumps(dict(details), ensure_ascii=False),
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+                .returning(requests.c.id)
+            )
+            request_id = int(result.scalar_one())
+            await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
+            submitted = await self._get(conn, request_id)
+            await enqueue(conn, notify(submitted, change))
+        self.db.outbox_ready.set()
+        return submitted
+
     async def _insert_order(
         self,
         conn: AsyncConnection,
@@ -227,15 +264,22 @@ class Requests:
         role: Role,
         notify: Notifier,
         reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> ServiceRequest:
-        """Apply the transition `decide` picks, atomically and at most once, with its messages."""
+        """Apply the transition `decide` picks, atomically and at most once, with its messages.
+
+        `details` (e.g. a top-up's serial number) are merged into the request's details.
+        """
         async with self.db.write() as conn:
             current = await self._get(conn, request_id)
             change = decide(current)
+            values = self._changes(change, reason)
+            if details:
+                values["details"] = json.dumps({**current.details, **details}, ensure_ascii=False)
             updated = await conn.execute(
                 sa.update(requests)
                 .where(requests.c.id == request_id, requests.c.status == change.source.value)
-                .values(**self._changes(change, reason))
+                .values(**values)
             )
             if updated.rowcount != 1:
                 raise TransitionRefused("stale")

@@ -144,3 +144,17 @@ user_data = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("data", sa.Text, nullable=False),
 )
+
+service_products = sa.Table(
+    "service_products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("operator", sa.String(32)),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("commission_minor", sa.BigInteger, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)

@@ -91,6 +91,10 @@ class Users:
         """Store the language the user chose with /language."""
         return await self._set(user_id, language=language)
 
+    async def set_muted(self, user_id: int, muted: bool) -> User:
+        """Opt the user out of (True) or back into (False) their center's announcements."""
+        return await self._set(user_id, muted=muted)
+
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot (Telegram answered 403)."""
         async with self.db.write() as conn:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +25,8 @@ from storage.models import Checkout
 from storage.schema import metadata
 
 MANAGER, SITI, BUDI = 900001, 700001, 700002
-HEAD = "0002"
+# The newest revision, read from the migrations themselves.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 TABLES_OF_0001 = ("centers", "users", "products")
 
 

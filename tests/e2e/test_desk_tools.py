@@ -1,0 +1,83 @@
+"""Desk tools: villagers mute and unmute announcements; the manager prints the center's poster."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from bot.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.texts import t
+from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+LINK = "https://t.me/kiosdesa_bot?start=LEPING"
+
+
+def shown(locale: str, key: str, **values: object) -> str:
+    """A locale text as the user reads it (HTML tags rendered away)."""
+    return parse_html(t(locale, key, **values)).text
+
+
+async def command(emu: BotApiEmulator, user_id: int, text: str) -> SentMessage:
+    """The user sends a command and gets the bot's reply."""
+    emu.send_text(user_id, text)
+    return await emu.wait_for(user_id)
+
+
+async def is_muted(world: World, user_id: int) -> bool:
+    """Whether the database has the user opted out of announcements."""
+    store = await world.store()
+    try:
+        user = await store.users.get(user_id)
+    finally:
+        await store.close()
+    assert user is not None
+    return user.muted
+
+
+async def test_villager_mutes_and_unmutes_announcements(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    assert not await is_muted(world, SITI)
+
+    assert (await command(emu, SITI, "/mute")).text == shown("en", "announcements.muted")
+    assert await is_muted(world, SITI)
+    again = await command(emu, SITI, "/mute")
+    assert again.text == shown("en", "announcements.already_muted")
+    assert "already muted" in again.text
+    assert await is_muted(world, SITI)
+
+    assert (await command(emu, SITI, "/unmute")).text == shown("en", "announcements.unmuted")
+    assert not await is_muted(world, SITI)
+    again = await command(emu, SITI, "/unmute")
+    assert again.text == shown("en", "announcements.already_unmuted")
+    assert not await is_muted(world, SITI)
+
+
+async def test_manager_receives_a_printable_poster_of_the_center(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+
+    emu.send_text(MANAGER, "/poster")
+    sent = await emu.wait_for(MANAGER, lambda m: m.document is not None)
+
+    assert sent.document is not None
+    assert sent.document.filename == "poster-LEPING.png"
+    assert sent.document.data.startswith(PNG_MAGIC)
+    assert Image.open(io.BytesIO(sent.document.data)).size == (1240, 1754)
+    assert sent.caption is not None
+    assert "Kios Desa Leping" in sent.caption and LINK in sent.caption
+
+
+async def test_a_villager_cannot_get_the_poster(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+
+    refusal = await command(emu, SITI, "/poster")
+
+    assert refusal.text == shown("en", "poster.not_manager")
+    assert all(m.document is None and m.photo is None for m in emu.messages(SITI))
