@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,7 +26,7 @@ from bot.search_cache import SearchCache
 from handlers.announcements import build_announcement_handlers
 from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
-from handlers.common import unknown_button
+from handlers.common import private_messages_only, unknown_button
 from handlers.desk import build_desk_handlers
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 SENDER_KEY = "outbox_sender"
+GATE_GROUP = -1
 # Runs after every other group: writes dialog state to the database right away.
 FLUSH_GROUP = 100
 
@@ -68,6 +70,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .build()
     )
     app.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, search=SearchCache(store))
+    # Before everything: only private chats and new messages go on.
+    app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
     # Dialogs first: while one is open, its steps see the user's text and presses before
     # the general handlers below.
     app.add_handler(build_checkout_conversation())
@@ -95,7 +99,10 @@ async def start_services(app: KiosApplication) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
     for center in await services.store.centers.all_centers():
-        await set_manager_menu(app.bot, center.manager_id, center.language)
+        try:
+            await set_manager_menu(app.bot, center.manager_id, center.language)
+        except TelegramError as exc:  # e.g. the manager never opened the bot: set on /start
+            log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender

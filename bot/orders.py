@@ -13,6 +13,7 @@ from bot.geo import distance_m
 from bot.notifier import Audience, notifier_for
 from bot.phones import MobileNumber
 from bot.pipeline import (
+    RULES,
     Action,
     RequestKind,
     RequestStatus,
@@ -48,13 +49,18 @@ def check_delivery(center: Center, lat: float, lon: float) -> DeliveryCheck | No
     return DeliveryCheck(meters, meters <= center.radius_km * 1000)
 
 
-def role_of(user_id: int, request: ServiceRequest, center: Center) -> Role | None:
-    """The role `user_id` plays for this request, or None if it is none of theirs."""
+def role_of(
+    user_id: int, request: ServiceRequest, center: Center, wanted: Role | None = None
+) -> Role | None:
+    """The role `user_id` plays for this request (`wanted` if they play both), or None."""
+    roles = []
     if user_id == center.manager_id and request.center_id == center.id:
-        return Role.MANAGER
+        roles.append(Role.MANAGER)
     if user_id == request.villager_id:
-        return Role.VILLAGER
-    return None
+        roles.append(Role.VILLAGER)
+    if wanted in roles:
+        return wanted
+    return roles[0] if roles else None
 
 
 async def audience(store: Storage, center: Center, villager: User) -> Audience:
@@ -88,15 +94,16 @@ class Acted:
 
 
 async def authorize(
-    store: Storage, request_id: int, user_id: int
+    store: Storage, request_id: int, user_id: int, action: Action | None = None
 ) -> tuple[ServiceRequest, Center, Role]:
-    """Load a request and the caller's role in it; TransitionRefused('not_allowed') if none."""
+    """Load a request and the caller's role in it (the one `action` needs, for a manager
+    ordering at their own center); TransitionRefused('not_allowed') if they have none."""
     try:
         request = await store.requests.get(request_id)
     except RecordNotFound as exc:
         raise TransitionRefused("not_allowed") from exc
     center = await store.centers.get(request.center_id)
-    role = role_of(user_id, request, center)
+    role = role_of(user_id, request, center, RULES[action].role if action else None)
     if role is None:
         raise TransitionRefused("not_allowed")
     return request, center, role
@@ -111,7 +118,7 @@ async def act(
     details: Mapping[str, Any] | None = None,
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
-    request, center, role = await authorize(store, request_id, user_id)
+    request, center, role = await authorize(store, request_id, user_id, action)
     plan(request.kind, request.fulfilment, request.status, action, role)  # refuse early, cheaply
     villager = await store.users.get(request.villager_id)
     if villager is None:

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from storage import Storage
 from storage.models import OutboxRow
@@ -84,7 +84,7 @@ class OutboxSender:
             return True
         except BadRequest as exc:
             return await self._refused(row, exc)
-        except NetworkError as exc:  # includes TimedOut
+        except TelegramError as exc:  # NetworkError, TimedOut, or anything unforeseen
             await self._retry_or_fail(row, str(exc))
             return False
         await self.store.outbox.mark_sent(row, message_id)
@@ -125,8 +125,10 @@ class OutboxSender:
                 )
                 return int(card_message_id)
             except BadRequest as exc:
-                if "message to edit not found" not in exc.message.lower():
+                if "message is not modified" in exc.message.lower():
                     raise
+                # Deleted, too old or not editable: the manager gets a fresh card instead.
+                log.info("card %s in chat %s not editable: %s", card_message_id, row.chat_id, exc)
         sent: Message = await self.bot.send_message(
             row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
         )

@@ -12,7 +12,9 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KiosContext
 from bot.texts import pick_locale, plain
@@ -91,3 +93,14 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
         return
     found = await visitor(update, context)
     await notice(query, found.locale, "common.stale", alert=True)
+
+
+async def private_messages_only(update: Update, context: KiosContext) -> None:
+    """Stop updates from groups and channels, and edits of old messages, before any handler.
+
+    Orders and queues are private; an edited message must not answer a question asked since.
+    """
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if not private or update.effective_user is None or update.edited_message is not None:
+        raise ApplicationHandlerStop

@@ -28,6 +28,7 @@ from storage.models import ServiceRequest
 ORDERS_PER_PAGE = 5
 MANAGER_TEXT = "manager_text"
 ASKING_KEY = "asking"
+ANSWER_TIMEOUT_S = 15 * 60
 
 
 def parse_action(data: str | None) -> tuple[int, Action] | None:
@@ -74,7 +75,7 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     if action is Action.REJECT:
         return await ask_text(update, context, found, request_id, action)
     try:
-        request, _center, _role = await authorize(context.store, request_id, found.user.id)
+        request, _center, _role = await authorize(context.store, request_id, found.user.id, action)
         if needs_reference(request, action):
             return await ask_text(update, context, found, request_id, action)
         acted = await act(context.store, request_id, action, found.user.id)
@@ -103,7 +104,7 @@ async def ask_text(
     query = update.callback_query
     assert query is not None
     try:
-        request, _center, role = await authorize(context.store, request_id, found.user.id)
+        request, _center, role = await authorize(context.store, request_id, found.user.id, action)
         if role is not Role.MANAGER or action not in action_set(request):
             raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
     except TransitionRefused as refused:
@@ -162,6 +163,8 @@ def build_request_conversation() -> ConversationHandler[KiosContext]:
         fallbacks=[CommandHandler("cancel", reason_cancelled)],
         name="request_actions",
         persistent=True,
+        # A reason or serial asked long ago must not swallow a later, unrelated message.
+        conversation_timeout=ANSWER_TIMEOUT_S,
         allow_reentry=True,
     )
 

@@ -51,16 +51,17 @@ class Carts:
         """Add `quantity` to the cart line; returns the new quantity (checked against stock)."""
         async with self.db.write() as conn:
             current = await self._quantity(conn, user_id, product_id)
-            if current == 0 and await self._line_count(conn, user_id) >= MAX_LINES:
+            if current == 0 and await self._line_count(conn, user_id, center_id) >= MAX_LINES:
                 raise CartFull()
             return await self._store(conn, user_id, product_id, center_id, current + quantity)
 
     @staticmethod
-    async def _line_count(conn: AsyncConnection, user_id: int) -> int:
+    async def _line_count(conn: AsyncConnection, user_id: int, center_id: int) -> int:
+        """Lines in the user's cart at this center (a villager may have moved centers)."""
         query = (
             sa.select(sa.func.count())
-            .select_from(cart_items)
-            .where(cart_items.c.user_id == user_id)
+            .select_from(cart_items.join(products, products.c.id == cart_items.c.product_id))
+            .where(cart_items.c.user_id == user_id, products.c.center_id == center_id)
         )
         return int((await conn.execute(query)).scalar_one())
 

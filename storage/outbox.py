@@ -39,6 +39,11 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
     )
 
 
+def _card_in_chat(row: Any) -> int | None:
+    """The card's message id, only if it lives in this row's chat (managers can change)."""
+    return row.manager_message_id if row.manager_chat_id == row.chat_id else None
+
+
 def _row(row: Any) -> OutboxRow:
     payload = json.loads(row.payload)
     return OutboxRow(
@@ -48,7 +53,7 @@ def _row(row: Any) -> OutboxRow:
         reply_markup=payload.get("reply_markup"),
         card_request_id=row.card_request_id,
         attempts=row.attempts,
-        extra={"card_message_id": row.manager_message_id},
+        extra={"card_message_id": _card_in_chat(row)},
     )
 
 
@@ -59,11 +64,21 @@ class Outbox:
         self.db = db
 
     async def due(self, limit: int = 100) -> list[OutboxRow]:
-        """Pending messages whose time has come, oldest first, with their card's message id."""
+        """Pending messages whose time has come, oldest first, with their card's message id.
+
+        A message waits while an older one to the same chat is still pending (e.g. backing
+        off), so each chat receives its messages in the order they were written.
+        """
+        earlier = outbox.alias("earlier")
+        older_pending = sa.exists().where(
+            earlier.c.chat_id == outbox.c.chat_id,
+            earlier.c.status == PENDING,
+            earlier.c.id < outbox.c.id,
+        )
         query = (
-            sa.select(outbox, requests.c.manager_message_id)
+            sa.select(outbox, requests.c.manager_chat_id, requests.c.manager_message_id)
             .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
-            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now())
+            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now(), ~older_pending)
             .order_by(outbox.c.id)
             .limit(limit)
         )

@@ -118,4 +118,3 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     async def update_callback_data(self, data: Any) -> None:
         """Arbitrary callback data is not used."""
-

@@ -163,7 +163,12 @@ class Requests:
             for line in lines:
                 await _take_stock(conn, line)
             request_id = await self._insert_order(conn, villager_id, center, checkout, lines)
-            await conn.execute(cart_items.delete().where(cart_items.c.user_id == villager_id))
+            ordered = [line.product.id for line in lines]
+            await conn.execute(
+                cart_items.delete().where(
+                    cart_items.c.user_id == villager_id, cart_items.c.product_id.in_(ordered)
+                )
+            )
             await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
             submitted = await self._get(conn, request_id)
             await enqueue(conn, notify(submitted, change))

@@ -57,6 +57,37 @@ class UserActionsMixin:
         }
         return self.state.push_update({"message": message})
 
+    def edit_text(self, user_id: int, message_id: int, text: str) -> JSON:
+        """The user edits one of their earlier messages (Telegram sends `edited_message`)."""
+        user = self.state.user(user_id)
+        self.state.chat(user_id).last_user_action = self.state.version
+        message: JSON = {
+            "message_id": message_id,
+            "from": user.to_api(),
+            "chat": user.chat_api(),
+            "date": now(),
+            "edit_date": now(),
+            "text": text,
+        }
+        return self.state.push_update({"edited_message": message})
+
+    def send_in_group(self, group_id: int, user_id: int, text: str) -> JSON:
+        """A user writes in a group the bot is a member of (group ids are negative)."""
+        content: JSON = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
+        message: JSON = {
+            "message_id": self.state.new_id(),
+            "from": self.state.user(user_id).to_api(),
+            "chat": {"id": group_id, "type": "group", "title": "Warga Leping"},
+            "date": now(),
+            **content,
+        }
+        return self.state.push_update({"message": message})
+
     def send_text(self, user_id: int, text: str) -> JSON:
         """Send text; a leading /command gets the bot_command entity CommandHandler needs."""
         content: JSON = {"text": text}

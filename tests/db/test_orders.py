@@ -175,3 +175,29 @@ async def test_cart_holds_at_most_twenty_different_products(store: Storage) -> N
         await store.carts.add(SITI, ids[20], center.id, 1)
     await store.carts.add(SITI, ids[0], center.id, 1)  # more of a product already there is fine
     assert len(await store.carts.lines(SITI, center.id, "IDR")) == 20
+
+
+async def test_a_cart_at_another_center_neither_fills_nor_empties_this_one(store: Storage) -> None:
+    leping, siti = await shop(store)
+    other = await store.centers.add_center("karanganyar", "Desa Karanganyar", MANAGER + 1)
+    await store.catalog.import_rows(
+        other.id, [row(f"K{n}", f"Barang {n}", 1000, None) for n in range(20)]
+    )
+    for item in await store.catalog.search_items(other.id, "IDR"):
+        await store.carts.add(SITI, item.product_id, other.id, 1)
+
+    await store.carts.add(SITI, await product_id(store, leping, "RICE"), leping.id, 1)
+    await submit_order(store, siti, leping, Checkout(Fulfilment.PICKUP))
+
+    assert len(await store.carts.lines(SITI, other.id, "IDR")) == 20
+
+
+async def test_manager_ordering_at_own_center_can_cancel_like_a_villager(store: Storage) -> None:
+    center, _siti = await shop(store)
+    manager = await store.users.join_center(MANAGER, center.id)
+    await store.carts.add(MANAGER, await product_id(store, center, "RICE"), center.id, 1)
+    order = await submit_order(store, manager, center, Checkout(Fulfilment.PICKUP))
+
+    cancelled = await act(store, order.id, Action.CANCEL, MANAGER)
+
+    assert cancelled.request.status is RequestStatus.CANCELLED

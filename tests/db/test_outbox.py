@@ -1,0 +1,51 @@
+"""The outbox hands each chat its messages in the order they were written."""
+
+from __future__ import annotations
+
+from storage import Storage
+from storage.models import OutboxMessage
+from storage.outbox import enqueue
+
+MANAGER, SITI = 500, 7001
+
+
+async def test_a_message_backing_off_holds_back_later_ones_to_the_same_chat(store: Storage) -> None:
+    async with store.db.write() as conn:
+        await enqueue(
+            conn,
+            [
+                OutboxMessage(chat_id=MANAGER, text="first"),
+                OutboxMessage(chat_id=MANAGER, text="second"),
+                OutboxMessage(chat_id=SITI, text="to Siti"),
+            ],
+        )
+    first = (await store.outbox.due())[0]
+    await store.outbox.retry_later(first, 60, "network down")
+
+    due = [(row.chat_id, row.text) for row in await store.outbox.due()]
+
+    assert due == [(SITI, "to Siti")]  # "second" waits for "first"
+
+
+async def test_a_card_is_not_edited_in_another_managers_chat(store: Storage) -> None:
+    center = await store.centers.add_center("leping", "Desa Leping", MANAGER)
+    await store.users.seen(SITI, "Siti")
+    await store.users.join_center(SITI, center.id)
+    async with store.db.write() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO requests (center_id, villager_id, kind, status, currency, total_minor,"
+            " commission_minor, details, manager_chat_id, manager_message_id, created_at,"
+            f" updated_at) VALUES ({center.id}, {SITI}, 'goods', 'submitted', 'IDR', 1, 0, '{{}}',"
+            f" {MANAGER}, 51, 0, 0)"
+        )
+        await enqueue(
+            conn,
+            [
+                OutboxMessage(chat_id=MANAGER, text="card for the old manager", card_request_id=1),
+                OutboxMessage(
+                    chat_id=MANAGER + 1, text="card for the new manager", card_request_id=1
+                ),
+            ],
+        )
+    cards = {row.chat_id: row.extra["card_message_id"] for row in await store.outbox.due()}
+    assert cards == {MANAGER: 51, MANAGER + 1: None}

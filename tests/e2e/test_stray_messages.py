@@ -1,0 +1,46 @@
+"""Messages that must not move an order: edits of old messages, and anything said in a group."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.pipeline import RequestStatus
+from tests.e2e.conftest import MANAGER, SITI, World, order_in_chat, start_manager
+
+
+async def test_editing_an_old_message_does_not_answer_the_reject_question(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    old = emu.send_text(MANAGER, "beras")
+    await emu.wait_for(MANAGER, contains="Results for")
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1", after=0)
+    emu.press(MANAGER, card.message_id, button_text="Reject")
+    await emu.wait_for(MANAGER, contains="Why do you reject")
+
+    emu.edit_text(MANAGER, old["message"]["message_id"], "beras 5kg")
+    await emu.wait_idle()
+    await asyncio.sleep(0.3)
+    store = await world.store()
+    try:
+        assert (await store.requests.get(1)).status is RequestStatus.SUBMITTED
+        emu.send_text(MANAGER, "Stok habis")
+        await emu.wait_for(SITI, contains="Stok habis")
+        assert (await store.requests.get(1)).status is RequestStatus.REJECTED
+    finally:
+        await store.close()
+
+
+async def test_commands_in_a_group_get_no_answer_and_show_nothing(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await order_in_chat(emu, SITI)
+    before = len(emu.messages(-100123))
+    emu.send_in_group(-100123, MANAGER, "/queue")
+    emu.send_in_group(-100123, SITI, "/orders")
+    emu.send_in_group(-100123, SITI, "minyak")
+    await emu.wait_idle()
+    await asyncio.sleep(0.3)
+    assert len(emu.messages(-100123)) == before == 0
+    tried = [e for e in emu.errors if str(e.params.get("chat_id")) == "-100123"]
+    assert tried == []  # the bot did not even try to answer there
