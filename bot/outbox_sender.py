@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from storage import Storage
 from storage.models import OutboxRow
-from storage.outbox import BLOCKED, FAILED
+from storage.outbox import FAILED
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class OutboxSender:
             await self.store.outbox.retry_later(row, _seconds(exc.retry_after), str(exc))
             return False
         except Forbidden as exc:
-            await self.store.outbox.give_up(row, BLOCKED, str(exc))
-            await self.store.users.mark_blocked(row.chat_id)
+            await self.store.outbox.record_blocked(row, str(exc))
             return True
         except BadRequest as exc:
             return await self._refused(row, exc)

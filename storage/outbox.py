@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.pipeline import OPEN_STATUSES
 from storage.clock import now
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxRow
-from storage.schema import outbox, requests
+from storage.schema import outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
 
@@ -36,6 +37,22 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
             )
             for m in messages
         ],
+    )
+
+
+async def retry_cards_for(conn: AsyncConnection, chat_id: int) -> None:
+    """Send again the cards of open requests that this chat could not receive before."""
+    open_requests = sa.select(requests.c.id).where(
+        requests.c.status.in_([status.value for status in OPEN_STATUSES])
+    )
+    await conn.execute(
+        sa.update(outbox)
+        .where(
+            outbox.c.chat_id == chat_id,
+            outbox.c.status.in_([BLOCKED, FAILED]),
+            outbox.c.card_request_id.in_(open_requests),
+        )
+        .values(status=PENDING, attempts=0, next_attempt_at=now())
     )
 
 
@@ -117,6 +134,21 @@ class Outbox:
     async def give_up(self, row: OutboxRow, status: str, error: str) -> None:
         """Stop trying: the chat blocked us or Telegram refused the message for good."""
         await self._update(row.id, status=status, attempts=row.attempts + 1, last_error=error[:500])
+
+    async def record_blocked(self, row: OutboxRow, error: str) -> None:
+        """The chat blocked the bot: stop this message and remember the user is unreachable.
+
+        One transaction, so a user who writes again meanwhile is never left marked blocked.
+        """
+        async with self.db.write() as conn:
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(status=BLOCKED, attempts=row.attempts + 1, last_error=error[:500])
+            )
+            await conn.execute(
+                sa.update(users).where(users.c.id == row.chat_id).values(blocked_at=now())
+            )
 
     async def _update(self, outbox_id: int, **values: Any) -> None:
         async with self.db.write() as conn:

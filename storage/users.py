@@ -10,6 +10,7 @@ from storage.clock import now
 from storage.db import Database
 from storage.errors import RecordNotFound
 from storage.models import User
+from storage.outbox import retry_cards_for
 from storage.schema import users
 
 
@@ -43,7 +44,11 @@ class Users:
         username: str | None = None,
         telegram_language: str | None = None,
     ) -> User:
-        """Record that this Telegram user wrote to us (they are reachable again) and return them."""
+        """Record that this Telegram user wrote to us (they are reachable again) and return them.
+
+        Writes only when something changed; a user who was unreachable (new, or had blocked
+        the bot) gets the request cards that could not be delivered to them.
+        """
         profile = dict(
             first_name=first_name[:200],
             last_name=(last_name or None) and last_name[:200],
@@ -51,6 +56,9 @@ class Users:
             telegram_language=telegram_language,
             blocked_at=None,
         )
+        known = await self.get(user_id)
+        if known is not None and all(getattr(known, k) == v for k, v in profile.items()):
+            return known
         async with self.db.write() as conn:
             updated = await conn.execute(
                 sa.update(users).where(users.c.id == user_id).values(**profile)
@@ -59,7 +67,10 @@ class Users:
                 await conn.execute(
                     users.insert().values(id=user_id, muted=False, created_at=now(), **profile)
                 )
+            if known is None or known.blocked_at is not None:
+                await retry_cards_for(conn, user_id)
             row = (await conn.execute(users.select().where(users.c.id == user_id))).one()
+        self.db.outbox_ready.set()
         return user_from_row(row)
 
     async def get(self, user_id: int) -> User | None:
@@ -94,10 +105,3 @@ class Users:
     async def set_muted(self, user_id: int, muted: bool) -> User:
         """Opt the user out of (True) or back into (False) their center's announcements."""
         return await self._set(user_id, muted=muted)
-
-    async def mark_blocked(self, user_id: int) -> None:
-        """Remember that the user blocked the bot (Telegram answered 403)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                sa.update(users).where(users.c.id == user_id).values(blocked_at=now())
-            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.pipeline import RequestStatus
-from tests.e2e.conftest import MANAGER, SITI, World, order_in_chat, start_manager
+from tests.e2e.conftest import MANAGER, SITI, World, eventually, order_in_chat, start_manager
 
 
 async def test_editing_an_old_message_does_not_answer_the_reject_question(world: World) -> None:
@@ -44,3 +44,22 @@ async def test_commands_in_a_group_get_no_answer_and_show_nothing(world: World) 
     assert len(emu.messages(-100123)) == before == 0
     tried = [e for e in emu.errors if str(e.params.get("chat_id")) == "-100123"]
     assert tried == []  # the bot did not even try to answer there
+
+
+async def test_manager_who_had_blocked_the_bot_gets_missed_cards_on_return(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    emu.block(MANAGER)
+    await order_in_chat(emu, SITI)
+    store = await world.store()
+    try:
+
+        async def card_blocked() -> bool | None:
+            return True if (await store.outbox.counts()).get("blocked") else None
+
+        await eventually(card_blocked, "the manager's card to be recorded as blocked")
+        emu.send_text(MANAGER, "/start")  # writing to the bot unblocks it
+        card = await emu.wait_for(MANAGER, contains="#1")
+        assert card.button_texts() == ["Approve", "Reject"]
+    finally:
+        await store.close()
