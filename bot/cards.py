@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.money import format_money
 from bot.phones import operator_name
 from bot.pipeline import Action, Fulfilment, RequestKind, Role, actions_for
-from bot.texts import Html, h, has, plain, t
+from bot.texts import Html, h, has, plain, short, t
 from storage.models import ServiceRequest, User
 
 
@@ -50,7 +50,7 @@ def request_lines(request: ServiceRequest, locale: str) -> Html:
             locale,
             "card.item",
             quantity=item.quantity,
-            name=item.name,
+            name=short(item.name),
             unit=item.unit,
             subtotal=format_money(item.subtotal, locale),
         )

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
 # A message Telegram keeps refusing for non-permanent reasons is dropped after this many tries.
 MAX_ATTEMPTS = 50
+# How long stopping waits for the message in flight (PTB's own request timeouts are shorter).
+STOP_GRACE_S = 15.0
 
 
 def _backoff(attempts: int) -> float:
@@ -34,14 +36,26 @@ class OutboxSender:
         self.store = store
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start draining in the background."""
         self._task = asyncio.create_task(self.run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Stop after the message in flight; undelivered rows wait for the next start."""
-        if self._task is not None:
+        """Stop after the message in flight; undelivered rows wait for the next start.
+
+        Cancelling mid-send could lose the record of a message Telegram already took, and
+        send it twice after a restart; so the sender is asked to stop, and only cancelled
+        if the message in flight hangs past the grace period.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self.store.db.outbox_ready.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_GRACE_S)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -49,7 +63,7 @@ class OutboxSender:
     async def run(self) -> None:
         """Drain, then sleep until woken by a commit or the next retry falls due."""
         ready = self.store.db.outbox_ready
-        while True:
+        while not self._stopping:
             ready.clear()
             try:
                 await self.drain()
@@ -63,6 +77,8 @@ class OutboxSender:
         delivered = 0
         held: set[int] = set()  # chats with an earlier message still waiting: keep order
         for row in await self.store.outbox.due():
+            if self._stopping:
+                break
             if row.chat_id in held:
                 continue
             if await self.deliver(row):

@@ -57,6 +57,15 @@ def h(locale: str, key: str, **values: Any) -> Html:
     return Html(t(locale, key, **values))
 
 
+# A product name in a list line or a notice; full names stay on the product's own card.
+SHORT_NAME = 60
+
+
+def short(name: str) -> str:
+    """A long name cut to fit lists, so messages stay inside Telegram's limits."""
+    return name if len(name) <= SHORT_NAME else name[: SHORT_NAME - 1] + "…"
+
+
 def plain(locale: str, key: str, **values: Any) -> str:
     """The text `key` for places without HTML (button labels, toasts): values are not escaped."""
     template = catalog(locale).get(key) or catalog("en")[key]

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import KiosContext
 from bot.money import Money, format_money
-from bot.texts import Html, plain, t
+from bot.texts import Html, plain, short, t
 from handlers.common import Visitor, notice, say, show, visitor
 from storage.errors import OutOfStock, RecordNotFound
 from storage.models import CartLine
@@ -28,7 +28,7 @@ def cart_text(lines: Sequence[CartLine], locale: str, currency: str) -> str:
             locale,
             "card.item",
             quantity=line.quantity,
-            name=line.product.name,
+            name=short(line.product.name),
             unit=line.product.unit,
             subtotal=format_money(line.subtotal, locale),
         )

@@ -32,8 +32,8 @@ from bot.pipeline import Fulfilment, Role
 from bot.texts import Html, h, plain, t
 from handlers.cart import render_cart
 from handlers.common import Visitor, notice, say, show, visitor
-from storage.errors import EmptyCart, OutOfStock
-from storage.models import Checkout
+from storage.errors import CartChanged, EmptyCart, OutOfStock
+from storage.models import Checkout, cart_snapshot
 
 CHOOSE, LOCATION, NOTE, CONFIRM = "choose", "location", "note", "confirm"
 # What a step returns: the next state, END, or None to stay where the dialog is.
@@ -185,6 +185,13 @@ async def summary(update: Update, context: KiosContext) -> Step:
     found = await visitor(update, context)
     cart, _ = await render_cart(context, found)
     chosen = draft(context)
+    if found.center is not None:
+        lines = await context.store.carts.lines(
+            found.user.id, found.center.id, found.center.currency
+        )
+        # What the villager sees now is what Confirm will submit, or they are shown it again.
+        chosen["center_id"] = found.center.id
+        chosen["cart"] = [list(line) for line in cart_snapshot(lines)]
     if chosen.get("fulfilment") == Fulfilment.DELIVERY.value:
         way = h(found.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
     else:
@@ -209,11 +216,12 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     query = update.callback_query
     assert query is not None
     found = await visitor(update, context)
-    chosen = context.dialog.pop(DRAFT_KEY, {})
+    chosen = draft(context)
     if found.center is None:
         await notice(query, found.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    if "fulfilment" not in chosen:  # the draft was lost (e.g. a crash): ask again, keep the cart
+    if "fulfilment" not in chosen or chosen.get("center_id") != found.center.id:
+        # The draft was lost (a crash) or belongs to another center: ask again, keep the cart.
         return await begin(update, context)
     checkout = Checkout(
         Fulfilment(chosen["fulfilment"]),
@@ -221,9 +229,13 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         chosen.get("lon"),
         chosen.get("distance_m"),
         chosen.get("note") or None,
+        expected_lines=tuple(tuple(line) for line in chosen.get("cart", [])),
     )
     try:
         request = await submit_order(context.store, found.user, found.center, checkout)
+    except CartChanged:
+        await notice(query, found.locale, "checkout.cart_changed", alert=True)
+        return await summary(update, context)
     except EmptyCart:
         await notice(query, found.locale, "cart.empty_notice", alert=True)
         return ConversationHandler.END
@@ -237,6 +249,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
             left=exc.available,
         )
         return ConversationHandler.END
+    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     text = t(
         found.locale,

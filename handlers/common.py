@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KiosContext
-from bot.texts import pick_locale, plain
+from bot.texts import pick_locale, plain, short
 from storage.models import Center, User
 
 
@@ -78,7 +78,9 @@ async def notice(
     query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object
 ) -> None:
     """Answer a button press with a short notice (shown as a toast, or an alert)."""
-    await query.answer(plain(locale, key, **values), show_alert=alert)
+    # Telegram refuses answers over 200 characters; long product names are cut first.
+    shortened = {name: short(str(value)) for name, value in values.items()}
+    await query.answer(plain(locale, key, **shortened)[:200], show_alert=alert)
 
 
 def needs_center(found: Visitor) -> bool:

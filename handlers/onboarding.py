@@ -7,6 +7,7 @@ from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -160,11 +161,19 @@ async def language_chosen(update: Update, context: KiosContext) -> None:
     await show(query, t(parsed.arg, "language.set"))
 
 
+async def nothing_to_cancel(update: Update, context: KiosContext) -> None:
+    """/cancel outside any dialog: say so, and clear a leftover reply keyboard."""
+    found = await visitor(update, context)
+    await say(update, t(found.locale, "common.nothing_to_cancel"), ReplyKeyboardRemove())
+
+
 def build_onboarding_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /start, center choice, contact sharing and /language."""
     return [
         CommandHandler("start", start),
         CommandHandler("language", choose_language),
+        # Dialogs registered earlier take /cancel while they are open.
+        CommandHandler("cancel", nothing_to_cancel),
         CallbackQueryHandler(center_chosen, pattern=callbacks.pattern(callbacks.CENTER)),
         CallbackQueryHandler(language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)),
         MessageHandler(filters.CONTACT, contact_shared),

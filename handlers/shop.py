@@ -20,6 +20,8 @@ from storage.models import Center, Product
 QUANTITY_CHOICES = (1, 2, 3, 5, 10)
 MAX_QUERY_LENGTH = 100
 MAX_CATEGORY_RESULTS = 30
+# Well inside Telegram's 100 buttons a keyboard; a village shop has a dozen categories.
+MAX_CATEGORY_BUTTONS = 60
 _QUANTITY_ARG = re.compile(r"^q(\d{1,3})$")
 
 
@@ -88,7 +90,7 @@ async def categories(update: Update, context: KiosContext) -> None:
         return
     rows = [
         [InlineKeyboardButton(name[:60], callback_data=callbacks.build(callbacks.CATEGORY, number))]
-        for number, name in enumerate(names)
+        for number, name in enumerate(names[:MAX_CATEGORY_BUTTONS])
     ]
     await say(update, t(found.locale, "shop.categories"), InlineKeyboardMarkup(rows))
 

@@ -13,6 +13,10 @@ class EmptyCart(Exception):
     """Checkout with nothing in the cart."""
 
 
+class CartChanged(Exception):
+    """The cart or its prices changed after the villager saw the summary."""
+
+
 class CartFull(Exception):
     """The cart has as many different products as one order can hold."""
 

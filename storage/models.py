@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,13 @@ class Checkout:
     lon: float | None = None
     distance_m: float | None = None
     note: str | None = None
+    # (product id, quantity, unit price) as the villager confirmed them; None skips the check.
+    expected_lines: tuple[tuple[int, int, int], ...] | None = None
+
+
+def cart_snapshot(lines: Sequence[CartLine]) -> tuple[tuple[int, int, int], ...]:
+    """What a summary showed: each line's product, quantity and unit price."""
+    return tuple((line.product.id, line.quantity, line.product.price.minor) for line in lines)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,16 @@ from bot.pipeline import (
 from storage.carts import cart_lines_in
 from storage.clock import now
 from storage.db import Database
-from storage.errors import EmptyCart, OutOfStock, RecordNotFound
-from storage.models import CartLine, Center, Checkout, OutboxMessage, RequestItem, ServiceRequest
+from storage.errors import CartChanged, EmptyCart, OutOfStock, RecordNotFound
+from storage.models import (
+    CartLine,
+    Center,
+    Checkout,
+    OutboxMessage,
+    RequestItem,
+    ServiceRequest,
+    cart_snapshot,
+)
 from storage.outbox import enqueue
 from storage.schema import cart_items, products, request_events, request_items, requests
 
@@ -160,6 +168,9 @@ class Requests:
             lines = await cart_lines_in(conn, villager_id, center.id, center.currency)
             if not lines:
                 raise EmptyCart()
+            expected = checkout.expected_lines
+            if expected is not None and cart_snapshot(lines) != expected:
+                raise CartChanged()
             for line in lines:
                 await _take_stock(conn, line)
             request_id = await self._insert_order(conn, villager_id, center, checkout, lines)

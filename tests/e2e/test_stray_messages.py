@@ -63,3 +63,11 @@ async def test_manager_who_had_blocked_the_bot_gets_missed_cards_on_return(world
         assert card.button_texts() == ["Approve", "Reject"]
     finally:
         await store.close()
+
+
+async def test_cancel_with_nothing_open_is_answered(world: World) -> None:
+    emu = world.emu
+    emu.send_text(SITI, "/start LEPING")
+    await emu.wait_for(SITI, contains="Kios Desa Leping")
+    emu.send_text(SITI, "/cancel")
+    await emu.wait_for(SITI, contains="nothing to cancel")

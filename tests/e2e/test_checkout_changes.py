@@ -1,0 +1,38 @@
+"""What the villager confirms is what the manager receives, even if the cart changed meanwhile."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import SITI, World, fill_cart, join
+
+
+async def test_cart_changed_after_summary_is_shown_again_before_submitting(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    await fill_cart(emu, SITI)
+    emu.send_text(SITI, "/cart")
+    cart = await emu.wait_for(SITI, contains="Your cart")
+    emu.press(SITI, cart.message_id, button_text="Checkout")
+    how = await emu.wait_for(SITI, contains="How do you want")
+    emu.press(SITI, how.message_id, button_text="Pickup")
+    note = await emu.wait_for(SITI, contains="Any note")
+    emu.press(SITI, note.message_id, button_text="No note")
+    summary = await emu.wait_for(SITI, contains="Please check your order")
+    assert "1 × Minyak Goreng 1 liter" in summary.text
+
+    emu.press(SITI, cart.message_id, button_text="➕")  # the old cart message still works
+    await emu.wait_for(
+        SITI, lambda m: m.message_id == cart.message_id and "×2" in str(m.button_texts())
+    )
+    query = emu.press(SITI, summary.message_id, button_text="Confirm")
+    answer = await emu.wait_callback_answered(query)
+    assert "changed" in answer["text"]
+    again = await emu.wait_for(SITI, contains="Please check your order")
+    assert "2 × Minyak Goreng 1 liter" in again.text
+    emu.press(SITI, again.message_id, button_text="Confirm")
+    done = await emu.wait_for(SITI, contains="Order sent")
+    assert "2 × Minyak Goreng 1 liter" in done.text
+    store = await world.store()
+    try:
+        assert await store.requests.count_of_villager(SITI) == 1
+    finally:
+        await store.close()
