@@ -69,6 +69,9 @@ async def test_the_shipped_story_plays_from_the_poster_to_the_doorstep() -> None
     assert "bot -> villager" in approved and "was approved" in approved
     assert "#1 is completed" in after(transcript, "manager> press Delivered")
     assert "#1 · Goods order · IDR36,000 · Completed" in after(transcript, "villager> /orders")
+    served = after(transcript, "manager> SN 0812-7781-2290")
+    assert "Your top-up #2 is done" in served and "Serial number: SN 0812-7781-2290" in served
+    assert "#2 · Phone top-up · IDR11,500 · Completed" in transcript
     assert transcript.rstrip().endswith("-- end of script")
 
 
