@@ -24,6 +24,7 @@ from bot.menus import set_manager_menu, set_villager_menus
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
 from handlers.announcements import build_announcement_handlers
+from handlers.bills import build_bill_conversation
 from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import private_messages_only, unknown_button
@@ -76,6 +77,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # the general handlers below.
     app.add_handler(build_checkout_conversation())
     app.add_handler(build_topup_conversation())
+    app.add_handler(build_bill_conversation())
     app.add_handler(build_request_conversation())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())

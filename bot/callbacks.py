@@ -30,10 +30,12 @@ CENTER = "ctr"  # ctr:<center_id>               join this center
 LANGUAGE = "lng"  # lng:0:<code>                choose a language
 SEARCH_PAGE = "srp"  # srp:<page>               more search results
 TOPUP = "tup"  # tup:<product_id> or tup:0:<step>  top-up dialog
+BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
 
 PREFIXES = frozenset(
     {
         TOPUP,
+        BILL,
         PRODUCT,
         ADD,
         CATEGORY,

@@ -8,9 +8,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.money import format_money
+from bot.bills import BillKind
+from bot.money import Money, format_money
 from bot.phones import operator_name
-from bot.pipeline import Action, Fulfilment, RequestKind, Role, actions_for
+from bot.pipeline import Action, Fulfilment, RequestKind, RequestStatus, Role, actions_for
+from bot.service_validators import format_token
 from bot.texts import Html, h, has, plain, short, t
 from storage.models import ServiceRequest, User
 
@@ -22,9 +24,38 @@ def kind_key(request: ServiceRequest, group: str, name: str) -> str:
 
 
 def serial_line(request: ServiceRequest, locale: str) -> Html:
-    """The serial number or reference a fulfilled service carries, if any."""
+    """The serial number, token or receipt a fulfilled service carries, if any."""
     serial = request.details.get("serial")
-    return h(locale, "card.serial", serial=serial) if serial else Html("")
+    if not serial:
+        return Html("")
+    if request.details.get("bill") == BillKind.PLN_PREPAID.value:
+        return h(locale, "card.token", token=format_token(str(serial)))
+    return h(locale, "card.serial", serial=serial)
+
+
+def bill_lines(request: ServiceRequest, locale: str) -> Html:
+    """Which bill, whose number, the amount (or that a quote is awaited) and any receipt."""
+    details, currency = request.details, request.total.currency
+    if "amount" in details:
+        amount = format_money(Money(int(details["amount"]), currency), locale)
+        charge = format_money(Money(int(details.get("fee", 0)), currency), locale)
+        price = h(
+            locale,
+            "card.bill_price",
+            amount=amount,
+            fee=charge,
+            total=format_money(request.total, locale),
+        )
+    else:
+        price = h(locale, "card.bill_unquoted")
+    return h(
+        locale,
+        "card.bill_lines",
+        bill=plain(locale, f"bill.{details.get('bill', '')}"),
+        customer=details.get("customer", ""),
+        price=price,
+        serial=serial_line(request, locale),
+    )
 
 
 def topup_lines(request: ServiceRequest, locale: str) -> Html:
@@ -45,6 +76,8 @@ def request_lines(request: ServiceRequest, locale: str) -> Html:
     """What was asked for: a top-up's details, or a goods order's items and total."""
     if request.kind is RequestKind.TOPUP:
         return topup_lines(request, locale)
+    if request.kind is RequestKind.BILL:
+        return bill_lines(request, locale)
     lines = [
         t(
             locale,
@@ -112,16 +145,25 @@ def villager_card_text(request: ServiceRequest, locale: str) -> str:
     )
 
 
+def action_label(request: ServiceRequest, action: Action) -> str:
+    """The locale key of an action's button: cancelling a quote is declining it."""
+    if action is Action.CANCEL and request.status is RequestStatus.QUOTED:
+        return "action.decline"
+    return kind_key(request, "action", action.name.lower())
+
+
 def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKeyboardMarkup | None:
     """One button per action `role` can take now; None when nothing applies."""
-    actions = actions_for(request.kind, request.fulfilment, request.status, role)
+    actions = actions_for(
+        request.kind, request.fulfilment, request.status, role, priced=request.priced_up_front
+    )
     if not actions:
         return None
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    plain(locale, kind_key(request, "action", action.name.lower())),
+                    plain(locale, action_label(request, action)),
                     callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
                 )
                 for action in actions
@@ -140,4 +182,5 @@ def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
         status=status_name(request, locale),
         reason=reason,
         serial=serial_line(request, locale),
+        total=format_money(request.total, locale),
     )

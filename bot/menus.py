@@ -12,6 +12,7 @@ VILLAGER_COMMANDS = (
     "cart",
     "orders",
     "topup",
+    "bill",
     "language",
     "mute",
     "unmute",

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.bills import BillKind, check_reference, fee, priced_up_front
 from bot.geo import distance_m
+from bot.money import Money
 from bot.notifier import Audience, notifier_for
 from bot.phones import MobileNumber
 from bot.pipeline import (
@@ -116,21 +118,36 @@ async def act(
     user_id: int,
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
+    price: tuple[Money, Money] | None = None,
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
     request, center, role = await authorize(store, request_id, user_id, action)
-    plan(request.kind, request.fulfilment, request.status, action, role)  # refuse early, cheaply
+    plan(
+        request.kind,
+        request.fulfilment,
+        request.status,
+        action,
+        role,
+        priced=request.priced_up_front,
+    )  # refuse early, cheaply
     villager = await store.users.get(request.villager_id)
     if villager is None:
         raise TransitionRefused("not_allowed")
     listeners = await audience(store, center, villager)
 
     def decide(current: ServiceRequest) -> Transition:
-        return plan(current.kind, current.fulfilment, current.status, action, role)
+        return plan(
+            current.kind,
+            current.fulfilment,
+            current.status,
+            action,
+            role,
+            priced=current.priced_up_front,
+        )
 
     text = reason[:MAX_REASON_LENGTH] if reason else None
     updated = await store.requests.apply(
-        request_id, decide, user_id, role, notifier_for(listeners), text, details
+        request_id, decide, user_id, role, notifier_for(listeners), text, details, price
     )
     return Acted(updated, role)
 
@@ -158,17 +175,63 @@ async def submit_topup(
     )
 
 
+# Services the manager fulfils by typing what the provider gave: a serial, token or receipt.
+SERVED_WITH_REFERENCE = frozenset({RequestKind.TOPUP, RequestKind.BILL})
+
+
 def needs_reference(request: ServiceRequest, action: Action) -> bool:
-    """Top-ups are approved and completed with the supplier's serial number or reference."""
-    return request.kind is RequestKind.TOPUP and action in (Action.APPROVE, Action.COMPLETE)
+    """Top-ups and bills are approved and completed with the provider's reference."""
+    return request.kind in SERVED_WITH_REFERENCE and action in (Action.APPROVE, Action.COMPLETE)
+
+
+def bill_of(request: ServiceRequest) -> BillKind | None:
+    """Which bill a bill request pays, if it is one."""
+    value = request.details.get("bill")
+    return BillKind(value) if value in {b.value for b in BillKind} else None
 
 
 async def fulfil_with_reference(
     store: Storage, request_id: int, user_id: int, reference: str
 ) -> Acted:
-    """Approve (if still needed) and complete a service, giving the villager its reference."""
-    request, _center, _role = await authorize(store, request_id, user_id)
-    if request.status is RequestStatus.SUBMITTED:
+    """Approve (if still needed) and complete a service, giving the villager its reference.
+
+    Raises ValidationError when a prepaid token is not 20 digits.
+    """
+    request, _center, _role = await authorize(store, request_id, user_id, Action.COMPLETE)
+    serial = check_reference(bill_of(request), reference)[:MAX_REFERENCE_LENGTH]
+    if request.status in (RequestStatus.SUBMITTED, RequestStatus.ACCEPTED):
         await act(store, request_id, Action.APPROVE, user_id)
-    serial = reference.strip()[:MAX_REFERENCE_LENGTH]
     return await act(store, request_id, Action.COMPLETE, user_id, details={"serial": serial})
+
+
+async def submit_bill(
+    store: Storage,
+    villager: User,
+    center: Center,
+    bill: BillKind,
+    customer: str,
+    token_value: Money | None = None,
+) -> ServiceRequest:
+    """Submit a bill: a prepaid token at its price plus the fee, any other bill to be quoted."""
+    listeners = await audience(store, center, villager)
+    charge = fee(center.currency)
+    details: dict[str, Any] = {"bill": bill.value, "customer": customer}
+    details["priced"] = priced_up_front(bill)
+    if token_value is not None and priced_up_front(bill):
+        details.update(amount=token_value.minor, fee=charge.minor)
+        total = token_value + charge
+    else:
+        total, charge = Money.zero(center.currency), Money.zero(center.currency)
+    return await store.requests.submit_service(
+        villager.id, center, RequestKind.BILL, details, total, charge, notifier_for(listeners)
+    )
+
+
+async def quote(
+    store: Storage, request_id: int, user_id: int, amount: Money, charge: Money
+) -> Acted:
+    """The manager's price for a looked-up bill: the amount due plus the center's fee."""
+    details = {"amount": amount.minor, "fee": charge.minor}
+    return await act(
+        store, request_id, Action.QUOTE, user_id, details=details, price=(amount + charge, charge)
+    )

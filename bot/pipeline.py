@@ -121,24 +121,36 @@ def plan(
     current: RequestStatus,
     action: Action,
     role: Role,
+    *,
+    priced: bool | None = None,
 ) -> Transition:
-    """Check that `role` may take `action` now and return the change, else TransitionRefused."""
+    """Check that `role` may take `action` now and return the change, else TransitionRefused.
+
+    `priced` says whether this request's price was known when submitted (default: by kind).
+    """
     rule = RULES[action]
     if role is not rule.role and role is not Role.SYSTEM:
         raise TransitionRefused("not_allowed")
     if current is rule.target and action is not Action.QUOTE:
         raise TransitionRefused("already_done")
-    if current not in rule.sources or action not in available_actions(kind, fulfilment, current):
+    if current not in rule.sources or action not in available_actions(
+        kind, fulfilment, current, priced=priced
+    ):
         raise TransitionRefused("stale")
     return Transition(action, current, rule.target)
 
 
 def available_actions(
-    kind: RequestKind, fulfilment: Fulfilment | None, current: RequestStatus
+    kind: RequestKind,
+    fulfilment: Fulfilment | None,
+    current: RequestStatus,
+    *,
+    priced: bool | None = None,
 ) -> tuple[Action, ...]:
     """The actions that apply to a request in `current`, in the order buttons show them."""
     if current is S.SUBMITTED:
-        first = Action.APPROVE if kind in PRICED_UP_FRONT else Action.QUOTE
+        up_front = kind in PRICED_UP_FRONT if priced is None else priced
+        first = Action.APPROVE if up_front else Action.QUOTE
         return (first, Action.REJECT, Action.CANCEL)
     if current is S.QUOTED:
         return (Action.ACCEPT, Action.QUOTE, Action.REJECT, Action.CANCEL)
@@ -161,11 +173,16 @@ def _after_approval(kind: RequestKind, fulfilment: Fulfilment | None) -> tuple[A
 
 
 def actions_for(
-    kind: RequestKind, fulfilment: Fulfilment | None, current: RequestStatus, role: Role
+    kind: RequestKind,
+    fulfilment: Fulfilment | None,
+    current: RequestStatus,
+    role: Role,
+    *,
+    priced: bool | None = None,
 ) -> tuple[Action, ...]:
     """The buttons `role` should see for a request now."""
     return tuple(
         action
-        for action in available_actions(kind, fulfilment, current)
+        for action in available_actions(kind, fulfilment, current, priced=priced)
         if RULES[action].role is role
     )

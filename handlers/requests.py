@@ -16,10 +16,19 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.bills import BillKind, parse_quote
 from bot.cards import action_buttons, manager_card_text, villager_card_text
 from bot.context import KiosContext
 from bot.money import format_money
-from bot.orders import act, authorize, fulfil_with_reference, needs_reference
+from bot.orders import (
+    Acted,
+    act,
+    authorize,
+    bill_of,
+    fulfil_with_reference,
+    needs_reference,
+    quote,
+)
 from bot.pipeline import Action, Role, TransitionRefused, actions_for
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
@@ -72,7 +81,7 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         await notice(query, found.locale, "request.not_allowed", alert=True)
         return ConversationHandler.END
     request_id, action = parsed
-    if action is Action.REJECT:
+    if action in (Action.REJECT, Action.QUOTE):
         return await ask_text(update, context, found, request_id, action)
     try:
         request, _center, _role = await authorize(context.store, request_id, found.user.id, action)
@@ -111,38 +120,78 @@ async def ask_text(
         await notice(query, found.locale, f"request.{refused.reason}", alert=True)
         return ConversationHandler.END
     await query.answer()
-    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value}
-    prompt = "request.ask_reason" if action is Action.REJECT else "request.ask_reference"
+    prompt = prompt_for(request, action)
+    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value, "prompt": prompt}
     await say(update, t(found.locale, prompt, number=request_id))
     return MANAGER_TEXT
 
 
 def action_set(request: ServiceRequest) -> tuple[Action, ...]:
     """The manager's actions on a request now."""
-    return actions_for(request.kind, request.fulfilment, request.status, Role.MANAGER)
+    return actions_for(
+        request.kind,
+        request.fulfilment,
+        request.status,
+        Role.MANAGER,
+        priced=request.priced_up_front,
+    )
 
 
-async def text_given(update: Update, context: KiosContext) -> int:
-    """Reject with the typed reason, or fulfil with the typed reference; the villager is told."""
+def prompt_for(request: ServiceRequest, action: Action) -> str:
+    """The question the manager answers by typing: a reason, a quote, a serial, token or receipt."""
+    if action is Action.REJECT:
+        return "request.ask_reason"
+    if action is Action.QUOTE:
+        return "request.ask_quote"
+    bill = bill_of(request)
+    if bill is BillKind.PLN_PREPAID:
+        return "request.ask_token"
+    return "request.ask_receipt" if bill is not None else "request.ask_reference"
+
+
+async def apply_answer(
+    context: KiosContext, found: Visitor, request_id: int, action: Action, text: str
+) -> Acted:
+    """Take the manager's action with what they typed; ValueError if it does not parse."""
+    store, user_id = context.store, found.user.id
+    if action is Action.REJECT:
+        return await act(store, request_id, action, user_id, text)
+    if action is Action.QUOTE:
+        request = await store.requests.get(request_id)
+        amount, charge = parse_quote(text, request.total.currency)
+        return await quote(store, request_id, user_id, amount, charge)
+    return await fulfil_with_reference(store, request_id, user_id, text)
+
+
+async def text_given(update: Update, context: KiosContext) -> str | int:
+    """Take the manager's typed reason, quote or reference; ask again if it does not parse."""
     found = await visitor(update, context)
-    asked = context.dialog.pop(ASKING_KEY, None) or {}
+    asked = context.dialog.get(ASKING_KEY) or {}
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     if not asked or not text or asked.get("action") not in {a.value for a in Action}:
+        context.dialog.pop(ASKING_KEY, None)
         await say(update, t(found.locale, "request.reason_missing"))
         return ConversationHandler.END
     request_id, action = int(asked["request"]), Action(asked["action"])
     try:
-        if action is Action.REJECT:
-            acted = await act(context.store, request_id, action, found.user.id, text)
-        else:
-            acted = await fulfil_with_reference(context.store, request_id, found.user.id, text)
+        acted = await apply_answer(context, found, request_id, action, text)
+    except ValueError:  # MoneyError and ValidationError: a typo, so the question stays open
+        await say(update, t(found.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
+        return MANAGER_TEXT
     except TransitionRefused as refused:
+        context.dialog.pop(ASKING_KEY, None)
         await say(update, t(found.locale, f"request.{refused.reason}"))
         return ConversationHandler.END
+    context.dialog.pop(ASKING_KEY, None)
     card, markup = await card_for(context, acted.request, acted.role, found.locale)
     await say(update, card, markup)
     return ConversationHandler.END
+
+
+def prompt_for_id(asked: dict[str, object]) -> str:
+    """The prompt key stored with the question (so a retry repeats the same question)."""
+    return str(asked.get("prompt", "request.ask_reference"))
 
 
 async def reason_cancelled(update: Update, context: KiosContext) -> int:
@@ -214,7 +263,13 @@ async def orders_page(
 
 def _villager_actions(request: ServiceRequest) -> tuple[Action, ...]:
     """The villager's actions on a request now."""
-    return actions_for(request.kind, request.fulfilment, request.status, Role.VILLAGER)
+    return actions_for(
+        request.kind,
+        request.fulfilment,
+        request.status,
+        Role.VILLAGER,
+        priced=request.priced_up_front,
+    )
 
 
 def page_buttons(prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:

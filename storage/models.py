@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.money import Money
-from bot.pipeline import Fulfilment, RequestKind, RequestStatus
+from bot.pipeline import PRICED_UP_FRONT, Fulfilment, RequestKind, RequestStatus
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,11 @@ class ServiceRequest:
     created_at: float
     updated_at: float
     items: tuple[RequestItem, ...] = ()
+
+    @property
+    def priced_up_front(self) -> bool:
+        """Whether the price was known at submission (else the manager quotes it first)."""
+        return bool(self.details.get("priced", self.kind in PRICED_UP_FRONT))
 
 
 @dataclass(frozen=True)

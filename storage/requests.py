@@ -281,10 +281,12 @@ class Requests:
         notify: Notifier,
         reason: str | None = None,
         details: Mapping[str, Any] | None = None,
+        price: tuple[Money, Money] | None = None,
     ) -> ServiceRequest:
         """Apply the transition `decide` picks, atomically and at most once, with its messages.
 
-        `details` (e.g. a top-up's serial number) are merged into the request's details.
+        `details` (e.g. a top-up's serial number) are merged into the request's details;
+        `price` (total, commission) sets what a quote asks of the villager.
         """
         async with self.db.write() as conn:
             current = await self._get(conn, request_id)
@@ -292,6 +294,8 @@ class Requests:
             values = self._changes(change, reason)
             if details:
                 values["details"] = json.dumps({**current.details, **details}, ensure_ascii=False)
+            if price is not None:
+                values["total_minor"], values["commission_minor"] = (m.minor for m in price)
             updated = await conn.execute(
                 sa.update(requests)
                 .where(requests.c.id == request_id, requests.c.status == change.source.value)
