@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram.constants import FloodLimit, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -18,6 +18,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.menus import set_manager_menu, set_villager_menus
@@ -25,6 +26,7 @@ from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
 from handlers.announcements import build_announcement_handlers
 from handlers.bills import build_bill_conversation
+from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
 from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import private_messages_only, unknown_button
@@ -34,6 +36,7 @@ from handlers.onboarding import build_onboarding_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
+from handlers.travel import build_travel_conversation
 from storage import Storage
 from storage.persistence import DatabasePersistence
 
@@ -54,6 +57,12 @@ async def flush_persistence(update: Update, context: KiosContext) -> None:
         await application.persistence.flush()
 
 
+def overall_rate(settings: Settings) -> float:
+    """PTB's overall limit: Telegram's 30 a second, or the broadcast rate if that is higher."""
+    # The broadcaster paces itself; this limiter must not hold it below the configured rate.
+    return max(float(FloodLimit.MESSAGES_PER_SECOND), settings.broadcast_rate_per_s)
+
+
 def build_application(settings: Settings, store: Storage) -> KiosApplication:
     """Build the bot around an open store; handlers are registered in the order they match."""
     defaults = Defaults(
@@ -67,7 +76,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
         .persistence(DatabasePersistence(store.db))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=3, overall_max_rate=overall_rate(settings)))
         .build()
     )
     app.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, search=SearchCache(store))
@@ -78,12 +87,16 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_checkout_conversation())
     app.add_handler(build_topup_conversation())
     app.add_handler(build_bill_conversation())
+    app.add_handler(build_travel_conversation())
     app.add_handler(build_request_conversation())
+    app.add_handler(build_broadcast_conversation())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())
     app.add_handlers(build_orders_handlers())
     app.add_handlers(build_desk_handlers())
+    # /broadcasts, and Send/Cancel of an announcement pressed outside its dialog.
+    app.add_handlers(build_broadcast_handlers())
     # /mute, /unmute for villagers and /poster for managers: plain commands, no dialog.
     app.add_handlers(build_announcement_handlers())
     app.add_handler(build_stale_checkout_handler())
@@ -97,7 +110,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
 
 
 async def start_services(app: KiosApplication) -> None:
-    """Set the command menus and start delivering the outbox."""
+    """Set the command menus and start delivering the outbox and broadcasts."""
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
     for center in await services.store.centers.all_centers():
@@ -108,10 +121,17 @@ async def start_services(app: KiosApplication) -> None:
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender
+    # Broadcasts a restart interrupted go on from where they were.
+    broadcaster = Broadcaster(app.bot, services.store, services.settings.broadcast_rate_per_s)
+    broadcaster.start()
+    app.bot_data[BROADCASTER_KEY] = broadcaster
 
 
 async def stop_services(app: KiosApplication) -> None:
-    """Stop the outbox sender; whatever it did not send waits in the database."""
+    """Stop the outbox sender and the broadcaster; what they did not send waits in the database."""
     sender: OutboxSender | None = app.bot_data.get(SENDER_KEY)
     if sender is not None:
         await sender.stop()
+    broadcaster: Broadcaster | None = app.bot_data.get(BROADCASTER_KEY)
+    if broadcaster is not None:
+        await broadcaster.stop()

@@ -31,11 +31,17 @@ LANGUAGE = "lng"  # lng:0:<code>                choose a language
 SEARCH_PAGE = "srp"  # srp:<page>               more search results
 TOPUP = "tup"  # tup:<product_id> or tup:0:<step>  top-up dialog
 BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
+TRAVEL = "trv"  # trv:<n>:<step>                 ticket and lodging dialogs
+OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
+BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
 
 PREFIXES = frozenset(
     {
         TOPUP,
         BILL,
+        TRAVEL,
+        OPTION,
+        BROADCAST,
         PRODUCT,
         ADD,
         CATEGORY,

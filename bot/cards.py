@@ -5,6 +5,9 @@ Used by handlers for direct replies and by the notifier for outbox messages, so 
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
@@ -30,7 +33,7 @@ def serial_line(request: ServiceRequest, locale: str) -> Html:
         return Html("")
     if request.details.get("bill") == BillKind.PLN_PREPAID.value:
         return h(locale, "card.token", token=format_token(str(serial)))
-    return h(locale, "card.serial", serial=serial)
+    return h(locale, kind_key(request, "card", "serial"), serial=serial)
 
 
 def bill_lines(request: ServiceRequest, locale: str) -> Html:
@@ -72,12 +75,80 @@ def topup_lines(request: ServiceRequest, locale: str) -> Html:
     )
 
 
+def when(iso_date: object, locale: str) -> str:
+    """A stored ISO date as the user's locale writes it."""
+    return format_date(date.fromisoformat(str(iso_date)), format="medium", locale=locale)
+
+
+def offer_lines(request: ServiceRequest, locale: str) -> Html:
+    """The manager's offers with their prices, the one chosen, or that offers are awaited."""
+    offered = request.details.get("options") or []
+    if not offered:
+        return h(locale, "card.awaiting_options")
+    currency = request.total.currency
+    chosen = request.details.get("chosen")
+    lines = [
+        t(
+            locale,
+            "card.option",
+            number=number,
+            text=option["text"],
+            price=format_money(Money(int(option["price"]), currency), locale),
+            mark="✔ " if chosen == number else "",
+        )
+        for number, option in enumerate(offered, start=1)
+    ]
+    if chosen:
+        lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
+    return Html("\n".join(lines))
+
+
+def ticket_lines(request: ServiceRequest, locale: str) -> Html:
+    """Route, date, passengers and class of a ticket, then the offers."""
+    d = request.details
+    return h(
+        locale,
+        "card.ticket_lines",
+        kind=plain(locale, f"ticket.{d.get('ticket')}"),
+        origin=d.get("from", ""),
+        destination=d.get("to", ""),
+        day=when(d.get("date"), locale),
+        count=len(d.get("names") or []),
+        names=", ".join(d.get("names") or []),
+        cls=plain(locale, f"ticket.class.{d.get('class')}"),
+        offers=offer_lines(request, locale),
+        serial=serial_line(request, locale),
+    )
+
+
+def lodging_lines(request: ServiceRequest, locale: str) -> Html:
+    """Place, dates, guests and budget of a room request, then the offers."""
+    d = request.details
+    budget = d.get("budget")
+    return h(
+        locale,
+        "card.lodging_lines",
+        place=d.get("place", ""),
+        check_in=when(d.get("check_in"), locale),
+        check_out=when(d.get("check_out"), locale),
+        nights=d.get("nights", 0),
+        guests=d.get("guests", 0),
+        budget=format_money(Money(int(budget), request.total.currency), locale) if budget else "-",
+        offers=offer_lines(request, locale),
+        serial=serial_line(request, locale),
+    )
+
+
 def request_lines(request: ServiceRequest, locale: str) -> Html:
     """What was asked for: a top-up's details, or a goods order's items and total."""
     if request.kind is RequestKind.TOPUP:
         return topup_lines(request, locale)
     if request.kind is RequestKind.BILL:
         return bill_lines(request, locale)
+    if request.kind is RequestKind.TICKET:
+        return ticket_lines(request, locale)
+    if request.kind is RequestKind.LODGING:
+        return lodging_lines(request, locale)
     lines = [
         t(
             locale,
@@ -153,22 +224,36 @@ def action_label(request: ServiceRequest, action: Action) -> str:
 
 
 def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKeyboardMarkup | None:
-    """One button per action `role` can take now; None when nothing applies."""
+    """One button per action `role` can take now; None when nothing applies.
+
+    Accepting a quote with several offers is one button per offer, each on its own row.
+    """
     actions = actions_for(
         request.kind, request.fulfilment, request.status, role, priced=request.priced_up_front
     )
-    if not actions:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    plain(locale, action_label(request, action)),
-                    callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
-                )
-                for action in actions
-            ]
-        ]
+    offered = request.details.get("options") or []
+    rows: list[list[InlineKeyboardButton]] = []
+    if Action.ACCEPT in actions and offered:
+        rows = [[option_button(request, number, locale)] for number in range(1, len(offered) + 1)]
+        actions = tuple(action for action in actions if action is not Action.ACCEPT)
+    buttons = [
+        InlineKeyboardButton(
+            plain(locale, action_label(request, action)),
+            callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
+        )
+        for action in actions
+    ]
+    if buttons:
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def option_button(request: ServiceRequest, number: int, locale: str) -> InlineKeyboardButton:
+    """The button that accepts offer `number` of a quote."""
+    price = Money(int(request.details["options"][number - 1]["price"]), request.total.currency)
+    label = plain(locale, "action.accept_option", number=number, price=format_money(price, locale))
+    return InlineKeyboardButton(
+        label, callback_data=callbacks.build(callbacks.OPTION, request.id, str(number))
     )
 
 

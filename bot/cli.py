@@ -13,6 +13,7 @@ from typing import Any
 from bot.catalog_csv import CatalogCsvError, export_catalog_csv, parse_catalog_csv
 from bot.config import ConfigError, database_url_from_env, load_settings
 from bot.money import SUPPORTED_CURRENCIES
+from bot.prices_csv import PricesCsvError, default_price_rows, export_prices_csv, parse_prices_csv
 from bot.runner import run_bot
 from bot.texts import LOCALES
 from storage import Storage, StorageUnavailable
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     _add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
+    )
+    _add_prices_commands(
+        commands.add_parser("prices", help="import or export a center's service prices (CSV)")
     )
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
@@ -81,6 +85,21 @@ def _add_catalog_commands(parser: argparse.ArgumentParser) -> None:
     importer.add_argument("file", type=Path)
     exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
     exporter.add_argument("code", type=code_arg)
+
+
+def _add_prices_commands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importer = sub.add_parser(
+        "import", help="add or update service prices from a CSV file (all or nothing)"
+    )
+    importer.add_argument("code", type=code_arg)
+    importer.add_argument("file", type=Path)
+    exporter = sub.add_parser("export", help="write the service prices as CSV to standard output")
+    exporter.add_argument("code", type=code_arg)
+    defaults = sub.add_parser(
+        "defaults", help="write the default prices for the center's currency (nothing stored)"
+    )
+    defaults.add_argument("code", type=code_arg)
 
 
 def _add_demo_command(parser: argparse.ArgumentParser) -> None:
@@ -184,6 +203,39 @@ async def _catalog(store: Storage, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_prices(args: argparse.Namespace) -> int:
+    """prices import | export | defaults."""
+    return await with_store(lambda store: _prices(store, args))
+
+
+async def _prices(store: Storage, args: argparse.Namespace) -> int:
+    try:
+        center = await store.centers.by_code(args.code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {args.code}") from exc
+    if args.action == "defaults":
+        sys.stdout.write(export_prices_csv(default_price_rows(center.currency)))
+        return 0
+    if args.action == "export":
+        sys.stdout.write(export_prices_csv(await store.services.export_prices(center)))
+        return 0
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from exc
+    try:
+        rows = parse_prices_csv(text, center.currency)
+    except PricesCsvError as exc:
+        for error in exc.errors:
+            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        print(f"nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    result = await store.services.import_prices(center, rows)
+    counts = f"{result.added} added, {result.updated} updated"
+    print(f"imported {len(rows)} prices into {center.code}: {counts}")
+    return 0
+
+
 async def cmd_demo(args: argparse.Namespace) -> int:
     """Run the bot against the local emulator on a throw-away database."""
     # Imported here: the emulator's web server is not needed by the other commands.
@@ -199,6 +251,7 @@ COMMANDS: dict[str, Command] = {
     "run": cmd_run,
     "center": cmd_center,
     "catalog": cmd_catalog,
+    "prices": cmd_prices,
     "demo": cmd_demo,
 }
 

@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
+DEFAULT_BROADCAST_RATE = 30.0
 
 
 class ConfigError(Exception):
@@ -26,6 +27,8 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     # Seconds between outbox sweeps when nothing woke the sender earlier.
     outbox_poll_seconds: float = 2.0
+    # Announcements go out at this many messages a second, never faster (Telegram: about 30).
+    broadcast_rate_per_s: float = DEFAULT_BROADCAST_RATE
 
     @property
     def bot_base_url(self) -> str:
@@ -51,6 +54,19 @@ def parse_admin_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def parse_broadcast_rate(raw: str) -> float:
+    """Parse `BROADCAST_RATE` (messages a second, e.g. "30" or "12.5"); empty means the default."""
+    if not raw.strip():
+        return DEFAULT_BROADCAST_RATE
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = float("nan")  # reported below, with the other bad values
+    if not 0 < rate < float("inf"):
+        raise ConfigError(f"BROADCAST_RATE must be a positive number of messages, got {raw!r}")
+    return rate
+
+
 def database_url_from_env(env_file: Path | None = None) -> str:
     """Return `DATABASE_URL`, defaulting to a SQLite file in the working directory."""
     load_dotenv(env_file or Path.cwd() / ".env", override=False)
@@ -70,4 +86,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         database_url=database_url,
         telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
         admin_ids=parse_admin_ids(os.environ.get("ADMIN_IDS", "")),
+        broadcast_rate_per_s=parse_broadcast_rate(os.environ.get("BROADCAST_RATE", "")),
     )

@@ -13,13 +13,15 @@ VILLAGER_COMMANDS = (
     "orders",
     "topup",
     "bill",
+    "ticket",
+    "lodging",
     "language",
     "mute",
     "unmute",
     "cancel",
     "start",
 )
-MANAGER_COMMANDS = ("queue", "poster", *VILLAGER_COMMANDS)
+MANAGER_COMMANDS = ("queue", "broadcast", "broadcasts", "poster", *VILLAGER_COMMANDS)
 
 
 def commands(locale: str, names: tuple[str, ...]) -> list[BotCommand]:

@@ -25,6 +25,7 @@ from bot.pipeline import (
     plan,
 )
 from bot.texts import pick_locale
+from bot.travel import Option
 from storage import Storage
 from storage.errors import RecordNotFound
 from storage.models import Center, Checkout, ServiceProduct, ServiceRequest, User
@@ -122,6 +123,12 @@ async def act(
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
     request, center, role = await authorize(store, request_id, user_id, action)
+    if (
+        action is Action.ACCEPT
+        and request.details.get("options")
+        and not (details or {}).get("chosen")
+    ):
+        raise TransitionRefused("stale")  # offers are accepted one by one, by their own button
     plan(
         request.kind,
         request.fulfilment,
@@ -176,7 +183,9 @@ async def submit_topup(
 
 
 # Services the manager fulfils by typing what the provider gave: a serial, token or receipt.
-SERVED_WITH_REFERENCE = frozenset({RequestKind.TOPUP, RequestKind.BILL})
+SERVED_WITH_REFERENCE = frozenset(
+    {RequestKind.TOPUP, RequestKind.BILL, RequestKind.TICKET, RequestKind.LODGING}
+)
 
 
 def needs_reference(request: ServiceRequest, action: Action) -> bool:
@@ -234,4 +243,56 @@ async def quote(
     details = {"amount": amount.minor, "fee": charge.minor}
     return await act(
         store, request_id, Action.QUOTE, user_id, details=details, price=(amount + charge, charge)
+    )
+
+
+async def submit_travel(
+    store: Storage, villager: User, center: Center, kind: RequestKind, details: Mapping[str, Any]
+) -> ServiceRequest:
+    """Submit a ticket or lodging request; the manager looks for options and quotes them."""
+    listeners = await audience(store, center, villager)
+    nothing = Money.zero(center.currency)
+    return await store.requests.submit_service(
+        villager.id,
+        center,
+        kind,
+        {**details, "priced": False},
+        nothing,
+        nothing,
+        notifier_for(listeners),
+    )
+
+
+async def quote_options(
+    store: Storage, request_id: int, user_id: int, options: list[Option]
+) -> Acted:
+    """The manager's offers for a ticket or room; the villager accepts one of them."""
+    request = await store.requests.get(request_id)
+    charge = fee(request.total.currency)
+    offered = [{"text": option.text, "price": option.price.minor} for option in options]
+    return await act(
+        store,
+        request_id,
+        Action.QUOTE,
+        user_id,
+        details={"options": offered, "fee": charge.minor, "chosen": None},
+    )
+
+
+async def accept_option(store: Storage, request_id: int, user_id: int, number: int) -> Acted:
+    """The villager takes offer `number` (from 1): its price plus the center's fee is due."""
+    request = await store.requests.get(request_id)
+    offered = request.details.get("options") or []
+    if not 1 <= number <= len(offered):
+        raise TransitionRefused("stale")
+    currency = request.total.currency
+    charge = Money(int(request.details.get("fee", 0)), currency)
+    price = Money(int(offered[number - 1]["price"]), currency)
+    return await act(
+        store,
+        request_id,
+        Action.ACCEPT,
+        user_id,
+        details={"chosen": number},
+        price=(price + charge, charge),
     )

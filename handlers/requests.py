@@ -22,15 +22,18 @@ from bot.context import KiosContext
 from bot.money import format_money
 from bot.orders import (
     Acted,
+    accept_option,
     act,
     authorize,
     bill_of,
     fulfil_with_reference,
     needs_reference,
     quote,
+    quote_options,
 )
-from bot.pipeline import Action, Role, TransitionRefused, actions_for
+from bot.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
 from bot.texts import Html, plain, t
+from bot.travel import parse_options
 from handlers.common import Visitor, notice, say, show, visitor
 from storage.models import ServiceRequest
 
@@ -141,8 +144,11 @@ def prompt_for(request: ServiceRequest, action: Action) -> str:
     """The question the manager answers by typing: a reason, a quote, a serial, token or receipt."""
     if action is Action.REJECT:
         return "request.ask_reason"
+    travel = request.kind in (RequestKind.TICKET, RequestKind.LODGING)
     if action is Action.QUOTE:
-        return "request.ask_quote"
+        return "request.ask_options" if travel else "request.ask_quote"
+    if travel:
+        return "request.ask_booking"
     bill = bill_of(request)
     if bill is BillKind.PLN_PREPAID:
         return "request.ask_token"
@@ -158,6 +164,9 @@ async def apply_answer(
         return await act(store, request_id, action, user_id, text)
     if action is Action.QUOTE:
         request = await store.requests.get(request_id)
+        if request.kind in (RequestKind.TICKET, RequestKind.LODGING):
+            options = parse_options(text, request.total.currency)
+            return await quote_options(store, request_id, user_id, options)
         amount, charge = parse_quote(text, request.total.currency)
         return await quote(store, request_id, user_id, amount, charge)
     return await fulfil_with_reference(store, request_id, user_id, text)
@@ -200,6 +209,26 @@ async def reason_cancelled(update: Update, context: KiosContext) -> int:
     context.dialog.pop(ASKING_KEY, None)
     await say(update, t(found.locale, "request.reject_cancelled"))
     return ConversationHandler.END
+
+
+async def option_pressed(update: Update, context: KiosContext) -> None:
+    """The villager accepts one of the manager's offers."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    number = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
+    try:
+        acted = await accept_option(
+            context.store, parsed.ident if parsed else 0, found.user.id, number
+        )
+    except TransitionRefused as refused:
+        await notice(query, found.locale, f"request.{refused.reason}", alert=True)
+        return
+    status = plain(found.locale, f"status.{acted.request.status.value}")
+    await notice(query, found.locale, "request.done", number=acted.request.id, status=status)
+    text, markup = await card_for(context, acted.request, acted.role, found.locale)
+    await show(query, text, markup)
 
 
 def build_request_conversation() -> ConversationHandler[KiosContext]:
@@ -305,4 +334,5 @@ def build_orders_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     return [
         CommandHandler("orders", my_orders),
         CallbackQueryHandler(orders_page_pressed, pattern=callbacks.pattern(callbacks.ORDERS_PAGE)),
+        CallbackQueryHandler(option_pressed, pattern=callbacks.pattern(callbacks.OPTION)),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
 from storage.centers import Centers
@@ -26,6 +27,7 @@ class Storage:
         self.requests = Requests(db)
         self.outbox = Outbox(db)
         self.services = ServicePrices(db)
+        self.broadcasts = Broadcasts(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

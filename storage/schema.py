@@ -158,3 +158,28 @@ service_products = sa.Table(
     sa.Column("commission_minor", sa.BigInteger, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
 )
+
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("manager_id", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo_file_id", sa.String(256)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("progress_chat_id", sa.BigInteger),
+    sa.Column("progress_message_id", sa.BigInteger),
+)
+
+broadcast_deliveries = sa.Table(
+    "broadcast_deliveries",
+    metadata,
+    sa.Column("broadcast_id", sa.Integer, sa.ForeignKey("broadcasts.id"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("sent_at", sa.Float),
+)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.money import Money
 from bot.pipeline import RequestKind
+from bot.prices_csv import PriceRow, in_list_order
 from bot.service_defaults import default_topups
+from storage.catalog import ImportResult
 from storage.db import Database
 from storage.errors import RecordNotFound
 from storage.models import Center, ServiceProduct
@@ -92,3 +96,62 @@ class ServicePrices:
                     for operator, product in default_topups(center.currency)
                 ],
             )
+
+    async def import_prices(self, center: Center, rows: Sequence[PriceRow]) -> ImportResult:
+        """Add or update every row by (kind, code) in one transaction; others stay as they are."""
+        # Seeded first, so a file listing a few products changes the defaults, not replaces them.
+        await self.ensure_defaults(center)
+        async with self.db.write() as conn:
+            new, old = _new_and_changed(center, rows, await self._ids_by_code(conn, center))
+            if new:
+                await conn.execute(service_products.insert(), new)
+            if old:
+                by_id = service_products.c.id == sa.bindparam("b_id")
+                await conn.execute(sa.update(service_products).where(by_id), old)
+        return ImportResult(added=len(new), updated=len(old))
+
+    async def export_prices(self, center: Center) -> list[PriceRow]:
+        """The center's active service products in list order (the defaults until changed)."""
+        await self.ensure_defaults(center)
+        c = service_products.c
+        query = service_products.select().where(c.center_id == center.id, c.active.is_(True))
+        async with self.db.read() as conn:
+            found = [_product(row, center.currency) for row in (await conn.execute(query)).all()]
+        rows = [PriceRow(p.kind, p.operator, p.code, p.name, p.price, p.commission) for p in found]
+        return in_list_order(rows, center.currency)
+
+    async def _ids_by_code(
+        self, conn: AsyncConnection, center: Center
+    ) -> dict[tuple[str, str], int]:
+        """(kind, case-folded code) -> id of every service product the center has."""
+        c = service_products.c
+        query = sa.select(c.kind, c.code, c.id).where(c.center_id == center.id)
+        return {(kind, code.casefold()): id_ for kind, code, id_ in await conn.execute(query)}
+
+
+def _new_and_changed(
+    center: Center, rows: Sequence[PriceRow], ids_by_code: dict[tuple[str, str], int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Insert parameters for rows the center lacks, update parameters for the others."""
+    new, old = [], []
+    for row in rows:
+        # Codes match regardless of case, as they do within one file.
+        found = ids_by_code.get((row.kind.value, row.code.casefold()))
+        if found is None:
+            new.append(dict(center_id=center.id, **_price_values(row)))
+        else:
+            old.append(dict(b_id=found, **_price_values(row)))
+    return new, old
+
+
+def _price_values(row: PriceRow) -> dict[str, Any]:
+    """Column values for one imported price row; listing a product puts it on sale."""
+    return dict(
+        kind=row.kind.value,
+        operator=row.operator,
+        code=row.code,
+        name=row.name,
+        price_minor=row.price.minor,
+        commission_minor=row.commission.minor,
+        active=True,
+    )

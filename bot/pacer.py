@@ -1,0 +1,90 @@
+"""A pacer for bulk sends: slots at a fixed rate, never faster, held back by a 429's retry_after."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+# Slots saved up while the sender was late (a timer firing a little after its time) may be
+# used at once, up to this many seconds' worth; without it every late wake-up is a lost slot.
+BURST_S = 0.05
+# Shorter naps are plain sleeps; longer ones also end when the pacer is closed.
+INTERRUPTIBLE_NAP_S = 0.25
+
+
+class Pacer:
+    """A token bucket: one slot every `1/rate` seconds, at most `burst` saved up.
+
+    Over any t seconds it hands out at most `burst + rate * t` slots, so the long-run rate
+    never exceeds `rate`. `hold()` stops all slots for a while (Telegram's retry_after);
+    `close()` makes every waiter give up, so a stopping sender is not kept asleep.
+    """
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate_per_s <= 0:
+            raise ValueError("the rate must be positive")
+        self.rate = rate_per_s
+        self.burst = burst if burst is not None else max(1.0, rate_per_s * BURST_S)
+        self._clock = clock
+        self._tokens = 1.0  # the first slot is free; no burst right at the start
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+        self._closed = asyncio.Event()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._closed.is_set()
+
+    def close(self) -> None:
+        """Wake every waiter; from now on `wait()` and `sleep()` return False at once."""
+        self._closed.set()
+
+    def hold(self, seconds: float) -> None:
+        """Give no slot for `seconds` from now, and none saved from before (after a 429)."""
+        self._refill()
+        self._updated = max(self._updated, self._clock() + seconds)
+        self._tokens = min(self._tokens, 0.0)
+
+    async def wait(self) -> bool:
+        """Wait for the next slot and take it; False if the pacer was closed instead."""
+        async with self._lock:  # FIFO: waiters get slots in the order they asked
+            while not self.closed:
+                delay = self._delay()
+                if delay <= 0:
+                    self._tokens -= 1.0
+                    return True
+                await self.sleep(delay)
+            return False
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep `seconds`, or less if the pacer is closed meanwhile; False if it is closed."""
+        if seconds < INTERRUPTIBLE_NAP_S:
+            await asyncio.sleep(seconds)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), seconds)
+        return not self.closed
+
+    def _refill(self) -> None:
+        """Add the slots earned since the last look (none while a hold lasts)."""
+        current = self._clock()
+        if current > self._updated:
+            earned = (current - self._updated) * self.rate
+            self._tokens = min(self.burst, self._tokens + earned)
+            self._updated = current
+
+    def _delay(self) -> float:
+        """Seconds until a slot is free (0 if one is free now)."""
+        self._refill()
+        if self._tokens >= 1.0:
+            return 0.0
+        held = max(0.0, self._updated - self._clock())
+        return held + (1.0 - self._tokens) / self.rate

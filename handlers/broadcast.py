@@ -1,0 +1,261 @@
+"""The manager's announcements: /broadcast composes one (preview, then Send), /broadcasts lists.
+
+The Send button carries the draft's id; every press is checked on the server (the presser
+manages the draft's center, the draft is still a draft), so a forged press changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.announcement import announcement_html, first_words, number, room_for_body, visible_length
+from bot.broadcaster import wake_broadcaster
+from bot.context import KiosContext
+from bot.texts import Html, plain, t
+from handlers.common import Visitor, notice, say, show, visitor
+from storage.broadcasts import Broadcast, BroadcastStatus, Tally
+from storage.models import Center
+
+COMPOSE, CONFIRM = "broadcast_compose", "broadcast_confirm"
+SEND, CANCEL = "send", "cancel"
+Step = str | int | None
+Handler = BaseHandler[Update, KiosContext, object]
+# A forgotten /broadcast must not take the manager's later messages for an announcement.
+COMPOSE_TIMEOUT_S = 30 * 60
+LISTED = 10
+
+
+def managed_center(found: Visitor) -> Center | None:
+    """The center the manager broadcasts to (the first they manage, as /queue does)."""
+    return found.managed[0] if found.managed else None
+
+
+async def begin(update: Update, context: KiosContext) -> Step:
+    """/broadcast: ask the manager for a text or a photo with a caption."""
+    found = await visitor(update, context)
+    center = managed_center(found)
+    if center is None:
+        await say(update, t(found.locale, "broadcast.not_manager"))
+        return ConversationHandler.END
+    await say(update, t(found.locale, "broadcast.ask", center=center.name))
+    return COMPOSE
+
+
+async def text_written(update: Update, context: KiosContext) -> Step:
+    """A text announcement: check it and show the preview."""
+    message = update.effective_message
+    assert message is not None
+    # text_html keeps the manager's bold and italics, with everything else escaped.
+    return await preview(update, context, message.text_html or "", None)
+
+
+async def photo_sent(update: Update, context: KiosContext) -> Step:
+    """A photo announcement: the largest size, with its caption."""
+    message = update.effective_message
+    assert message is not None and message.photo
+    return await preview(update, context, message.caption_html or "", message.photo[-1].file_id)
+
+
+async def preview(update: Update, context: KiosContext, body: str, photo: str | None) -> Step:
+    """Store the draft and show it exactly as villagers will get it, with Send and Cancel."""
+    found = await visitor(update, context)
+    center = managed_center(found)
+    if center is None:
+        await say(update, t(found.locale, "broadcast.not_manager"))
+        return ConversationHandler.END
+    refusal = too_long_or_empty(found.locale, center, body, photo)
+    if refusal:
+        await say(update, refusal)
+        return None
+    draft = await context.store.broadcasts.compose(center.id, found.user.id, body, photo)
+    await show_as_villagers_will(update, found.locale, center, draft)
+    recipients = await context.store.broadcasts.count_recipients(center.id, found.user.id)
+    count = number(recipients, found.locale)
+    await say(update, t(found.locale, "broadcast.confirm", count=count), buttons(found, draft))
+    return CONFIRM
+
+
+def too_long_or_empty(locale: str, center: Center, body: str, photo: str | None) -> str | None:
+    """Why this announcement cannot go out as it is, or None if it can."""
+    length, room = visible_length(body), room_for_body(center.name, caption=photo is not None)
+    if length > room:
+        key = "broadcast.caption_too_long" if photo else "broadcast.too_long"
+        return t(locale, key, length=number(length, locale), limit=number(room, locale))
+    if not photo and length == 0:
+        return t(locale, "broadcast.empty")
+    return None
+
+
+async def show_as_villagers_will(
+    update: Update, locale: str, center: Center, draft: Broadcast
+) -> Message:
+    """Send the announcement to the manager as it will reach villagers."""
+    text = announcement_html(locale, center.name, draft.text)
+    chat = update.effective_chat
+    assert chat is not None
+    if draft.photo_file_id:
+        return await chat.send_photo(draft.photo_file_id, caption=text)
+    return await say(update, text)
+
+
+def buttons(found: Visitor, draft: Broadcast) -> InlineKeyboardMarkup:
+    """Send and Cancel for this draft."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    plain(found.locale, f"broadcast.{action}"),
+                    callback_data=callbacks.build(callbacks.BROADCAST, draft.id, action),
+                )
+                for action in (SEND, CANCEL)
+            ]
+        ]
+    )
+
+
+async def pressed(update: Update, context: KiosContext) -> Step:
+    """Send or Cancel, after checking the presser manages the draft and it is still a draft."""
+    query = update.callback_query
+    assert query is not None
+    found = await visitor(update, context)
+    parsed = callbacks.parse(query.data)
+    draft = await context.store.broadcasts.get(parsed.ident) if parsed else None
+    if parsed is None or parsed.arg not in (SEND, CANCEL) or draft is None:
+        await notice(query, found.locale, "broadcast.not_allowed", alert=True)
+        return ConversationHandler.END
+    if draft.center_id not in {center.id for center in found.managed}:
+        await notice(query, found.locale, "broadcast.not_allowed", alert=True)
+        return ConversationHandler.END
+    if draft.status is not BroadcastStatus.DRAFT:
+        await notice(query, found.locale, "broadcast.stale", alert=True)
+        return ConversationHandler.END
+    if parsed.arg == CANCEL:
+        return await cancel_draft(update, context, found, draft)
+    return await start_sending(update, context, found, draft)
+
+
+async def start_sending(
+    update: Update, context: KiosContext, found: Visitor, draft: Broadcast
+) -> Step:
+    """Fix the recipients and hand the broadcast to the sender; this message shows progress."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    message = query.message
+    total = await context.store.broadcasts.start_sending(
+        draft.id, found.user.id, message.chat.id, message.message_id
+    )
+    if total is None:  # sent or cancelled a moment ago (a double press)
+        await notice(query, found.locale, "broadcast.stale", alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    zero, count = number(0, found.locale), number(total, found.locale)
+    await show(query, t(found.locale, "broadcast.progress", done=zero, total=count))
+    wake_broadcaster(context.bot_data)
+    return ConversationHandler.END
+
+
+async def cancel_draft(
+    update: Update, context: KiosContext, found: Visitor, draft: Broadcast
+) -> Step:
+    """Drop the draft; nothing is sent."""
+    query = update.callback_query
+    assert query is not None
+    await context.store.broadcasts.cancel_drafts(draft.center_id)
+    await query.answer()
+    await show(query, t(found.locale, "broadcast.cancelled"))
+    return ConversationHandler.END
+
+
+async def cancel_command(update: Update, context: KiosContext) -> Step:
+    """/cancel while composing: drop the draft, if any."""
+    found = await visitor(update, context)
+    center = managed_center(found)
+    if center is not None:
+        await context.store.broadcasts.cancel_drafts(center.id)
+    await say(update, t(found.locale, "broadcast.cancelled"))
+    return ConversationHandler.END
+
+
+async def wrong_kind(update: Update, context: KiosContext) -> Step:
+    """Anything but a text or a photo: say what is expected, stay in the step."""
+    found = await visitor(update, context)
+    await say(update, t(found.locale, "broadcast.wrong_kind"))
+    return None
+
+
+def build_broadcast_conversation() -> ConversationHandler[KiosContext]:
+    """The persistent compose dialog: text or photo, preview, Send or Cancel."""
+    written: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, text_written)
+    photo: Handler = MessageHandler(filters.PHOTO, photo_sent)
+    other: Handler = MessageHandler(~filters.COMMAND, wrong_kind)
+    button: Handler = CallbackQueryHandler(pressed, pattern=callbacks.pattern(callbacks.BROADCAST))
+    return ConversationHandler(
+        entry_points=[CommandHandler("broadcast", begin)],
+        # A new text or photo after the preview replaces the draft.
+        states={COMPOSE: [written, photo, other], CONFIRM: [button, written, photo, other]},
+        fallbacks=[CommandHandler("cancel", cancel_command)],
+        name="broadcast",
+        persistent=True,
+        conversation_timeout=COMPOSE_TIMEOUT_S,
+        allow_reentry=True,
+    )
+
+
+def list_line(locale: str, broadcast: Broadcast, tally: Tally) -> str:
+    """One past broadcast: when, its first words, and its figures."""
+    date = datetime.fromtimestamp(broadcast.created_at, UTC).strftime("%d/%m %H:%M")
+    words = first_words(broadcast.text, locale)
+    if broadcast.status is BroadcastStatus.SENDING:
+        done, total = number(tally.settled, locale), number(tally.total, locale)
+        return t(locale, "broadcast.line_sending", date=date, words=words, done=done, total=total)
+    return t(
+        locale,
+        "broadcast.line",
+        date=date,
+        words=words,
+        sent=number(tally.sent, locale),
+        blocked=number(tally.blocked, locale),
+        failed=number(tally.failed, locale),
+    )
+
+
+async def past_broadcasts(update: Update, context: KiosContext) -> None:
+    """/broadcasts: the center's last ten announcements with sent, blocked and failed."""
+    found = await visitor(update, context)
+    center = managed_center(found)
+    if center is None:
+        await say(update, t(found.locale, "broadcast.not_manager"))
+        return
+    recent = await context.store.broadcasts.recent(center.id, LISTED)
+    if not recent:
+        await say(update, t(found.locale, "broadcast.none", center=center.name))
+        return
+    # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
+    lines = Html("\n".join(list_line(found.locale, b, tally) for b, tally in recent))
+    await say(update, t(found.locale, "broadcast.list", center=center.name, lines=lines))
+
+
+async def pressed_outside_dialog(update: Update, context: KiosContext) -> None:
+    """Send or Cancel pressed with no dialog open (it timed out, or the press is forged)."""
+    await pressed(update, context)
+
+
+def build_broadcast_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """/broadcasts, and Send or Cancel pressed outside the dialog (after it timed out, forged)."""
+    return [
+        CommandHandler("broadcasts", past_broadcasts),
+        CallbackQueryHandler(
+            pressed_outside_dialog, pattern=callbacks.pattern(callbacks.BROADCAST)
+        ),
+    ]

@@ -1,0 +1,246 @@
+"""The manager's announcements, end to end: compose, preview, Send, delivery, report, list."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bot.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.texts import t
+from storage.broadcasts import BroadcastStatus
+from tests.e2e.conftest import MANAGER, SITI, World, eventually, join, start_manager
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+VILLAGERS = [800001 + i for i in range(40)]
+BLOCKED = set(VILLAGERS[5:8])  # blocked the bot since they last wrote; the bot does not know
+MUTED = VILLAGERS[10]
+ANNOUNCEMENT = "Besok pasar murah di balai desa, jam 8 <pagi> & gratis teh!"
+
+
+async def villagers_of_leping(world: World) -> None:
+    """Forty villagers who joined Leping earlier; three blocked the bot, one muted."""
+    store = await world.store()
+    try:
+        center = await store.centers.by_code("LEPING")
+        for n, user_id in enumerate(VILLAGERS):
+            language = "id" if n % 2 else "en"
+            await store.users.seen(user_id, f"Warga {n}", telegram_language=language)
+            await store.users.join_center(user_id, center.id)
+        await store.users.set_muted(MUTED, True)
+    finally:
+        await store.close()
+    for user_id in BLOCKED:
+        world.emu.block(user_id)
+
+
+def received(emu: BotApiEmulator, text: str) -> Counter[int]:
+    """How many messages containing `text` each villager got."""
+    return Counter(
+        user_id for user_id in VILLAGERS for m in emu.messages(user_id) if text in m.text
+    )
+
+
+def refusals(emu: BotApiEmulator) -> Counter[int]:
+    """How many 403s each chat answered."""
+    return Counter(int(e.params["chat_id"]) for e in emu.errors if e.error_code == 403)
+
+
+async def compose(emu: BotApiEmulator, text: str) -> tuple[SentMessage, SentMessage]:
+    """The manager writes an announcement; returns the preview and the Send/Cancel prompt."""
+    emu.send_text(MANAGER, "/broadcast")
+    await emu.wait_for(MANAGER, contains="Write the announcement")
+    emu.send_text(MANAGER, text)
+    prompt = await emu.wait_for(MANAGER, contains="Recipients:")
+    preview = emu.messages(MANAGER)[-2]
+    return preview, prompt
+
+
+async def send_and_wait_for_report(emu: BotApiEmulator, prompt: SentMessage) -> SentMessage:
+    """Press Send; the prompt becomes the progress, then the report."""
+    emu.press(MANAGER, prompt.message_id, button_text="📣 Send")
+    return await emu.wait_for(
+        MANAGER,
+        lambda m: m.message_id == prompt.message_id and "Announcement sent" in m.text,
+        timeout=15,
+    )
+
+
+async def broadcast_status(world: World, broadcast_id: int) -> BroadcastStatus:
+    store = await world.store()
+    try:
+        found = await store.broadcasts.get(broadcast_id)
+    finally:
+        await store.close()
+    assert found is not None
+    return found.status
+
+
+async def test_an_announcement_reaches_every_villager_once_and_the_blocked_are_skipped_next_time(
+    world: World,
+) -> None:
+    emu = world.emu
+    await villagers_of_leping(world)
+    await start_manager(emu)
+
+    preview, prompt = await compose(emu, ANNOUNCEMENT)
+
+    assert preview.text == (
+        f"📣 Kios Desa Leping\n\n{ANNOUNCEMENT}\n\n🔕 To stop these announcements, send /mute."
+    )
+    assert "Recipients: 39" in prompt.text  # 40, less the muted one
+    assert prompt.button_texts() == ["📣 Send", "Cancel"]
+    assert received(emu, "pasar murah") == Counter()  # nothing goes out before Send
+
+    report = await send_and_wait_for_report(emu, prompt)
+
+    assert "Sent: 36" in report.text
+    assert "Blocked the bot: 3" in report.text
+    assert "Failed: 0" in report.text
+    assert any("Sending the announcement…" in old for old in report.history)
+    reached = [v for v in VILLAGERS if v not in BLOCKED and v != MUTED]
+    assert received(emu, "pasar murah") == Counter({v: 1 for v in reached})
+    english, indonesian = emu.messages(VILLAGERS[0])[-1], emu.messages(VILLAGERS[1])[-1]
+    assert english.text.endswith("send /mute.")
+    assert indonesian.text.endswith("Kirim /mute.")
+    assert refusals(emu) == Counter({v: 1 for v in BLOCKED})
+    store = await world.store()
+    try:
+        for user_id in BLOCKED:
+            assert (await store.users.get(user_id)).blocked_at is not None  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+    _, prompt = await compose(emu, "Kerja bakti hari Minggu")
+    assert "Recipients: 36" in prompt.text
+    report = await send_and_wait_for_report(emu, prompt)
+
+    assert "Sent: 36" in report.text and "Blocked the bot: 0" in report.text
+    assert received(emu, "Kerja bakti") == Counter({v: 1 for v in reached})
+    assert refusals(emu) == Counter({v: 1 for v in BLOCKED})  # no second try at them
+
+    emu.send_text(MANAGER, "/broadcasts")
+    listed = await emu.wait_for(MANAGER, contains="Latest announcements")
+    lines = listed.text.splitlines()
+    assert "Kerja bakti hari Minggu" in lines[2]
+    assert "sent 36 · blocked 0 · failed 0" in lines[3]
+    assert "Besok pasar murah di balai desa, jam 8…" in lines[4]
+    assert "sent 36 · blocked 3 · failed 0" in lines[5]
+
+
+async def test_a_villager_forging_the_send_button_changes_nothing(world: World) -> None:
+    emu = world.emu
+    await villagers_of_leping(world)
+    await start_manager(emu)
+    welcome = await join(emu, SITI)
+    _, prompt = await compose(emu, ANNOUNCEMENT)
+    send_data = prompt.find_button(text="📣 Send").callback_data  # type: ignore[union-attr]
+    assert send_data is not None and send_data.startswith("brd:")
+    broadcast_id = int(send_data.split(":")[1])
+
+    for forged in (send_data, send_data.replace(":send", ":cancel"), "brd:999:send"):
+        query = emu.press(SITI, welcome.message_id, forge=forged)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("show_alert") is True
+        assert answer.get("text") == "Only the center's manager can do this."
+
+    assert await broadcast_status(world, broadcast_id) is BroadcastStatus.DRAFT
+    assert received(emu, "pasar murah") == Counter()
+    assert emu.messages(SITI)[-1].message_id == welcome.message_id
+
+    # The real manager still can; a second press of Send then changes nothing.
+    await send_and_wait_for_report(emu, prompt)
+    query = emu.press(MANAGER, prompt.message_id, forge=send_data)
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == "This announcement was already sent or cancelled."
+    assert sum(received(emu, "pasar murah").values()) == 36
+
+
+async def test_cancel_sends_nothing(world: World) -> None:
+    emu = world.emu
+    await villagers_of_leping(world)
+    await start_manager(emu)
+    _, prompt = await compose(emu, ANNOUNCEMENT)
+
+    send_data = prompt.find_button(text="📣 Send").callback_data  # type: ignore[union-attr]
+    assert send_data is not None
+
+    emu.press(MANAGER, prompt.message_id, button_text="Cancel")
+    cancelled = await emu.wait_for(MANAGER, lambda m: m.message_id == prompt.message_id)
+
+    assert cancelled.text == "Cancelled: nothing was sent."
+    assert cancelled.buttons == []
+    query = emu.press(MANAGER, prompt.message_id, forge=send_data)
+    assert (await emu.wait_callback_answered(query)).get("show_alert") is True
+    assert received(emu, "pasar murah") == Counter()
+
+
+async def test_a_photo_goes_out_with_its_caption(world: World) -> None:
+    emu = world.emu
+    await villagers_of_leping(world)
+    await start_manager(emu)
+    emu.send_text(MANAGER, "/broadcast")
+    await emu.wait_for(MANAGER, contains="Write the announcement")
+
+    emu.send_photo(MANAGER, b"\xff\xd8 a poster of the market", caption="Pasar murah besok!")
+    prompt = await emu.wait_for(MANAGER, contains="Recipients: 39")
+    preview = emu.messages(MANAGER)[-2]
+    assert preview.photo is not None and preview.caption is not None
+    assert "Pasar murah besok!" in preview.caption
+    await send_and_wait_for_report(emu, prompt)
+
+    photo = emu.messages(VILLAGERS[0])[-1]
+    assert photo.kind == "photo" and photo.photo is not None
+    assert photo.photo.data == b"\xff\xd8 a poster of the market"
+    assert photo.caption is not None and photo.caption.endswith("send /mute.")
+
+
+async def test_too_long_a_text_is_refused_with_the_limit(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    emu.send_text(MANAGER, "/broadcast")
+    await emu.wait_for(MANAGER, contains="Write the announcement")
+
+    emu.send_text(MANAGER, "x" * 4100)
+    refusal = await emu.wait_for(MANAGER, contains="characters long")
+
+    assert refusal.text.startswith("This text is 4,100 characters long")
+    emu.send_text(MANAGER, "Pendek saja")  # still composing: a shorter text is taken
+    await emu.wait_for(MANAGER, contains="Recipients: 0")
+
+
+async def test_a_villager_cannot_broadcast(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+
+    emu.send_text(SITI, "/broadcast")
+    refusal = await emu.wait_for(SITI)
+    assert refusal.text == parse_html(t("en", "broadcast.not_manager")).text
+
+    emu.send_text(SITI, "/broadcasts")
+    assert (await emu.wait_for(SITI)).text == refusal.text
+
+
+async def test_the_database_holds_the_figures_the_manager_saw(world: World) -> None:
+    emu = world.emu
+    await villagers_of_leping(world)
+    await start_manager(emu)
+    _, prompt = await compose(emu, ANNOUNCEMENT)
+    await send_and_wait_for_report(emu, prompt)
+
+    store = await world.store()
+    try:
+        center = await store.centers.by_code("LEPING")
+
+        async def finished() -> bool | None:
+            (broadcast, _), *_ = await store.broadcasts.recent(center.id)
+            return True if broadcast.status is BroadcastStatus.DONE else None
+
+        await eventually(finished, "the broadcast to be marked done")
+        [(broadcast, tally)] = await store.broadcasts.recent(center.id)
+    finally:
+        await store.close()
+    assert (tally.sent, tally.blocked, tally.failed, tally.pending) == (36, 3, 0, 0)
+    assert broadcast.finished_at is not None
+    assert broadcast.progress_message_id == prompt.message_id

@@ -1,0 +1,68 @@
+"""The broadcast pacer: slots at the configured rate, never faster; a 429 holds it back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.pacer import Pacer
+
+
+async def slots_taken_in(pacer: Pacer, seconds: float) -> int:
+    """How many slots one eager sender gets in `seconds`."""
+    taken = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert await pacer.wait()
+        taken += 1
+    return taken
+
+
+async def test_an_eager_sender_gets_the_rate_and_no_more() -> None:
+    pacer = Pacer(200.0)
+
+    taken = await slots_taken_in(pacer, 0.5)
+
+    # 100 in half a second, plus at most the saved-up burst; timer lateness costs little.
+    assert 90 <= taken <= 100 + pacer.burst + 1
+
+
+async def test_the_long_run_rate_never_exceeds_the_setting_even_after_idling() -> None:
+    pacer = Pacer(100.0)
+    await asyncio.sleep(0.3)  # idle: at most `burst` slots are saved up
+
+    start = time.monotonic()
+    for _ in range(30):
+        assert await pacer.wait()
+
+    assert time.monotonic() - start >= (30 - pacer.burst) / 100.0 - 0.005
+
+
+async def test_a_hold_gives_no_slot_until_it_ends() -> None:
+    pacer = Pacer(1000.0)
+    assert await pacer.wait()
+
+    pacer.hold(0.3)
+    start = time.monotonic()
+    assert await pacer.wait()
+
+    assert time.monotonic() - start >= 0.3
+
+
+async def test_closing_wakes_a_waiter_held_for_long() -> None:
+    pacer = Pacer(10.0)
+    pacer.hold(60)
+    waiter = asyncio.create_task(pacer.wait())
+    await asyncio.sleep(0.05)
+
+    pacer.close()
+
+    assert await asyncio.wait_for(waiter, 1) is False
+    assert await pacer.sleep(30) is False
+
+
+def test_the_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Pacer(0)
