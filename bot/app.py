@@ -22,6 +22,7 @@ from bot.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.menus import set_manager_menu, set_villager_menus
+from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
 from handlers.announcements import build_announcement_handlers
@@ -109,6 +110,11 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     return app
 
 
+async def expire_quotes_job(context: KiosContext) -> None:
+    """Cancel unanswered quotes whose time ran out, telling both sides."""
+    await expire_quotes(context.store)
+
+
 async def start_services(app: KiosApplication) -> None:
     """Set the command menus and start delivering the outbox and broadcasts."""
     services: Services = app.bot_data[SERVICES_KEY]
@@ -121,6 +127,11 @@ async def start_services(app: KiosApplication) -> None:
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender
+    # Quotes expire by what the database says, so expiry survives restarts.
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        expire_quotes_job, interval=services.settings.quote_check_seconds, first=1.0
+    )
     # Broadcasts a restart interrupted go on from where they were.
     broadcaster = Broadcaster(app.bot, services.store, services.settings.broadcast_rate_per_s)
     broadcaster.start()

@@ -70,7 +70,16 @@ def _add_center_commands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--lat", type=float, help="the center's latitude (needed for delivery)")
     add.add_argument("--lon", type=float, help="the center's longitude (needed for delivery)")
     add.add_argument("--radius-km", type=float, default=3.0, help="delivery radius (default 3)")
+    add.add_argument(
+        "--quote-hours",
+        type=float,
+        default=24.0,
+        help="how long a quoted price waits for the villager's answer (default 24)",
+    )
     sub.add_parser("list", help="list every center")
+    ttl = sub.add_parser("set-quote-hours", help="how long the center's quotes wait for an answer")
+    ttl.add_argument("code", type=code_arg)
+    ttl.add_argument("hours", type=float)
     manager = sub.add_parser("set-manager", help="give a center to another manager")
     manager.add_argument("code", type=code_arg)
     manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
@@ -144,6 +153,7 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
                 lat=args.lat,
                 lon=args.lon,
                 radius_km=args.radius_km,
+                quote_ttl_s=quote_seconds(args.quote_hours),
             )
         except DuplicateCenter as exc:
             raise CliError(f"a center with code {exc} exists already") from exc
@@ -154,6 +164,12 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             print(
                 f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
             )
+    elif args.action == "set-quote-hours":
+        try:
+            center = await store.centers.set_quote_ttl(args.code, quote_seconds(args.hours))
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
     else:
         try:
             center = await store.centers.set_manager(args.code, args.manager)
@@ -161,6 +177,13 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")
     return 0
+
+
+def quote_seconds(hours: float) -> int:
+    """Quote lifetime in seconds: from a minute to 30 days."""
+    if not 1 / 60 <= hours <= 720:
+        raise CliError("quote hours must be from 0.02 (a minute) to 720 (30 days)")
+    return round(hours * 3600)
 
 
 def _check_location(args: argparse.Namespace) -> None:

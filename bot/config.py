@@ -29,6 +29,8 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     # Announcements go out at this many messages a second, never faster (Telegram: about 30).
     broadcast_rate_per_s: float = DEFAULT_BROADCAST_RATE
+    # Seconds between looks for quotes whose time ran out.
+    quote_check_seconds: float = 30.0
 
     @property
     def bot_base_url(self) -> str:

@@ -36,23 +36,32 @@ def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
 def messages_for(
     request: ServiceRequest, change: Transition, audience: Audience
 ) -> Sequence[OutboxMessage]:
-    """The card update, plus a message to whoever did not make the change."""
+    """The card update, plus a message to whoever did not make the change (both, for expiry)."""
     card = manager_card(request, audience)
     if change.action is Action.SUBMIT:
         return [card]
-    if change.action in (Action.CANCEL, Action.ACCEPT):
+    if change.action in (Action.CANCEL, Action.ACCEPT, Action.EXPIRE):
         note = t(
             audience.manager_locale,
             f"manager.notify.{change.action.name.lower()}",
             number=request.id,
         )
-        return [card, OutboxMessage(chat_id=audience.center.manager_id, text=note)]
+        manager_note = OutboxMessage(chat_id=audience.center.manager_id, text=note)
+        if change.action is not Action.EXPIRE:
+            return [card, manager_note]
+        return [card, manager_note, villager_message(request, change, audience)]
+    return [card, villager_message(request, change, audience)]
+
+
+def villager_message(
+    request: ServiceRequest, change: Transition, audience: Audience
+) -> OutboxMessage:
+    """The villager's news of a change someone else made, with the buttons that apply now."""
     text = status_message(request, change.action, audience.villager_locale)
     markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
-    villager = OutboxMessage(
+    return OutboxMessage(
         chat_id=request.villager_id, text=text, reply_markup=markup.to_dict() if markup else None
     )
-    return [card, villager]
 
 
 def notifier_for(audience: Audience) -> Notifier:

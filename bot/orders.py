@@ -5,6 +5,7 @@ No Telegram here: handlers call these and turn results and refusals into message
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,8 @@ async def act(
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status."""
     request, center, role = await authorize(store, request_id, user_id, action)
+    if action is Action.QUOTE:  # the villager has the center's time to answer
+        details = {**(details or {}), "quote_expires_at": time.time() + center.quote_ttl_s}
     if (
         action is Action.ACCEPT
         and request.details.get("options")
@@ -296,3 +299,37 @@ async def accept_option(store: Storage, request_id: int, user_id: int, number: i
         details={"chosen": number},
         price=(price + charge, charge),
     )
+
+
+async def expire_quotes(store: Storage) -> list[ServiceRequest]:
+    """Cancel the quotes whose time ran out; villager and manager are both told."""
+    expired = []
+    for request in await store.requests.with_status(RequestStatus.QUOTED):
+        deadline = request.details.get("quote_expires_at")
+        if deadline is None or float(deadline) > time.time():
+            continue
+        center = await store.centers.get(request.center_id)
+        villager = await store.users.get(request.villager_id)
+        if villager is None:
+            continue
+        listeners = await audience(store, center, villager)
+
+        def decide(current: ServiceRequest) -> Transition:
+            return plan(
+                current.kind,
+                current.fulfilment,
+                current.status,
+                Action.EXPIRE,
+                Role.SYSTEM,
+                priced=current.priced_up_front,
+            )
+
+        try:
+            expired.append(
+                await store.requests.apply(
+                    request.id, decide, None, Role.SYSTEM, notifier_for(listeners)
+                )
+            )
+        except TransitionRefused:  # answered meanwhile: the answer wins
+            continue
+    return expired

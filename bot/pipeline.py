@@ -56,6 +56,7 @@ class Action(StrEnum):
     MARK_READY = "rd"
     SEND_OUT = "od"
     COMPLETE = "dl"
+    EXPIRE = "ex"
 
 
 class Fulfilment(StrEnum):
@@ -92,6 +93,8 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: Rule(frozenset({S.SUBMITTED, S.QUOTED}), S.CANCELLED, Role.VILLAGER),
     Action.MARK_READY: Rule(frozenset({S.APPROVED}), S.READY, Role.MANAGER),
     Action.SEND_OUT: Rule(frozenset({S.APPROVED}), S.OUT_FOR_DELIVERY, Role.MANAGER),
+    # A quote nobody answered in the center's time: only the bot's own job does this.
+    Action.EXPIRE: Rule(frozenset({S.QUOTED}), S.CANCELLED, Role.SYSTEM),
     Action.COMPLETE: Rule(
         frozenset({S.APPROVED, S.READY, S.OUT_FOR_DELIVERY}), S.COMPLETED, Role.MANAGER
     ),
@@ -153,7 +156,7 @@ def available_actions(
         first = Action.APPROVE if up_front else Action.QUOTE
         return (first, Action.REJECT, Action.CANCEL)
     if current is S.QUOTED:
-        return (Action.ACCEPT, Action.QUOTE, Action.REJECT, Action.CANCEL)
+        return (Action.ACCEPT, Action.QUOTE, Action.REJECT, Action.CANCEL, Action.EXPIRE)
     if current is S.ACCEPTED:
         return (Action.APPROVE, Action.REJECT)
     if current is S.APPROVED:

@@ -27,6 +27,7 @@ def center_from_row(row: Any) -> Center:
         lon=row.lon,
         radius_km=row.radius_km,
         catalog_version=row.catalog_version,
+        quote_ttl_s=row.quote_ttl_s,
     )
 
 
@@ -47,6 +48,7 @@ class Centers:
         lat: float | None = None,
         lon: float | None = None,
         radius_km: float = 3.0,
+        quote_ttl_s: int = 86_400,
     ) -> Center:
         """Create a center; DuplicateCenter if the code is taken."""
         values = dict(
@@ -60,6 +62,7 @@ class Centers:
             radius_km=radius_km,
             catalog_version=0,
             created_at=now(),
+            quote_ttl_s=quote_ttl_s,
         )
         try:
             async with self.db.write() as conn:
@@ -101,9 +104,14 @@ class Centers:
 
     async def set_manager(self, code: str, manager_id: int) -> Center:
         """Hand the center to another manager; RecordNotFound for an unknown code."""
-        query = (
-            sa.update(centers).where(centers.c.code == code.upper()).values(manager_id=manager_id)
-        )
+        return await self._update(code, manager_id=manager_id)
+
+    async def set_quote_ttl(self, code: str, seconds: int) -> Center:
+        """How long the center's quotes wait for an answer; RecordNotFound for an unknown code."""
+        return await self._update(code, quote_ttl_s=seconds)
+
+    async def _update(self, code: str, **values: Any) -> Center:
+        query = sa.update(centers).where(centers.c.code == code.upper()).values(**values)
         async with self.db.write() as conn:
             result = await conn.execute(query)
         if result.rowcount == 0:

@@ -25,6 +25,8 @@ class Center:
     lon: float | None
     radius_km: float
     catalog_version: int
+    # How long a quote waits for the villager's answer before it expires.
+    quote_ttl_s: int = 86_400
 
     @property
     def has_location(self) -> bool:

@@ -276,7 +276,7 @@ class Requests:
         self,
         request_id: int,
         decide: Decider,
-        actor_id: int,
+        actor_id: int | None,
         role: Role,
         notify: Notifier,
         reason: str | None = None,
@@ -344,6 +344,11 @@ class Requests:
     async def count_of_villager(self, villager_id: int) -> int:
         """How many requests the villager has made."""
         return await self._count(requests.c.villager_id == villager_id)
+
+    async def with_status(self, status: RequestStatus) -> list[ServiceRequest]:
+        """Every request in `status`, oldest first (e.g. the quotes that may expire)."""
+        async with self.db.read() as conn:
+            return await _load(conn, requests.c.status == status.value, [requests.c.id], 10_000, 0)
 
     async def open_for_center(
         self, center_id: int, limit: int, offset: int = 0

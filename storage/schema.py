@@ -21,6 +21,7 @@ centers = sa.Table(
     sa.Column("radius_km", sa.Float, nullable=False),
     sa.Column("catalog_version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("quote_ttl_s", sa.Integer, nullable=False),
 )
 
 users = sa.Table(

@@ -1,0 +1,62 @@
+"""A quote the villager does not answer in the center's time expires; both sides are told,
+also when the bot was stopped while the time ran out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.config import Settings
+from bot.emulator import BotApiEmulator
+from bot.pipeline import RequestStatus
+from storage import Storage
+from tests.e2e.conftest import MANAGER, SITI, TOKEN, join, running_bot, seed, start_manager
+
+
+async def water_bill_quoted(emu: BotApiEmulator) -> None:
+    """Siti asks for her water bill; the manager quotes it."""
+    await start_manager(emu)
+    await join(emu, SITI)
+    emu.send_text(SITI, "/bill")
+    kinds = await emu.wait_for(SITI, contains="Which bill")
+    emu.press(SITI, kinds.message_id, button_text="💧 PDAM water bill")
+    await emu.wait_for(SITI, contains="PDAM customer number")
+    emu.send_text(SITI, "0123456789")
+    summary = await emu.wait_for(SITI, contains="look up the amount")
+    emu.press(SITI, summary.message_id, button_text="Confirm")
+    card = await emu.wait_for(MANAGER, contains="#1")
+    emu.press(MANAGER, card.message_id, button_text="Quote")
+    await emu.wait_for(MANAGER, contains="amount due")
+    emu.send_text(MANAGER, "98000")
+    await emu.wait_for(SITI, contains="IDR100,500")
+
+
+async def test_unanswered_quote_expires_even_across_a_restart(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    await seed(sqlite_url)
+    store = await Storage.open(sqlite_url)
+    await store.centers.set_quote_ttl("LEPING", 2)
+    settings = Settings(
+        bot_token=TOKEN,
+        database_url=sqlite_url,
+        telegram_api_url=emu.url,
+        outbox_poll_seconds=0.3,
+        quote_check_seconds=0.3,
+    )
+    try:
+        async with running_bot(settings):
+            await water_bill_quoted(emu)
+            offer = emu.last_message(SITI)
+        await asyncio.sleep(2.5)  # the bot is stopped while the quote's time runs out
+        async with running_bot(settings):
+            await emu.wait_for(SITI, contains="expired", after=0)
+            await emu.wait_for(MANAGER, contains="expired without an answer", after=0)
+            query = emu.press(SITI, offer.message_id, button_text="Accept")
+            answer = await emu.wait_callback_answered(query)
+            assert "moved on" in answer["text"]
+        request = await store.requests.get(1)
+        assert request.status is RequestStatus.CANCELLED
+        trail = [(e["to_status"], e["actor_role"]) for e in await store.requests.history(1)]
+        assert trail[-1] == ("cancelled", "system")
+    finally:
+        await store.close()
