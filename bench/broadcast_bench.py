@@ -82,7 +82,7 @@ async def start_bot(
         "DATABASE_URL": database_url,
         "TELEGRAM_API_URL": emu.url,
         "BROADCAST_RATE": str(rate),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     log = (workdir / "bot.log").open("wb")
     proc = await asyncio.create_subprocess_exec(

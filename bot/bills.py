@@ -35,8 +35,6 @@ CUSTOMER_CHECKS: dict[BillKind, Callable[[str], str]] = {
 }
 # Token values on sale, in major units of the currency.
 TOKEN_VALUES = (20_000, 50_000, 100_000, 200_000, 500_000)
-# The center's service fee per bill, in major units; it is also the manager's commission.
-DEFAULT_FEE = {"IDR": 2_500, "CNY": 1}
 
 
 def priced_up_front(bill: BillKind) -> bool:
@@ -47,11 +45,6 @@ def priced_up_front(bill: BillKind) -> bool:
 def check_customer(bill: BillKind, text: str) -> str:
     """The customer or meter number, cleaned; ValidationError with a reason otherwise."""
     return CUSTOMER_CHECKS[bill](text)
-
-
-def fee(currency: str) -> Money:
-    """The center's fee for paying one bill."""
-    return Money(DEFAULT_FEE.get(currency, 0) * 10 ** minor_digits(currency), currency)
 
 
 def token_price(value_major: int, currency: str) -> Money:
@@ -68,7 +61,7 @@ def check_reference(bill: BillKind | None, text: str) -> str:
     return text.strip()[:100]
 
 
-def parse_quote(text: str, currency: str) -> tuple[Money, Money]:
+def parse_quote(text: str, usual_fee: Money) -> tuple[Money, Money]:
     """The manager's quote typed as "AMOUNT [FEE]" in major units; the fee defaults to the center's.
 
     Raises MoneyError (a ValueError) for anything else.
@@ -76,8 +69,9 @@ def parse_quote(text: str, currency: str) -> tuple[Money, Money]:
     parts = text.replace("+", " ").split()
     if not 1 <= len(parts) <= 2:
         raise MoneyError("type the amount, and optionally the fee: 150000 2500")
+    currency = usual_fee.currency
     amount = parse_major(parts[0], currency)
-    charge = parse_major(parts[1], currency) if len(parts) == 2 else fee(currency)
+    charge = parse_major(parts[1], currency) if len(parts) == 2 else usual_fee
     if amount.minor <= 0:
         raise MoneyError("the amount must be more than zero")
     return amount, charge

@@ -79,10 +79,10 @@ class Broadcaster:
         self.store = store
         self.poll_seconds = poll_seconds
         self.pacer = Pacer(rate_per_s)
-        self.outcomes = DeliveryLog(store.broadcasts)
+        self.outcomes = DeliveryLog(store.broadcasts, float(__import__('os').environ.get('KIOS_LINGER','0')))
         self.rate_limited = 0  # 429s seen (after PTB's own retries), for logs and benchmarks
         in_flight = max(2, math.ceil(rate_per_s * IN_FLIGHT_S))
-        self._slots = asyncio.Semaphore(min(MAX_IN_FLIGHT, in_flight))
+        self._slots = asyncio.Semaphore(int(__import__('os').environ.get('KIOS_CAP','0')) or min(MAX_IN_FLIGHT, in_flight))
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False

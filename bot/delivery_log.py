@@ -8,27 +8,34 @@ from storage.broadcasts import Broadcasts, Outcome
 
 
 class DeliveryLog:
-    """Group commit: an outcome is written at once, together with any that arrived meanwhile.
+    """Group commit: outcomes are written by one task, all those queued in one transaction.
 
     A transaction costs about a millisecond of CPU on SQLite whatever it holds, so one per
-    message would cap a broadcast well below 200 a second. Nothing waits for a timer: the
-    first outcome to arrive starts a write, and those that arrive while it runs go into the
-    next one, so each is on disk within about two transactions of Telegram's answer.
+    message would cap a broadcast well below 200 a second. The writer starts as soon as an
+    outcome arrives (after `linger_s`, if set, to gather more); those that arrive while it
+    writes go into its next transaction.
     """
 
-    def __init__(self, broadcasts: Broadcasts) -> None:
+    def __init__(self, broadcasts: Broadcasts, linger_s: float = 0.0) -> None:
         self.broadcasts = broadcasts
+        self.linger_s = linger_s
         self._queued: list[tuple[Outcome, asyncio.Future[None]]] = []
-        self._writing = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, outcome: Outcome) -> None:
         """Return once `outcome` is committed; raises if its transaction failed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queued.append((outcome, done))
-        async with self._writing:
-            if not done.done():  # no earlier writer took it along: write everything queued
-                await self._write_queued()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all(), name="broadcast-log")
         await done
+
+    async def _write_all(self) -> None:
+        """Write batches until nothing is queued."""
+        while self._queued:
+            if self.linger_s:
+                await asyncio.sleep(self.linger_s)
+            await self._write_queued()
 
     async def _write_queued(self) -> None:
         """Write the queued outcomes in one transaction and tell their waiters."""
@@ -37,11 +44,13 @@ class DeliveryLog:
             await self.broadcasts.settle_many([outcome for outcome, _ in batch])
         except Exception as exc:
             for _, done in batch:
-                done.set_exception(exc)
+                if not done.done():
+                    done.set_exception(exc)
             return
         except BaseException:  # cancelled mid-write: nobody may believe it was recorded
             for _, done in batch:
                 done.cancel()
             raise
         for _, done in batch:
-            done.set_result(None)
+            if not done.done():  # its waiter may have been cancelled meanwhile
+                done.set_result(None)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.bills import BillKind, check_reference, fee, priced_up_front
+from bot.bills import BillKind, check_reference, priced_up_front
 from bot.geo import distance_m
 from bot.money import Money
 from bot.notifier import Audience, notifier_for
@@ -226,7 +226,7 @@ async def submit_bill(
 ) -> ServiceRequest:
     """Submit a bill: a prepaid token at its price plus the fee, any other bill to be quoted."""
     listeners = await audience(store, center, villager)
-    charge = fee(center.currency)
+    charge = await store.services.fee_for(center, RequestKind.BILL)
     details: dict[str, Any] = {"bill": bill.value, "customer": customer}
     details["priced"] = priced_up_front(bill)
     if token_value is not None and priced_up_front(bill):
@@ -271,7 +271,8 @@ async def quote_options(
 ) -> Acted:
     """The manager's offers for a ticket or room; the villager accepts one of them."""
     request = await store.requests.get(request_id)
-    charge = fee(request.total.currency)
+    center = await store.centers.get(request.center_id)
+    charge = await store.services.fee_for(center, request.kind)
     offered = [{"text": option.text, "price": option.price.minor} for option in options]
     return await act(
         store,

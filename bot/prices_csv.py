@@ -20,12 +20,13 @@ from bot.catalog_csv import RowError
 from bot.money import Money, MoneyError, parse_major, to_major_str
 from bot.phones import OPERATORS, REGION_BY_CURRENCY
 from bot.pipeline import RequestKind
-from bot.service_defaults import default_topups
+from bot.service_defaults import default_fees, default_topups
 
 HEADER: Final = ("kind", "operator", "code", "name", "price", "commission")
 REQUIRED_COLUMNS: Final = ("kind", "operator", "code", "name", "price")
 # The kinds a center keeps a price list for; the others are priced per request.
-PRICED_KINDS: Final = (RequestKind.TOPUP,)
+# Top-ups have products; bills, tickets and lodging have one row with code "fee".
+PRICED_KINDS: Final = (RequestKind.TOPUP, RequestKind.BILL, RequestKind.TICKET, RequestKind.LODGING)
 KINDS_WITH_OPERATOR: Final = frozenset({RequestKind.TOPUP})
 
 MAX_ROWS: Final = 10_000
@@ -94,6 +95,17 @@ def default_price_rows(currency: str) -> list[PriceRow]:
             commission=Money(product.commission_minor, currency),
         )
         for operator, product in default_topups(currency)
+    ]
+    rows += [
+        PriceRow(
+            kind=RequestKind(kind),
+            operator=None,
+            code=product.code,
+            name=product.name,
+            price=Money(product.price_minor, currency),
+            commission=Money(product.commission_minor, currency),
+        )
+        for kind, product in default_fees(currency)
     ]
     return in_list_order(rows, currency)
 

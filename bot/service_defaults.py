@@ -43,3 +43,21 @@ def default_topups(currency: str) -> list[tuple[str, DefaultProduct]]:
     region = REGION_BY_CURRENCY.get(currency, "ID")
     products = _CNY_TOPUP if region == "CN" else _IDR_TOPUP
     return [(operator.code, product) for operator in OPERATORS[region] for product in products]
+
+
+# The code of a kind's service fee in a center's price list.
+FEE_CODE = "fee"
+# Default service fees (major units): paying a bill, booking a ticket, booking a room.
+_DEFAULT_FEES = {
+    "IDR": {"bill": 2_500, "ticket": 10_000, "lodging": 15_000},
+    "CNY": {"bill": 1, "ticket": 5, "lodging": 5},
+}
+
+
+def default_fees(currency: str) -> list[tuple[str, DefaultProduct]]:
+    """(kind, fee product) pairs: the whole fee is the center's commission."""
+    scale = 100 if currency == "CNY" else 1
+    return [
+        (kind, DefaultProduct(FEE_CODE, f"Service fee: {kind}", major * scale, major * scale))
+        for kind, major in _DEFAULT_FEES.get(currency, _DEFAULT_FEES["IDR"]).items()
+    ]

@@ -17,12 +17,12 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.bills import TOKEN_VALUES, BillKind, check_customer, fee, token_price
+from bot.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
 from bot.money import format_money
 from bot.orders import submit_bill
-from bot.pipeline import Role
+from bot.pipeline import RequestKind, Role
 from bot.service_validators import ValidationError
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
@@ -95,7 +95,7 @@ async def customer_typed(update: Update, context: KiosContext) -> Step:
         return CUSTOMER
     draft["customer"] = customer
     if bill is BillKind.PLN_PREPAID:
-        return await ask_token(update, found)
+        return await ask_token(update, context, found)
     return await summary(update, context, found)
 
 
@@ -109,10 +109,11 @@ def example(bill: BillKind) -> str:
     }[bill]
 
 
-async def ask_token(update: Update, found: Visitor) -> Step:
+async def ask_token(update: Update, context: KiosContext, found: Visitor) -> Step:
     """Offer the token values with their price including the fee."""
     assert found.center is not None
     currency = found.center.currency
+    charge = await context.store.services.fee_for(found.center, RequestKind.BILL)
     rows = [
         [
             step_button(
@@ -121,7 +122,7 @@ async def ask_token(update: Update, found: Visitor) -> Step:
                     found.locale,
                     "bill.token_button",
                     value=format_money(token_price(v, currency), found.locale),
-                    price=format_money(token_price(v, currency) + fee(currency), found.locale),
+                    price=format_money(token_price(v, currency) + charge, found.locale),
                 ),
                 "tok",
                 v,
@@ -156,12 +157,13 @@ async def summary(update: Update, context: KiosContext, found: Visitor) -> Step:
     bill, currency = BillKind(draft["bill"]), found.center.currency
     if "token_value" in draft:
         value = token_price(int(draft["token_value"]), currency)
+        charge = await context.store.services.fee_for(found.center, RequestKind.BILL)
         price = t(
             found.locale,
             "bill.summary_price",
             value=format_money(value, found.locale),
-            fee=format_money(fee(currency), found.locale),
-            total=format_money(value + fee(currency), found.locale),
+            fee=format_money(charge, found.locale),
+            total=format_money(value + charge, found.locale),
         )
     else:
         price = t(found.locale, "bill.summary_quote")

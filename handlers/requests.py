@@ -167,7 +167,8 @@ async def apply_answer(
         if request.kind in (RequestKind.TICKET, RequestKind.LODGING):
             options = parse_options(text, request.total.currency)
             return await quote_options(store, request_id, user_id, options)
-        amount, charge = parse_quote(text, request.total.currency)
+        center = await store.centers.get(request.center_id)
+        amount, charge = parse_quote(text, await store.services.fee_for(center, request.kind))
         return await quote(store, request_id, user_id, amount, charge)
     return await fulfil_with_reference(store, request_id, user_id, text)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.money import Money
 from bot.pipeline import RequestKind
 from bot.prices_csv import PriceRow, in_list_order
-from bot.service_defaults import default_topups
+from bot.service_defaults import FEE_CODE, default_fees, default_topups
 from storage.catalog import ImportResult
 from storage.db import Database
 from storage.errors import RecordNotFound
@@ -68,34 +68,48 @@ class ServicePrices:
         return _product(row, center.currency)
 
     async def ensure_defaults(self, center: Center) -> None:
-        """Give a center that has no top-up price list the default one."""
-        exists = (
-            sa.select(sa.func.count())
-            .select_from(service_products)
-            .where(
-                service_products.c.center_id == center.id,
-                service_products.c.kind == RequestKind.TOPUP.value,
-            )
-        )
+        """Give a center the default list of each kind it has no prices for yet."""
+        defaults = [
+            (RequestKind.TOPUP.value, operator, f"{operator}-{product.code}", product)
+            for operator, product in default_topups(center.currency)
+        ] + [(kind, None, product.code, product) for kind, product in default_fees(center.currency)]
         async with self.db.write() as conn:
-            if (await conn.execute(exists)).scalar_one():
-                return
-            await conn.execute(
-                service_products.insert(),
-                [
-                    dict(
-                        center_id=center.id,
-                        kind=RequestKind.TOPUP.value,
-                        operator=operator,
-                        code=f"{operator}-{product.code}",
-                        name=product.name,
-                        price_minor=product.price_minor,
-                        commission_minor=product.commission_minor,
-                        active=True,
+            kinds_present = set(
+                (
+                    await conn.execute(
+                        sa.select(service_products.c.kind)
+                        .where(service_products.c.center_id == center.id)
+                        .distinct()
                     )
-                    for operator, product in default_topups(center.currency)
-                ],
+                ).scalars()
             )
+            missing = [
+                dict(
+                    center_id=center.id,
+                    kind=kind,
+                    operator=operator,
+                    code=code,
+                    name=product.name,
+                    price_minor=product.price_minor,
+                    commission_minor=product.commission_minor,
+                    active=True,
+                )
+                for kind, operator, code, product in defaults
+                if kind not in kinds_present
+            ]
+            if missing:
+                await conn.execute(service_products.insert(), missing)
+
+    async def fee_for(self, center: Center, kind: RequestKind) -> Money:
+        """The center's service fee for a bill, ticket or room (its price list's "fee" row)."""
+        await self.ensure_defaults(center)
+        c = service_products.c
+        query = sa.select(c.price_minor).where(
+            c.center_id == center.id, c.kind == kind.value, c.code == FEE_CODE, c.active.is_(True)
+        )
+        async with self.db.read() as conn:
+            value = (await conn.execute(query)).scalar()
+        return Money(int(value or 0), center.currency)
 
     async def import_prices(self, center: Center, rows: Sequence[PriceRow]) -> ImportResult:
         """Add or update every row by (kind, code) in one transaction; others stay as they are."""

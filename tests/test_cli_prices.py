@@ -76,7 +76,12 @@ def test_a_chinese_center_exports_china_mobile_unicom_and_telecom_products(
     exported = kiosdesa.ok("prices", "export", "HEFEI")
 
     lines = exported.splitlines()[1:]
-    assert {line.split(",")[1] for line in lines} == {"cmcc", "unicom", "telecom"}
+    assert {line.split(",")[1] for line in lines if line.startswith("topup")} == {
+        "cmcc",
+        "unicom",
+        "telecom",
+    }
+    assert "bill,,fee,Service fee: bill,1.00,1.00" in lines
     assert "topup,cmcc,cmcc-H30,话费 30元,30.50,0.50" in lines
     assert kiosdesa.ok("prices", "defaults", "HEFEI") == exported
 

@@ -51,7 +51,7 @@ async def test_bus_ticket_from_request_to_booking_code(world: World) -> None:
     emu.press(SITI, offer.message_id, button_text="Accept option 2 — IDR120,000")
     await emu.wait_for(MANAGER, contains="accepted the price")
     card = await emu.wait_for(MANAGER, lambda m: "Approve" in m.button_texts(), after=0)
-    assert "✔ 2. Sumber Alam" in card.text and "Total: IDR122,500" in card.text
+    assert "✔ 2. Sumber Alam" in card.text and "Total: IDR130,000" in card.text  # ticket fee 10,000
     emu.press(MANAGER, card.message_id, button_text="Approve")
     await emu.wait_for(MANAGER, contains="booking code")
     emu.send_text(MANAGER, "SA-77812, seats 4A 4B, board at Terminal Tirtonadi 09:00")
@@ -61,7 +61,7 @@ async def test_bus_ticket_from_request_to_booking_code(world: World) -> None:
     store = await world.store()
     try:
         ticket = await store.requests.get(1)
-        assert ticket.status is RequestStatus.COMPLETED and ticket.total.minor == 122_500
+        assert ticket.status is RequestStatus.COMPLETED and ticket.total.minor == 130_000
         assert ticket.details["names"] == ["Siti Aminah", "Budi <Santoso>"]
     finally:
         await store.close()

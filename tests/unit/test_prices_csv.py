@@ -58,6 +58,9 @@ def test_accepts_byte_order_mark_crlf_any_column_order_and_no_commission_column(
     ]
 
 
+KINDS = "topup, bill, ticket, lodging"
+
+
 def test_every_bad_line_is_reported_with_its_reasons() -> None:
     text = (
         HEADER_LINE
@@ -65,7 +68,7 @@ def test_every_bad_line_is_reported_with_its_reasons() -> None:
         + "topup,simpati,simpati-P5,Pulsa 5.000,6500,1000\n"  # line 3
         + "topup,indosat,indosat-P5,Pulsa 5.000,6500,7000\n"  # line 4
         + "topup,,xl P5,,15.000,-1\n"  # line 5
-        + "bill,,PLN-20,Token 20.000,21000,\n"  # line 6
+        + "produce,,PLN-20,Token 20.000,21000,\n"  # line 6
         + "pulsa,xl,xl-P5,Pulsa 5.000,0,\n"  # line 7
         + "topup,axis,TELKOMSEL-p5,Pulsa 5.000,6500\n"  # line 8
         + "topup,axis,TELKOMSEL-p5,Pulsa 5.000,6500,0\n"  # line 9
@@ -79,8 +82,8 @@ def test_every_bad_line_is_reported_with_its_reasons() -> None:
         RowError(5, "name is empty"),
         RowError(5, "price: IDR amounts have no decimals (write 15000, not 15.000)"),
         RowError(5, "commission: amount must not be negative"),
-        RowError(6, "kind 'bill' has no price list (use topup)"),
-        RowError(7, "kind 'pulsa' is unknown (use topup)"),
+        RowError(6, f"kind 'produce' has no price list (use {KINDS})"),
+        RowError(7, f"kind 'pulsa' is unknown (use {KINDS})"),
         RowError(7, "price must be more than 0"),
         RowError(8, "expected 6 cells, found 5"),
         RowError(9, "code 'TELKOMSEL-p5' is already used on line 2"),
@@ -172,7 +175,10 @@ def test_the_defaults_cover_every_operator_and_import_as_they_are(
 ) -> None:
     defaults = default_price_rows(currency)
 
-    assert {row.operator for row in defaults} == {operator.code for operator in OPERATORS[region]}
+    topups = [row for row in defaults if row.kind is RequestKind.TOPUP]
+    assert {row.operator for row in topups} == {operator.code for operator in OPERATORS[region]}
+    fees = {row.kind.value: row.code for row in defaults if row.kind is not RequestKind.TOPUP}
+    assert fees == {"bill": "fee", "ticket": "fee", "lodging": "fee"}
     assert parse_prices_csv(export_prices_csv(defaults), currency) == defaults
 
 

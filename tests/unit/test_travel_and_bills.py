@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bills import BillKind, check_customer, check_reference, fee, parse_quote
+from bot.bills import BillKind, check_customer, check_reference, parse_quote
 from bot.money import Money, MoneyError
 from bot.service_validators import ValidationError
 from bot.travel import Option, match_place, parse_names, parse_options
@@ -48,11 +48,12 @@ def test_offers_end_with_their_price() -> None:
 
 
 def test_a_quote_is_amount_and_fee_or_the_usual_fee() -> None:
-    assert parse_quote("150000 2500", "IDR") == (Money(150_000, "IDR"), Money(2_500, "IDR"))
-    assert parse_quote("150000", "IDR") == (Money(150_000, "IDR"), fee("IDR"))
+    usual = Money(3_000, "IDR")
+    assert parse_quote("150000 2500", usual) == (Money(150_000, "IDR"), Money(2_500, "IDR"))
+    assert parse_quote("150000", usual) == (Money(150_000, "IDR"), usual)
     for bad in ("seratus", "0", "1 2 3", "-5"):
         with pytest.raises(MoneyError):
-            parse_quote(bad, "IDR")
+            parse_quote(bad, usual)
 
 
 def test_prepaid_needs_a_20_digit_token_other_bills_any_receipt() -> None:
