@@ -42,6 +42,7 @@ class Arrivals:
 
     times: list[float] = field(default_factory=list)
     per_chat: Counter[int] = field(default_factory=Counter)
+    bot_cpu_s: float = 0.0
 
     def on_message(self, message: SentMessage) -> None:
         """Emulator listener: count each new announcement in a villager's chat."""
@@ -127,8 +128,10 @@ async def run(rate: float, villagers: int, database: str | None) -> int:
             emu.on_change(arrivals.on_message)
             proc = await start_bot(emu, database_url, rate, workdir)
             try:
+                cpu_before = process_cpu_seconds(proc.pid)
                 pressed_at, report = await broadcast(emu, villagers)
                 finished_at = time.monotonic()
+                arrivals.bot_cpu_s = process_cpu_seconds(proc.pid) - cpu_before
             finally:
                 proc.send_signal(signal.SIGTERM)
                 await proc.wait()
@@ -157,10 +160,22 @@ def report_figures(
     print(f"press to report {finished_at - pressed_at:.2f} s ({overall:.1f}/s overall)")
     print(f"most messages in any 1 s window {busiest}")
     print(f"429 answers {emu.stats.rate_limited}, villagers with a duplicate {twice}")
+    cpu = arrivals.bot_cpu_s
+    busy = cpu / (finished_at - pressed_at)
+    print(f"bot CPU {cpu:.1f} s: {cpu / len(times) * 1000:.2f} ms a message, {busy:.0%} of a core")
     print(f"report: {report.text.splitlines()[1:4]}")
     ok = achieved / rate >= TARGET_RATIO and len(times) == villagers and twice == 0
     print("target met" if ok else "TARGET MISSED")
     return 0 if ok else 1
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def max_in_any_second(times: list[float]) -> int:

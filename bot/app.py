@@ -32,6 +32,7 @@ from handlers.cart import build_cart_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import private_messages_only, unknown_button
 from handlers.desk import build_desk_handlers
+from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
@@ -106,6 +107,9 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # Last: plain text is a search (or a center search before joining one).
     app.add_handler(build_typed_text_handler())
     app.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)
+    for handler in app.handlers[0]:
+        if isinstance(handler, Dialog):  # each dialog reads which one the user started last
+            handler.attach(app)
     app.add_error_handler(on_error)
     return app
 

@@ -26,6 +26,7 @@ from bot.pipeline import RequestKind, Role
 from bot.service_validators import ValidationError
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
+from handlers.dialogs import Dialog
 
 KIND, CUSTOMER, TOKEN, CONFIRM = "bill_kind", "bill_customer", "bill_token", "bill_confirm"
 DRAFT_KEY = "bill"
@@ -221,12 +222,12 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
     await say(update, t(found.locale, "bill.use_buttons"))
 
 
-def build_bill_conversation() -> ConversationHandler[KiosContext]:
+def build_bill_conversation() -> Dialog:
     """The persistent /bill dialog."""
     typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
     cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step_pattern("no"))
     kinds = "|".join(b.value for b in BillKind)
-    return ConversationHandler(
+    return Dialog(
         entry_points=[CommandHandler("bill", begin)],
         states={
             KIND: [

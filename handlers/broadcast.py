@@ -24,6 +24,7 @@ from bot.broadcaster import wake_broadcaster
 from bot.context import KiosContext
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
+from handlers.dialogs import Dialog
 from storage.broadcasts import Broadcast, BroadcastStatus, Tally
 from storage.models import Center
 
@@ -194,13 +195,13 @@ async def wrong_kind(update: Update, context: KiosContext) -> Step:
     return None
 
 
-def build_broadcast_conversation() -> ConversationHandler[KiosContext]:
+def build_broadcast_conversation() -> Dialog:
     """The persistent compose dialog: text or photo, preview, Send or Cancel."""
     written: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, text_written)
     photo: Handler = MessageHandler(filters.PHOTO, photo_sent)
     other: Handler = MessageHandler(~filters.COMMAND, wrong_kind)
     button: Handler = CallbackQueryHandler(pressed, pattern=callbacks.pattern(callbacks.BROADCAST))
-    return ConversationHandler(
+    return Dialog(
         entry_points=[CommandHandler("broadcast", begin)],
         # A new text or photo after the preview replaces the draft.
         states={COMPOSE: [written, photo, other], CONFIRM: [button, written, photo, other]},

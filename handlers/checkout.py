@@ -32,6 +32,7 @@ from bot.pipeline import Fulfilment, Role
 from bot.texts import Html, h, plain, t
 from handlers.cart import render_cart
 from handlers.common import Visitor, notice, say, show, visitor
+from handlers.dialogs import Dialog
 from storage.errors import CartChanged, EmptyCart, OutOfStock
 from storage.models import Checkout, cart_snapshot
 
@@ -279,11 +280,11 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
     await say(update, t(found.locale, "checkout.use_buttons"))
 
 
-def build_checkout_conversation() -> ConversationHandler[KiosContext]:
+def build_checkout_conversation() -> Dialog:
     """The persistent checkout dialog."""
     cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step("cancel"))
     typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
-    return ConversationHandler(
+    return Dialog(
         entry_points=[
             CallbackQueryHandler(begin, pattern=step("start")),
             CommandHandler("checkout", begin),

@@ -35,6 +35,7 @@ from bot.pipeline import Action, RequestKind, Role, TransitionRefused, actions_f
 from bot.texts import Html, plain, t
 from bot.travel import parse_options
 from handlers.common import Visitor, notice, say, show, visitor
+from handlers.dialogs import Dialog
 from storage.models import ServiceRequest
 
 ORDERS_PER_PAGE = 5
@@ -232,9 +233,9 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
     await show(query, text, markup)
 
 
-def build_request_conversation() -> ConversationHandler[KiosContext]:
+def build_request_conversation() -> Dialog:
     """Request buttons; Reject asks a reason, a top-up a reference (persisted like any dialog)."""
-    return ConversationHandler(
+    return Dialog(
         entry_points=[
             CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))
         ],

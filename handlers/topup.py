@@ -21,6 +21,7 @@ from bot.phones import REGION_BY_CURRENCY, MobileNumber, PhoneError, operator_na
 from bot.pipeline import Role
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
+from handlers.dialogs import Dialog
 from storage.errors import RecordNotFound
 from storage.models import ServiceProduct
 
@@ -221,11 +222,11 @@ def step_pattern(step: str) -> str:
     return f"^{callbacks.build(callbacks.TOPUP, 0, step)}$"
 
 
-def build_topup_conversation() -> ConversationHandler[KiosContext]:
+def build_topup_conversation() -> Dialog:
     """The persistent /topup dialog."""
     typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
     cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step_pattern("no"))
-    return ConversationHandler(
+    return Dialog(
         entry_points=[CommandHandler("topup", begin)],
         states={
             NUMBER: [

@@ -7,14 +7,13 @@ from __future__ import annotations
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
 from bot import callbacks
-from bot.context import KiosContext
 from bot.travel import TicketKind
+from handlers.dialogs import Dialog
 from handlers.lodging import (
     lodging_begin,
     lodging_budget,
@@ -62,7 +61,7 @@ from handlers.travel_common import (
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-def build_travel_conversation() -> ConversationHandler[KiosContext]:
+def build_travel_conversation() -> Dialog:
     """The persistent /ticket and /lodging dialogs (one handler: they share their ending)."""
     kinds = "|".join(k.value for k in TicketKind)
     classes = "|".join(f"c-{c}" for c in CLASSES)
@@ -108,7 +107,7 @@ def build_travel_conversation() -> ConversationHandler[KiosContext]:
         ],
         CONFIRM: [CallbackQueryHandler(confirm, pattern=pattern("ok")), buttons_only],
     }
-    return ConversationHandler(
+    return Dialog(
         entry_points=[
             CommandHandler("ticket", ticket_begin),
             CommandHandler("lodging", lodging_begin),

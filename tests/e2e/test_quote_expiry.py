@@ -60,3 +60,27 @@ async def test_unanswered_quote_expires_even_across_a_restart(
         assert trail[-1] == ("cancelled", "system")
     finally:
         await store.close()
+
+
+async def test_service_dialogs_carry_on_after_a_restart(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    await seed(sqlite_url)
+    settings = Settings(
+        bot_token=TOKEN, database_url=sqlite_url, telegram_api_url=emu.url, outbox_poll_seconds=0.3
+    )
+    async with running_bot(settings):
+        await join(emu, SITI)
+        emu.send_text(SITI, "/topup")
+        await emu.wait_for(SITI, contains="Which number")
+    async with running_bot(settings):  # a new process would load the same saved dialog
+        emu.send_text(SITI, "0857 1234 5678")
+        offer = await emu.wait_for(SITI, contains="Indosat")
+        assert "Pulsa 10.000 — IDR11,500" in offer.button_texts()
+        emu.send_text(SITI, "/bill")
+        kinds = await emu.wait_for(SITI, contains="Which bill")
+        emu.press(SITI, kinds.message_id, button_text="🏥 BPJS health insurance")
+        await emu.wait_for(SITI, contains="BPJS card number")
+    async with running_bot(settings):
+        emu.send_text(SITI, "0001234567890")
+        await emu.wait_for(SITI, contains="look up the amount")
