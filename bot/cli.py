@@ -77,6 +77,9 @@ def _add_center_commands(parser: argparse.ArgumentParser) -> None:
         help="how long a quoted price waits for the villager's answer (default 24)",
     )
     sub.add_parser("list", help="list every center")
+    places = sub.add_parser("set-places", help="the places its villagers travel to (tickets)")
+    places.add_argument("code", type=code_arg)
+    places.add_argument("places", help='comma-separated, e.g. "Solo,Terminal Tirtonadi,Klaten"')
     ttl = sub.add_parser("set-quote-hours", help="how long the center's quotes wait for an answer")
     ttl.add_argument("code", type=code_arg)
     ttl.add_argument("hours", type=float)
@@ -164,6 +167,13 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             print(
                 f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
             )
+    elif args.action == "set-places":
+        names = [" ".join(name.split())[:60] for name in args.places.split(",")]
+        try:
+            center = await store.centers.set_places(args.code, [name for name in names if name])
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"{center.code} lists {len(center.places)} places: {', '.join(center.places)}")
     elif args.action == "set-quote-hours":
         try:
             center = await store.centers.set_quote_ttl(args.code, quote_seconds(args.hours))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,8 +102,9 @@ MAX_NAME_LENGTH = 60
 MAX_OPTIONS = 5
 
 
-def match_place(text: str, region: str) -> str:
-    """The known place the villager meant, or their words as typed (free text is allowed)."""
+def match_place(text: str, region: str, own: Sequence[str] = ()) -> str:
+    """The place the villager meant (the center's own list first, then the country's usual
+    places), or their words as typed (free text is allowed)."""
     typed = " ".join(text.split())[:60]
     if not typed:
         raise ValidationError("format")
@@ -112,7 +114,7 @@ def match_place(text: str, region: str) -> str:
     # Whole-word similarity: a partial match would turn "Jogjakarta" into "Jakarta".
     found = process.extractOne(
         typed,
-        PLACES.get(region, ()),
+        (*own, *PLACES.get(region, ())),
         scorer=fuzz.ratio,
         processor=utils.default_process,
         score_cutoff=PLACE_MATCH_SCORE,

@@ -32,6 +32,7 @@ from handlers.travel_common import (
     count_buttons,
     day_buttons,
     draft,
+    own_places,
     pressed,
     refuse,
     region,
@@ -56,7 +57,7 @@ async def lodging_place(update: Update, context: KiosContext) -> Step:
     """Keep the place; ask the check-in day."""
     found = await visitor(update, context)
     try:
-        draft(context)["place"] = match_place(typed(update), region(found))
+        draft(context)["place"] = match_place(typed(update), region(found), own_places(found))
     except ValidationError as error:
         return await refuse(update, found, error.reason, L_PLACE)
     await say(

@@ -35,6 +35,7 @@ from handlers.travel_common import (
     count_buttons,
     day_buttons,
     draft,
+    own_places,
     pressed,
     refuse,
     region,
@@ -76,7 +77,7 @@ async def ticket_from(update: Update, context: KiosContext) -> Step:
     """Match the departure place; ask where to."""
     found = await visitor(update, context)
     try:
-        draft(context)["from"] = match_place(typed(update), region(found))
+        draft(context)["from"] = match_place(typed(update), region(found), own_places(found))
     except ValidationError as error:
         return await refuse(update, found, error.reason, T_FROM)
     await say(update, t(found.locale, "ticket.ask_to", origin=draft(context)["from"]))
@@ -87,7 +88,7 @@ async def ticket_to(update: Update, context: KiosContext) -> Step:
     """Match the destination; ask the day."""
     found = await visitor(update, context)
     try:
-        draft(context)["to"] = match_place(typed(update), region(found))
+        draft(context)["to"] = match_place(typed(update), region(found), own_places(found))
     except ValidationError as error:
         return await refuse(update, found, error.reason, T_TO)
     await say(update, t(found.locale, "ticket.ask_date"), day_buttons(found.locale, "day", today()))

@@ -58,6 +58,11 @@ def region(found: Visitor) -> str:
     return REGION_BY_CURRENCY.get(found.center.currency if found.center else "IDR", "ID")
 
 
+def own_places(found: Visitor) -> tuple[str, ...]:
+    """The places the center listed for its villagers."""
+    return found.center.places if found.center else ()
+
+
 def button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A travel dialog button."""
     return InlineKeyboardButton(label, callback_data=callbacks.build(callbacks.TRAVEL, ident, step))

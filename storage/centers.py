@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ def center_from_row(row: Any) -> Center:
         radius_km=row.radius_km,
         catalog_version=row.catalog_version,
         quote_ttl_s=row.quote_ttl_s,
+        places=tuple(place for place in row.places.split("|") if place),
     )
 
 
@@ -109,6 +111,10 @@ class Centers:
     async def set_quote_ttl(self, code: str, seconds: int) -> Center:
         """How long the center's quotes wait for an answer; RecordNotFound for an unknown code."""
         return await self._update(code, quote_ttl_s=seconds)
+
+    async def set_places(self, code: str, places: Sequence[str]) -> Center:
+        """The center's own travel places; RecordNotFound for an unknown code."""
+        return await self._update(code, places="|".join(places))
 
     async def _update(self, code: str, **values: Any) -> Center:
         query = sa.update(centers).where(centers.c.code == code.upper()).values(**values)

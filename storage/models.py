@@ -27,6 +27,8 @@ class Center:
     catalog_version: int
     # How long a quote waits for the villager's answer before it expires.
     quote_ttl_s: int = 86_400
+    # Places villagers of this center travel to, matched first when they type one.
+    places: tuple[str, ...] = ()
 
     @property
     def has_location(self) -> bool:

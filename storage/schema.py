@@ -22,6 +22,7 @@ centers = sa.Table(
     sa.Column("catalog_version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("quote_ttl_s", sa.Integer, nullable=False),
+    sa.Column("places", sa.Text, nullable=False),
 )
 
 users = sa.Table(

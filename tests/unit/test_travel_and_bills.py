@@ -70,3 +70,10 @@ def test_customer_numbers_are_checked_per_bill() -> None:
     assert check_customer(BillKind.BPJS, "0001234567890") == "0001234567890"
     with pytest.raises(ValidationError):
         check_customer(BillKind.BPJS, "12345")
+
+
+def test_the_centers_own_places_are_matched_first() -> None:
+    own = ("Terminal Tirtonadi", "Klaten")
+    assert match_place("terminal tirtonad", "ID", own) == "Terminal Tirtonadi"
+    assert match_place("klatn", "ID", own) == "Klaten"
+    assert match_place("surabya", "ID", own) == "Surabaya"
