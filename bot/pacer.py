@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 # Slots saved up while the sender was late (a timer firing a little after its time) may be
 # used at once, up to this many seconds' worth; without it every late wake-up is a lost slot.
-BURST_S = 0.05
+BURST_S = 0.02
 # Shorter naps are plain sleeps; longer ones also end when the pacer is closed.
 INTERRUPTIBLE_NAP_S = 0.25
 

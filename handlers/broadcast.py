@@ -25,7 +25,7 @@ from bot.context import KiosContext
 from bot.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.broadcasts import Broadcast, BroadcastStatus, Tally
+from storage.broadcast_models import Broadcast, BroadcastStatus, Tally
 from storage.models import Center
 
 COMPOSE, CONFIRM = "broadcast_compose", "broadcast_confirm"

@@ -72,6 +72,9 @@ async def test_the_shipped_story_plays_from_the_poster_to_the_doorstep() -> None
     served = after(transcript, "manager> SN 0812-7781-2290")
     assert "Your top-up #2 is done" in served and "Serial number: SN 0812-7781-2290" in served
     assert "#2 · Phone top-up · IDR11,500 · Completed" in transcript
+    sent = after(transcript, "manager> press Send")
+    assert "Pasar murah hari Sabtu" in sent and "Sent: 1" in sent
+    assert "no longer receive the center's announcements" in after(transcript, "villager> /mute")
     assert transcript.rstrip().endswith("-- end of script")
 
 

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.broadcaster import Broadcaster
 from storage import Storage
-from storage.broadcasts import BroadcastStatus, Tally
+from storage.broadcast_models import BroadcastStatus, Tally
 from storage.schema import broadcast_deliveries, users
 
 MANAGER, OTHER_MANAGER = 900001, 900002

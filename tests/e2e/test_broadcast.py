@@ -8,7 +8,7 @@ import pytest
 
 from bot.emulator import BotApiEmulator, SentMessage, parse_html
 from bot.texts import t
-from storage.broadcasts import BroadcastStatus
+from storage.broadcast_models import BroadcastStatus
 from tests.e2e.conftest import MANAGER, SITI, World, eventually, join, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")

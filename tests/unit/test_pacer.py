@@ -25,8 +25,8 @@ async def test_an_eager_sender_gets_the_rate_and_no_more() -> None:
 
     taken = await slots_taken_in(pacer, 0.5)
 
-    # 100 in half a second, plus at most the saved-up burst; timer lateness costs little.
-    assert 90 <= taken <= 100 + pacer.burst + 1
+    # 100 in half a second, plus at most the saved-up burst (fewer on a busy machine).
+    assert 75 <= taken <= 100 + pacer.burst + 1
 
 
 async def test_the_long_run_rate_never_exceeds_the_setting_even_after_idling() -> None:
