@@ -85,8 +85,9 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 async def world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
     """The running bot over a seeded SQLite database."""
     await seed(sqlite_url)
-    settings = Settings(bot_token=TOKEN, database_url=sqlite_url, telegram_api_url=emu.url,
-                        outbox_poll_seconds=0.5)
+    settings = Settings(
+        bot_token=TOKEN, database_url=sqlite_url, telegram_api_url=emu.url, outbox_poll_seconds=0.5
+    )
     async with running_bot(settings):
         yield World(emu, sqlite_url, settings)
 
