@@ -25,7 +25,7 @@ from bot.orders import submit_bill
 from bot.pipeline import RequestKind, Role
 from bot.service_validators import ValidationError
 from bot.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
 
 KIND, CUSTOMER, TOKEN, CONFIRM = "bill_kind", "bill_customer", "bill_token", "bill_confirm"
@@ -206,20 +206,12 @@ async def confirm(update: Update, context: KiosContext) -> Step:
 
 async def cancel(update: Update, context: KiosContext) -> Step:
     """Leave the bill dialog."""
-    found = await visitor(update, context)
-    context.dialog.pop(DRAFT_KEY, None)
-    if update.callback_query:
-        await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, "bill.cancelled"))
-    else:
-        await say(update, t(found.locale, "bill.cancelled"))
-    return ConversationHandler.END
+    return await leave_dialog(update, context, DRAFT_KEY, "bill.cancelled")
 
 
 async def use_buttons(update: Update, context: KiosContext) -> None:
     """Typed text where a button is expected."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "bill.use_buttons"))
+    await remind_buttons(update, context, "bill.use_buttons")
 
 
 def build_bill_conversation() -> Dialog:

@@ -14,10 +14,10 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import KiosContext
-from bot.texts import pick_locale, plain, short
+from bot.texts import pick_locale, plain, short, t
 from storage.models import Center, User
 
 
@@ -106,3 +106,21 @@ async def private_messages_only(update: Update, context: KiosContext) -> None:
     private = chat is not None and chat.type == ChatType.PRIVATE
     if not private or update.effective_user is None or update.edited_message is not None:
         raise ApplicationHandlerStop
+
+
+async def leave_dialog(update: Update, context: KiosContext, draft_key: str, text_key: str) -> int:
+    """End a dialog: forget its draft and say so (on the pressed message, or as a reply)."""
+    found = await visitor(update, context)
+    context.dialog.pop(draft_key, None)
+    if update.callback_query:
+        await update.callback_query.answer()
+        await show(update.callback_query, t(found.locale, text_key))
+    else:
+        await say(update, t(found.locale, text_key))
+    return ConversationHandler.END
+
+
+async def remind_buttons(update: Update, context: KiosContext, text_key: str) -> None:
+    """Typed text where a button is expected: point to the buttons (the step stays)."""
+    found = await visitor(update, context)
+    await say(update, t(found.locale, text_key))

@@ -20,7 +20,7 @@ from bot.orders import submit_topup
 from bot.phones import REGION_BY_CURRENCY, MobileNumber, PhoneError, operator_name, parse_mobile
 from bot.pipeline import Role
 from bot.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
 from storage.errors import RecordNotFound
 from storage.models import ServiceProduct
@@ -201,20 +201,12 @@ async def _draft_parts(
 
 async def cancel(update: Update, context: KiosContext) -> Step:
     """Leave the top-up dialog."""
-    found = await visitor(update, context)
-    context.dialog.pop(DRAFT_KEY, None)
-    if update.callback_query:
-        await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, "topup.cancelled"))
-    else:
-        await say(update, t(found.locale, "topup.cancelled"))
-    return ConversationHandler.END
+    return await leave_dialog(update, context, DRAFT_KEY, "topup.cancelled")
 
 
 async def use_buttons(update: Update, context: KiosContext) -> None:
     """Typed text where a button is expected."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "topup.use_buttons"))
+    await remind_buttons(update, context, "topup.use_buttons")
 
 
 def step_pattern(step: str) -> str:

@@ -25,7 +25,7 @@ from bot.service_validators import (
     parse_travel_date,
 )
 from bot.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 
 Step = str | int | None
 Handler = BaseHandler[Update, KiosContext, object]
@@ -214,17 +214,9 @@ async def confirm(update: Update, context: KiosContext) -> Step:
 
 async def cancel(update: Update, context: KiosContext) -> Step:
     """Leave the dialog."""
-    found = await visitor(update, context)
-    context.dialog.pop(DRAFT_KEY, None)
-    if update.callback_query:
-        await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, "travel.cancelled"))
-    else:
-        await say(update, t(found.locale, "travel.cancelled"))
-    return ConversationHandler.END
+    return await leave_dialog(update, context, DRAFT_KEY, "travel.cancelled")
 
 
 async def use_buttons(update: Update, context: KiosContext) -> None:
     """Typed text where a button is expected."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "travel.use_buttons"))
+    await remind_buttons(update, context, "travel.use_buttons")
