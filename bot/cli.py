@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.catalog_csv import CatalogCsvError, export_catalog_csv, parse_catalog_csv
+from bot.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
 from bot.config import ConfigError, database_url_from_env, load_settings
 from bot.money import SUPPORTED_CURRENCIES
 from bot.prices_csv import PricesCsvError, default_price_rows, export_prices_csv, parse_prices_csv
@@ -18,6 +18,7 @@ from bot.runner import run_bot
 from bot.texts import LOCALES
 from storage import Storage, StorageUnavailable
 from storage.errors import DuplicateCenter, RecordNotFound
+from storage.models import Center
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -205,31 +206,46 @@ def _check_location(args: argparse.Namespace) -> None:
         raise CliError("--radius-km must be more than 0 and at most 100")
 
 
+async def center_by_code(store: Storage, code: str) -> Center:
+    """The center with this code, or one clear line for the operator."""
+    try:
+        return await store.centers.by_code(code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {code}") from exc
+
+
+def read_csv_file(path: Path) -> str:
+    """A UTF-8 CSV file's text (a spreadsheet's byte-order mark is dropped)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
+
+
+def report_bad_rows(path: Path, errors: Sequence[RowError]) -> int:
+    """Name every bad line and why; nothing was imported (exit code 1)."""
+    for error in errors:
+        print(f"{path}:{error.line}: {error.message}", file=sys.stderr)
+    print(f"nothing imported: {len(errors)} problem(s) in {path}", file=sys.stderr)
+    return 1
+
+
 async def cmd_catalog(args: argparse.Namespace) -> int:
     """catalog import | export."""
     return await with_store(lambda store: _catalog(store, args))
 
 
 async def _catalog(store: Storage, args: argparse.Namespace) -> int:
-    try:
-        center = await store.centers.by_code(args.code)
-    except RecordNotFound as exc:
-        raise CliError(f"no center with code {args.code}") from exc
+    center = await center_by_code(store, args.code)
     if args.action == "export":
         rows = await store.catalog.export_rows(center.id, center.currency)
         sys.stdout.write(export_catalog_csv(rows))
         return 0
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read {args.file}: {exc}") from exc
+    text = read_csv_file(args.file)
     try:
         rows = parse_catalog_csv(text, center.currency)
     except CatalogCsvError as exc:
-        for error in exc.errors:
-            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
-        print(f"nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
-        return 1
+        return report_bad_rows(args.file, exc.errors)
     result = await store.catalog.import_rows(center.id, rows)
     counts = f"{result.added} added, {result.updated} updated"
     print(f"imported {len(rows)} products into {center.code}: {counts}")
@@ -242,27 +258,18 @@ async def cmd_prices(args: argparse.Namespace) -> int:
 
 
 async def _prices(store: Storage, args: argparse.Namespace) -> int:
-    try:
-        center = await store.centers.by_code(args.code)
-    except RecordNotFound as exc:
-        raise CliError(f"no center with code {args.code}") from exc
+    center = await center_by_code(store, args.code)
     if args.action == "defaults":
         sys.stdout.write(export_prices_csv(default_price_rows(center.currency)))
         return 0
     if args.action == "export":
         sys.stdout.write(export_prices_csv(await store.services.export_prices(center)))
         return 0
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read {args.file}: {exc}") from exc
+    text = read_csv_file(args.file)
     try:
         rows = parse_prices_csv(text, center.currency)
     except PricesCsvError as exc:
-        for error in exc.errors:
-            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
-        print(f"nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
-        return 1
+        return report_bad_rows(args.file, exc.errors)
     result = await store.services.import_prices(center, rows)
     counts = f"{result.added} added, {result.updated} updated"
     print(f"imported {len(rows)} prices into {center.code}: {counts}")
