@@ -34,6 +34,8 @@ def product_from_row(row: Any, currency: str) -> Product:
         stock=row.stock,
         aliases=aliases,
         active=bool(row.active),
+        photo_file_id=row.photo_file_id,
+        seller_id=row.seller_id,
     )
 
 

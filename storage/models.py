@@ -71,6 +71,10 @@ class Product:
     stock: int | None
     aliases: tuple[str, ...]
     active: bool
+    # A Telegram file id of the photo villagers see on the product's card.
+    photo_file_id: str | None = None
+    # The villager selling their own produce through the center; None for the center's goods.
+    seller_id: int | None = None
 
     @property
     def in_stock(self) -> bool:

@@ -55,6 +55,8 @@ products = sa.Table(
     sa.Column("aliases", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("photo_file_id", sa.String(256)),
+    sa.Column("seller_id", sa.BigInteger, sa.ForeignKey("users.id")),
 )
 
 cart_items = sa.Table(
