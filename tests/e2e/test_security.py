@@ -225,3 +225,54 @@ async def test_villager_cannot_reject_or_give_a_reason(world: World) -> None:
     status, history = await status_and_history(world, 1)
     assert status is RequestStatus.SUBMITTED and history == ["submitted"]
     await assert_all_answered(emu)
+
+
+OTHER_MANAGER = 900002
+
+
+async def test_another_centers_manager_cannot_touch_leping(world: World) -> None:
+    """The manager of Kios Karang forges Leping's buttons: every press is refused."""
+    emu = world.emu
+    emu.user(OTHER_MANAGER, "Bu Rina", language_code="en")
+    store = await world.store()
+    try:
+        await store.centers.add_center("KARANG", "Kios Karang", OTHER_MANAGER)
+    finally:
+        await store.close()
+    await start_manager(emu)
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1")
+    emu.send_text(MANAGER, "/broadcast")
+    await emu.wait_for(MANAGER, contains="Write the announcement")
+    emu.send_text(MANAGER, "Pasar murah besok")
+    prompt = await emu.wait_for(MANAGER, contains="Recipients:")
+    send = prompt.find_button(text="📣 Send")
+    assert send is not None and send.callback_data is not None
+    emu.send_text(OTHER_MANAGER, "/start")
+    own = await emu.wait_for(OTHER_MANAGER, contains="You manage")
+
+    for forged in ("req:1:ap", "req:1:rj", "req:1:dl", "rqv:1"):
+        query = emu.press(OTHER_MANAGER, own.message_id, forge=forged)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("text") == "You cannot do this for this request.", forged
+    for forged in (send.callback_data, send.callback_data.replace(":send", ":cancel")):
+        query = emu.press(OTHER_MANAGER, own.message_id, forge=forged)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("text") == "Only the center's manager can do this.", forged
+    emu.send_text(OTHER_MANAGER, "/queue")
+    queue = await emu.wait_for(OTHER_MANAGER, contains="Kios Karang")
+
+    status, history = await status_and_history(world, 1)
+    assert status is RequestStatus.SUBMITTED and history == ["submitted"]
+    assert "#1" not in queue.text
+    assert not any("Pasar murah" in m.text for m in emu.messages(SITI))
+    assert not any("Siti" in m.text for m in emu.messages(OTHER_MANAGER))
+    assert card.button_texts() == ["Approve", "Reject"]
+    broadcast_id = int(send.callback_data.split(":")[1])
+    store = await world.store()
+    try:
+        broadcast = await store.broadcasts.get(broadcast_id)
+    finally:
+        await store.close()
+    assert broadcast is not None and broadcast.status.value == "draft"
+    await assert_all_answered(emu)
