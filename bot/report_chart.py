@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
+
 # A Figure without pyplot: no global state and no display; savefig renders with Agg.
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -21,6 +23,8 @@ CHART_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     *FONT_FILES,
+    # matplotlib's own copy of DejaVu Sans: Latin text can always be drawn.
+    Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf",
 )
 
 
@@ -33,10 +37,13 @@ class ChartText:
     requests: str
     revenue: str
     bars: Sequence[str]
+    # What the labels under the bars are, when the dates do not say it themselves.
+    axis: str = ""
 
     def all(self) -> str:
         """Every character drawn, to check a font has them all."""
-        return " ".join((self.title, self.subtitle, self.requests, self.revenue, *self.bars))
+        words = (self.title, self.subtitle, self.requests, self.revenue, self.axis, *self.bars)
+        return " ".join(words)
 
 
 def chart_font(text: str) -> Path | None:
@@ -75,6 +82,8 @@ def make_chart(
         axes.spines[["top", "right"]].set_visible(False)
     step = -(-len(positions) // 10)  # at most ten labels under the bars
     bottom.set_xticks(positions[::step], list(text.bars)[::step], fontproperties=props)
+    if text.axis:
+        bottom.set_xlabel(text.axis, fontproperties=props)
     figure.suptitle(f"{text.title}\n{text.subtitle}", fontproperties=props, fontsize=14)
     output = io.BytesIO()
     figure.savefig(output, format="png")

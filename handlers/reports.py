@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from babel.dates import format_date, format_interval, format_skeleton, format_timedelta
 from babel.numbers import format_compact_decimal
@@ -126,23 +127,34 @@ def bar_label(key: date | int, locale: str) -> str:
 
 def chart_text(asked: Asked, report: Report, locale: str) -> ChartText:
     """The chart's words in `locale`."""
+    hours = asked.window.period is Period.DAY
     return ChartText(
         title=asked.center.name,
         subtitle=date_range(asked.window, locale),
         requests=plain(locale, "report.chart_requests"),
         revenue=plain(locale, "report.chart_revenue", currency=report.currency),
         bars=[bar_label(key, locale) for key, _count, _minor in report.buckets],
+        axis=plain(locale, "report.chart_hours", zone=asked.window.zone.key) if hours else "",
     )
+
+
+def chart_words(asked: Asked, report: Report) -> tuple[ChartText, Path | None, str]:
+    """The chart's words, the font that draws them and their locale.
+
+    In the manager's language if a font here draws it, else in English (matplotlib's own
+    font draws that).
+    """
+    words = chart_text(asked, report, asked.locale)
+    font = chart_font(words.all())
+    if font is None:
+        words = chart_text(asked, report, "en")
+        return words, chart_font(words.all()), "en"
+    return words, font, asked.locale
 
 
 async def send_chart(update: Update, asked: Asked, report: Report) -> None:
     """Draw the chart off the event loop and send it as a photo."""
-    locale = asked.locale
-    words = chart_text(asked, report, locale)
-    font = chart_font(words.all())
-    if font is None:  # no font here draws the manager's script: an English chart is readable
-        locale = "en"
-        words = chart_text(asked, report, locale)
+    words, font, locale = chart_words(asked, report)
     scale = 10 ** minor_digits(report.currency)
     revenue = [minor / scale for _key, _count, minor in report.buckets]
     counts = [count for _key, count, _minor in report.buckets]
@@ -150,6 +162,7 @@ async def send_chart(update: Update, asked: Asked, report: Report) -> None:
     def money_tick(value: float) -> str:
         return format_compact_decimal(value, locale=locale, fraction_digits=1)
 
+    # Drawing takes a moment: keep the event loop free for villagers meanwhile.
     png = await asyncio.to_thread(make_chart, words, counts, revenue, money_tick, font)
     chat = update.effective_chat
     assert chat is not None
