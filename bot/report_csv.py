@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 
 from bot.money import to_major_str
-from bot.reports import ReportRequest, Window
+from bot.reports import ReportRequest, Window, by_number
 
 EXPORT_COLUMNS = (
     "number",
@@ -32,7 +32,7 @@ def in_report(rows: Iterable[ReportRequest], window: Window) -> list[ReportReque
             for r in rows
             if window.contains(r.created_at) or (r.completed and window.contains(r.completed_at))
         ),
-        key=lambda r: r.id,
+        key=by_number,
     )
 
 

@@ -149,15 +149,18 @@ class Report:
 
 def submitted_in(rows: Iterable[ReportRequest], window: Window) -> list[ReportRequest]:
     """The requests villagers submitted in the window, oldest first."""
-    return sorted((r for r in rows if window.contains(r.created_at)), key=lambda r: r.id)
+    return sorted((r for r in rows if window.contains(r.created_at)), key=by_number)
 
 
 def completed_in(rows: Iterable[ReportRequest], window: Window) -> list[ReportRequest]:
     """The requests completed in the window."""
-    return sorted((r for r in rows if r.completed and window.contains(r.completed_at)), key=_id)
+    return sorted(
+        (r for r in rows if r.completed and window.contains(r.completed_at)), key=by_number
+    )
 
 
-def _id(row: ReportRequest) -> int:
+def by_number(row: ReportRequest) -> int:
+    """Requests in the order they were made."""
     return row.id
 
 
