@@ -35,6 +35,7 @@ from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
+from handlers.reports import build_report_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
@@ -101,6 +102,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_broadcast_handlers())
     # /mute, /unmute for villagers and /poster for managers: plain commands, no dialog.
     app.add_handlers(build_announcement_handlers())
+    # /today, /report and /export: the manager's figures, plain commands.
+    app.add_handlers(build_report_handlers())
     app.add_handler(build_stale_checkout_handler())
     # Any other press (forged or outdated data) is still answered, so no spinner is left.
     app.add_handler(CallbackQueryHandler(unknown_button))

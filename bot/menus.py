@@ -21,7 +21,16 @@ VILLAGER_COMMANDS = (
     "cancel",
     "start",
 )
-MANAGER_COMMANDS = ("queue", "broadcast", "broadcasts", "poster", *VILLAGER_COMMANDS)
+MANAGER_COMMANDS = (
+    "queue",
+    "today",
+    "report",
+    "export",
+    "broadcast",
+    "broadcasts",
+    "poster",
+    *VILLAGER_COMMANDS,
+)
 
 
 def commands(locale: str, names: tuple[str, ...]) -> list[BotCommand]:

@@ -1,0 +1,78 @@
+"""What the manager's reports read: a center's requests submitted or completed in a window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.money import Money
+from bot.pipeline import RequestKind, RequestStatus
+from bot.reports import ReportRequest, SoldLine
+from storage.db import Database
+from storage.schema import request_items, requests, users
+
+
+def service_summary(details: Mapping[str, Any]) -> str:
+    """What a service request is for: the package, the bill and customer, the chosen offer."""
+    options = details.get("options") or []
+    chosen = details.get("chosen")
+    if isinstance(chosen, int) and 1 <= chosen <= len(options):
+        return str(options[chosen - 1].get("text", ""))
+    parts = [details.get("product"), details.get("phone"), details.get("bill")]
+    parts.append(details.get("customer"))
+    return " ".join(str(part) for part in parts if part)
+
+
+def _villager_name(row: Any) -> str:
+    parts = (row.first_name, row.last_name)
+    return " ".join(part for part in parts if part) or str(row.villager_id)
+
+
+class Reports:
+    """Read-only queries behind /today, /report and /export."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def requests_in_window(
+        self, center_id: int, start: float, end: float
+    ) -> list[ReportRequest]:
+        """The center's requests submitted in [start, end) or completed in it, with their lines."""
+        touched = sa.or_(
+            sa.and_(requests.c.created_at >= start, requests.c.created_at < end),
+            sa.and_(requests.c.completed_at >= start, requests.c.completed_at < end),
+        )
+        query = (
+            sa.select(requests, users.c.first_name, users.c.last_name)
+            .join(users, users.c.id == requests.c.villager_id)
+            .where(requests.c.center_id == center_id, touched)
+            .order_by(requests.c.id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+            ids = [row.id for row in rows]
+            lines: dict[int, list[SoldLine]] = {i: [] for i in ids}
+            if ids:
+                items = request_items.select().where(request_items.c.request_id.in_(ids))
+                for item in (await conn.execute(items.order_by(request_items.c.id))).all():
+                    lines[item.request_id].append(SoldLine(item.name, item.quantity))
+        return [_report_row(row, lines[row.id]) for row in rows]
+
+
+def _report_row(row: Any, lines: list[SoldLine]) -> ReportRequest:
+    details = json.loads(row.details)
+    return ReportRequest(
+        id=row.id,
+        kind=RequestKind(row.kind),
+        status=RequestStatus(row.status),
+        total=Money(row.total_minor, row.currency),
+        commission=Money(row.commission_minor, row.currency),
+        villager=_villager_name(row),
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        lines=tuple(lines),
+        summary="" if lines else service_summary(details),
+    )
