@@ -229,9 +229,9 @@ async def hand_over(
     )
     if manager_id not in locales:
         text += "\n" + t(locale, "admin.not_told")
-    await say(update, text)
-    for user in (manager_id, before.manager_id):
+    for user in (manager_id, before.manager_id):  # menus first: the answer means all is done
         await refresh_menu(context.bot, store, context.settings, user)
+    await say(update, text)
 
 
 def build_admin_handlers() -> list[BaseHandler[Update, KiosContext, None]]:

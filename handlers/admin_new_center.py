@@ -289,8 +289,8 @@ async def create_pressed(update: Update, context: KiosContext) -> Step:
     except DuplicateCenter:  # taken since the code was typed
         await show(query, t(found.locale, "admin.new_code_taken_now", code=center["code"]))
         return ConversationHandler.END
-    await show(query, await created_text(context, found.locale, created))
     await refresh_menu(context.bot, context.store, context.settings, created.manager_id)
+    await show(query, await created_text(context, found.locale, created))
     return ConversationHandler.END
 
 
