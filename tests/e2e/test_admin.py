@@ -41,19 +41,24 @@ ONLY_OPERATORS = "for the bot's operators only"
 OPERATORS_NOTICE = "This is for the bot's operators only."
 
 
+def operator_settings(emu: BotApiEmulator, database_url: str) -> Settings:
+    """The bot's settings with one operator in ADMIN_IDS."""
+    return Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_url=emu.url,
+        outbox_poll_seconds=0.5,
+        admin_ids=frozenset({ADMIN}),
+    )
+
+
 @pytest.fixture
 async def admin_world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
     """The running bot with one operator configured in ADMIN_IDS."""
     emu.user(ADMIN, "Ibu Rina", language_code="en")
     emu.user(BAYU, "Bayu", language_code="en", last_name="Saputra")
     await seed(sqlite_url)
-    settings = Settings(
-        bot_token=TOKEN,
-        database_url=sqlite_url,
-        telegram_api_url=emu.url,
-        outbox_poll_seconds=0.5,
-        admin_ids=frozenset({ADMIN}),
-    )
+    settings = operator_settings(emu, sqlite_url)
     async with running_bot(settings):
         yield World(emu, sqlite_url, settings)
 
@@ -239,6 +244,22 @@ async def test_operator_can_leave_the_dialog_and_skip_the_location(admin_world: 
     assert (center.manager_id, center.currency, center.language) == (22222222, "IDR", "id")
     assert center.lat is None and center.lon is None
     await assert_all_answered(emu)
+
+
+async def test_a_half_made_center_survives_a_restart(emu: BotApiEmulator, sqlite_url: str) -> None:
+    emu.user(ADMIN, "Ibu Rina", language_code="en")
+    await seed(sqlite_url)
+    settings = operator_settings(emu, sqlite_url)
+    async with running_bot(settings):
+        emu.send_text(ADMIN, "/newcenter")
+        await emu.wait_for(ADMIN, contains="Type its code")
+        emu.send_text(ADMIN, "MULAI")
+        await emu.wait_for(ADMIN, contains="Now type the center's name")
+    async with running_bot(settings):
+        emu.send_text(ADMIN, "Kios Mulai Lagi")
+        await emu.wait_for(ADMIN, contains="Who manages it?")
+        emu.send_text(ADMIN, "/cancel")
+        await emu.wait_for(ADMIN, contains="No center was created")
 
 
 async def test_operator_hands_a_center_to_another_manager(admin_world: World) -> None:
