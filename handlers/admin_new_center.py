@@ -6,6 +6,8 @@ optional location, then Create. Every step checks again that the user is an oper
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -24,7 +26,14 @@ from bot.context import KiosContext
 from bot.money import SUPPORTED_CURRENCIES
 from bot.poster import deep_link
 from bot.texts import LOCALES, plain, t
-from handlers.admin import is_operator, locales_of, manager_label, manager_messages, refresh_menu
+from handlers.admin import (
+    is_operator,
+    locales_of,
+    manager_label,
+    manager_messages,
+    refresh_menu,
+    refuse,
+)
 from handlers.common import leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
 from storage.errors import DuplicateCenter, RecordNotFound
@@ -41,6 +50,7 @@ SKIP, CREATE, CANCEL = "skip", "ok", "no"
 DIALOG_TIMEOUT_S = 30 * 60
 Step = str | int | None
 Handler = BaseHandler[Update, KiosContext, object]
+StepHandler = Callable[[Update, KiosContext], Coroutine[Any, Any, Step]]
 
 
 def step_button(label: str, arg: str) -> InlineKeyboardButton:
@@ -61,13 +71,21 @@ def draft(context: KiosContext) -> dict[str, Any]:
 
 async def not_operator(update: Update, context: KiosContext) -> Step:
     """Someone else reached a step (or pressed a forged button): say no and end the dialog."""
-    found = await visitor(update, context)
     context.dialog.pop(DRAFT_KEY, None)
-    if update.callback_query is not None:
-        await notice(update.callback_query, found.locale, "admin.only_notice", alert=True)
-    else:
-        await say(update, t(found.locale, "admin.only"))
+    await refuse(update, context)
     return ConversationHandler.END
+
+
+def operators_only(step: StepHandler) -> StepHandler:
+    """Run the step for an operator only; anyone else is refused and the dialog ends."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, context: KiosContext) -> Step:
+        if not is_operator(update, context):
+            return await not_operator(update, context)
+        return await step(update, context)
+
+    return checked
 
 
 def typed(update: Update) -> str:
@@ -76,10 +94,9 @@ def typed(update: Update) -> str:
     return (message.text or "")[:200] if message else ""
 
 
+@operators_only
 async def begin(update: Update, context: KiosContext) -> Step:
     """/newcenter: ask for the code."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     context.dialog[DRAFT_KEY] = {}
     await say(
@@ -90,10 +107,9 @@ async def begin(update: Update, context: KiosContext) -> Step:
     return CODE
 
 
+@operators_only
 async def code_typed(update: Update, context: KiosContext) -> Step:
     """Check the code is well formed and free, then ask for the name."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     code = center_code(typed(update))
     if code is None:
@@ -109,10 +125,9 @@ async def code_typed(update: Update, context: KiosContext) -> Step:
     return CODE
 
 
+@operators_only
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the name and ask for the manager."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     name = center_name(typed(update))
     if name is None:
@@ -123,11 +138,13 @@ async def name_typed(update: Update, context: KiosContext) -> Step:
     return MANAGER
 
 
+@operators_only
 async def manager_typed(update: Update, context: KiosContext) -> Step:
     """The manager's user id, typed as a number."""
     return await manager_given(update, context, user_id(typed(update)))
 
 
+@operators_only
 async def manager_shared(update: Update, context: KiosContext) -> Step:
     """The manager's contact, shared from the operator's address book."""
     message = update.effective_message
@@ -138,8 +155,6 @@ async def manager_shared(update: Update, context: KiosContext) -> Step:
 
 async def manager_given(update: Update, context: KiosContext, manager_id: int | None) -> Step:
     """Keep the manager and ask for the currency."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     if manager_id is None:
         await say(update, t(found.locale, "admin.new_bad_manager"))
@@ -161,10 +176,9 @@ def chosen(update: Update, prefix: str, allowed: tuple[str, ...]) -> str | None:
     return next((option for option in allowed if option.lower() == value), None)
 
 
+@operators_only
 async def currency_chosen(update: Update, context: KiosContext) -> Step:
     """Keep the currency and ask for the villagers' language."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     query = update.callback_query
     assert query is not None
@@ -180,10 +194,9 @@ async def currency_chosen(update: Update, context: KiosContext) -> Step:
     return LANGUAGE
 
 
+@operators_only
 async def language_chosen(update: Update, context: KiosContext) -> Step:
     """Keep the language and ask for the location."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     query = update.callback_query
     assert query is not None
@@ -200,6 +213,7 @@ async def language_chosen(update: Update, context: KiosContext) -> Step:
     return LOCATION
 
 
+@operators_only
 async def location_shared(update: Update, context: KiosContext) -> Step:
     """A location shared from the attachment menu."""
     message = update.effective_message
@@ -210,10 +224,9 @@ async def location_shared(update: Update, context: KiosContext) -> Step:
     )
 
 
+@operators_only
 async def location_typed(update: Update, context: KiosContext) -> Step:
     """A location typed as "lat, lon"."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     point = typed_location(typed(update))
     if point is None:
         found = await visitor(update, context)
@@ -222,11 +235,11 @@ async def location_typed(update: Update, context: KiosContext) -> Step:
     return await location_given(update, context, point)
 
 
+@operators_only
 async def location_skipped(update: Update, context: KiosContext) -> Step:
     """No location: the center offers pickup only."""
     assert update.callback_query is not None
-    if is_operator(update, context):
-        await update.callback_query.answer()
+    await update.callback_query.answer()
     return await location_given(update, context, None)
 
 
@@ -234,8 +247,6 @@ async def location_given(
     update: Update, context: KiosContext, point: tuple[float, float] | None
 ) -> Step:
     """Keep the location (or none) and show the summary with Create and Cancel."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     center = draft(context)
     center["lat"], center["lon"] = point if point else (None, None)
@@ -272,10 +283,9 @@ async def summary(context: KiosContext, locale: str, center: dict[str, Any]) -> 
     )
 
 
+@operators_only
 async def create_pressed(update: Update, context: KiosContext) -> Step:
     """Create the center as summarized; tell its manager; show the operator its deep link."""
-    if not is_operator(update, context):
-        return await not_operator(update, context)
     found = await visitor(update, context)
     query = update.callback_query
     assert query is not None
