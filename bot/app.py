@@ -25,6 +25,8 @@ from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
+from handlers.admin import build_admin_handlers, set_admin_menus
+from handlers.admin_new_center import build_new_center_conversation
 from handlers.announcements import build_announcement_handlers
 from handlers.bills import build_bill_conversation
 from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
@@ -93,6 +95,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_travel_conversation())
     app.add_handler(build_request_conversation())
     app.add_handler(build_broadcast_conversation())
+    app.add_handler(build_new_center_conversation())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())
@@ -104,6 +107,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_announcement_handlers())
     # /today, /report and /export: the manager's figures, plain commands.
     app.add_handlers(build_report_handlers())
+    # The operator's /centers and /setmanager (each checks ADMIN_IDS itself).
+    app.add_handlers(build_admin_handlers())
     app.add_handler(build_stale_checkout_handler())
     # Any other press (forged or outdated data) is still answered, so no spinner is left.
     app.add_handler(CallbackQueryHandler(unknown_button))
@@ -131,6 +136,8 @@ async def start_services(app: KiosApplication) -> None:
             await set_manager_menu(app.bot, center.manager_id, center.language)
         except TelegramError as exc:  # e.g. the manager never opened the bot: set on /start
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
+    # After the managers': an operator who also manages gets both menus in one.
+    await set_admin_menus(app.bot, services.store, services.settings)
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender

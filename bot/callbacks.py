@@ -34,6 +34,8 @@ BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
 TRAVEL = "trv"  # trv:<n>:<step>                 ticket and lodging dialogs
 OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
 BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
+ADMIN_PAGE = "adp"  # adp:<page>                 operator's list of centers
+NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
 
 PREFIXES = frozenset(
     {
@@ -55,6 +57,8 @@ PREFIXES = frozenset(
         CENTER,
         LANGUAGE,
         SEARCH_PAGE,
+        ADMIN_PAGE,
+        NEW_CENTER,
     }
 )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
+from bot.center_setup import center_code
 from bot.config import ConfigError, database_url_from_env, load_settings
 from bot.money import SUPPORTED_CURRENCIES
 from bot.prices_csv import PricesCsvError, default_price_rows, export_prices_csv, parse_prices_csv
@@ -29,13 +30,10 @@ class CliError(Exception):
 
 def code_arg(value: str) -> str:
     """A center code: letters, digits, '_' or '-', at most 32 (it goes into a deep link)."""
-    if (
-        not value
-        or len(value) > 32
-        or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value)
-    ):
+    code = center_code(value) if value == value.strip() else None
+    if code is None:
         raise argparse.ArgumentTypeError("a center code is 1-32 letters, digits, '_' or '-'")
-    return value.upper()
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ MANAGER_COMMANDS = (
     "poster",
     *VILLAGER_COMMANDS,
 )
+ADMIN_COMMANDS = ("centers", "newcenter", "setmanager")
 
 
 def commands(locale: str, names: tuple[str, ...]) -> list[BotCommand]:
@@ -48,8 +49,21 @@ async def set_villager_menus(bot: Bot) -> None:
         )
 
 
-async def set_manager_menu(bot: Bot, manager_id: int, locale: str) -> None:
-    """The manager's own menu, in their chat only."""
-    await bot.set_my_commands(
-        commands(locale, MANAGER_COMMANDS), scope=BotCommandScopeChat(manager_id)
+async def set_manager_menu(bot: Bot, manager_id: int, locale: str, *, admin: bool = False) -> None:
+    """The manager's own menu, in their chat only (an operator's includes the admin commands)."""
+    await set_personal_menu(bot, manager_id, locale, manager=True, admin=admin)
+
+
+async def set_personal_menu(
+    bot: Bot, user_id: int, locale: str, *, manager: bool, admin: bool
+) -> None:
+    """The menu of one chat: a manager's, an operator's, both, or back to the villagers'."""
+    scope = BotCommandScopeChat(user_id)
+    if not (manager or admin):  # the villagers' menu for all private chats applies again
+        await bot.delete_my_commands(scope=scope)
+        return
+    names = (
+        *(ADMIN_COMMANDS if admin else ()),
+        *(MANAGER_COMMANDS if manager else VILLAGER_COMMANDS),
     )
+    await bot.set_my_commands(commands(locale, names), scope=scope)

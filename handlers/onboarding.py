@@ -37,7 +37,8 @@ async def start(update: Update, context: KiosContext) -> None:
     found = await visitor(update, context)
     code = (context.args or [""])[0][:MAX_CODE_LENGTH]
     if found.is_manager:
-        await set_manager_menu(context.bot, found.user.id, found.locale)
+        admin = found.user.id in context.settings.admin_ids
+        await set_manager_menu(context.bot, found.user.id, found.locale, admin=admin)
     if code:
         await join_by_code(update, context, found, code)
     elif found.center is not None:

@@ -8,6 +8,7 @@ from storage.catalog import Catalog
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.outbox import Outbox
+from storage.overview import Overview
 from storage.reports import Reports
 from storage.requests import Requests
 from storage.services import ServicePrices
@@ -30,6 +31,7 @@ class Storage:
         self.services = ServicePrices(db)
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
+        self.overview = Overview(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import now
 from storage.db import Database
 from storage.errors import DuplicateCenter, RecordNotFound
-from storage.models import Center
+from storage.models import Center, OutboxMessage
+from storage.outbox import enqueue
 from storage.schema import centers
+
+# The messages a new center or a change of manager causes, written in the same transaction.
+CenterCreated = Callable[[Center], Sequence[OutboxMessage]]
+ManagerChanged = Callable[[Center, Center], Sequence[OutboxMessage]]
 
 
 def center_from_row(row: Any) -> Center:
@@ -51,8 +58,9 @@ class Centers:
         lon: float | None = None,
         radius_km: float = 3.0,
         quote_ttl_s: int = 86_400,
+        notify: CenterCreated | None = None,
     ) -> Center:
-        """Create a center; DuplicateCenter if the code is taken."""
+        """Create a center (with the messages `notify` renders); DuplicateCenter if taken."""
         values = dict(
             code=code.upper(),
             name=name,
@@ -69,16 +77,23 @@ class Centers:
         try:
             async with self.db.write() as conn:
                 await conn.execute(centers.insert().values(**values))
+                center = await self._by_code(conn, code)
+                if notify is not None:
+                    await enqueue(conn, notify(center))
         except IntegrityError as exc:
             raise DuplicateCenter(code.upper()) from exc
-        return await self.by_code(code)
+        self.db.outbox_ready.set()
+        return center
 
     async def by_code(self, code: str) -> Center:
         """The center with this join code (case-insensitive); RecordNotFound otherwise."""
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(centers.select().where(centers.c.code == code.upper()))
-            ).first()
+            return await self._by_code(conn, code)
+
+    @staticmethod
+    async def _by_code(conn: AsyncConnection, code: str) -> Center:
+        query = centers.select().where(centers.c.code == code.upper())
+        row = (await conn.execute(query)).first()
         if row is None:
             raise RecordNotFound(code)
         return center_from_row(row)
@@ -104,9 +119,22 @@ class Centers:
             rows = (await conn.execute(query)).all()
         return [center_from_row(row) for row in rows]
 
-    async def set_manager(self, code: str, manager_id: int) -> Center:
-        """Hand the center to another manager; RecordNotFound for an unknown code."""
-        return await self._update(code, manager_id=manager_id)
+    async def set_manager(
+        self, code: str, manager_id: int, notify: ManagerChanged | None = None
+    ) -> Center:
+        """Hand the center to another manager; RecordNotFound for an unknown code.
+
+        `notify` renders the messages of the change from the center before and after.
+        """
+        async with self.db.write() as conn:
+            before = await self._by_code(conn, code)
+            query = sa.update(centers).where(centers.c.id == before.id)
+            await conn.execute(query.values(manager_id=manager_id))
+            after = replace(before, manager_id=manager_id)
+            if notify is not None:
+                await enqueue(conn, notify(before, after))
+        self.db.outbox_ready.set()
+        return after
 
     async def set_quote_ttl(self, code: str, seconds: int) -> Center:
         """How long the center's quotes wait for an answer; RecordNotFound for an unknown code."""

@@ -1,0 +1,57 @@
+"""Creating a center and handing it over write their messages in the same transaction."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.money import Money
+from storage import Storage
+from storage.errors import DuplicateCenter, RecordNotFound
+from storage.models import Center, OutboxMessage
+
+
+def hello(center: Center) -> list[OutboxMessage]:
+    return [OutboxMessage(center.manager_id, f"you manage {center.code}")]
+
+
+def both(before: Center, after: Center) -> list[OutboxMessage]:
+    return [
+        OutboxMessage(after.manager_id, f"you now manage {after.code}"),
+        OutboxMessage(before.manager_id, f"you no longer manage {before.code}"),
+    ]
+
+
+async def test_a_new_center_and_its_managers_messages_are_stored_together(store: Storage) -> None:
+    center = await store.centers.add_center("jati", "Desa Jati", 501, notify=hello)
+    assert center.code == "JATI" and center.manager_id == 501
+    with pytest.raises(DuplicateCenter):
+        await store.centers.add_center("JATI", "Another", 502, notify=hello)
+    due = await store.outbox.due()
+    assert [(m.chat_id, m.text) for m in due] == [(501, "you manage JATI")]
+
+
+async def test_handing_over_tells_both_managers(store: Storage) -> None:
+    await store.centers.add_center("jati", "Desa Jati", 501)
+    after = await store.centers.set_manager("jati", 502, both)
+    assert after.manager_id == 502
+    assert (await store.centers.by_code("JATI")).manager_id == 502
+    assert [m.chat_id for m in await store.outbox.due()] == [502, 501]
+    with pytest.raises(RecordNotFound):
+        await store.centers.set_manager("NOPE", 502, both)
+    assert len(await store.outbox.due()) == 2
+
+
+async def test_a_center_with_nothing_yet_has_zero_figures(store: Storage) -> None:
+    await store.centers.add_center("jati", "Desa Jati", 501, currency="CNY")
+    await store.users.seen(501, "Joko")
+    await store.users.seen(601, "Siti")
+    center = await store.centers.by_code("JATI")
+    await store.users.join_center(501, center.id)  # the manager is not counted as a villager
+    await store.users.join_center(601, center.id)
+    [figures] = await store.overview.center_figures(time.time() - 7 * 86_400, limit=5)
+    assert figures.manager_name == "Joko"
+    assert (figures.villagers, figures.open_requests, figures.recent_requests) == (1, 0, 0)
+    assert figures.recent_revenue == Money(0, "CNY")
+    assert await store.overview.count_centers() == 1

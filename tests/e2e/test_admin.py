@@ -1,0 +1,347 @@
+"""The operator's chat: centers with their figures, a new center by dialog, a new manager.
+
+Only users in ADMIN_IDS are answered; everyone else learns nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.emulator import BotApiEmulator
+from bot.money import format_money
+from bot.orders import act
+from bot.pipeline import Action
+from storage import Storage
+from storage.errors import RecordNotFound
+from storage.schema import requests
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    SITI,
+    TOKEN,
+    World,
+    assert_all_answered,
+    assert_html_always_valid,
+    place_order,
+    running_bot,
+    seed,
+    start_manager,
+)
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+ADMIN = 800001
+BAYU = 900002  # to become a manager
+ONLY_OPERATORS = "for the bot's operators only"
+OPERATORS_NOTICE = "This is for the bot's operators only."
+
+
+def operator_settings(emu: BotApiEmulator, database_url: str) -> Settings:
+    """The bot's settings with one operator in ADMIN_IDS."""
+    return Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_url=emu.url,
+        outbox_poll_seconds=0.5,
+        admin_ids=frozenset({ADMIN}),
+    )
+
+
+@pytest.fixture
+async def admin_world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
+    """The running bot with one operator configured in ADMIN_IDS."""
+    emu.user(ADMIN, "Ibu Rina", language_code="en")
+    emu.user(BAYU, "Bayu", language_code="en", last_name="Saputra")
+    await seed(sqlite_url)
+    settings = operator_settings(emu, sqlite_url)
+    async with running_bot(settings):
+        yield World(emu, sqlite_url, settings)
+
+
+async def open_store(world: World) -> Storage:
+    return await world.store()
+
+
+async def busy_week(store: Storage) -> None:
+    """Leping's week: one order completed, one open, one cancelled, one completed long ago."""
+    completed = await place_order(store, SITI, {"Minyak Goreng 1 liter": 2})
+    for action in (Action.APPROVE, Action.MARK_READY, Action.COMPLETE):
+        await act(store, completed.id, action, MANAGER)
+    await place_order(store, BUDI)
+    cancelled = await place_order(store, BUDI)
+    await act(store, cancelled.id, Action.CANCEL, BUDI)
+    old = await place_order(store, SITI)
+    for action in (Action.APPROVE, Action.MARK_READY, Action.COMPLETE):
+        await act(store, old.id, action, MANAGER)
+    ten_days_ago = time.time() - 10 * 86_400
+    async with store.db.write() as conn:  # this one happened before the week began
+        await conn.execute(
+            sa.update(requests)
+            .where(requests.c.id == old.id)
+            .values(created_at=ten_days_ago, completed_at=ten_days_ago)
+        )
+
+
+async def test_operator_sees_every_center_with_its_figures(admin_world: World) -> None:
+    emu = admin_world.emu
+    await start_manager(emu)
+    store = await open_store(admin_world)
+    try:
+        await busy_week(store)
+        await store.centers.add_center("SUKA", "Kios Sukamaju", BAYU, currency="CNY")
+        leping = await store.centers.by_code("LEPING")
+        open_requests = await store.requests.count_open(leping.id)
+        revenue = format_money((await store.requests.get(1)).total, "en")
+
+        emu.send_text(ADMIN, "/centers")
+        listing = await emu.wait_for(ADMIN, contains="Centers")
+    finally:
+        await store.close()
+
+    leping_block, suka_block = listing.text.split("\n\n")[1:]
+    assert "LEPING · Kios Desa Leping" in leping_block
+    assert "Manager: Pak Joko (900001)" in leping_block
+    assert f"IDR · 👥 Villagers: 2 · 📥 Open requests: {open_requests}" in leping_block
+    assert open_requests == 1
+    # Three requests this week (the completed, the open and the cancelled one).
+    assert f"Last 7 days: requests: 3 · revenue (completed): {revenue}" in leping_block
+    assert "SUKA · Kios Sukamaju" in suka_block
+    assert "900002 (has not opened the bot yet)" in suka_block
+    assert "CNY · 👥 Villagers: 0 · 📥 Open requests: 0" in suka_block
+    assert "requests: 0 · revenue (completed): CN¥0.00" in suka_block
+    assert listing.buttons == []  # one page
+    assert_html_always_valid(emu)
+
+
+async def test_many_centers_come_in_pages(admin_world: World) -> None:
+    emu = admin_world.emu
+    store = await open_store(admin_world)
+    try:
+        for n in range(1, 7):
+            await store.centers.add_center(f"DESA{n}", f"Kios Desa {n}", 900100 + n)
+    finally:
+        await store.close()
+
+    emu.send_text(ADMIN, "/centers")
+    first = await emu.wait_for(ADMIN, contains="Centers: 7 (page 1 of 2)")
+    assert "DESA1" in first.text and "DESA5" in first.text and "LEPING" not in first.text
+    emu.press(ADMIN, first.message_id, button_text="▶")
+    second = await emu.wait_for(ADMIN, contains="page 2 of 2")
+    assert second.message_id == first.message_id
+    assert "DESA6" in second.text and "LEPING" in second.text and "DESA1" not in second.text
+    # A page past the end (an old or edited button) shows the last one.
+    query = emu.press(ADMIN, first.message_id, forge="adp:99")
+    await emu.wait_callback_answered(query)
+    assert "page 2 of 2" in emu.last_message(ADMIN).text
+    await assert_all_answered(emu)
+
+
+async def test_operator_creates_a_center_step_by_step(admin_world: World) -> None:
+    emu = admin_world.emu
+    emu.send_text(BAYU, "/start")  # Bayu has opened the bot, so he can be told
+    await emu.wait_for(BAYU, contains="Welcome to Kios Desa")
+
+    emu.send_text(ADMIN, "/newcenter")
+    await emu.wait_for(ADMIN, contains="Type its code")
+    emu.send_text(ADMIN, "leping")
+    await emu.wait_for(ADMIN, contains="LEPING is taken already (by Kios Desa Leping)")
+    emu.send_text(ADMIN, "sawah 1")
+    await emu.wait_for(ADMIN, contains="no spaces")
+    emu.send_text(ADMIN, "sawah-1")
+    await emu.wait_for(ADMIN, contains="Code SAWAH-1. Now type the center's name")
+    emu.send_text(ADMIN, "  Kios   Sawah Indah ")
+    await emu.wait_for(ADMIN, contains="Who manages it?")
+    emu.send_text(ADMIN, "Bayu")
+    await emu.wait_for(ADMIN, contains="That is not a Telegram user id")
+    emu.send_contact(ADMIN, "+6281234567890", first_name="Bayu", contact_user_id=BAYU)
+    currency = await emu.wait_for(ADMIN, contains="Which currency")
+    emu.send_text(ADMIN, "rupiah")
+    await emu.wait_for(ADMIN, contains="Please use the buttons above")
+    emu.press(ADMIN, currency.message_id, button_text="CNY")
+    language = await emu.wait_for(ADMIN, contains="Which language")
+    emu.press(ADMIN, language.message_id, button_text="中文")
+    await emu.wait_for(ADMIN, contains="Where is the center?")
+    emu.send_text(ADMIN, "somewhere near the river")
+    await emu.wait_for(ADMIN, contains="That is not a location")
+    emu.send_location(ADMIN, -7.61, 110.93)
+    summary = await emu.wait_for(ADMIN, contains="Please check the new center")
+    for line in (
+        "Code: SAWAH-1",
+        "Name: Kios Sawah Indah",
+        f"Manager: Bayu Saputra ({BAYU})",
+        "Currency: CNY",
+        "Language: 中文",
+        "Location: -7.61000, 110.93000",
+    ):
+        assert line in summary.text
+    emu.press(ADMIN, summary.message_id, button_text="Create")
+    created = await emu.wait_for(ADMIN, contains="Center SAWAH-1 created")
+    assert "https://t.me/kiosdesa_bot?start=SAWAH-1" in created.text
+
+    store = await open_store(admin_world)
+    try:
+        center = await store.centers.by_code("SAWAH-1")
+    finally:
+        await store.close()
+    assert (center.name, center.manager_id, center.currency, center.language) == (
+        "Kios Sawah Indah",
+        BAYU,
+        "CNY",
+        "zh",
+    )
+    assert (center.lat, center.lon, center.radius_km) == (-7.61, 110.93, 3.0)
+    told = await emu.wait_for(BAYU, contains="You now manage")
+    assert "Kios Sawah Indah" in told.text
+    assert "queue" in [name for name, _ in emu.visible_commands(BAYU)]
+    # Bayu opens the link he was sent and is welcomed as the manager of his center.
+    emu.send_text(BAYU, "/start")
+    await emu.wait_for(BAYU, contains="Kios Sawah Indah")
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_operator_can_leave_the_dialog_and_skip_the_location(admin_world: World) -> None:
+    emu = admin_world.emu
+    emu.send_text(ADMIN, "/newcenter")
+    await emu.wait_for(ADMIN, contains="Type its code")
+    emu.send_text(ADMIN, "BATAL")
+    await emu.wait_for(ADMIN, contains="Now type the center's name")
+    emu.send_text(ADMIN, "/cancel")
+    await emu.wait_for(ADMIN, contains="No center was created")
+
+    emu.send_text(ADMIN, "/newcenter")
+    await emu.wait_for(ADMIN, contains="Type its code")
+    emu.send_text(ADMIN, "TANPA")
+    await emu.wait_for(ADMIN, contains="Now type the center's name")
+    emu.send_text(ADMIN, "Kios Tanpa Peta")
+    await emu.wait_for(ADMIN, contains="Who manages it?")
+    emu.send_text(ADMIN, "22222222")  # someone who never opened the bot
+    currency = await emu.wait_for(ADMIN, contains="Which currency")
+    emu.press(ADMIN, currency.message_id, button_text="IDR")
+    language = await emu.wait_for(ADMIN, contains="Which language")
+    emu.press(ADMIN, language.message_id, button_text="Bahasa Indonesia")
+    where = await emu.wait_for(ADMIN, contains="Where is the center?")
+    emu.press(ADMIN, where.message_id, button_text="Skip (pickup only)")
+    summary = await emu.wait_for(ADMIN, contains="Please check the new center")
+    assert "Location: none (pickup only)" in summary.text
+    assert "22222222 (has not opened the bot yet)" in summary.text
+    emu.press(ADMIN, summary.message_id, button_text="Create")
+    created = await emu.wait_for(ADMIN, contains="Center TANPA created")
+    assert "could not be told" in created.text
+
+    store = await open_store(admin_world)
+    try:
+        center = await store.centers.by_code("TANPA")
+        with pytest.raises(RecordNotFound):
+            await store.centers.by_code("BATAL")
+    finally:
+        await store.close()
+    assert (center.manager_id, center.currency, center.language) == (22222222, "IDR", "id")
+    assert center.lat is None and center.lon is None
+    await assert_all_answered(emu)
+
+
+async def test_a_half_made_center_survives_a_restart(emu: BotApiEmulator, sqlite_url: str) -> None:
+    emu.user(ADMIN, "Ibu Rina", language_code="en")
+    await seed(sqlite_url)
+    settings = operator_settings(emu, sqlite_url)
+    async with running_bot(settings):
+        emu.send_text(ADMIN, "/newcenter")
+        await emu.wait_for(ADMIN, contains="Type its code")
+        emu.send_text(ADMIN, "MULAI")
+        await emu.wait_for(ADMIN, contains="Now type the center's name")
+    async with running_bot(settings):
+        emu.send_text(ADMIN, "Kios Mulai Lagi")
+        await emu.wait_for(ADMIN, contains="Who manages it?")
+        emu.send_text(ADMIN, "/cancel")
+        await emu.wait_for(ADMIN, contains="No center was created")
+
+
+async def test_operator_hands_a_center_to_another_manager(admin_world: World) -> None:
+    emu = admin_world.emu
+    await start_manager(emu)
+    assert "queue" in [name for name, _ in emu.visible_commands(MANAGER)]
+    emu.send_text(BAYU, "/start")
+    await emu.wait_for(BAYU, contains="Welcome to Kios Desa")
+
+    for typed, answer in (
+        ("/setmanager", "Usage: /setmanager CODE USER_ID"),
+        ("/setmanager LEPING", "Usage:"),
+        ("/setmanager LEPING bayu", "Usage:"),
+        ("/setmanager LEPING -5", "Usage:"),
+        ("/setmanager NOPE 900002", "There is no center with code NOPE"),
+        (f"/setmanager LEPING {MANAGER}", "already manages Kios Desa Leping"),
+    ):
+        emu.send_text(ADMIN, typed)
+        await emu.wait_for(ADMIN, contains=answer)
+    store = await open_store(admin_world)
+    try:
+        assert (await store.centers.by_code("LEPING")).manager_id == MANAGER
+
+        emu.send_text(ADMIN, f"/setmanager leping {BAYU}")
+        done = await emu.wait_for(ADMIN, contains="is now managed by")
+        assert f"Bayu Saputra ({BAYU})" in done.text
+        assert "Pak Joko" in done.text
+        assert (await store.centers.by_code("LEPING")).manager_id == BAYU
+    finally:
+        await store.close()
+    told_new = await emu.wait_for(BAYU, contains="You now manage")
+    assert "Kios Desa Leping" in told_new.text
+    told_old = await emu.wait_for(MANAGER, contains="You no longer manage")
+    assert "Kios Desa Leping" in told_old.text
+    assert "queue" in [name for name, _ in emu.visible_commands(BAYU)]
+    assert "queue" not in [name for name, _ in emu.visible_commands(MANAGER)]
+    # Bayu now has the center's queue.
+    emu.send_text(BAYU, "/queue")
+    await emu.wait_for(BAYU, contains="Kios Desa Leping")
+    assert_html_always_valid(emu)
+
+
+async def test_operator_menu_has_the_admin_commands(admin_world: World) -> None:
+    emu = admin_world.emu
+    emu.send_text(ADMIN, "/start")
+    await emu.wait_for(ADMIN, contains="Welcome to Kios Desa")
+    menu = [name for name, _ in emu.visible_commands(ADMIN)]
+    assert {"centers", "newcenter", "setmanager"} <= set(menu)
+    assert "search" in menu
+    for someone in (SITI, MANAGER):
+        assert "centers" not in [name for name, _ in emu.visible_commands(someone)]
+
+
+async def test_others_get_nothing_of_the_admin_chat(admin_world: World) -> None:
+    emu = admin_world.emu
+    await start_manager(emu)
+    for person in (SITI, MANAGER):
+        for command in ("/centers", "/newcenter", f"/setmanager LEPING {SITI}"):
+            emu.send_text(person, command)
+            await emu.wait_for(person, contains=ONLY_OPERATORS)
+    emu.send_text(SITI, "HACK")  # would be the code if the dialog had started
+    await emu.wait_for(SITI, lambda m: ONLY_OPERATORS not in m.text)
+
+    # A modified client presses the admin buttons.
+    target = emu.last_message(MANAGER)
+    forged = ("adp:0", "adp:1", "anc:0:ok", "anc:0:cur-idr", "anc:0:lng-en", "anc:0:skip")
+    for data in forged:
+        query = emu.press(MANAGER, target.message_id, forge=data)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("show_alert") is True
+        assert answer.get("text") in (
+            OPERATORS_NOTICE,
+            "This button is no longer valid. Please start again.",
+        )
+
+    store = await open_store(admin_world)
+    try:
+        assert [c.code for c in await store.centers.all_centers()] == ["LEPING"]
+        assert (await store.centers.by_code("LEPING")).manager_id == MANAGER
+    finally:
+        await store.close()
+    seen = " ".join(m.text for m in emu.messages(SITI))
+    assert "LEPING" not in seen and "Kios Desa Leping" not in seen and "Last 7 days" not in seen
+    assert "Last 7 days" not in " ".join(m.text for m in emu.messages(MANAGER))
+    await assert_all_answered(emu)
