@@ -169,7 +169,8 @@ def build_question_conversation() -> Dialog:
     written: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, text_written)
     photo: Handler = MessageHandler(filters.PHOTO, photo_sent)
     voice: Handler = MessageHandler(filters.VOICE, voice_sent)
-    other: Handler = MessageHandler(~filters.COMMAND, wrong_kind)
+    # A shared contact still reaches onboarding, which stores the phone number.
+    other: Handler = MessageHandler(~filters.COMMAND & ~filters.CONTACT, wrong_kind)
     return Dialog(
         entry_points=[CommandHandler("ask", begin), CallbackQueryHandler(pressed, pattern=entry)],
         states={WRITING: [written, photo, voice, other]},

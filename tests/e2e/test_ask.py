@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.emulator import BotApiEmulator, SentMessage
-from storage.question_models import Direction, EntryKind, QuestionStatus
+from bot.questions import ask as ask_manager
+from storage.question_models import Direction, Entry, EntryKind, QuestionStatus
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,
@@ -15,7 +16,9 @@ from tests.e2e.conftest import (
     assert_html_always_valid,
     eventually,
     join,
+    running_bot,
     start_manager,
+    world_on,
 )
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
@@ -336,3 +339,30 @@ async def test_user_text_is_escaped_and_a_long_text_arrives_whole_in_parts(world
     assert " ".join((body + " " + second.text).split()) == " ".join(long_text.split())
     assert_html_always_valid(emu)
     assert not emu.errors
+
+
+async def test_a_question_survives_restarts_while_written_and_after_it_was_recorded(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    async with world_on(emu, sqlite_url) as world:
+        await start_manager(emu)
+        await join(emu, SITI)
+        emu.send_text(SITI, "/ask")
+        await emu.wait_for(SITI, contains="Write your question")
+    # The bot restarts while Siti is writing; her question still goes to the manager.
+    async with running_bot(world.settings):
+        emu.send_text(SITI, "Apakah ada pupuk urea?")
+        await emu.wait_for(SITI, contains="Sent to the manager")
+        await emu.wait_for(MANAGER, contains="Apakah ada pupuk urea?")
+    # A question recorded just before a crash, not yet sent, is delivered after the restart.
+    store = await world.store()
+    try:
+        siti = await store.users.get(SITI)
+        center = await store.centers.by_code("LEPING")
+        assert siti is not None
+        await ask_manager(store, siti, center, Entry(EntryKind.TEXT, "Kalau NPK ada?"))
+    finally:
+        await store.close()
+    async with running_bot(world.settings):
+        delivered = await emu.wait_for(MANAGER, contains="Kalau NPK ada?", after=0)
+    assert delivered.text.startswith("❓ Question #2 from Siti")
