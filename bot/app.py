@@ -37,6 +37,7 @@ from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
+from handlers.questions import build_question_conversation, build_question_handlers
 from handlers.reports import build_report_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
@@ -96,6 +97,9 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_request_conversation())
     app.add_handler(build_broadcast_conversation())
     app.add_handler(build_new_center_conversation())
+    # Ask the manager: /ask or Reply starts the dialog; Close is a plain press at any time.
+    app.add_handler(build_question_conversation())
+    app.add_handlers(build_question_handlers())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())

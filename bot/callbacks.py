@@ -36,6 +36,7 @@ OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
 BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
 ADMIN_PAGE = "adp"  # adp:<page>                 operator's list of centers
 NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
+QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manager
 
 PREFIXES = frozenset(
     {
@@ -44,6 +45,7 @@ PREFIXES = frozenset(
         TRAVEL,
         OPTION,
         BROADCAST,
+        QUESTION,
         PRODUCT,
         ADD,
         CATEGORY,

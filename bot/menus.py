@@ -15,6 +15,7 @@ VILLAGER_COMMANDS = (
     "bill",
     "ticket",
     "lodging",
+    "ask",
     "language",
     "mute",
     "unmute",

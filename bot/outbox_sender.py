@@ -128,6 +128,8 @@ class OutboxSender:
             if row.reply_markup
             else None
         )
+        if row.media_kind is not None:
+            return await self._send_media(row, markup)
         card_message_id = row.extra.get("card_message_id")
         if card_message_id:
             try:
@@ -147,6 +149,27 @@ class OutboxSender:
         sent: Message = await self.bot.send_message(
             row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
         )
+        return sent.message_id
+
+    async def _send_media(self, row: OutboxRow, markup: InlineKeyboardMarkup | None) -> int:
+        """Send a photo or voice message by its file id, with the row's text as its caption."""
+        caption = row.text or None
+        if row.file_id is None:
+            raise BadRequest(f"no file id for a {row.media_kind} message")
+        if row.media_kind == "photo":
+            sent = await self.bot.send_photo(
+                row.chat_id, row.file_id, caption, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        elif row.media_kind == "voice":
+            sent = await self.bot.send_voice(
+                row.chat_id,
+                row.file_id,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        else:
+            raise BadRequest(f"unknown media kind {row.media_kind!r}")
         return sent.message_id
 
 

@@ -32,6 +32,7 @@ from bot.orders import (
     quote_options,
 )
 from bot.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
+from bot.question_texts import ask_button
 from bot.texts import Html, plain, t
 from bot.travel import parse_options
 from handlers.common import Visitor, notice, say, show, visitor
@@ -267,8 +268,10 @@ async def orders_page(
     """A page of the villager's requests, newest first, with Cancel where it still applies."""
     requests = context.store.requests
     total = await requests.count_of_villager(found.user.id)
+    # Questions about an order (or anything else) go to the manager from here.
+    ask = [ask_button(found.locale)] if found.center is not None else []
     if total == 0:
-        return t(found.locale, "orders.none"), None
+        return t(found.locale, "orders.none"), InlineKeyboardMarkup([ask]) if ask else None
     pages = (total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE
     page = min(max(page, 0), pages - 1)
     shown = await requests.of_villager(found.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
@@ -285,6 +288,7 @@ async def orders_page(
         if Action.CANCEL in _villager_actions(r)
     ]
     rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
+    rows.append(ask)
     text = t(found.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
     kept = [row for row in rows if row]
     # No buttons must mean no markup: PTB serializes an empty keyboard as {}, which Telegram

@@ -163,18 +163,23 @@ class OutboxMessage:
     """A message to deliver after the transaction commits.
 
     `card_request_id` marks the manager's card of a request: sent once, then edited in place.
+    With `media_kind` ("photo" or "voice") and `file_id`, the file is sent and `text` is its
+    caption.
     """
 
     chat_id: int
     text: str
     reply_markup: Mapping[str, Any] | None = None
     card_request_id: int | None = None
+    media_kind: str | None = None
+    file_id: str | None = None
 
     def payload_json(self) -> str:
         """The Bot API parameters stored in the outbox row."""
-        return json.dumps(
-            {"text": self.text, "reply_markup": self.reply_markup}, ensure_ascii=False
-        )
+        payload: dict[str, Any] = {"text": self.text, "reply_markup": self.reply_markup}
+        if self.media_kind is not None:
+            payload["media"] = {"kind": self.media_kind, "file_id": self.file_id}
+        return json.dumps(payload, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,8 @@ class OutboxRow:
     card_request_id: int | None
     attempts: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+    media_kind: str | None = None
+    file_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def _card_in_chat(row: Any) -> int | None:
 
 def _row(row: Any) -> OutboxRow:
     payload = json.loads(row.payload)
+    media = payload.get("media") or {}
     return OutboxRow(
         id=row.id,
         chat_id=row.chat_id,
@@ -71,6 +72,8 @@ def _row(row: Any) -> OutboxRow:
         card_request_id=row.card_request_id,
         attempts=row.attempts,
         extra={"card_message_id": _card_in_chat(row)},
+        media_kind=media.get("kind"),
+        file_id=media.get("file_id"),
     )
 
 

@@ -187,3 +187,29 @@ broadcast_deliveries = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("sent_at", sa.Float),
 )
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("closed_at", sa.Float),
+    sa.Column("closed_by", sa.BigInteger),
+)
+
+question_messages = sa.Table(
+    "question_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("question_id", sa.Integer, sa.ForeignKey("questions.id"), nullable=False),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("sender_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("file_id", sa.String(256)),
+    sa.Column("created_at", sa.Float, nullable=False),
+)

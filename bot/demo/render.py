@@ -119,9 +119,11 @@ def render_message(
     if message.edited:
         header += " (edited)"
     lines = [style.dim(header + ":")]
-    media = message.photo or message.document
+    media = message.photo or message.voice or message.document
     if media is not None:
-        what = "photo" if message.photo is not None else f"document {media.filename or ''}"
+        what = {"photo": "photo", "voice": "voice message"}.get(
+            message.kind, f"document {media.filename or ''}"
+        )
         lines.append(INDENT + style.dim(f"[{what.strip()} saved as {saved or media.file_path}]"))
     if message.text:
         body = render_text(message.text, message.entities, style)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.emulator.html_check import utf16_len
 from bot.emulator.models import JSON, CallbackQueryRecord, EmulatedUser, SentMessage
-from bot.emulator.render import bot_message_api, document_api, photo_sizes
+from bot.emulator.render import bot_message_api, document_api, photo_sizes, voice_api
 from bot.emulator.state import EmulatorState, now
 
 # Telegram clients usually share phone numbers without the leading "+".
@@ -125,6 +125,16 @@ class UserActionsMixin:
         """Send a photo; the bot can getFile and download the same bytes."""
         stored = self.state.store_file(data, "photos", None, "image/jpeg")
         content: JSON = {"photo": photo_sizes(stored)}
+        if caption:
+            content["caption"] = caption
+        return self._user_message(user_id, content)
+
+    def send_voice(
+        self, user_id: int, data: bytes, duration: int = 3, caption: str | None = None
+    ) -> JSON:
+        """Send a voice message (OGG/Opus); the bot can getFile and download the same bytes."""
+        stored = self.state.store_file(data, "voice", None, "audio/ogg")
+        content: JSON = {"voice": voice_api(stored, duration)}
         if caption:
             content["caption"] = caption
         return self._user_message(user_id, content)

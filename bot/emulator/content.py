@@ -66,12 +66,12 @@ def markup_of(call: Call, *, inline_only: bool = False) -> ParsedMarkup:
 
 
 def media_input(state: EmulatorState, call: Call, field: str) -> StoredFile:
-    """Resolve a photo/document parameter: upload, attach://, known file_id or URL."""
+    """Resolve a photo/document/voice parameter: upload, attach://, known file_id or URL."""
     raw = call.str_opt(field)
     upload = call.files.get(field)
     if raw and raw.startswith("attach://"):
         upload = call.files.get(raw.removeprefix("attach://"))
-    folder = "photos" if field == "photo" else "documents"
+    folder = {"photo": "photos", "voice": "voice"}.get(field, "documents")
     if upload is not None:
         return state.store_file(upload.data, folder, upload.filename, upload.content_type)
     if not raw:

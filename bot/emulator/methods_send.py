@@ -47,6 +47,7 @@ def deliver(
         kind=kind,
         photo=media if kind == "photo" else None,
         document=media if kind == "document" else None,
+        voice=media if kind == "voice" else None,
     )
     if markup.reply_keyboard is not None:
         chat.reply_keyboard = markup.reply_keyboard
@@ -83,6 +84,15 @@ async def send_document(state: EmulatorState, call: Call) -> Any:
     return deliver(state, chat, call, body, markup, kind="document", media=media)
 
 
+async def send_voice(state: EmulatorState, call: Call) -> Any:
+    """sendVoice."""
+    chat = target_chat(state, call)
+    markup = markup_of(call)
+    body = format_body(state, call, "caption")
+    media = media_input(state, call, "voice")
+    return deliver(state, chat, call, body, markup, kind="voice", media=media)
+
+
 async def send_chat_action(state: EmulatorState, call: Call) -> Any:
     """sendChatAction: remembered per chat so tests can see "typing…"."""
     chat = target_chat(state, call)
@@ -97,5 +107,6 @@ METHODS = {
     "sendmessage": send_message,
     "sendphoto": send_photo,
     "senddocument": send_document,
+    "sendvoice": send_voice,
     "sendchataction": send_chat_action,
 }

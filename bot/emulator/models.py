@@ -92,6 +92,7 @@ class SentMessage:
     kind: str = "text"
     photo: StoredFile | None = None
     document: StoredFile | None = None
+    voice: StoredFile | None = None
     edited: int = 0
     edit_date: int | None = None
     deleted: bool = False

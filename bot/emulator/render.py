@@ -35,6 +35,17 @@ def document_api(stored: StoredFile) -> JSON:
     return data
 
 
+def voice_api(stored: StoredFile, duration: int = 1) -> JSON:
+    """A Voice object (an OGG/Opus recording)."""
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": duration,
+        "mime_type": stored.mime_type or "audio/ogg",
+        "file_size": len(stored.data),
+    }
+
+
 def file_api(stored: StoredFile) -> JSON:
     """A File object as getFile returns it (relative path, PTB prefixes the file URL)."""
     return {
@@ -62,6 +73,8 @@ def bot_message_api(state: EmulatorState, message: SentMessage) -> JSON:
         data["photo"] = photo_sizes(message.photo)
     if message.document is not None:
         data["document"] = document_api(message.document)
+    if message.voice is not None:
+        data["voice"] = voice_api(message.voice)
     if message.inline_markup is not None:
         data["reply_markup"] = message.inline_markup
     if message.edit_date is not None:

@@ -222,7 +222,12 @@ def _extension(filename: str | None, mime_type: str | None) -> str:
     """A file extension for download paths, from the name or the MIME type."""
     if filename and "." in filename:
         return "." + filename.rsplit(".", 1)[1]
-    known = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+    known = {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "application/pdf": ".pdf",
+        "audio/ogg": ".oga",
+    }
     return known.get(mime_type or "", "")
 
 

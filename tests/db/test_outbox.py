@@ -49,3 +49,23 @@ async def test_a_card_is_not_edited_in_another_managers_chat(store: Storage) -> 
         )
     cards = {row.chat_id: row.extra["card_message_id"] for row in await store.outbox.due()}
     assert cards == {MANAGER: 51, MANAGER + 1: None}
+
+
+async def test_a_photo_or_voice_message_keeps_its_file_and_caption(store: Storage) -> None:
+    async with store.db.write() as conn:
+        await enqueue(
+            conn,
+            [
+                OutboxMessage(chat_id=MANAGER, text="a question", media_kind="photo", file_id="P1"),
+                OutboxMessage(chat_id=MANAGER, text="", media_kind="voice", file_id="V1"),
+                OutboxMessage(chat_id=SITI, text="plain"),
+            ],
+        )
+    due = [(row.chat_id, row.text, row.media_kind, row.file_id) for row in await store.outbox.due()]
+    assert due == [
+        (MANAGER, "a question", "photo", "P1"),
+        (SITI, "plain", None, None),
+    ]  # the voice waits behind the photo in the manager's chat
+    await store.outbox.mark_sent((await store.outbox.due())[0], 10)
+    voice = (await store.outbox.due())[0]
+    assert (voice.media_kind, voice.file_id, voice.text) == ("voice", "V1", "")

@@ -113,7 +113,7 @@ async def test_orders_list_and_cancel_until_approval(world: World) -> None:
         listing = await emu.wait_for(SITI, contains="Your orders")
         assert numbers(listing.text) == [2, 1], listing.text  # newest first
         assert listing.text.count("Waiting for the manager") == 2
-        assert listing.button_texts() == ["Cancel #2", "Cancel #1"]
+        assert listing.button_texts() == ["Cancel #2", "Cancel #1", "💬 Ask the manager"]
 
         query = emu.press(SITI, listing.message_id, button_text="Cancel #2")
         assert (await emu.wait_callback_answered(query))["text"] == "#2: Cancelled"
@@ -123,7 +123,7 @@ async def test_orders_list_and_cancel_until_approval(world: World) -> None:
         emu.send_text(SITI, "/orders")
         listing = await emu.wait_for(SITI, contains="Your orders")
         assert "#2 · Goods order" in listing.text and "Cancelled" in listing.text
-        assert listing.button_texts() == ["Cancel #1"]
+        assert listing.button_texts() == ["Cancel #1", "💬 Ask the manager"]
 
         emu.press(MANAGER, card.message_id, button_text="Approve")
         await emu.wait_for(SITI, contains="was approved")
@@ -141,7 +141,7 @@ async def test_orders_list_and_cancel_until_approval(world: World) -> None:
     emu.send_text(SITI, "/orders")
     listing = await emu.wait_for(SITI, contains="Your orders")
     assert "Approved, being prepared" in listing.text
-    assert listing.button_texts() == []
+    assert listing.button_texts() == ["💬 Ask the manager"]
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 

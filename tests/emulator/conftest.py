@@ -87,6 +87,14 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A voice message: name its type, then send the same recording back by file_id."""
+    assert update.message is not None and update.message.voice is not None
+    voice = update.message.voice
+    await update.message.reply_text(f"Suara {voice.mime_type}")
+    await update.message.reply_voice(voice.file_id, caption="<b>Balik</b>")
+
+
 def build_app(emu: BotApiEmulator) -> Application:  # type: ignore[type-arg]
     """The bot under test, wired to the emulator like the real bot will be."""
     app = (
@@ -102,6 +110,7 @@ def build_app(emu: BotApiEmulator) -> Application:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.CONTACT, on_contact))
     app.add_handler(MessageHandler(filters.PHOTO, on_photo))
+    app.add_handler(MessageHandler(filters.VOICE, on_voice))
     return app
 
 

@@ -121,6 +121,21 @@ async def test_files(emu: BotApiEmulator) -> None:
     assert body["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
 
 
+async def test_voice_messages(emu: BotApiEmulator) -> None:
+    update = emu.send_voice(USER, b"OggS", duration=2, caption="halo")
+    voice = update["message"]["voice"]
+    assert voice["duration"] == 2 and voice["mime_type"] == "audio/ogg"
+    assert update["message"]["caption"] == "halo"
+    await call(emu, "sendVoice", json={"chat_id": USER, "voice": voice["file_id"]})
+    assert emu.last_message(USER).voice is not None
+    assert emu.last_message(USER).voice.data == b"OggS"  # type: ignore[union-attr]
+    body = await call(emu, "sendVoice", expect=400, json={"chat_id": USER, "voice": "bogus"})
+    assert body["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
+    long_caption = {"chat_id": USER, "voice": voice["file_id"], "caption": "x" * 1025}
+    body = await call(emu, "sendVoice", expect=400, json=long_caption)
+    assert body["description"] == "Bad Request: message caption is too long"
+
+
 async def test_buttons_need_exactly_one_action(emu: BotApiEmulator) -> None:
     """A text-only inline button and a button with two actions are both refused."""
     for button in ({"text": "x"}, {"text": "x", "callback_data": "a", "url": "https://x.org"}):

@@ -94,6 +94,18 @@ async def test_photo_roundtrip(emu: BotApiEmulator, app: Application) -> None:  
     assert emu.file_bytes(receipt.document.file_id) == receipt.document.data
 
 
+async def test_voice_roundtrip(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
+    """A user's voice message reaches the bot as Voice; sendVoice by file_id sends it back."""
+    mark = emu.mark(USER)
+    update = emu.send_voice(USER, b"OggS fake opus", duration=4)
+    sent_id = update["message"]["voice"]["file_id"]
+    await emu.wait_for(USER, contains="Suara audio/ogg", after=mark, timeout=3)
+    echoed = await emu.wait_for(USER, lambda m: m.kind == "voice", after=mark, timeout=3)
+    assert echoed.voice is not None and echoed.voice.file_id == sent_id
+    assert echoed.voice.data == b"OggS fake opus"
+    assert echoed.caption == "Balik" and echoed.html == "<b>Balik</b>"
+
+
 async def test_wait_for_after_mark(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
     """Messages that arrived while the test awaited something else are not missed."""
     emu.send_text(USER, "/start")

@@ -43,6 +43,12 @@ LABEL_KEYS = {
     "request.not_allowed",
     "common.stale",
     "common.error",
+    "ask.button",
+    "ask.reply",
+    "ask.close",
+    "ask.not_allowed",
+    "ask.closed",
+    "ask.closed_done",
 }
 LABEL_PREFIXES = ("command.", "shop.stock_", "action.", "status.", "kind.")
 
@@ -61,6 +67,9 @@ BUTTON_KEYS = {
     "checkout.send_location",
     "orders.cancel",
     "desk.open",
+    "ask.button",
+    "ask.reply",
+    "ask.close",
 }
 BUTTON_PREFIXES = ("action.",)
 MAX_BUTTON = 30

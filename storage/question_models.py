@@ -1,0 +1,70 @@
+"""Questions a villager asks their center's manager, and the messages of each thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class QuestionStatus(StrEnum):
+    """A thread is open until the manager closes it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    """Which way a message of a thread went."""
+
+    TO_MANAGER = "to_manager"
+    TO_VILLAGER = "to_villager"
+
+
+class EntryKind(StrEnum):
+    """What a message of a thread is."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What someone wrote or recorded: plain text (or a caption) and a Telegram file id."""
+
+    kind: EntryKind
+    text: str = ""
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A thread between a villager and their center's manager."""
+
+    id: int
+    center_id: int
+    villager_id: int
+    status: QuestionStatus
+    created_at: float
+    updated_at: float
+    closed_at: float | None
+    closed_by: int | None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether either side can still write in this thread."""
+        return self.status is QuestionStatus.OPEN
+
+
+@dataclass(frozen=True)
+class QuestionMessage:
+    """One message of a thread, as it was relayed."""
+
+    id: int
+    question_id: int
+    direction: Direction
+    sender_id: int
+    kind: EntryKind
+    text: str
+    file_id: str | None
+    created_at: float
