@@ -36,6 +36,7 @@ from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
+from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
@@ -92,6 +93,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_travel_conversation())
     app.add_handler(build_request_conversation())
     app.add_handler(build_broadcast_conversation())
+    app.add_handler(build_sell_conversation())  # /sell: a villager's produce offer
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())

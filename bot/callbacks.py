@@ -34,6 +34,7 @@ BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
 TRAVEL = "trv"  # trv:<n>:<step>                 ticket and lodging dialogs
 OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
 BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
+SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 
 PREFIXES = frozenset(
     {
@@ -42,6 +43,7 @@ PREFIXES = frozenset(
         TRAVEL,
         OPTION,
         BROADCAST,
+        SELL,
         PRODUCT,
         ADD,
         CATEGORY,

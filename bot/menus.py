@@ -15,6 +15,7 @@ VILLAGER_COMMANDS = (
     "bill",
     "ticket",
     "lodging",
+    "sell",
     "language",
     "mute",
     "unmute",

@@ -18,18 +18,22 @@ from bot.phones import MobileNumber
 from bot.pipeline import (
     RULES,
     Action,
+    CatalogEffect,
     RequestKind,
     RequestStatus,
     Role,
     Transition,
     TransitionRefused,
+    catalog_effect,
     plan,
 )
+from bot.produce import with_seller_news
 from bot.texts import pick_locale
 from bot.travel import Option
 from storage import Storage
 from storage.errors import RecordNotFound
 from storage.models import Center, Checkout, ServiceProduct, ServiceRequest, User
+from storage.produce import QUANTITY, UNIT_PRICE
 
 # A reject reason is a short explanation, not an essay.
 MAX_REASON_LENGTH = 500
@@ -155,9 +159,12 @@ async def act(
             priced=current.priced_up_front,
         )
 
+    notify = notifier_for(listeners)
+    if catalog_effect(request.kind, RULES[action].target) is CatalogEffect.RECORD_SALES:
+        notify = await with_seller_news(store, request, listeners)
     text = reason[:MAX_REASON_LENGTH] if reason else None
     updated = await store.requests.apply(
-        request_id, decide, user_id, role, notifier_for(listeners), text, details, price
+        request_id, decide, user_id, role, notify, text, details, price
     )
     return Acted(updated, role)
 
@@ -181,6 +188,23 @@ async def submit_topup(
         details,
         product.price,
         product.commission,
+        notifier_for(listeners),
+    )
+
+
+async def submit_offer(
+    store: Storage, villager: User, center: Center, details: Mapping[str, Any]
+) -> ServiceRequest:
+    """Send a villager's produce offer to the manager; its total is every unit sold."""
+    listeners = await audience(store, center, villager)
+    total = Money(int(details[UNIT_PRICE]), center.currency).times(int(details[QUANTITY]))
+    return await store.requests.submit_service(
+        villager.id,
+        center,
+        RequestKind.PRODUCE,
+        details,
+        total,
+        Money.zero(center.currency),
         notifier_for(listeners),
     )
 

@@ -8,6 +8,7 @@ from storage.catalog import Catalog
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.outbox import Outbox
+from storage.produce import Produce
 from storage.requests import Requests
 from storage.services import ServicePrices
 from storage.users import Users
@@ -28,6 +29,7 @@ class Storage:
         self.outbox = Outbox(db)
         self.services = ServicePrices(db)
         self.broadcasts = Broadcasts(db)
+        self.produce = Produce(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -13,12 +13,15 @@ from bot.money import Money
 from bot.pipeline import (
     OPEN_STATUSES,
     Action,
+    CatalogEffect,
     Fulfilment,
     RequestKind,
     RequestStatus,
     Role,
     Transition,
     TransitionRefused,
+    catalog_effect,
+    plan,
 )
 from storage.carts import cart_lines_in
 from storage.clock import now
@@ -34,6 +37,7 @@ from storage.models import (
     cart_snapshot,
 )
 from storage.outbox import enqueue
+from storage.produce import list_offer_in, record_sales_in, unlist_offer_in
 from storage.schema import cart_items, products, request_events, request_items, requests
 
 # Renders the messages a change causes; called inside the transaction with the new state.
@@ -306,10 +310,40 @@ class Requests:
             if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):
                 await _return_stock(conn, request_id)
             await _audit(conn, request_id, change, actor_id, role, reason)
+            await self._catalog_side(conn, current, change)
             after = await self._get(conn, request_id)
             await enqueue(conn, notify(after, change))
         self.db.outbox_ready.set()
         return after
+
+    async def _catalog_side(
+        self, conn: AsyncConnection, current: ServiceRequest, change: Transition
+    ) -> None:
+        """What the change does to the catalog (see pipeline.catalog_effect), in its transaction."""
+        effect = catalog_effect(current.kind, change.target)
+        if effect is CatalogEffect.LIST_PRODUCE:
+            await list_offer_in(conn, current)
+        elif effect is CatalogEffect.UNLIST_PRODUCE:
+            await unlist_offer_in(conn, current.id, current.center_id)
+        elif effect is CatalogEffect.RECORD_SALES:
+            for offer_id in await record_sales_in(conn, current):
+                await self._close_sold_out(conn, offer_id)
+
+    async def _close_sold_out(self, conn: AsyncConnection, offer_id: int) -> None:
+        """Every unit paid for: the bot completes the offer and takes it off sale."""
+        offer = await self._get(conn, offer_id)
+        try:
+            change = plan(offer.kind, None, offer.status, Action.COMPLETE, Role.SYSTEM)
+        except TransitionRefused:  # closed by the manager already
+            return
+        updated = await conn.execute(
+            sa.update(requests)
+            .where(requests.c.id == offer_id, requests.c.status == change.source.value)
+            .values(**self._changes(change, None))
+        )
+        if updated.rowcount == 1:
+            await unlist_offer_in(conn, offer_id, offer.center_id)
+            await _audit(conn, offer_id, change, None, Role.SYSTEM, None)
 
     @staticmethod
     def _changes(change: Transition, reason: str | None) -> dict[str, Any]:

@@ -43,6 +43,14 @@ LABEL_KEYS = {
     "request.not_allowed",
     "common.stale",
     "common.error",
+    "shop.produce_button",
+    "sell.units",
+    "sell.category",
+    "sell.cancel",
+    "sell.confirm",
+    "sell.skip_photo",
+    "sell.with_photo",
+    "sell.no_photo",
 }
 LABEL_PREFIXES = ("command.", "shop.stock_", "action.", "status.", "kind.")
 
@@ -61,6 +69,9 @@ BUTTON_KEYS = {
     "checkout.send_location",
     "orders.cancel",
     "desk.open",
+    "sell.cancel",
+    "sell.confirm",
+    "sell.skip_photo",
 }
 BUTTON_PREFIXES = ("action.",)
 MAX_BUTTON = 30
