@@ -27,7 +27,7 @@ from bot.pipeline import (
     catalog_effect,
     plan,
 )
-from bot.produce import with_seller_news
+from bot.produce import sale_notifier
 from bot.texts import pick_locale
 from bot.travel import Option
 from storage import Storage
@@ -159,12 +159,12 @@ async def act(
             priced=current.priced_up_front,
         )
 
-    notify = notifier_for(listeners)
+    on_sale = None
     if catalog_effect(request.kind, RULES[action].target) is CatalogEffect.RECORD_SALES:
-        notify = await with_seller_news(store, request, listeners)
+        on_sale = sale_notifier(await sellers_of(store, request, center))
     text = reason[:MAX_REASON_LENGTH] if reason else None
     updated = await store.requests.apply(
-        request_id, decide, user_id, role, notify, text, details, price
+        request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
     return Acted(updated, role)
 
@@ -190,6 +190,16 @@ async def submit_topup(
         product.commission,
         notifier_for(listeners),
     )
+
+
+async def sellers_of(store: Storage, order: ServiceRequest, center: Center) -> dict[int, Audience]:
+    """Who sells the villagers' produce in a goods order, with their languages."""
+    sellers: dict[int, Audience] = {}
+    for sale in await store.produce.sales_in_order(order):
+        seller = await store.users.get(sale.seller_id)
+        if seller is not None and seller.id not in sellers:
+            sellers[seller.id] = await audience(store, center, seller)
+    return sellers
 
 
 async def submit_offer(

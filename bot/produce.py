@@ -1,4 +1,4 @@
-"""Villagers' produce: checking what they offer, submitting it, telling them what sold.
+"""Villagers' produce: checking what they offer and telling them what sold.
 
 An offer is a PRODUCE request: submitted -> approved (listed in the catalog, in the same
 transaction) -> completed when every unit is paid for or the manager closes it.
@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.money import Money, MoneyError, format_money, parse_major
-from bot.notifier import Audience, messages_for
-from bot.pipeline import Transition
-from bot.texts import pick_locale, plain, t
-from storage import Storage
-from storage.models import Center, OutboxMessage, ServiceRequest, User
-from storage.produce import CATEGORY, NAME, PHOTO, QUANTITY, UNIT, UNIT_PRICE, Sale
-from storage.requests import Notifier
+from bot.notifier import Audience, manager_card
+from bot.pipeline import RequestStatus
+from bot.texts import Html, h, plain, t
+from storage.models import Center, OutboxMessage, ServiceRequest
+from storage.produce import (
+    CATEGORY,
+    NAME,
+    PHOTO,
+    QUANTITY,
+    SOLD_QUANTITY,
+    UNIT,
+    UNIT_PRICE,
+    Sale,
+    SaleNotifier,
+)
 
 MAX_NAME = 60
 MAX_UNIT = 20
@@ -101,9 +109,11 @@ def offer_details(
     }
 
 
-def sold_message(sale: Sale, seller: User, order: ServiceRequest, center: Center) -> OutboxMessage:
-    """The seller's news that their produce was paid for, in their language."""
-    locale = pick_locale(seller.language, seller.telegram_language, center.language)
+def sold_message(offer: ServiceRequest, sale: Sale, seller: Audience) -> OutboxMessage:
+    """The seller's news that some of their produce was paid for, and how much has sold."""
+    locale = seller.villager_locale
+    d = offer.details
+    closed = h(locale, "sell.sold_out") if offer.status is RequestStatus.COMPLETED else Html("")
     text = t(
         locale,
         "sell.sold",
@@ -111,20 +121,21 @@ def sold_message(sale: Sale, seller: User, order: ServiceRequest, center: Center
         quantity=sale.quantity,
         unit=sale.unit,
         amount=format_money(sale.amount, locale),
-        number=order.id,
+        number=sale.order_id,
+        sold=int(d.get(SOLD_QUANTITY, 0)),
+        offered=int(d.get(QUANTITY, 0)),
+        closed=closed,
     )
-    return OutboxMessage(chat_id=seller.id, text=text)
+    return OutboxMessage(chat_id=offer.villager_id, text=text)
 
 
-async def with_seller_news(store: Storage, order: ServiceRequest, listeners: Audience) -> Notifier:
-    """The usual messages of a goods order's change, plus one to each seller of produce in it."""
-    extra: list[OutboxMessage] = []
-    for sale in await store.produce.sales_in_order(order):
-        seller = await store.users.get(sale.seller_id)
-        if seller is not None:
-            extra.append(sold_message(sale, seller, order, listeners.center))
+def sale_notifier(sellers: Mapping[int, Audience]) -> SaleNotifier:
+    """For each sale: the seller's news and their offer's manager card, showing sold so far."""
 
-    def notify(request: ServiceRequest, change: Transition) -> Sequence[OutboxMessage]:
-        return [*messages_for(request, change, listeners), *extra]
+    def notify(offer: ServiceRequest, sale: Sale) -> Sequence[OutboxMessage]:
+        audience = sellers.get(sale.seller_id)
+        if audience is None:  # the seller's account is gone; the card still changes
+            return []
+        return [manager_card(offer, audience), sold_message(offer, sale, audience)]
 
     return notify

@@ -6,7 +6,7 @@ The `*_in` functions run inside the transaction of the status change that causes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.money import Money
 from bot.pipeline import sold_out
 from storage.clock import now
 from storage.db import Database
-from storage.models import ServiceRequest
+from storage.models import OutboxMessage, ServiceRequest
 from storage.schema import centers, products, request_items, requests, users
 
 # Keys of a produce offer's details.
@@ -37,10 +37,15 @@ class Sale:
 
     seller_id: int
     offer_id: int
+    order_id: int
     name: str
     unit: str
     quantity: int
     amount: Money
+
+
+# Renders the news of a sale from the offer as it stands after it (seller's note, manager's card).
+SaleNotifier = Callable[[ServiceRequest, Sale], Sequence[OutboxMessage]]
 
 
 async def _bump_catalog(conn: AsyncConnection, center_id: int) -> None:
@@ -121,6 +126,7 @@ async def sales_in(conn: AsyncConnection, order_id: int, currency: str) -> list[
         Sale(
             row.seller_id,
             row.offer_id,
+            order_id,
             row.name,
             row.unit,
             row.quantity,
@@ -130,9 +136,10 @@ async def sales_in(conn: AsyncConnection, order_id: int, currency: str) -> list[
     ]
 
 
-async def record_sales_in(conn: AsyncConnection, order: ServiceRequest) -> list[int]:
-    """Add a paid order's produce to each offer's sold figures; returns offers now sold out."""
-    finished = []
+async def record_sales_in(conn: AsyncConnection, order: ServiceRequest) -> list[tuple[Sale, bool]]:
+    """Add a paid order's produce to each offer's sold figures: each sale, and whether its
+    offer is now sold out."""
+    recorded = []
     for sale in await sales_in(conn, order.id, order.total.currency):
         row = (
             await conn.execute(sa.select(requests.c.details).where(requests.c.id == sale.offer_id))
@@ -141,9 +148,8 @@ async def record_sales_in(conn: AsyncConnection, order: ServiceRequest) -> list[
         quantity = int(d.get(SOLD_QUANTITY, 0)) + sale.quantity
         minor = int(d.get(SOLD_MINOR, 0)) + sale.amount.minor
         await _merge_details(conn, sale.offer_id, {SOLD_QUANTITY: quantity, SOLD_MINOR: minor})
-        if sold_out(int(d.get(QUANTITY, 0)), quantity):
-            finished.append(sale.offer_id)
-    return finished
+        recorded.append((sale, sold_out(int(d.get(QUANTITY, 0)), quantity)))
+    return recorded
 
 
 class Produce:

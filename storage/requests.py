@@ -37,7 +37,7 @@ from storage.models import (
     cart_snapshot,
 )
 from storage.outbox import enqueue
-from storage.produce import list_offer_in, record_sales_in, unlist_offer_in
+from storage.produce import Sale, SaleNotifier, list_offer_in, record_sales_in, unlist_offer_in
 from storage.schema import cart_items, products, request_events, request_items, requests
 
 # Renders the messages a change causes; called inside the transaction with the new state.
@@ -286,11 +286,13 @@ class Requests:
         reason: str | None = None,
         details: Mapping[str, Any] | None = None,
         price: tuple[Money, Money] | None = None,
+        on_sale: SaleNotifier | None = None,
     ) -> ServiceRequest:
         """Apply the transition `decide` picks, atomically and at most once, with its messages.
 
         `details` (e.g. a top-up's serial number) are merged into the request's details;
-        `price` (total, commission) sets what a quote asks of the villager.
+        `price` (total, commission) sets what a quote asks of the villager; `on_sale` renders
+        the news of each villager's produce a completed order sold.
         """
         async with self.db.write() as conn:
             current = await self._get(conn, request_id)
@@ -310,24 +312,32 @@ class Requests:
             if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):
                 await _return_stock(conn, request_id)
             await _audit(conn, request_id, change, actor_id, role, reason)
-            await self._catalog_side(conn, current, change)
+            sales = await self._catalog_side(conn, current, change)
             after = await self._get(conn, request_id)
             await enqueue(conn, notify(after, change))
+            if on_sale is not None:
+                for sale in sales:
+                    await enqueue(conn, on_sale(await self._get(conn, sale.offer_id), sale))
         self.db.outbox_ready.set()
         return after
 
     async def _catalog_side(
         self, conn: AsyncConnection, current: ServiceRequest, change: Transition
-    ) -> None:
-        """What the change does to the catalog (see pipeline.catalog_effect), in its transaction."""
+    ) -> list[Sale]:
+        """What the change does to the catalog (see pipeline.catalog_effect), in its transaction;
+        returns the sales of villagers' produce it records."""
         effect = catalog_effect(current.kind, change.target)
         if effect is CatalogEffect.LIST_PRODUCE:
             await list_offer_in(conn, current)
         elif effect is CatalogEffect.UNLIST_PRODUCE:
             await unlist_offer_in(conn, current.id, current.center_id)
         elif effect is CatalogEffect.RECORD_SALES:
-            for offer_id in await record_sales_in(conn, current):
-                await self._close_sold_out(conn, offer_id)
+            recorded = await record_sales_in(conn, current)
+            for sale, finished in recorded:
+                if finished:
+                    await self._close_sold_out(conn, sale.offer_id)
+            return [sale for sale, _ in recorded]
+        return []
 
     async def _close_sold_out(self, conn: AsyncConnection, offer_id: int) -> None:
         """Every unit paid for: the bot completes the offer and takes it off sale."""

@@ -185,6 +185,7 @@ async def test_selling_every_unit_closes_the_offer(store: Storage) -> None:
     assert closed.details["sold_quantity"] == 10
     [gone] = await listed(store)
     assert (gone.active, gone.stock) == (False, 0)
+    assert "Semua terjual" in (await messages_to(store, BUDI))[-1]
     assert (await store.requests.history(offer.id))[-1]["actor_role"] == "system"
 
 

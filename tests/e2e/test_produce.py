@@ -114,6 +114,9 @@ async def test_budi_sells_kangkung_to_siti_through_the_center(world: World) -> N
     await emu.wait_for(SITI, contains="is completed")
     sold = await emu.wait_for(BUDI, contains="Sold: 3 ikat")
     assert "kangkung" in sold.text and "IDR9,000" in sold.text and "#2" in sold.text
+    assert "So far 3 of 10 ikat sold." in sold.text
+    offer_now = await emu.wait_for(MANAGER, lambda m: m.message_id == offer_card.message_id)
+    assert "Sold so far: 3 ikat · IDR9,000" in offer_now.text
 
     emu.send_text(BUDI, "/orders")
     listing = await emu.wait_for(BUDI, contains="Your orders")
