@@ -144,6 +144,15 @@ class OutboxSender:
                     raise
                 # Deleted, too old or not editable: the manager gets a fresh card instead.
                 log.info("card %s in chat %s not editable: %s", card_message_id, row.chat_id, exc)
+        if row.photo_file_id:  # e.g. the photo of a villager's produce offer, before its card
+            photo: Message = await self.bot.send_photo(
+                row.chat_id,
+                row.photo_file_id,
+                caption=row.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            return photo.message_id
         sent: Message = await self.bot.send_message(
             row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
         )

@@ -163,18 +163,21 @@ class OutboxMessage:
     """A message to deliver after the transaction commits.
 
     `card_request_id` marks the manager's card of a request: sent once, then edited in place.
+    `photo_file_id` sends a photo with `text` as its caption (never a card: cards are edited).
     """
 
     chat_id: int
     text: str
     reply_markup: Mapping[str, Any] | None = None
     card_request_id: int | None = None
+    photo_file_id: str | None = None
 
     def payload_json(self) -> str:
         """The Bot API parameters stored in the outbox row."""
-        return json.dumps(
-            {"text": self.text, "reply_markup": self.reply_markup}, ensure_ascii=False
-        )
+        payload: dict[str, Any] = {"text": self.text, "reply_markup": self.reply_markup}
+        if self.photo_file_id:
+            payload["photo"] = self.photo_file_id
+        return json.dumps(payload, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class OutboxRow:
     card_request_id: int | None
     attempts: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+    photo_file_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def _row(row: Any) -> OutboxRow:
         card_request_id=row.card_request_id,
         attempts=row.attempts,
         extra={"card_message_id": _card_in_chat(row)},
+        photo_file_id=payload.get("photo"),
     )
 
 

@@ -95,6 +95,10 @@ async def test_budi_sells_kangkung_to_siti_through_the_center(world: World) -> N
     offer_card = await budi_offers_kangkung(emu)
     assert "kangkung" in offer_card.text and "10 ikat × IDR3,000 = IDR30,000" in offer_card.text
     assert "With a photo" in offer_card.text
+    photo = await emu.wait_for(MANAGER, lambda m: m.kind == "photo", after=0)
+    assert photo.photo is not None and photo.photo.data == b"\xff\xd8 kangkung segar"
+    assert photo.caption == "📷 #1 · kangkung (from Budi)"
+    assert photo.message_id < offer_card.message_id  # seen before the card to approve
     assert offer_card.button_texts() == ["Approve", "Reject"]
 
     emu.press(MANAGER, offer_card.message_id, button_text="Approve")
