@@ -40,6 +40,7 @@ from handlers.onboarding import build_onboarding_handlers
 from handlers.questions import build_question_conversation, build_question_handlers
 from handlers.reports import build_report_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
+from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
@@ -100,6 +101,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # Ask the manager: /ask or Reply starts the dialog; Close is a plain press at any time.
     app.add_handler(build_question_conversation())
     app.add_handlers(build_question_handlers())
+    app.add_handler(build_sell_conversation())  # /sell: a villager's produce offer
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())

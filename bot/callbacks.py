@@ -37,6 +37,7 @@ BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
 ADMIN_PAGE = "adp"  # adp:<page>                 operator's list of centers
 NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
 QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manager
+SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 
 PREFIXES = frozenset(
     {
@@ -46,6 +47,7 @@ PREFIXES = frozenset(
         OPTION,
         BROADCAST,
         QUESTION,
+        SELL,
         PRODUCT,
         ADD,
         CATEGORY,

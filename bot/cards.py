@@ -139,8 +139,36 @@ def lodging_lines(request: ServiceRequest, locale: str) -> Html:
     )
 
 
+def produce_lines(request: ServiceRequest, locale: str) -> Html:
+    """What a villager offers for sale, at what price, and (once listed) how much has sold."""
+    d, currency = request.details, request.total.currency
+    unit = d.get("unit", "")
+    sold = Html("")
+    if request.status in (RequestStatus.APPROVED, RequestStatus.COMPLETED):
+        sold = h(
+            locale,
+            "card.produce_sold",
+            quantity=int(d.get("sold_quantity", 0)),
+            unit=unit,
+            amount=format_money(Money(int(d.get("sold_minor", 0)), currency), locale),
+        )
+    return h(
+        locale,
+        "card.produce_lines",
+        name=d.get("name", ""),
+        quantity=d.get("quantity", 0),
+        unit=unit,
+        price=format_money(Money(int(d.get("unit_price_minor", 0)), currency), locale),
+        total=format_money(request.total, locale),
+        photo=h(locale, "card.produce_photo") if d.get("photo_file_id") else Html(""),
+        sold=sold,
+    )
+
+
 def request_lines(request: ServiceRequest, locale: str) -> Html:
     """What was asked for: a top-up's details, or a goods order's items and total."""
+    if request.kind is RequestKind.PRODUCE:
+        return produce_lines(request, locale)
     if request.kind is RequestKind.TOPUP:
         return topup_lines(request, locale)
     if request.kind is RequestKind.BILL:
@@ -175,8 +203,8 @@ def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
 
 
 def status_name(request: ServiceRequest, locale: str) -> str:
-    """The request's status in words."""
-    return t(locale, f"status.{request.status.value}")
+    """The request's status in words (a listed produce offer is "on sale", not "prepared")."""
+    return t(locale, kind_key(request, "status", request.status.value))
 
 
 def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> str:

@@ -16,6 +16,7 @@ VILLAGER_COMMANDS = (
     "ticket",
     "lodging",
     "ask",
+    "sell",
     "language",
     "mute",
     "unmute",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.cards import action_buttons, manager_card_text, status_message
-from bot.pipeline import Action, Role, Transition
+from bot.pipeline import Action, RequestKind, Role, Transition
 from bot.texts import t
 from storage.models import Center, OutboxMessage, ServiceRequest, User
 from storage.requests import Notifier
@@ -39,7 +39,7 @@ def messages_for(
     """The card update, plus a message to whoever did not make the change (both, for expiry)."""
     card = manager_card(request, audience)
     if change.action is Action.SUBMIT:
-        return [card]
+        return [*offer_photo(request, audience), card]
     if change.action in (Action.CANCEL, Action.ACCEPT, Action.EXPIRE):
         note = t(
             audience.manager_locale,
@@ -51,6 +51,25 @@ def messages_for(
             return [card, manager_note]
         return [card, manager_note, villager_message(request, change, audience)]
     return [card, villager_message(request, change, audience)]
+
+
+def offer_photo(request: ServiceRequest, audience: Audience) -> list[OutboxMessage]:
+    """The photo of a villager's produce offer, so the manager sees what they approve."""
+    photo = request.details.get("photo_file_id")
+    if request.kind is not RequestKind.PRODUCE or not photo:
+        return []
+    caption = t(
+        audience.manager_locale,
+        "card.produce_photo_caption",
+        number=request.id,
+        name=request.details.get("name", ""),
+        seller=audience.villager.first_name,
+    )
+    return [
+        OutboxMessage(
+            chat_id=audience.center.manager_id, text=caption, media_kind="photo", file_id=photo
+        )
+    ]
 
 
 def villager_message(

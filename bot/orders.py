@@ -18,18 +18,22 @@ from bot.phones import MobileNumber
 from bot.pipeline import (
     RULES,
     Action,
+    CatalogEffect,
     RequestKind,
     RequestStatus,
     Role,
     Transition,
     TransitionRefused,
+    catalog_effect,
     plan,
 )
+from bot.produce import sale_notifier
 from bot.texts import pick_locale
 from bot.travel import Option
 from storage import Storage
 from storage.errors import RecordNotFound
 from storage.models import Center, Checkout, ServiceProduct, ServiceRequest, User
+from storage.produce import QUANTITY, UNIT_PRICE
 
 # A reject reason is a short explanation, not an essay.
 MAX_REASON_LENGTH = 500
@@ -155,9 +159,12 @@ async def act(
             priced=current.priced_up_front,
         )
 
+    on_sale = None
+    if catalog_effect(request.kind, RULES[action].target) is CatalogEffect.RECORD_SALES:
+        on_sale = sale_notifier(await sellers_of(store, request, center))
     text = reason[:MAX_REASON_LENGTH] if reason else None
     updated = await store.requests.apply(
-        request_id, decide, user_id, role, notifier_for(listeners), text, details, price
+        request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
     return Acted(updated, role)
 
@@ -181,6 +188,33 @@ async def submit_topup(
         details,
         product.price,
         product.commission,
+        notifier_for(listeners),
+    )
+
+
+async def sellers_of(store: Storage, order: ServiceRequest, center: Center) -> dict[int, Audience]:
+    """Who sells the villagers' produce in a goods order, with their languages."""
+    sellers: dict[int, Audience] = {}
+    for sale in await store.produce.sales_in_order(order):
+        seller = await store.users.get(sale.seller_id)
+        if seller is not None and seller.id not in sellers:
+            sellers[seller.id] = await audience(store, center, seller)
+    return sellers
+
+
+async def submit_offer(
+    store: Storage, villager: User, center: Center, details: Mapping[str, Any]
+) -> ServiceRequest:
+    """Send a villager's produce offer to the manager; its total is every unit sold."""
+    listeners = await audience(store, center, villager)
+    total = Money(int(details[UNIT_PRICE]), center.currency).times(int(details[QUANTITY]))
+    return await store.requests.submit_service(
+        villager.id,
+        center,
+        RequestKind.PRODUCE,
+        details,
+        total,
+        Money.zero(center.currency),
         notifier_for(listeners),
     )
 

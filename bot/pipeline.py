@@ -72,7 +72,8 @@ OPEN_STATUSES = frozenset(
 )
 FINAL_STATUSES = frozenset({S.COMPLETED, S.REJECTED, S.CANCELLED})
 # Kinds whose price is known when the villager submits; the others are quoted first.
-PRICED_UP_FRONT = frozenset({RequestKind.GOODS, RequestKind.TOPUP})
+# A produce offer names its own price: the manager approves or rejects it, never quotes.
+PRICED_UP_FRONT = frozenset({RequestKind.GOODS, RequestKind.TOPUP, RequestKind.PRODUCE})
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def available_actions(
 
 
 def _after_approval(kind: RequestKind, fulfilment: Fulfilment | None) -> tuple[Action, ...]:
-    """Goods wait to be picked up or delivered; services complete directly."""
+    """Goods wait to be picked up or delivered; services complete directly; an approved
+    produce offer is on sale until the manager closes it (or it sells out)."""
     if kind is not RequestKind.GOODS:
         return (Action.COMPLETE,)
     if fulfilment is Fulfilment.DELIVERY:
@@ -189,3 +191,30 @@ def actions_for(
         for action in available_actions(kind, fulfilment, current, priced=priced)
         if RULES[action].role is role
     )
+
+
+class CatalogEffect(StrEnum):
+    """What a status change does to the catalog, beside the status itself (same transaction)."""
+
+    # An approved produce offer becomes a product: the seller's, stock = the offered quantity.
+    LIST_PRODUCE = "list_produce"
+    # A closed (completed) produce offer leaves the catalog.
+    UNLIST_PRODUCE = "unlist_produce"
+    # A completed goods order is money paid: produce in it counts as sold to its sellers.
+    RECORD_SALES = "record_sales"
+
+
+def catalog_effect(kind: RequestKind, target: RequestStatus) -> CatalogEffect | None:
+    """The catalog side of moving a request of `kind` to `target`, if it has one."""
+    if kind is RequestKind.PRODUCE and target is S.APPROVED:
+        return CatalogEffect.LIST_PRODUCE
+    if kind is RequestKind.PRODUCE and target is S.COMPLETED:
+        return CatalogEffect.UNLIST_PRODUCE
+    if kind is RequestKind.GOODS and target is S.COMPLETED:
+        return CatalogEffect.RECORD_SALES
+    return None
+
+
+def sold_out(offered: int, sold: int) -> bool:
+    """An offer whose every unit was paid for is finished: the bot closes it."""
+    return sold >= offered

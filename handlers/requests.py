@@ -17,9 +17,9 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.bills import BillKind, parse_quote
-from bot.cards import action_buttons, manager_card_text, villager_card_text
+from bot.cards import action_buttons, kind_key, manager_card_text, villager_card_text
 from bot.context import KiosContext
-from bot.money import format_money
+from bot.money import Money, format_money
 from bot.orders import (
     Acted,
     accept_option,
@@ -31,9 +31,9 @@ from bot.orders import (
     quote,
     quote_options,
 )
-from bot.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
+from bot.pipeline import Action, RequestKind, RequestStatus, Role, TransitionRefused, actions_for
 from bot.question_texts import ask_button
-from bot.texts import Html, plain, t
+from bot.texts import Html, h, plain, short, t
 from bot.travel import parse_options
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
@@ -252,6 +252,8 @@ def build_request_conversation() -> Dialog:
 
 def order_line(request: ServiceRequest, locale: str) -> str:
     """One line of the villager's list."""
+    if request.kind is RequestKind.PRODUCE:
+        return produce_line(request, locale)
     return t(
         locale,
         "orders.line",
@@ -259,6 +261,31 @@ def order_line(request: ServiceRequest, locale: str) -> str:
         kind=plain(locale, f"kind.{request.kind.value}"),
         total=format_money(request.total, locale),
         status=plain(locale, f"status.{request.status.value}"),
+    )
+
+
+def produce_line(request: ServiceRequest, locale: str) -> str:
+    """A produce offer in the seller's list: what, its status, and what has sold of it."""
+    d = request.details
+    sold = Html("")
+    if request.status in (RequestStatus.APPROVED, RequestStatus.COMPLETED):
+        amount = Money(int(d.get("sold_minor", 0)), request.total.currency)
+        sold = h(
+            locale,
+            "orders.produce_sold",
+            quantity=int(d.get("sold_quantity", 0)),
+            offered=d.get("quantity", 0),
+            unit=d.get("unit", ""),
+            amount=format_money(amount, locale),
+        )
+    return t(
+        locale,
+        "orders.produce_line",
+        number=request.id,
+        kind=plain(locale, f"kind.{request.kind.value}"),
+        name=short(str(d.get("name", ""))),
+        status=plain(locale, kind_key(request, "status", request.status.value)),
+        sold=sold,
     )
 
 

@@ -25,10 +25,13 @@ MAX_CATEGORY_BUTTONS = 60
 _QUANTITY_ARG = re.compile(r"^q(\d{1,3})$")
 
 
-def product_button(product: Product, locale: str) -> list[InlineKeyboardButton]:
-    """A one-button row: name and price, opening the product's card."""
+def product_button(
+    product: Product, locale: str, seller: str | None = None
+) -> list[InlineKeyboardButton]:
+    """A one-button row: name, the villager selling it if any, and price; opens the card."""
+    key = "shop.produce_button" if seller else "shop.product_button"
     label = plain(
-        locale, "shop.product_button", name=product.name, price=format_money(product.price, locale)
+        locale, key, name=product.name, seller=seller, price=format_money(product.price, locale)
     )
     return [
         InlineKeyboardButton(
@@ -74,7 +77,8 @@ async def search(update: Update, context: KiosContext, found: Visitor, query: st
     if not products:
         await say(update, t(found.locale, "shop.no_results", query=query))
         return
-    rows = [product_button(product, found.locale) for product in products]
+    sellers = await context.store.produce.seller_names(p.seller_id for p in products)
+    rows = [product_button(p, found.locale, sellers.get(p.seller_id or 0)) for p in products]
     await say(update, t(found.locale, "shop.results", query=query), InlineKeyboardMarkup(rows))
 
 
@@ -110,7 +114,8 @@ async def category_chosen(update: Update, context: KiosContext) -> None:
     name = names[parsed.ident]
     ids = (await context.search.index_for(center)).in_category(name)[:MAX_CATEGORY_RESULTS]
     products = await context.store.catalog.products(center.id, center.currency, ids)
-    rows = [product_button(product, found.locale) for product in products]
+    sellers = await context.store.produce.seller_names(p.seller_id for p in products)
+    rows = [product_button(p, found.locale, sellers.get(p.seller_id or 0)) for p in products]
     await say(update, t(found.locale, "shop.category", category=name), InlineKeyboardMarkup(rows))
 
 
@@ -124,17 +129,20 @@ def stock_line(product: Product, locale: str) -> Html:
 
 
 def product_card(
-    product: Product, locale: str, quantity: int, in_cart: int
+    product: Product, locale: str, quantity: int, in_cart: int, seller: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The product's text and its quantity / add-to-cart / cart buttons."""
+    """The product's text (with the villager selling it, if any) and its buttons."""
     cart_line = h(locale, "shop.in_cart", quantity=in_cart) if in_cart else Html("")
+    category: str | Html = product.category
+    if seller:
+        category = h(locale, "shop.from_seller", category=product.category, seller=seller)
     text = t(
         locale,
         "shop.product",
         name=product.name,
         price=format_money(product.price, locale),
         unit=product.unit,
-        category=product.category,
+        category=category,
         stock=stock_line(product, locale),
         in_cart=cart_line,
     )
@@ -188,6 +196,13 @@ async def load_product(
         return None
 
 
+async def seller_of(context: KiosContext, product: Product) -> str | None:
+    """The first name of the villager selling this product; None for the center's own goods."""
+    if product.seller_id is None:
+        return None
+    return (await context.store.produce.seller_names([product.seller_id])).get(product.seller_id)
+
+
 async def cart_quantity(context: KiosContext, found: Visitor, product_id: int) -> int:
     """How many of this product the villager already has in the cart."""
     assert found.center is not None
@@ -208,7 +223,11 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
         return
     await query.answer()
     text, markup = product_card(
-        product, found.locale, quantity, await cart_quantity(context, found, product.id)
+        product,
+        found.locale,
+        quantity,
+        await cart_quantity(context, found, product.id),
+        await seller_of(context, product),
     )
     if parsed.arg is None:
         await say(update, text, markup)
@@ -243,7 +262,9 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
         await notice(query, found.locale, "shop.cart_full", alert=True)
         return
     await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
-    text, markup = product_card(product, found.locale, quantity, total)
+    text, markup = product_card(
+        product, found.locale, quantity, total, await seller_of(context, product)
+    )
     await show(query, text, markup)
 
 

@@ -9,6 +9,7 @@ from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.outbox import Outbox
 from storage.overview import Overview
+from storage.produce import Produce
 from storage.questions import Questions
 from storage.reports import Reports
 from storage.requests import Requests
@@ -34,6 +35,7 @@ class Storage:
         self.reports = Reports(db)
         self.overview = Overview(db)
         self.questions = Questions(db)
+        self.produce = Produce(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

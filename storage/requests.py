@@ -13,12 +13,15 @@ from bot.money import Money
 from bot.pipeline import (
     OPEN_STATUSES,
     Action,
+    CatalogEffect,
     Fulfilment,
     RequestKind,
     RequestStatus,
     Role,
     Transition,
     TransitionRefused,
+    catalog_effect,
+    plan,
 )
 from storage.carts import cart_lines_in
 from storage.clock import now
@@ -34,6 +37,7 @@ from storage.models import (
     cart_snapshot,
 )
 from storage.outbox import enqueue
+from storage.produce import Sale, SaleNotifier, list_offer_in, record_sales_in, unlist_offer_in
 from storage.schema import cart_items, products, request_events, request_items, requests
 
 # Renders the messages a change causes; called inside the transaction with the new state.
@@ -282,11 +286,13 @@ class Requests:
         reason: str | None = None,
         details: Mapping[str, Any] | None = None,
         price: tuple[Money, Money] | None = None,
+        on_sale: SaleNotifier | None = None,
     ) -> ServiceRequest:
         """Apply the transition `decide` picks, atomically and at most once, with its messages.
 
         `details` (e.g. a top-up's serial number) are merged into the request's details;
-        `price` (total, commission) sets what a quote asks of the villager.
+        `price` (total, commission) sets what a quote asks of the villager; `on_sale` renders
+        the news of each villager's produce a completed order sold.
         """
         async with self.db.write() as conn:
             current = await self._get(conn, request_id)
@@ -306,10 +312,48 @@ class Requests:
             if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):
                 await _return_stock(conn, request_id)
             await _audit(conn, request_id, change, actor_id, role, reason)
+            sales = await self._catalog_side(conn, current, change)
             after = await self._get(conn, request_id)
             await enqueue(conn, notify(after, change))
+            if on_sale is not None:
+                for sale in sales:
+                    await enqueue(conn, on_sale(await self._get(conn, sale.offer_id), sale))
         self.db.outbox_ready.set()
         return after
+
+    async def _catalog_side(
+        self, conn: AsyncConnection, current: ServiceRequest, change: Transition
+    ) -> list[Sale]:
+        """What the change does to the catalog (see pipeline.catalog_effect), in its transaction;
+        returns the sales of villagers' produce it records."""
+        effect = catalog_effect(current.kind, change.target)
+        if effect is CatalogEffect.LIST_PRODUCE:
+            await list_offer_in(conn, current)
+        elif effect is CatalogEffect.UNLIST_PRODUCE:
+            await unlist_offer_in(conn, current.id, current.center_id)
+        elif effect is CatalogEffect.RECORD_SALES:
+            recorded = await record_sales_in(conn, current)
+            for sale, finished in recorded:
+                if finished:
+                    await self._close_sold_out(conn, sale.offer_id)
+            return [sale for sale, _ in recorded]
+        return []
+
+    async def _close_sold_out(self, conn: AsyncConnection, offer_id: int) -> None:
+        """Every unit paid for: the bot completes the offer and takes it off sale."""
+        offer = await self._get(conn, offer_id)
+        try:
+            change = plan(offer.kind, None, offer.status, Action.COMPLETE, Role.SYSTEM)
+        except TransitionRefused:  # closed by the manager already
+            return
+        updated = await conn.execute(
+            sa.update(requests)
+            .where(requests.c.id == offer_id, requests.c.status == change.source.value)
+            .values(**self._changes(change, None))
+        )
+        if updated.rowcount == 1:
+            await unlist_offer_in(conn, offer_id, offer.center_id)
+            await _audit(conn, offer_id, change, None, Role.SYSTEM, None)
 
     @staticmethod
     def _changes(change: Transition, reason: str | None) -> dict[str, Any]:

@@ -57,6 +57,8 @@ products = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("photo_file_id", sa.String(256)),
     sa.Column("seller_id", sa.BigInteger, sa.ForeignKey("users.id")),
+    # The produce offer (a request) this product was listed from; None for the center's goods.
+    sa.Column("offer_id", sa.Integer, sa.ForeignKey("requests.id"), unique=True),
 )
 
 cart_items = sa.Table(

@@ -49,6 +49,14 @@ LABEL_KEYS = {
     "ask.not_allowed",
     "ask.closed",
     "ask.closed_done",
+    "shop.produce_button",
+    "sell.units",
+    "sell.category",
+    "sell.cancel",
+    "sell.confirm",
+    "sell.skip_photo",
+    "sell.with_photo",
+    "sell.no_photo",
 }
 LABEL_PREFIXES = ("command.", "shop.stock_", "action.", "status.", "kind.")
 
@@ -70,6 +78,9 @@ BUTTON_KEYS = {
     "ask.button",
     "ask.reply",
     "ask.close",
+    "sell.cancel",
+    "sell.confirm",
+    "sell.skip_photo",
 }
 BUTTON_PREFIXES = ("action.",)
 MAX_BUTTON = 30
