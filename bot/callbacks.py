@@ -34,6 +34,7 @@ BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
 TRAVEL = "trv"  # trv:<n>:<step>                 ticket and lodging dialogs
 OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
 BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
+NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
 
 PREFIXES = frozenset(
     {
@@ -42,6 +43,7 @@ PREFIXES = frozenset(
         TRAVEL,
         OPTION,
         BROADCAST,
+        NEW_PRODUCT,
         PRODUCT,
         ADD,
         CATEGORY,

@@ -21,7 +21,17 @@ VILLAGER_COMMANDS = (
     "cancel",
     "start",
 )
-MANAGER_COMMANDS = ("queue", "broadcast", "broadcasts", "poster", *VILLAGER_COMMANDS)
+MANAGER_COMMANDS = (
+    "queue",
+    "broadcast",
+    "broadcasts",
+    "poster",
+    "catalog",
+    "product",
+    "stock",
+    "price",
+    *VILLAGER_COMMANDS,
+)
 
 
 def commands(locale: str, names: tuple[str, ...]) -> list[BotCommand]:
