@@ -7,6 +7,7 @@ unused in the center, and shown when the product is saved, for /stock and /price
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -267,10 +268,13 @@ async def show_summary(update: Update, context: KiosContext) -> Step:
     if product is None:
         return await leave_dialog(update, context, DRAFT_KEY, "product.stale")
     text = summary_text(found.locale, product)
+    # Save carries this summary's number: a press on an older summary saves nothing.
+    summary_number = secrets.randbelow(callbacks.MAX_ID) + 1
+    draft_of(context)["summary"] = summary_number
     markup = InlineKeyboardMarkup(
         [
             [
-                step_button(found.locale, "product.save", "save"),
+                step_button(found.locale, "product.save", "save", summary_number),
                 step_button(found.locale, "product.cancel", "no"),
             ]
         ]
@@ -289,7 +293,12 @@ async def save_pressed(update: Update, context: KiosContext) -> Step:
     query = update.callback_query
     assert query is not None
     found = await visitor(update, context)
-    draft = context.dialog.pop(DRAFT_KEY, {})
+    parsed = callbacks.parse(query.data)
+    draft = draft_of(context)
+    if parsed is None or parsed.ident != draft.get("summary"):
+        await notice(query, found.locale, "product.stale_notice", alert=True)
+        return None
+    context.dialog.pop(DRAFT_KEY, None)
     product = new_product(draft)
     center_id = draft.get("center_id")
     if product is None or center_id not in {center.id for center in found.managed}:
