@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from bot.catalog_csv import parse_catalog_csv
 from bot.emulator import BotApiEmulator
 from storage.models import Product
+from storage.schema import products as products_table
 from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
@@ -199,3 +201,25 @@ async def test_villagers_cannot_change_stock_or_prices(world: World) -> None:
         emu.send_text(SITI, command)
         await emu.wait_for(SITI, contains="for center managers")
     assert await catalog_of_leping(world) == before
+
+
+async def test_a_photo_telegram_no_longer_has_leaves_the_text_card(world: World) -> None:
+    emu = world.emu
+    store = await world.store()
+    try:
+        async with store.db.write() as conn:
+            await conn.execute(
+                sa.update(products_table)
+                .where(products_table.c.sku == "SBK-MG-1")
+                .values(photo_file_id="AgACAgUAAxkBAAI-gone")
+            )
+    finally:
+        await store.close()
+    await join(emu, SITI)
+    emu.send_text(SITI, "migor")
+    results = await emu.wait_for(SITI, contains="Results for")
+    emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
+    card = await emu.wait_for(SITI, contains="Choose how many")
+    assert card.kind == "text" and "Minyak Goreng 1 liter" in card.text
+    emu.press(SITI, card.message_id, button_text="Add to cart")
+    await emu.wait_for(SITI, contains="In your cart: 1")

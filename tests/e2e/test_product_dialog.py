@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.emulator import BotApiEmulator, SentMessage
 from storage.models import Product
 from tests.e2e.conftest import (
     MANAGER,
     SITI,
+    TOKEN,
     World,
     assert_all_answered,
     join,
+    running_bot,
+    seed,
     start_manager,
 )
 
@@ -204,3 +208,25 @@ async def test_villagers_cannot_add_products(world: World) -> None:
     answered = await emu.wait_callback_answered(query)
     assert answered.get("text") == "This button is no longer valid. Please start again."
     assert await leping_products(world) == before
+
+
+async def test_the_dialog_carries_on_after_a_restart(emu: BotApiEmulator, sqlite_url: str) -> None:
+    await seed(sqlite_url)
+    settings = Settings(
+        bot_token=TOKEN, database_url=sqlite_url, telegram_api_url=emu.url, outbox_poll_seconds=0.5
+    )
+    async with running_bot(settings):
+        await start_manager(emu)
+        emu.send_text(MANAGER, "/product")
+        await emu.wait_for(MANAGER, contains="What is its name")
+        categories = await answer(emu, "Gula Semut", "Which category?")
+    async with running_bot(settings):
+        emu.press(MANAGER, categories.message_id, button_text="Sembako")
+        await emu.wait_for(MANAGER, contains="What does it cost")
+        await answer(emu, "22000", "Sold by which unit?")
+        await answer(emu, "kg", "How many are in stock?")
+        photo = await answer(emu, "3", "Send a photo")
+        emu.press(MANAGER, photo.message_id, button_text="No photo")
+        summary = await emu.wait_for(MANAGER, contains="Please check the new product")
+        emu.press(MANAGER, summary.message_id, button_text="Save")
+        await emu.wait_for(MANAGER, contains="SKU GULA-SEMUT")
