@@ -11,7 +11,7 @@ from collections.abc import Collection
 from enum import Enum
 from typing import Final
 
-from bot.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, RowError
+from bot.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, Problem, RowError
 from bot.money import Money, MoneyError, parse_major
 
 # A catalog of a few thousand products is well under this; anything bigger is not a shop list.
@@ -19,6 +19,8 @@ MAX_UPLOAD_BYTES: Final = 1_000_000
 # Errors named in one reply: enough to fix a file in a round or two, and inside 4096 characters.
 ERRORS_SHOWN: Final = 20
 ERROR_MESSAGE_CHARS: Final = 150
+# A value quoted in an error (a sku, column names): the rest of a long one adds nothing.
+ERROR_VALUE_CHARS: Final = 70
 # "-" stops tracking a product's stock (it is then always available).
 UNTRACKED: Final = "-"
 CSV_MIME_TYPES: Final = frozenset(
@@ -76,12 +78,18 @@ def upload_text(data: bytes) -> str | UploadProblem:
 
 
 def shown_errors(errors: list[RowError]) -> tuple[list[RowError], int]:
-    """The first errors to name (each message cut to fit) and how many more there are."""
-    shown = [
-        RowError(error.line, _cut(error.message, ERROR_MESSAGE_CHARS))
-        for error in errors[:ERRORS_SHOWN]
-    ]
+    """The first errors to name (each message and value cut to fit) and how many more."""
+    shown = [_shortened(error) for error in errors[:ERRORS_SHOWN]]
     return shown, max(0, len(errors) - ERRORS_SHOWN)
+
+
+def _shortened(error: RowError) -> RowError:
+    """The error with its English message and its problem's values cut short."""
+    found = error.problem
+    if found is not None:
+        values = {name: _cut(value, ERROR_VALUE_CHARS) for name, value in found.values.items()}
+        found = Problem(found.key, values)
+    return RowError(error.line, _cut(error.message, ERROR_MESSAGE_CHARS), found)
 
 
 def _cut(text: str, limit: int) -> str:

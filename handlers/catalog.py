@@ -24,7 +24,7 @@ from bot.catalog_chat import (
 from bot.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
 from bot.context import KiosContext
 from bot.money import format_money, minor_digits
-from bot.texts import Html, h, t
+from bot.texts import Html, h, has, t
 from handlers.common import Visitor, say, visitor
 from storage.models import Center, Product
 
@@ -92,10 +92,18 @@ async def import_text(
 def bad_rows_text(locale: str, errors: list[RowError]) -> str:
     """Nothing imported: the first bad lines with their reasons, and how many more."""
     shown, more = shown_errors(errors)
-    lines = [h(locale, "catalog.error_line", line=e.line, message=e.message) for e in shown]
+    lines = [h(locale, "catalog.error_line", line=e.line, message=reason(locale, e)) for e in shown]
     if more:
         lines.append(h(locale, "catalog.error_more", count=more))
     return t(locale, "catalog.rejected", count=len(errors), lines=Html("\n".join(lines)))
+
+
+def reason(locale: str, error: RowError) -> str:
+    """What is wrong on the line, in the manager's language where the problem is known."""
+    found = error.problem
+    if found is None or not has(f"catalog.row.{found.key}"):
+        return error.message
+    return h(locale, f"catalog.row.{found.key}", **found.values)
 
 
 async def export(update: Update, context: KiosContext) -> None:

@@ -223,3 +223,19 @@ async def test_a_photo_telegram_no_longer_has_leaves_the_text_card(world: World)
     assert card.kind == "text" and "Minyak Goreng 1 liter" in card.text
     emu.press(SITI, card.message_id, button_text="Add to cart")
     await emu.wait_for(SITI, contains="In your cart: 1")
+
+
+async def test_an_indonesian_manager_reads_the_bad_lines_in_indonesian(world: World) -> None:
+    emu = world.emu
+    emu.user(MANAGER, "Pak Joko", language_code="id")
+    emu.send_text(MANAGER, "/start")
+    await emu.wait_for(MANAGER, contains="Kios Desa Leping")
+    before = await catalog_of_leping(world)
+    upload(emu, MANAGER, HEADER + "NEW-1,,Sembako,15.000,kg,,\n" + "NEW 2,Gula,Sembako,0,kg,x,\n")
+    reply = await emu.wait_for(MANAGER, contains="Tidak ada yang diimpor")
+    assert "• baris 2: name kosong" in reply.text
+    assert "• baris 2: harga: IDR amounts have no decimals" in reply.text  # money's own words
+    assert "• baris 3: sku tidak boleh berisi spasi" in reply.text
+    assert "• baris 3: harga harus lebih dari 0" in reply.text
+    assert "• baris 3: stok harus bilangan bulat 0 atau lebih, atau kosong" in reply.text
+    assert await catalog_of_leping(world) == before

@@ -16,7 +16,7 @@ from bot.catalog_chat import (
     upload_problem,
     upload_text,
 )
-from bot.catalog_csv import RowError
+from bot.catalog_csv import CatalogCsvError, RowError, parse_catalog_csv
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,13 @@ def test_skus_are_made_from_names_and_never_reused() -> None:
     assert new_sku("蜂蜜", []) == "P-1"
     assert new_sku("大米", ["P-1", "p-2"]) == "P-3"
     assert " " not in new_sku("  ", [])
+
+
+def test_long_values_in_errors_are_cut_for_the_chat() -> None:
+    header = "sku,name,category,price,unit," + ",".join(f"kolom{n}" for n in range(40))
+    with pytest.raises(CatalogCsvError) as raised:
+        parse_catalog_csv(header + "\n", "IDR")
+    (shown,), more = shown_errors(raised.value.errors)
+    assert more == 0 and shown.problem is not None
+    assert shown.problem.key == "unknown_columns"
+    assert len(shown.problem.values["columns"]) == 70 and len(shown.message) == 150
