@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -206,7 +206,9 @@ async def redraw_card(
     """Edit the pressed card in place: its caption if it is a photo, else its text."""
     query = update.callback_query
     assert query is not None
-    text, markup = photo_card(product, locale, quantity, in_cart)
+    is_photo = isinstance(query.message, Message) and bool(query.message.photo)
+    card = photo_card if is_photo else product_card
+    text, markup = card(product, locale, quantity, in_cart)
     await show_card(query, text, markup)
 
 
