@@ -31,12 +31,14 @@ from handlers.announcements import build_announcement_handlers
 from handlers.bills import build_bill_conversation
 from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
 from handlers.cart import build_cart_handlers
+from handlers.catalog import build_catalog_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import private_messages_only, unknown_button
 from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.onboarding import build_onboarding_handlers
+from handlers.product_dialog import build_product_conversation
 from handlers.questions import build_question_conversation, build_question_handlers
 from handlers.reports import build_report_handlers
 from handlers.requests import build_orders_handlers, build_request_conversation
@@ -102,6 +104,10 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_question_conversation())
     app.add_handlers(build_question_handlers())
     app.add_handler(build_sell_conversation())  # /sell: a villager's produce offer
+    # The manager's catalog: the /product dialog (with the dialogs), then a CSV file sent,
+    # /catalog, /stock and /price (plain commands).
+    app.add_handler(build_product_conversation())
+    app.add_handlers(build_catalog_handlers())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_cart_handlers())

@@ -38,6 +38,7 @@ ADMIN_PAGE = "adp"  # adp:<page>                 operator's list of centers
 NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
 QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manager
 SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
+NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
 
 PREFIXES = frozenset(
     {
@@ -48,6 +49,7 @@ PREFIXES = frozenset(
         BROADCAST,
         QUESTION,
         SELL,
+        NEW_PRODUCT,
         PRODUCT,
         ADD,
         CATEGORY,

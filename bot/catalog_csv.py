@@ -13,8 +13,8 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.money import Money, MoneyError, parse_major, to_major_str
@@ -50,12 +50,65 @@ class CatalogRow:
     aliases: tuple[str, ...] = ()
 
 
+# What each problem says, in English (the command line's words); the chat translates `key`.
+ENGLISH: Final = {
+    "csv_broken": "not valid CSV here ({detail}); check for an unclosed quote",
+    "cell_huge": "a cell is far too long (at most {limit} characters)",
+    "file_empty": "no products: the file is empty",
+    "no_rows": "no products: the file has a header but no rows",
+    "semicolons": "columns must be separated by commas, not semicolons",
+    "missing_columns": "missing columns: {columns}",
+    "unknown_columns": "unknown columns: {columns}",
+    "repeated_columns": "repeated columns: {columns}",
+    "too_many_rows": "too many rows: at most {limit} products per file",
+    "cell_count": "expected {expected} cells, found {found}",
+    "sku_repeated": "sku {sku} is already used on line {first}",
+    "sku_spaces": "sku must not contain spaces",
+    "control_character": "{column} contains a line break or control character",
+    "far_too_long": "{column} is far too long ({length} characters)",
+    "empty": "{column} is empty",
+    "too_long": "{column} is longer than {limit} characters",
+    "bad_price": "price: {reason}",
+    "zero_price": "price must be more than 0",
+    "bad_stock": "stock must be a whole number of 0 or more, or empty",
+    "huge_stock": "stock is more than {limit}",
+    "long_alias": "alias longer than {limit} characters",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem as a key of ENGLISH and the values its words need."""
+
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return ENGLISH[self.key].format(**self.values)
+
+
+def problem(key: str, **values: object) -> Problem:
+    """A Problem whose values are written as text."""
+    return Problem(key, {name: str(value) for name, value in values.items()})
+
+
 @dataclass(frozen=True)
 class RowError:
-    """What is wrong on one spreadsheet line (the header is line 1)."""
+    """What is wrong on one spreadsheet line (the header is line 1).
+
+    `problem` names it for translation; equality compares the line and the English message.
+    """
 
     line: int
     message: str
+    problem: Problem | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, line: int, found: Problem) -> RowError:
+        """The error for `found` on `line`."""
+        return cls(line, found.message, found)
 
 
 class CatalogCsvError(ValueError):
@@ -79,7 +132,7 @@ def parse_catalog_csv(text: str, currency: str) -> list[CatalogRow]:
     columns = _read_header(header)
     rows = _parse_rows(records, columns, currency, errors)
     if not rows and not errors:
-        errors.append(RowError(1, "no products: the file has a header but no rows"))
+        errors.append(RowError.of(1, problem("no_rows")))
     if errors:
         raise CatalogCsvError(sorted(errors, key=lambda error: error.line))
     return rows
@@ -107,7 +160,7 @@ def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]
         except StopIteration:
             return
         except csv.Error as error:
-            errors.append(RowError(line, _describe_csv_error(error)))
+            errors.append(RowError.of(line, _describe_csv_error(error)))
             return
         yield line, cells
 
@@ -127,7 +180,7 @@ def _parse_rows(
             continue  # spreadsheets leave blank rows; they carry nothing
         product_lines += 1
         if product_lines > MAX_ROWS:
-            errors.append(RowError(line, f"too many rows: at most {MAX_ROWS:,} products per file"))
+            errors.append(RowError.of(line, problem("too_many_rows", limit=f"{MAX_ROWS:,}")))
             break
         row = _parse_row(line, cells, columns, currency, errors)
         # Checked even on a bad line, so one round of fixes can clear every problem.
@@ -137,38 +190,38 @@ def _parse_rows(
     return rows
 
 
-def _describe_csv_error(error: csv.Error) -> str:
+def _describe_csv_error(error: csv.Error) -> Problem:
     """A reason a shop keeper can act on, for the csv module's terse errors."""
     if "field larger than field limit" in str(error):
-        return f"a cell is far too long (at most {MAX_CELL_CHARS:,} characters)"
-    return f"not valid CSV here ({error}); check for an unclosed quote"
+        return problem("cell_huge", limit=f"{MAX_CELL_CHARS:,}")
+    return problem("csv_broken", detail=error)
 
 
 def _read_header(header: list[str]) -> dict[str, int]:
     """Column name -> position; raise CatalogCsvError for a header we cannot use."""
     names = [cell.strip().casefold() for cell in header]
     if not any(names):
-        raise CatalogCsvError([RowError(1, "no products: the file is empty")])
+        raise CatalogCsvError([RowError.of(1, problem("file_empty"))])
     if len(names) == 1 and ";" in names[0]:
-        raise CatalogCsvError([RowError(1, "columns must be separated by commas, not semicolons")])
+        raise CatalogCsvError([RowError.of(1, problem("semicolons"))])
     problems = _header_problems(names)
     if problems:
-        raise CatalogCsvError([RowError(1, problem) for problem in problems])
+        raise CatalogCsvError([RowError.of(1, found) for found in problems])
     return {name: position for position, name in enumerate(names)}
 
 
-def _header_problems(names: list[str]) -> list[str]:
+def _header_problems(names: list[str]) -> list[Problem]:
     """Missing, unknown and repeated column names in the header."""
     problems = []
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
-        problems.append("missing columns: " + ", ".join(missing))
+        problems.append(problem("missing_columns", columns=", ".join(missing)))
     unknown = [name or "(empty)" for name in names if name not in HEADER]
     if unknown:
-        problems.append("unknown columns: " + ", ".join(unknown))
+        problems.append(problem("unknown_columns", columns=", ".join(unknown)))
     repeated = sorted({name for name in names if name in HEADER and names.count(name) > 1})
     if repeated:
-        problems.append("repeated columns: " + ", ".join(repeated))
+        problems.append(problem("repeated_columns", columns=", ".join(repeated)))
     return problems
 
 
@@ -177,9 +230,10 @@ def _parse_row(
 ) -> CatalogRow | None:
     """One product from one record, or None after adding this line's errors."""
     if len(cells) != len(columns):
-        errors.append(RowError(line, f"expected {len(columns)} cells, found {len(cells)}"))
+        found_cells = problem("cell_count", expected=len(columns), found=len(cells))
+        errors.append(RowError.of(line, found_cells))
         return None
-    found: list[str] = []
+    found: list[Problem] = []
     fields = _RowFields(cells, columns, found)
     row = CatalogRow(
         sku=fields.text("sku", MAX_SKU_CHARS, _sku_problem),
@@ -190,7 +244,7 @@ def _parse_row(
         stock=fields.stock(),
         aliases=fields.aliases(),
     )
-    errors.extend(RowError(line, message) for message in found)
+    errors.extend(RowError.of(line, each) for each in found)
     return None if found else row
 
 
@@ -203,7 +257,7 @@ def _is_new_sku(
     key = sku.casefold()  # "beras-5" and "BERAS-5" are the same product to a person
     if key in first_line_of_sku:
         first = first_line_of_sku[key]
-        errors.append(RowError(line, f"sku {sku!r} is already used on line {first}"))
+        errors.append(RowError.of(line, problem("sku_repeated", sku=repr(sku), first=first)))
         return False
     first_line_of_sku[key] = line
     return True
@@ -214,24 +268,24 @@ def _sku_cell(cells: list[str], columns: dict[str, int]) -> str:
     return cells[columns["sku"]].strip() if len(cells) == len(columns) else ""
 
 
-def _sku_problem(sku: str) -> str | None:
+def _sku_problem(sku: str) -> Problem | None:
     """Why a sku is unusable, or None."""
     if any(character.isspace() for character in sku):
-        return "sku must not contain spaces"
+        return problem("sku_spaces")
     return None
 
 
-def _control_character_problem(column: str, value: str) -> str | None:
+def _control_character_problem(column: str, value: str) -> Problem | None:
     """Line breaks and control characters break chat buttons and later exports."""
     if any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in value):
-        return f"{column} contains a line break or control character"
+        return problem("control_character", column=column)
     return None
 
 
 class _RowFields:
     """Reads one record's cells by column name, collecting problems instead of raising."""
 
-    def __init__(self, cells: list[str], columns: dict[str, int], problems: list[str]) -> None:
+    def __init__(self, cells: list[str], columns: dict[str, int], problems: list[Problem]) -> None:
         """Wrap one record; `problems` receives one message per bad cell."""
         self._cells = cells
         self._columns = columns
@@ -242,29 +296,29 @@ class _RowFields:
         position = self._columns.get(column)
         value = "" if position is None else self._cells[position].strip()
         if len(value) > MAX_CELL_CHARS:
-            self._problems.append(f"{column} is far too long ({len(value):,} characters)")
+            self._problems.append(problem("far_too_long", column=column, length=f"{len(value):,}"))
             return None
         return value
 
     def text(
-        self, column: str, max_chars: int, check: Callable[[str], str | None] | None = None
+        self, column: str, max_chars: int, check: Callable[[str], Problem | None] | None = None
     ) -> str:
         """A required text cell: non-empty, at most `max_chars`, no control characters."""
         value = self.cell(column)
         if value is None:
             return ""
-        problem = (
-            (f"{column} is empty" if not value else None)
+        found = (
+            (problem("empty", column=column) if not value else None)
             or (
-                f"{column} is longer than {max_chars} characters"
+                problem("too_long", column=column, limit=max_chars)
                 if len(value) > max_chars
                 else None
             )
             or _control_character_problem(column, value)
             or (check(value) if check else None)
         )
-        if problem:
-            self._problems.append(problem)
+        if found:
+            self._problems.append(found)
         return value
 
     def price(self, currency: str) -> Money:
@@ -275,10 +329,10 @@ class _RowFields:
         try:
             price = parse_major(text, currency)
         except MoneyError as error:
-            self._problems.append(f"price: {error}")
+            self._problems.append(problem("bad_price", reason=error))
             return Money.zero(currency)
         if price.minor == 0:
-            self._problems.append("price must be more than 0")
+            self._problems.append(problem("zero_price"))
         return price
 
     def stock(self) -> int | None:
@@ -287,10 +341,10 @@ class _RowFields:
         if not value:  # empty, or absurdly long and already reported
             return None
         if not _WHOLE_NUMBER.fullmatch(value):
-            self._problems.append("stock must be a whole number of 0 or more, or empty")
+            self._problems.append(problem("bad_stock"))
             return None
         if int(value) > MAX_STOCK:
-            self._problems.append(f"stock is more than {MAX_STOCK:,}")
+            self._problems.append(problem("huge_stock", limit=f"{MAX_STOCK:,}"))
             return None
         return int(value)
 
@@ -300,9 +354,9 @@ class _RowFields:
         cell = self.cell("aliases") or ""
         for alias in (part.strip() for part in cell.split(ALIAS_SEPARATOR)):
             if len(alias) > MAX_ALIAS_CHARS:
-                self._problems.append(f"alias longer than {MAX_ALIAS_CHARS} characters")
-            elif problem := _control_character_problem("aliases", alias):
-                self._problems.append(problem)
+                self._problems.append(problem("long_alias", limit=MAX_ALIAS_CHARS))
+            elif bad := _control_character_problem("aliases", alias):
+                self._problems.append(bad)
             elif alias:
                 found.setdefault(alias.casefold(), alias)
         return tuple(found.values())

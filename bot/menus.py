@@ -31,6 +31,10 @@ MANAGER_COMMANDS = (
     "broadcast",
     "broadcasts",
     "poster",
+    "catalog",
+    "product",
+    "stock",
+    "price",
     *VILLAGER_COMMANDS,
 )
 ADMIN_COMMANDS = ("centers", "newcenter", "setmanager")

@@ -74,6 +74,21 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
             raise
 
 
+async def show_card(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Like `show`, for a message that may be a photo: then its caption is replaced."""
+    message = query.message
+    if not (isinstance(message, Message) and message.photo):
+        await show(query, text, markup)
+        return
+    try:
+        await query.edit_message_caption(caption=text, reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" not in exc.message.lower():
+            raise
+
+
 async def notice(
     query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object
 ) -> None:

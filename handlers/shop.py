@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import KiosContext
 from bot.money import format_money
-from bot.texts import Html, h, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
+from bot.texts import Html, h, plain, short, t
+from handlers.common import Visitor, notice, say, show_card, visitor
 from handlers.onboarding import find_center
 from storage.errors import CartFull, OutOfStock, RecordNotFound
 from storage.models import Center, Product
@@ -23,6 +27,7 @@ MAX_CATEGORY_RESULTS = 30
 # Well inside Telegram's 100 buttons a keyboard; a village shop has a dozen categories.
 MAX_CATEGORY_BUTTONS = 60
 _QUANTITY_ARG = re.compile(r"^q(\d{1,3})$")
+log = logging.getLogger(__name__)
 
 
 def product_button(
@@ -175,6 +180,56 @@ def product_card(
     return text, InlineKeyboardMarkup(rows)
 
 
+def photo_card(
+    product: Product, locale: str, quantity: int, in_cart: int, seller: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card as a photo caption: names are cut if the text would pass the caption limit."""
+    text, markup = product_card(product, locale, quantity, in_cart, seller)
+    if len(text) <= MessageLimit.CAPTION_LENGTH:  # visible text is never longer than its HTML
+        return text, markup
+    shorter = replace(product, name=short(product.name), category=short(product.category))
+    return product_card(shorter, locale, quantity, in_cart, seller and short(seller))
+
+
+async def send_card(
+    update: Update,
+    product: Product,
+    locale: str,
+    quantity: int,
+    in_cart: int,
+    seller: str | None = None,
+) -> None:
+    """A new card message: the product's photo with the card as caption, or the card's text."""
+    chat = update.effective_chat
+    assert chat is not None
+    if product.photo_file_id:
+        text, markup = photo_card(product, locale, quantity, in_cart, seller)
+        try:
+            await chat.send_photo(product.photo_file_id, caption=text, reply_markup=markup)
+            return
+        except BadRequest as exc:  # a file id Telegram no longer knows: the text card works
+            log.warning("photo of product %s not shown: %s", product.id, exc.message)
+    text, markup = product_card(product, locale, quantity, in_cart, seller)
+    await say(update, text, markup)
+
+
+async def redraw_card(
+    update: Update,
+    product: Product,
+    locale: str,
+    quantity: int,
+    in_cart: int,
+    seller: str | None = None,
+) -> None:
+    """Edit the pressed card in place: its caption if it is a photo, else its text."""
+    query = update.callback_query
+    assert query is not None
+    is_photo = isinstance(query.message, Message) and bool(query.message.photo)
+    card = photo_card if is_photo else product_card
+    text, markup = card(product, locale, quantity, in_cart, seller)
+    await show_card(query, text, markup)
+
+
 def chosen_quantity(arg: str | None) -> int | None:
     """The quantity a card button carries; None if forged."""
     if arg is None:
@@ -222,17 +277,12 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
         await notice(query, found.locale, "shop.product_gone", alert=True)
         return
     await query.answer()
-    text, markup = product_card(
-        product,
-        found.locale,
-        quantity,
-        await cart_quantity(context, found, product.id),
-        await seller_of(context, product),
-    )
+    in_cart = await cart_quantity(context, found, product.id)
+    seller = await seller_of(context, product)
     if parsed.arg is None:
-        await say(update, text, markup)
+        await send_card(update, product, found.locale, quantity, in_cart, seller)
     else:
-        await show(query, text, markup)
+        await redraw_card(update, product, found.locale, quantity, in_cart, seller)
 
 
 async def add_pressed(update: Update, context: KiosContext) -> None:
@@ -262,10 +312,8 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
         await notice(query, found.locale, "shop.cart_full", alert=True)
         return
     await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
-    text, markup = product_card(
-        product, found.locale, quantity, total, await seller_of(context, product)
-    )
-    await show(query, text, markup)
+    seller = await seller_of(context, product)
+    await redraw_card(update, product, found.locale, quantity, total, seller)
 
 
 def build_shop_handlers() -> Sequence[BaseHandler[Update, KiosContext, None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
+from storage.catalog_edits import CatalogEdits
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.outbox import Outbox
@@ -27,6 +28,7 @@ class Storage:
         self.centers = Centers(db)
         self.users = Users(db)
         self.catalog = Catalog(db)
+        self.catalog_edits = CatalogEdits(db)
         self.carts = Carts(db)
         self.requests = Requests(db)
         self.outbox = Outbox(db)
