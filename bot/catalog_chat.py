@@ -11,7 +11,7 @@ from collections.abc import Collection
 from enum import Enum
 from typing import Final
 
-from bot.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, Problem, RowError
+from bot.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, Problem, RowError, is_produce_sku
 from bot.money import Money, MoneyError, parse_major
 
 # A catalog of a few thousand products is well under this; anything bigger is not a shop list.
@@ -137,6 +137,8 @@ def new_sku(name: str, taken: Collection[str]) -> str:
     """A sku made from the product's name, unused in `taken` (compared case-insensitively)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
     base = "-".join(_SKU_WORD.findall(ascii_name))[:GENERATED_SKU_CHARS].strip("-") or "P"
+    if is_produce_sku(f"{base}-"):  # "Prd ..." would look like a villager's produce
+        base = f"P-{base}"[:GENERATED_SKU_CHARS]
     used = {sku.casefold() for sku in taken}
     if base != "P" and base.casefold() not in used:
         return base

@@ -19,6 +19,9 @@ from typing import Final
 
 from bot.money import Money, MoneyError, parse_major, to_major_str
 
+# Products listed from villagers' produce offers: their sku is PRD-<offer number>, and they
+# change through the offer only, so catalog files neither carry nor set them.
+PRODUCE_SKU_PREFIX: Final = "PRD-"
 HEADER: Final = ("sku", "name", "category", "price", "unit", "stock", "aliases")
 REQUIRED_COLUMNS: Final = ("sku", "name", "category", "price", "unit")
 ALIAS_SEPARATOR: Final = "|"
@@ -64,6 +67,7 @@ ENGLISH: Final = {
     "cell_count": "expected {expected} cells, found {found}",
     "sku_repeated": "sku {sku} is already used on line {first}",
     "sku_spaces": "sku must not contain spaces",
+    "sku_produce": "skus starting with PRD- are kept for villagers' produce",
     "control_character": "{column} contains a line break or control character",
     "far_too_long": "{column} is far too long ({length} characters)",
     "empty": "{column} is empty",
@@ -272,7 +276,14 @@ def _sku_problem(sku: str) -> Problem | None:
     """Why a sku is unusable, or None."""
     if any(character.isspace() for character in sku):
         return problem("sku_spaces")
+    if is_produce_sku(sku):
+        return problem("sku_produce")
     return None
+
+
+def is_produce_sku(sku: str) -> bool:
+    """Whether `sku` is of the form kept for products listed from villagers' offers."""
+    return sku.casefold().startswith(PRODUCE_SKU_PREFIX.casefold())
 
 
 def _control_character_problem(column: str, value: str) -> Problem | None:

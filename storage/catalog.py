@@ -97,7 +97,8 @@ class Catalog:
         return ImportResult(added=len(new), updated=len(old))
 
     async def export_rows(self, center_id: int, currency: str) -> list[CatalogRow]:
-        """Every active product of the center as CSV rows, by sku."""
+        """Every active product of the center as CSV rows, by sku; villagers' produce, which
+        changes through its offer only, is left out."""
         return [
             CatalogRow(
                 sku=p.sku,
@@ -109,6 +110,7 @@ class Catalog:
                 aliases=p.aliases,
             )
             for p in await self._query(center_id, currency, order=products.c.sku)
+            if p.seller_id is None
         ]
 
     async def search_items(self, center_id: int, currency: str) -> list[SearchItem]:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.catalog_csv import PRODUCE_SKU_PREFIX
 from bot.money import Money
 from bot.pipeline import sold_out
 from storage.clock import now
@@ -28,7 +29,7 @@ SOLD_QUANTITY, SOLD_MINOR = "sold_quantity", "sold_minor"
 
 def offer_sku(offer_id: int) -> str:
     """The product code of the produce listed from offer #`offer_id`."""
-    return f"PRD-{offer_id}"
+    return f"{PRODUCE_SKU_PREFIX}{offer_id}"
 
 
 @dataclass(frozen=True)

@@ -209,3 +209,18 @@ async def test_rejecting_an_offer_lists_nothing(store: Storage) -> None:
 
     assert rejected.status is RequestStatus.REJECTED and rejected.reason == "Sudah banyak"
     assert await listed(store) == []
+
+
+async def test_the_catalog_file_leaves_villagers_produce_out(store: Storage) -> None:
+    center = await village(store)
+    offer = await budi_offers_kangkung(store, center)
+    await act(store, offer.id, Action.APPROVE, MANAGER)
+    await store.catalog.import_rows(
+        center.id,
+        [CatalogRow("GAS-3", "Gas LPG 3 kg", "Rumah Tangga", Money(22000, "IDR"), "tabung", 5)],
+    )
+
+    exported = await store.catalog.export_rows(center.id, center.currency)
+
+    assert [row.sku for row in exported] == ["GAS-3"]
+    assert [p.sku for p in await listed(store)] == [f"PRD-{offer.id}"]  # still on sale

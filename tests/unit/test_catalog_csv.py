@@ -260,3 +260,14 @@ def test_sample_catalog_parses() -> None:
     assert {"Sembako", "Dapur", "Minuman", "Kebersihan", "Rumah Tangga", "Pertanian"} <= {
         row.category for row in rows
     }
+
+
+def test_a_file_cannot_set_a_villagers_produce() -> None:
+    text = (
+        "sku,name,category,price,unit\n"
+        "prd-7,Kangkung,Hasil Bumi,1000,ikat\n"
+        "PRDX-1,Prada,Sembako,1000,bungkus\n"  # only the PRD- prefix is kept
+    )
+    assert errors_of(text) == [
+        RowError(2, "skus starting with PRD- are kept for villagers' produce")
+    ]
