@@ -71,6 +71,9 @@ OPEN_STATUSES = frozenset(
     {S.SUBMITTED, S.QUOTED, S.ACCEPTED, S.APPROVED, S.READY, S.OUT_FOR_DELIVERY}
 )
 FINAL_STATUSES = frozenset({S.COMPLETED, S.REJECTED, S.CANCELLED})
+# Kinds whose completion is a sale of the center. A villager's produce offer completes when it
+# closes; what it sold is counted through the goods orders that bought it.
+SALE_KINDS = frozenset(kind for kind in RequestKind if kind is not RequestKind.PRODUCE)
 # Kinds whose price is known when the villager submits; the others are quoted first.
 # A produce offer names its own price: the manager approves or rejects it, never quotes.
 PRICED_UP_FRONT = frozenset({RequestKind.GOODS, RequestKind.TOPUP, RequestKind.PRODUCE})

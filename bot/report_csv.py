@@ -43,6 +43,15 @@ def items_summary(row: ReportRequest) -> str:
     return row.summary
 
 
+# A cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """A cell a spreadsheet shows as typed: names chosen by villagers never run as formulas."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def export_row(row: ReportRequest, window: Window) -> list[str]:
     """One CSV line: times on the center's clock, money in major units."""
     completed = row.completed_at if row.completed else None
@@ -51,12 +60,12 @@ def export_row(row: ReportRequest, window: Window) -> list[str]:
         window.local(row.created_at).strftime(TIME_FORMAT),
         row.kind.value,
         row.status.value,
-        row.villager,
+        as_text(row.villager),
         row.total.currency,
         to_major_str(row.total),
         to_major_str(row.commission),
         window.local(completed).strftime(TIME_FORMAT) if completed is not None else "",
-        items_summary(row),
+        as_text(items_summary(row)),
     ]
 
 

@@ -21,7 +21,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.money import Money
-from bot.pipeline import RequestKind, RequestStatus
+from bot.pipeline import SALE_KINDS, RequestKind, RequestStatus
 
 K = TypeVar("K")
 TOP_PRODUCTS = 5
@@ -153,9 +153,14 @@ def submitted_in(rows: Iterable[ReportRequest], window: Window) -> list[ReportRe
 
 
 def completed_in(rows: Iterable[ReportRequest], window: Window) -> list[ReportRequest]:
-    """The requests completed in the window."""
+    """The sales completed in the window (a closed produce offer is none: see SALE_KINDS)."""
     return sorted(
-        (r for r in rows if r.completed and window.contains(r.completed_at)), key=by_number
+        (
+            r
+            for r in rows
+            if r.completed and r.kind in SALE_KINDS and window.contains(r.completed_at)
+        ),
+        key=by_number,
     )
 
 

@@ -21,10 +21,16 @@ from bot.catalog_chat import (
     upload_problem,
     upload_text,
 )
-from bot.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
+from bot.catalog_csv import (
+    CatalogCsvError,
+    RowError,
+    export_catalog_csv,
+    is_produce_sku,
+    parse_catalog_csv,
+)
 from bot.context import KiosContext
 from bot.money import format_money, minor_digits
-from bot.texts import Html, h, has, t
+from bot.texts import Html, h, has, short, t
 from handlers.common import Visitor, say, visitor
 from storage.models import Center, Product
 
@@ -146,6 +152,9 @@ async def set_stock(update: Update, context: KiosContext) -> None:
         await say(update, t(found.locale, "catalog.stock_usage", untracked=UNTRACKED))
         return
     sku, stock = wanted
+    if is_produce_sku(sku):
+        await say(update, t(found.locale, "catalog.produce_sku", sku=short(sku)))
+        return
     product = await context.store.catalog_edits.set_stock(center.id, sku, stock)
     await changed(update, found.locale, sku, product)
 
@@ -166,6 +175,9 @@ async def set_price(update: Update, context: KiosContext) -> None:
     if price is None:
         await say(update, t(found.locale, "catalog.price_usage", example=example))
         return
+    if is_produce_sku(args[0]):
+        await say(update, t(found.locale, "catalog.produce_sku", sku=short(args[0])))
+        return
     product = await context.store.catalog_edits.set_price(center.id, args[0], price)
     await changed(update, found.locale, args[0], product)
 
@@ -173,7 +185,7 @@ async def set_price(update: Update, context: KiosContext) -> None:
 async def changed(update: Update, locale: str, sku: str, product: Product | None) -> None:
     """Show the product as it is now, or say no product has this sku."""
     if product is None:
-        await say(update, t(locale, "catalog.unknown_sku", sku=sku))
+        await say(update, t(locale, "catalog.unknown_sku", sku=short(sku)))
         return
     stock = (
         h(locale, "catalog.stock_untracked")

@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks
 from bot.center_finder import find_centers
 from bot.context import KiosContext
-from bot.menus import set_manager_menu
+from bot.menus import set_personal_menu
 from bot.phones import normalize_phone
 from bot.texts import LOCALES, pick_locale, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
@@ -36,9 +36,11 @@ async def start(update: Update, context: KiosContext) -> None:
     """Join the center named in the deep link, or greet and explain how to find one."""
     found = await visitor(update, context)
     code = (context.args or [""])[0][:MAX_CODE_LENGTH]
-    if found.is_manager:
-        admin = found.user.id in context.settings.admin_ids
-        await set_manager_menu(context.bot, found.user.id, found.locale, admin=admin)
+    admin = found.user.id in context.settings.admin_ids
+    if found.is_manager or admin:  # an operator's menu, once they have opened the bot
+        await set_personal_menu(
+            context.bot, found.user.id, found.locale, manager=found.is_manager, admin=admin
+        )
     if code:
         await join_by_code(update, context, found, code)
     elif found.center is not None:

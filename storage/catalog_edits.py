@@ -102,10 +102,14 @@ class CatalogEdits:
 
 
 async def _find_by_sku(conn: AsyncConnection, center_id: int, sku: str) -> int | None:
-    """The id of the active product with this sku: exact, else the only one ignoring case."""
+    """The id of the active product with this sku: exact, else the only one ignoring case.
+
+    Villagers' produce is not found here: it changes through its offer only.
+    """
     query = sa.select(products.c.id, products.c.sku).where(
         products.c.center_id == center_id,
         products.c.active.is_(True),
+        products.c.seller_id.is_(None),
         sa.func.lower(products.c.sku) == sku.lower(),
     )
     rows = (await conn.execute(query)).all()

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.money import Money
-from bot.pipeline import OPEN_STATUSES, RequestStatus
+from bot.pipeline import OPEN_STATUSES, SALE_KINDS, RequestStatus
 from storage.centers import center_from_row
 from storage.db import Database
 from storage.models import Center
@@ -50,6 +50,7 @@ def _figures_query(since: float) -> Any:
         .where(
             requests.c.center_id == centers.c.id,
             requests.c.status == RequestStatus.COMPLETED.value,
+            requests.c.kind.in_([kind.value for kind in SALE_KINDS]),
             requests.c.completed_at >= since,
         )
         .scalar_subquery()

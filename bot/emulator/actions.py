@@ -47,6 +47,7 @@ class UserActionsMixin:
         chat.blocked = False
         message_id = chat.take_message_id()
         chat.user_message_ids.add(message_id)
+        chat.opened = True
         chat.last_user_action = self.state.version
         message: JSON = {
             "message_id": message_id,

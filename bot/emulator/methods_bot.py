@@ -119,6 +119,10 @@ def scope_key(call: Call) -> tuple[str, int | None, str]:
 async def set_my_commands(state: EmulatorState, call: Call) -> Any:
     """setMyCommands: validated and stored per scope and language."""
     key = scope_key(call)
+    _, chat_id, _ = key
+    if chat_id is not None and chat_id > 0 and not state.chat(chat_id).opened:
+        # Telegram knows a private chat only once the user has written to the bot.
+        raise bad_request("chat not found")
     commands = call.json_opt("commands")
     if not isinstance(commands, list) or len(commands) > 100:
         raise bad_request("can't parse commands JSON object")

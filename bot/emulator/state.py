@@ -65,6 +65,8 @@ class ChatState:
     next_message_id: int = 1
     messages: list[SentMessage] = field(default_factory=list)
     user_message_ids: set[int] = field(default_factory=set)
+    # Whether the user ever wrote to the bot: before that, Telegram has no chat to scope to.
+    opened: bool = False
     reply_keyboard: ReplyKeyboard | None = None
     blocked: bool = False
     actions: list[str] = field(default_factory=list)

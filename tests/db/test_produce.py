@@ -187,6 +187,9 @@ async def test_selling_every_unit_closes_the_offer(store: Storage) -> None:
     assert (gone.active, gone.stock) == (False, 0)
     assert "Semua terjual" in (await messages_to(store, BUDI))[-1]
     assert (await store.requests.history(offer.id))[-1]["actor_role"] == "system"
+    # The operator's figures count Siti's payment once, not Budi's closed offer as well.
+    [figures] = await store.overview.center_figures(0.0, limit=5)
+    assert figures.recent_revenue == Money(30000, "IDR")
 
 
 async def test_the_manager_closing_an_offer_takes_it_off_sale(store: Storage) -> None:

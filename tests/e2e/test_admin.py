@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     World,
     assert_all_answered,
     assert_html_always_valid,
+    eventually,
     place_order,
     running_bot,
     seed,
@@ -345,3 +346,24 @@ async def test_others_get_nothing_of_the_admin_chat(admin_world: World) -> None:
     assert "LEPING" not in seen and "Kios Desa Leping" not in seen and "Last 7 days" not in seen
     assert "Last 7 days" not in " ".join(m.text for m in emu.messages(MANAGER))
     await assert_all_answered(emu)
+
+
+async def test_an_operator_new_to_the_bot_gets_the_admin_menu_on_start(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    """Operators usually open the bot after it was installed and started."""
+    await seed(sqlite_url)
+    async with running_bot(operator_settings(emu, sqlite_url)):
+
+        async def polling() -> bool | None:  # the start-up menus are set by now
+            return True if emu.stats.requests["getUpdates"] > 0 else None
+
+        await eventually(polling, "the bot to poll")
+        emu.user(ADMIN, "Ibu Rina", language_code="en")  # Telegram knows no chat with her yet
+        emu.send_text(ADMIN, "/start")
+        await emu.wait_for(ADMIN, contains="Kios Desa")
+
+        menu = [name for name, _ in emu.visible_commands(ADMIN)]
+
+    assert {"centers", "newcenter", "setmanager"} <= set(menu)
+    assert "queue" not in menu  # she manages no center

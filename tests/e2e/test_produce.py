@@ -189,3 +189,27 @@ async def test_cancel_leaves_the_sell_dialog_and_typing_searches_again(world: Wo
     finally:
         await store.close()
     await assert_all_answered(emu)
+
+
+async def test_the_manager_cannot_reprice_or_restock_a_villagers_produce(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, BUDI)
+    card = await budi_offers_kangkung(emu)
+    emu.press(MANAGER, card.message_id, button_text="Approve")
+    await emu.wait_for(BUDI, contains="it is now for sale at the center")
+
+    for command in ("/price PRD-1 100", "/stock prd-1 -", "/stock PRD-1 500"):
+        emu.send_text(MANAGER, command)
+        answer = await emu.wait_for(MANAGER, contains="is a villager's produce")
+        assert "not changed here" in answer.text
+    emu.send_text(MANAGER, "/price " + "X" * 4000 + " 100")
+    await emu.wait_for(MANAGER, contains="XXX…")  # an unknown sku, named but cut
+
+    store = await world.store()
+    try:
+        async with store.db.read() as conn:
+            row = (await conn.execute(products.select().where(products.c.sku == "PRD-1"))).one()
+    finally:
+        await store.close()
+    assert (row.price_minor, row.stock) == (3000, 10)

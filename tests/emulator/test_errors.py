@@ -161,6 +161,9 @@ async def test_commands_per_scope(emu: BotApiEmulator, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("start", "Mulai")])
     await bot.set_my_commands([BotCommand("start", "Start")], language_code="en")
     chat_scope = BotCommandScopeChat(USER)
+    with refused(emu, BadRequest, "Bad Request: chat not found"):  # USER never wrote yet
+        await bot.set_my_commands([BotCommand("admin", "Panel")], scope=chat_scope)
+    emu.send_text(USER, "/start")
     await bot.set_my_commands([BotCommand("admin", "Panel")], scope=chat_scope)
     assert emu.commands() == [("start", "Mulai")]
     assert emu.commands("chat", USER) == [("admin", "Panel")]

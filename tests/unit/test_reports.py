@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from PIL import Image
@@ -220,3 +221,35 @@ def test_a_chinese_chart_is_drawn_in_chinese_if_a_font_can_else_in_english() -> 
     assert font is not None and has_glyphs(font_at(font, 24), words.all())
     assert "Asia/Jakarta" in words.axis  # a day report: the bars are hours
     assert chart_font(MISSING) is None
+
+
+def test_a_closed_produce_offer_is_no_sale_of_its_own() -> None:
+    """Budi's offer closes when sold out; its sales were already counted by the goods orders."""
+    window = window_for(Period.DAY, NOW, JAKARTA)
+    sold = request(
+        40, G, S.COMPLETED, 30000, TODAY_START + HOUR, TODAY_START + 2 * HOUR, 0,
+        (SoldLine("Kangkung", 10),),
+    )  # fmt: skip
+    offer = request(
+        41, RequestKind.PRODUCE, S.COMPLETED, 30000, TODAY_START, TODAY_START + 2 * HOUR
+    )
+
+    report = summarize([sold, offer], window, "IDR")
+
+    assert report.revenue == Money(30000, "IDR")
+    assert (report.completed, report.items_sold, report.submitted) == (1, 10, 2)
+    assert report.by_kind[RequestKind.PRODUCE] == 1
+
+
+def test_names_that_look_like_formulas_stay_text_in_the_export() -> None:
+    hostile = replace(
+        request(9, G, S.COMPLETED, 1000, TODAY_START + HOUR, TODAY_START + 2 * HOUR, 0,
+                (SoldLine("=HYPERLINK(\"http://x\",\"klik\")", 1),)),
+        villager="@SUM(A1)",
+    )  # fmt: skip
+    data = export_csv([hostile], window_for(Period.DAY, NOW, JAKARTA))
+
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    row = dict(zip(EXPORT_COLUMNS, table[1], strict=True))
+    assert row["villager"] == "'@SUM(A1)"
+    assert row["items"] == '\'=HYPERLINK("http://x","klik") x1'
