@@ -23,6 +23,8 @@ from typing import Final
 
 from rapidfuzz import fuzz, process
 
+from bot.search_words import SHOP_WORDS
+
 # A product found through its alias or category ranks just below one found by name.
 NAME_WEIGHT: Final = 1.0
 ALIAS_WEIGHT: Final = 0.95
@@ -40,6 +42,11 @@ _PREFIX_SIMILARITY: Final = 0.85
 _MAX_PREFIX_EXPANSIONS: Final = 64
 _MAX_FUZZY_EXPANSIONS: Final = 10
 _MAX_QUERY_TOKENS: Final = 12
+# A shop word's usual catalogue word (bot/search_words.py) counts as almost typed.
+_SHOP_WORD_SIMILARITY: Final = 0.95
+# A query word the catalogue lacks counts this share of an average matched word, so
+# "egg ayam" still finds eggs while "kg" alone among strange words finds nothing.
+_UNKNOWN_WORD_SHARE: Final = 0.5
 # Nobody types more into a search box; longer input is pasted text, cut before work starts.
 _MAX_QUERY_CHARS: Final = 200
 
@@ -118,7 +125,7 @@ class CatalogIndex:
 
     def search(self, query: str, limit: int = 8) -> list[SearchHit]:
         """The best matches for `query`, best first; empty when nothing is close."""
-        query_tokens = _tokens(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_TOKENS]
+        query_tokens = self._joined(_tokens(query[:_MAX_QUERY_CHARS]))[:_MAX_QUERY_TOKENS]
         if not query_tokens or limit <= 0:
             return []
         matches = [self._similar_tokens(token) for token in query_tokens]
@@ -137,6 +144,16 @@ class CatalogIndex:
         _, product_ids = self._categories.get(normalize(category), ("", []))
         return list(product_ids)
 
+    def _joined(self, query_tokens: list[str]) -> list[str]:
+        """Neighbouring words the catalogue writes as one ("sari wangi" -> "sariwangi")."""
+        joined: list[str] = []
+        for token in query_tokens:
+            if joined and joined[-1] + token in self._groups_by_token:
+                joined[-1] += token
+            else:
+                joined.append(token)
+        return joined
+
     def _similar_tokens(self, query_token: str) -> dict[str, float]:
         """Catalogue words meant by `query_token`, with similarity in 0..1."""
         # A word the catalogue knows is taken as typed: "garam" must not also mean "gram".
@@ -152,6 +169,9 @@ class CatalogIndex:
                 score_cutoff=_FUZZY_MIN_RATIO,
             ):
                 similar[token] = ratio / 100
+        for token in SHOP_WORDS.get(query_token, ()):
+            if token in self._groups_by_token:
+                similar[token] = max(similar.get(token, 0.0), _SHOP_WORD_SIMILARITY)
         if len(query_token) > _EXACT_ONLY_MAX_LEN:
             for token in self._tokens_starting_with(query_token):
                 similar[token] = max(similar.get(token, 0.0), _PREFIX_SIMILARITY)
@@ -173,8 +193,8 @@ class CatalogIndex:
         known = [weight for weight in weights if weight is not None]
         if not known:
             return []
-        # A word the catalogue lacks still counts, as much as an average matched word.
-        fallback = sum(known) / len(known)
+        # A word the catalogue lacks still counts, so a mostly strange query finds nothing.
+        fallback = _UNKNOWN_WORD_SHARE * sum(known) / len(known)
         points_per_weight = 100 / sum(fallback if w is None else w for w in weights)
         return [
             (weight * points_per_weight, self._groups(similar, query_length, position == 0))
