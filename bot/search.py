@@ -56,7 +56,7 @@ _IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_IDEOGRAPHS}]|[^\W\d_{_IDEOGRAPHS}]+|\d+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchItem:
     """What the search knows about one product."""
 
@@ -109,12 +109,16 @@ class CatalogIndex:
     def __init__(self, items: Iterable[SearchItem]) -> None:
         """Index `items`; product order (name, then id) is what breaks score ties."""
         tokenize = _MemoizedTokenizer()
-        keyed = [(tokenize.normalized(item.name), item) for item in items]
+        # Names are nearly all distinct: normalized once here, never cached (memory).
+        keyed = [(normalize(item.name), item) for item in items]
         keyed.sort(key=lambda pair: (pair[0], pair[1].name, pair[1].product_id))
         ordered = [item for _, item in keyed]
         _require_unique_ids(ordered)
         self._product_ids = [item.product_id for item in ordered]
-        self._groups_by_token = _groups_by_token(ordered, tokenize)
+        names = [name for name, _ in keyed]
+        del keyed
+        self._groups_by_token = _groups_by_token(ordered, names, tokenize)
+        del names
         self._vocabulary = sorted(self._groups_by_token)
         self._idf = _inverse_document_frequencies(self._groups_by_token, len(ordered))
         self._categories = _group_by_category(ordered, tokenize)
@@ -329,6 +333,15 @@ class _MemoizedTokenizer:
             ]
         return self._keys_by_text[cache_key]
 
+    def name_keys(self, normalized_name: str) -> list[int]:
+        """occurrence_keys of a product name already normalized, remembering nothing of it."""
+        words = list(dict.fromkeys(normalized_name.split()))
+        occurrence = (NAME_WEIGHT, len(words))
+        return [
+            self._key((word, (*occurrence, 0 if position == 0 else 1)))
+            for position, word in enumerate(words)
+        ]
+
     def _key(self, word_and_occurrence: tuple[str, _Occurrence]) -> int:
         """The number of a (word, occurrence), numbering new ones in order."""
         if word_and_occurrence not in self._numbers:
@@ -347,18 +360,18 @@ def _require_unique_ids(items: list[SearchItem]) -> None:
 
 
 def _groups_by_token(
-    items: list[SearchItem], tokenize: _MemoizedTokenizer
+    items: list[SearchItem], normalized_names: list[str], tokenize: _MemoizedTokenizer
 ) -> dict[str, _TokenGroups]:
     """Word -> products containing it, grouped by occurrence (a product may be in several)."""
     postings: list[list[int]] = []
-    for index, item in enumerate(items):
-        strings = [(NAME_WEIGHT, item.name), (CATEGORY_WEIGHT, item.category)]
-        strings += [(ALIAS_WEIGHT, alias) for alias in item.aliases]
-        for weight, text in strings:
-            for key in tokenize.occurrence_keys(text, weight):
-                if key == len(postings):
-                    postings.append([])
-                postings[key].append(index)
+    for index, (item, name) in enumerate(zip(items, normalized_names, strict=True)):
+        keys = tokenize.name_keys(name) + tokenize.occurrence_keys(item.category, CATEGORY_WEIGHT)
+        for alias in item.aliases:
+            keys += tokenize.occurrence_keys(alias, ALIAS_WEIGHT)
+        for key in keys:
+            if key == len(postings):
+                postings.append([])
+            postings[key].append(index)
     by_token: dict[str, _TokenGroups] = {}
     for (token, occurrence), indexes in zip(tokenize.occurrences, postings, strict=True):
         by_token[token] = (*by_token.get(token, ()), (occurrence, frozenset(indexes)))
