@@ -127,10 +127,18 @@ class Catalog:
             .where(products.c.center_id == center_id, products.c.active.is_(True))
             .order_by(products.c.id)
         )
+        # Categories and aliases repeat across thousands of products: keep one copy of each.
+        shared: dict[str, str] = {}
+        aliases: dict[str, tuple[str, ...]] = {}
         async with self.db.read() as conn:
             result = await conn.stream(query)
             return [
-                SearchItem(product_id=id_, name=name, category=category, aliases=_aliases(text))
+                SearchItem(
+                    product_id=id_,
+                    name=name,
+                    category=shared.setdefault(category, category),
+                    aliases=aliases.get(text) or aliases.setdefault(text, _aliases(text)),
+                )
                 async for id_, name, category, text in result
             ]
 
