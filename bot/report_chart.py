@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import matplotlib
-
-# A Figure without pyplot: no global state and no display; savefig renders with Agg.
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import MaxNLocator
 
 from bot.poster import FONT_FILES, font_at, has_glyphs
 
@@ -23,9 +17,17 @@ CHART_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     *FONT_FILES,
-    # matplotlib's own copy of DejaVu Sans: Latin text can always be drawn.
-    Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf",
 )
+
+
+def _matplotlib_dejavu() -> Path | None:
+    """matplotlib's own copy of DejaVu Sans (Latin text can always be drawn), found
+    without importing matplotlib: importing it costs the bot about 50 MB of memory."""
+    spec = importlib.util.find_spec("matplotlib")
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        return None
+    return Path(next(iter(locations))) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ class ChartText:
 
 def chart_font(text: str) -> Path | None:
     """A font file on this machine that draws every character of `text`, if any."""
-    for path in CHART_FONTS:
-        if path.is_file() and has_glyphs(font_at(path, 24), text):
+    for path in (*CHART_FONTS, _matplotlib_dejavu()):
+        if path is not None and path.is_file() and has_glyphs(font_at(path, 24), text):
             return path
     return None
 
@@ -62,6 +64,12 @@ def make_chart(
     font: Path | None,
 ) -> bytes:
     """Two bar charts one above the other, sharing the hours or days; PNG bytes."""
+    # Imported here, when a manager asks for a chart, so a bot that never draws one
+    # does not carry matplotlib. A Figure without pyplot: no global state, Agg renders.
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
     props = FontProperties(fname=str(font)) if font else FontProperties()
     top, bottom = figure.subplots(2, 1, sharex=True)

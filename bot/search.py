@@ -16,12 +16,16 @@ import heapq
 import math
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from rapidfuzz import fuzz, process
+
+from bot.search_words import SHOP_WORDS
 
 # A product found through its alias or category ranks just below one found by name.
 NAME_WEIGHT: Final = 1.0
@@ -40,6 +44,16 @@ _PREFIX_SIMILARITY: Final = 0.85
 _MAX_PREFIX_EXPANSIONS: Final = 64
 _MAX_FUZZY_EXPANSIONS: Final = 10
 _MAX_QUERY_TOKENS: Final = 12
+# Product sets made from postings are kept for the next queries, up to this many members
+# in all (about 20 MB): common words ("kg", a category) are then not rebuilt every time.
+_SET_CACHE_MEMBERS: Final = 300_000
+# Smaller sets are cheaper to rebuild than to keep track of.
+_SET_CACHE_MIN_SIZE: Final = 256
+# A shop word's usual catalogue word (bot/search_words.py) counts as almost typed.
+_SHOP_WORD_SIMILARITY: Final = 0.95
+# A query word the catalogue lacks counts this share of an average matched word, so
+# "egg ayam" still finds eggs while "kg" alone among strange words finds nothing.
+_UNKNOWN_WORD_SHARE: Final = 0.5
 # Nobody types more into a search box; longer input is pasted text, cut before work starts.
 _MAX_QUERY_CHARS: Final = 200
 
@@ -49,7 +63,7 @@ _IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_IDEOGRAPHS}]|[^\W\d_{_IDEOGRAPHS}]+|\d+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchItem:
     """What the search knows about one product."""
 
@@ -87,8 +101,9 @@ _Group = tuple[float, frozenset[int]]
 _Term = tuple[float, list[_Group]]
 # Where a catalogue word occurs: field weight, words in that string, whether it is first.
 _Occurrence = tuple[float, int, int]
-# A catalogue word's products, grouped by occurrence.
-_TokenGroups = tuple[tuple[_Occurrence, frozenset[int]], ...]
+# A catalogue word's products (index positions, ascending), grouped by occurrence. Kept
+# as 4-byte arrays, about 15 times smaller than sets: 100,000 products hold a million.
+_TokenGroups = tuple[tuple[_Occurrence, "array[int]"], ...]
 
 
 class CatalogIndex:
@@ -102,15 +117,20 @@ class CatalogIndex:
     def __init__(self, items: Iterable[SearchItem]) -> None:
         """Index `items`; product order (name, then id) is what breaks score ties."""
         tokenize = _MemoizedTokenizer()
-        keyed = [(tokenize.normalized(item.name), item) for item in items]
+        # Names are nearly all distinct: normalized once here, never cached (memory).
+        keyed = [(normalize(item.name), item) for item in items]
         keyed.sort(key=lambda pair: (pair[0], pair[1].name, pair[1].product_id))
         ordered = [item for _, item in keyed]
         _require_unique_ids(ordered)
         self._product_ids = [item.product_id for item in ordered]
-        self._groups_by_token = _groups_by_token(ordered, tokenize)
+        names = [name for name, _ in keyed]
+        del keyed
+        self._groups_by_token = _groups_by_token(ordered, names, tokenize)
+        del names
         self._vocabulary = sorted(self._groups_by_token)
         self._idf = _inverse_document_frequencies(self._groups_by_token, len(ordered))
         self._categories = _group_by_category(ordered, tokenize)
+        self._sets = _SetCache(_SET_CACHE_MEMBERS)
 
     def __len__(self) -> int:
         """How many products are indexed."""
@@ -118,7 +138,7 @@ class CatalogIndex:
 
     def search(self, query: str, limit: int = 8) -> list[SearchHit]:
         """The best matches for `query`, best first; empty when nothing is close."""
-        query_tokens = _tokens(query[:_MAX_QUERY_CHARS])[:_MAX_QUERY_TOKENS]
+        query_tokens = self._joined(_tokens(query[:_MAX_QUERY_CHARS]))[:_MAX_QUERY_TOKENS]
         if not query_tokens or limit <= 0:
             return []
         matches = [self._similar_tokens(token) for token in query_tokens]
@@ -137,6 +157,16 @@ class CatalogIndex:
         _, product_ids = self._categories.get(normalize(category), ("", []))
         return list(product_ids)
 
+    def _joined(self, query_tokens: list[str]) -> list[str]:
+        """Neighbouring words the catalogue writes as one ("sari wangi" -> "sariwangi")."""
+        joined: list[str] = []
+        for token in query_tokens:
+            if joined and joined[-1] + token in self._groups_by_token:
+                joined[-1] += token
+            else:
+                joined.append(token)
+        return joined
+
     def _similar_tokens(self, query_token: str) -> dict[str, float]:
         """Catalogue words meant by `query_token`, with similarity in 0..1."""
         # A word the catalogue knows is taken as typed: "garam" must not also mean "gram".
@@ -152,6 +182,9 @@ class CatalogIndex:
                 score_cutoff=_FUZZY_MIN_RATIO,
             ):
                 similar[token] = ratio / 100
+        for token in SHOP_WORDS.get(query_token, ()):
+            if token in self._groups_by_token:
+                similar[token] = max(similar.get(token, 0.0), _SHOP_WORD_SIMILARITY)
         if len(query_token) > _EXACT_ONLY_MAX_LEN:
             for token in self._tokens_starting_with(query_token):
                 similar[token] = max(similar.get(token, 0.0), _PREFIX_SIMILARITY)
@@ -173,8 +206,8 @@ class CatalogIndex:
         known = [weight for weight in weights if weight is not None]
         if not known:
             return []
-        # A word the catalogue lacks still counts, as much as an average matched word.
-        fallback = sum(known) / len(known)
+        # A word the catalogue lacks still counts, so a mostly strange query finds nothing.
+        fallback = _UNKNOWN_WORD_SHARE * sum(known) / len(known)
         points_per_weight = 100 / sum(fallback if w is None else w for w in weights)
         return [
             (weight * points_per_weight, self._groups(similar, query_length, position == 0))
@@ -191,8 +224,9 @@ class CatalogIndex:
 
     def _groups(self, similar: dict[str, float], query_length: int, first: bool) -> list[_Group]:
         """Product groups for one query word, best value first."""
+        # Sets are made here, for the words of this query only, so scoring runs at C speed.
         valued = [
-            (_value(similarity, occurrence, query_length, first), products)
+            (_value(similarity, occurrence, query_length, first), self._sets.of(products))
             for token, similarity in similar.items()
             for occurrence, products in self._groups_by_token[token]
         ]
@@ -274,6 +308,34 @@ def _merge_class(classes: dict[float, set[int]], score: float, members: set[int]
         classes[score] = members
 
 
+class _SetCache:
+    """Frozensets of the postings used lately, within a budget of members (LRU)."""
+
+    def __init__(self, budget: int) -> None:
+        """Start empty; hold at most `budget` members over all sets."""
+        self._budget = budget
+        self._members = 0
+        # Keyed by the postings' identity: they live as long as the index holding both.
+        self._sets: OrderedDict[int, frozenset[int]] = OrderedDict()
+
+    def of(self, postings: array[int]) -> frozenset[int]:
+        """The postings as a set, from the cache when there."""
+        if len(postings) < _SET_CACHE_MIN_SIZE:
+            return frozenset(postings)
+        key = id(postings)
+        cached = self._sets.get(key)
+        if cached is not None:
+            self._sets.move_to_end(key)
+            return cached
+        made = frozenset(postings)
+        self._sets[key] = made
+        self._members += len(made)
+        while self._members > self._budget:
+            _, evicted = self._sets.popitem(last=False)
+            self._members -= len(evicted)
+        return made
+
+
 class _MemoizedTokenizer:
     """Tokenizes while building; aliases and categories repeat across thousands of products."""
 
@@ -309,6 +371,15 @@ class _MemoizedTokenizer:
             ]
         return self._keys_by_text[cache_key]
 
+    def name_keys(self, normalized_name: str) -> list[int]:
+        """occurrence_keys of a product name already normalized, remembering nothing of it."""
+        words = list(dict.fromkeys(normalized_name.split()))
+        occurrence = (NAME_WEIGHT, len(words))
+        return [
+            self._key((word, (*occurrence, 0 if position == 0 else 1)))
+            for position, word in enumerate(words)
+        ]
+
     def _key(self, word_and_occurrence: tuple[str, _Occurrence]) -> int:
         """The number of a (word, occurrence), numbering new ones in order."""
         if word_and_occurrence not in self._numbers:
@@ -327,21 +398,23 @@ def _require_unique_ids(items: list[SearchItem]) -> None:
 
 
 def _groups_by_token(
-    items: list[SearchItem], tokenize: _MemoizedTokenizer
+    items: list[SearchItem], normalized_names: list[str], tokenize: _MemoizedTokenizer
 ) -> dict[str, _TokenGroups]:
     """Word -> products containing it, grouped by occurrence (a product may be in several)."""
-    postings: list[list[int]] = []
-    for index, item in enumerate(items):
-        strings = [(NAME_WEIGHT, item.name), (CATEGORY_WEIGHT, item.category)]
-        strings += [(ALIAS_WEIGHT, alias) for alias in item.aliases]
-        for weight, text in strings:
-            for key in tokenize.occurrence_keys(text, weight):
-                if key == len(postings):
-                    postings.append([])
+    postings: list[array[int]] = []
+    for index, (item, name) in enumerate(zip(items, normalized_names, strict=True)):
+        keys = tokenize.name_keys(name) + tokenize.occurrence_keys(item.category, CATEGORY_WEIGHT)
+        for alias in item.aliases:
+            keys += tokenize.occurrence_keys(alias, ALIAS_WEIGHT)
+        for key in keys:
+            if key == len(postings):
+                postings.append(array("i"))
+            # Two aliases may share a word ("gula putih", "gula aren"): list the product once.
+            if not postings[key] or postings[key][-1] != index:
                 postings[key].append(index)
     by_token: dict[str, _TokenGroups] = {}
     for (token, occurrence), indexes in zip(tokenize.occurrences, postings, strict=True):
-        by_token[token] = (*by_token.get(token, ()), (occurrence, frozenset(indexes)))
+        by_token[token] = (*by_token.get(token, ()), (occurrence, indexes))
     return by_token
 
 

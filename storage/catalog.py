@@ -20,9 +20,14 @@ from storage.schema import centers, products
 ALIAS_SEPARATOR = "|"
 
 
+def _aliases(text: str) -> tuple[str, ...]:
+    """The aliases stored in one column, separated by ALIAS_SEPARATOR."""
+    return tuple(alias for alias in text.split(ALIAS_SEPARATOR) if alias)
+
+
 def product_from_row(row: Any, currency: str) -> Product:
     """Build a Product from a `products` row; prices carry the center's currency."""
-    aliases = tuple(alias for alias in row.aliases.split(ALIAS_SEPARATOR) if alias)
+    aliases = _aliases(row.aliases)
     return Product(
         id=row.id,
         center_id=row.center_id,
@@ -115,10 +120,27 @@ class Catalog:
 
     async def search_items(self, center_id: int, currency: str) -> list[SearchItem]:
         """What the search index is built from."""
-        return [
-            SearchItem(product_id=p.id, name=p.name, category=p.category, aliases=p.aliases)
-            for p in await self._query(center_id, currency, order=products.c.id)
-        ]
+        # Only the four columns searched: a 100,000-product catalogue's full rows and
+        # Product objects would cost the bot tens of MB at the moment the index is built.
+        query = (
+            sa.select(products.c.id, products.c.name, products.c.category, products.c.aliases)
+            .where(products.c.center_id == center_id, products.c.active.is_(True))
+            .order_by(products.c.id)
+        )
+        # Categories and aliases repeat across thousands of products: keep one copy of each.
+        shared: dict[str, str] = {}
+        aliases: dict[str, tuple[str, ...]] = {}
+        async with self.db.read() as conn:
+            result = await conn.stream(query)
+            return [
+                SearchItem(
+                    product_id=id_,
+                    name=name,
+                    category=shared.setdefault(category, category),
+                    aliases=aliases.get(text) or aliases.setdefault(text, _aliases(text)),
+                )
+                async for id_, name, category, text in result
+            ]
 
     async def _query(self, center_id: int, currency: str, order: Any) -> list[Product]:
         """Active products of a center."""
