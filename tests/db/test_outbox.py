@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from storage import Storage
 from storage.models import OutboxMessage
 from storage.outbox import enqueue
@@ -69,3 +71,31 @@ async def test_a_photo_or_voice_message_keeps_its_file_and_caption(store: Storag
     await store.outbox.mark_sent((await store.outbox.due())[0], 10)
     voice = (await store.outbox.due())[0]
     assert (voice.media_kind, voice.file_id, voice.text) == ("voice", "V1", "")
+
+
+async def test_looking_for_an_older_pending_message_reads_the_index(sqlite_url: str) -> None:
+    """The sender's sweep runs after every commit: its per-chat check must not read the table.
+
+    With 1,000 messages pending (a manager's burst, sent at one a second) comparing every
+    pending row with every other made a sweep take about a quarter of a second.
+    """
+    store = await Storage.open(sqlite_url)
+    try:
+        captured: list[tuple[str, object]] = []
+
+        def capture(
+            _conn: object, _cursor: object, statement: str, params: object, *_: object
+        ) -> None:
+            if "FROM outbox" in statement:
+                captured.append((statement, params))
+
+        sa.event.listen(store.db.engine.sync_engine, "before_cursor_execute", capture)
+        await store.outbox.due()
+        sa.event.remove(store.db.engine.sync_engine, "before_cursor_execute", capture)
+        statement, params = captured[0]
+        async with store.db.read() as conn:
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)  # type: ignore[arg-type]
+            steps = [str(row[-1]) for row in plan.all()]
+    finally:
+        await store.close()
+    assert any("earlier USING INDEX ix_outbox_pending_chat" in step for step in steps), steps
