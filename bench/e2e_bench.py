@@ -348,7 +348,8 @@ async def run(sizes: Sequence[int], profile: bool, chat_rate: float) -> int:
                 profiled = await run_kiosdesa(emu, sizes[-1], workdir, 90_000_000, chat_rate, path)
             api_errors = len(emu.errors)
             for error in emu.errors[:5]:
-                print(f"Bot API error: {error.method} {error.error_code} {error.description}")
+                chat = error.params.get("chat_id")
+                print(f"Bot API error: {error.method} chat {chat}: {error.description[:60]}")
         return report(rows, profiled, workdir if profile else None, api_errors, log_errors(workdir))
 
 
