@@ -152,7 +152,11 @@ async def start_services(app: KiosApplication) -> None:
     await set_admin_menus(app.bot, services.store, services.settings)
     settings = services.settings
     sender = OutboxSender(
-        app.bot, services.store, settings.outbox_poll_seconds, settings.outbox_chat_rate_per_s
+        app.bot,
+        services.store,
+        settings.outbox_poll_seconds,
+        settings.outbox_chat_rate_per_s,
+        services.shown_cards,
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.config import DEFAULT_CHAT_RATE
 from bot.pacer import ChatPace
+from bot.shown_cards import ShownCards
 from storage import Storage
 from storage.models import OutboxRow
 from storage.outbox import FAILED
@@ -44,11 +45,13 @@ class OutboxSender:
         store: Storage,
         poll_seconds: float = 2.0,
         chat_rate_per_s: float = DEFAULT_CHAT_RATE,
+        shown_cards: ShownCards | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
         self.poll_seconds = poll_seconds
         self.pace = ChatPace(chat_rate_per_s)
+        self.shown_cards = shown_cards or ShownCards()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._next_free_s: float | None = None  # when a paced chat may get its next message
@@ -113,6 +116,12 @@ class OutboxSender:
 
     async def deliver(self, row: OutboxRow) -> bool:
         """Try one message; True if it is settled (sent or given up), False to retry later."""
+        card_message_id = row.extra.get("card_message_id")
+        if card_message_id and self.shown_cards.already_shows(
+            row.chat_id, card_message_id, row.text, row.reply_markup
+        ):  # the manager's press already redrew the card to exactly this
+            await self.store.outbox.mark_sent(row, int(card_message_id))
+            return True
         try:
             message_id = await self._paced_send(row)
         except RetryAfter as exc:

@@ -5,7 +5,7 @@ Every press is authorized on the server: role, center and current status decide,
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -108,6 +108,13 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     )
     text, markup = await card_for(context, acted.request, acted.role, found.locale)
     await show(query, text, markup)
+    if acted.role is Role.MANAGER and isinstance(query.message, Message):
+        context.services.shown_cards.note(
+            query.message.chat.id,
+            query.message.message_id,
+            text,
+            markup.to_dict() if markup else None,
+        )
     return ConversationHandler.END
 
 

@@ -27,9 +27,11 @@ from tests.e2e.conftest import (
     World,
     assert_html_always_valid,
     eventually,
+    place_order,
     register_users,
     running_bot,
     seed,
+    world_on,
 )
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
@@ -127,3 +129,27 @@ async def _settled(store: Storage) -> dict[str, int] | None:
     """The outbox's counts once nothing waits in it any more."""
     counts = await store.outbox.counts()
     return counts if counts.get("sent") and set(counts) == {"sent"} else None
+
+
+async def test_approving_on_the_card_redraws_it_once(sqlite_url: str) -> None:
+    """The press redraws the card at once; the outbox does not edit it again to the same.
+
+    The outbox keeps the manager's chat to one message every 4 s here, so its edit of the
+    card surely comes after the press's own redraw. Sending it would spend one of the chat's
+    messages (precious in a burst) only to hear Telegram's 400 "message is not modified".
+    """
+    async with BotApiEmulator() as emu, world_on(emu, sqlite_url, chat_rate=0.25) as world:
+        register_users(emu)
+        store = await world.store()
+        try:
+            await place_order(store, SITI)
+            card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+            emu.press(MANAGER, card.message_id, button_text=t("id", "action.approve"))
+            await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id)
+            counts = await eventually(lambda: _settled(store), "the outbox to settle", 30)
+        finally:
+            await store.close()
+        assert counts == {"sent": 3}  # the card, its edit (already shown), Siti's news
+        assert card.edited == 1 and t("id", "action.approve") not in card.button_texts()
+        assert emu.stats.requests["editMessageText"] == 1
+        assert not [e for e in emu.errors if "not modified" in e.description]
