@@ -122,6 +122,8 @@ class OutboxSender:
         ):  # the manager's press already redrew the card to exactly this
             await self.store.outbox.mark_sent(row, int(card_message_id))
             return True
+        if card_message_id:  # a press on the card meanwhile need not redraw it to the same
+            self.shown_cards.note(row.chat_id, card_message_id, row.text, row.reply_markup)
         try:
             message_id = await self._paced_send(row)
         except RetryAfter as exc:

@@ -1,9 +1,10 @@
-"""What a manager's card message was last redrawn to by the handler the manager pressed on.
+"""What a manager's card message was last redrawn to, by a press or by the outbox.
 
 The press redraws the card at once; the outbox then holds an edit of the same card to the
-same content. Sending it would spend one of the chat's messages a second (precious during
-a burst of new cards) only to be answered "message is not modified". The handler notes
-what it showed here, and the outbox sender skips an edit that would show exactly that.
+same content. Sending both would spend one of the chat's messages a second (precious during
+a burst of new cards) only to be answered "message is not modified". Whichever comes first
+notes what it put on the card here (the outbox before its edit, the press after its own),
+and the other skips a redraw that would show exactly that.
 """
 
 from __future__ import annotations
