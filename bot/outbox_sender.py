@@ -104,7 +104,9 @@ class OutboxSender:
             if row.chat_id in held:
                 continue
             paced.add(row.chat_id)
-            if self.pace.wait_s(row.chat_id) > 0:  # a message a moment ago: a later sweep
+            if row.superseded:  # a newer edit of this card follows: it alone is sent
+                await self.store.outbox.mark_sent(row, None)
+            elif self.pace.wait_s(row.chat_id) > 0:  # a message a moment ago: a later sweep
                 held.add(row.chat_id)
             elif await self.deliver(row):
                 delivered += 1
