@@ -150,7 +150,14 @@ async def start_services(app: KiosApplication) -> None:
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
     await set_admin_menus(app.bot, services.store, services.settings)
-    sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
+    settings = services.settings
+    sender = OutboxSender(
+        app.bot,
+        services.store,
+        settings.outbox_poll_seconds,
+        settings.outbox_chat_rate_per_s,
+        services.shown_cards,
+    )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
     # Quotes expire by what the database says, so expiry survives restarts.

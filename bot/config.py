@@ -11,6 +11,8 @@ from dotenv import load_dotenv
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
 DEFAULT_BROADCAST_RATE = 30.0
+# Telegram: about one message a second to one chat; the outbox keeps each chat to this pace.
+DEFAULT_CHAT_RATE = 1.0
 
 
 class ConfigError(Exception):
@@ -29,6 +31,8 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     # Announcements go out at this many messages a second, never faster (Telegram: about 30).
     broadcast_rate_per_s: float = DEFAULT_BROADCAST_RATE
+    # Notifications to one chat go at most this many a second (a manager's burst of cards).
+    outbox_chat_rate_per_s: float = DEFAULT_CHAT_RATE
     # Seconds between looks for quotes whose time ran out.
     quote_check_seconds: float = 30.0
 
@@ -58,14 +62,19 @@ def parse_admin_ids(raw: str) -> frozenset[int]:
 
 def parse_broadcast_rate(raw: str) -> float:
     """Parse `BROADCAST_RATE` (messages a second, e.g. "30" or "12.5"); empty means the default."""
+    return parse_rate("BROADCAST_RATE", raw, DEFAULT_BROADCAST_RATE)
+
+
+def parse_rate(name: str, raw: str, default: float) -> float:
+    """Parse a rate variable (messages a second, e.g. "30" or "12.5"); empty means `default`."""
     if not raw.strip():
-        return DEFAULT_BROADCAST_RATE
+        return default
     try:
         rate = float(raw)
     except ValueError:
         rate = float("nan")  # reported below, with the other bad values
     if not 0 < rate < float("inf"):
-        raise ConfigError(f"BROADCAST_RATE must be a positive number of messages, got {raw!r}")
+        raise ConfigError(f"{name} must be a positive number of messages, got {raw!r}")
     return rate
 
 
@@ -89,4 +98,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
         admin_ids=parse_admin_ids(os.environ.get("ADMIN_IDS", "")),
         broadcast_rate_per_s=parse_broadcast_rate(os.environ.get("BROADCAST_RATE", "")),
+        outbox_chat_rate_per_s=parse_rate(
+            "OUTBOX_CHAT_RATE", os.environ.get("OUTBOX_CHAT_RATE", ""), DEFAULT_CHAT_RATE
+        ),
     )

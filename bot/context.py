@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.search_cache import SearchCache
+from bot.shown_cards import ShownCards
 from storage import Storage
 
 SERVICES_KEY = "services"
@@ -21,6 +22,8 @@ class Services:
     settings: Settings
     store: Storage
     search: SearchCache
+    # Cards a press redrew, so the outbox does not edit them again to the same.
+    shown_cards: ShownCards = field(default_factory=ShownCards)
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -10,6 +10,9 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.config import DEFAULT_CHAT_RATE
+from bot.pacer import ChatPace
+from bot.shown_cards import ShownCards
 from storage import Storage
 from storage.models import OutboxRow
 from storage.outbox import FAILED
@@ -29,14 +32,29 @@ def _backoff(attempts: int) -> float:
 
 
 class OutboxSender:
-    """A background task that drains the outbox in order, one chat's messages in sequence."""
+    """A background task that drains the outbox in order, one chat's messages in sequence.
 
-    def __init__(self, bot: Bot, store: Storage, poll_seconds: float = 2.0) -> None:
+    Each chat gets at most `chat_rate_per_s` messages a second (Telegram's per-chat limit):
+    a manager with a burst of new cards receives them at that pace, without 429s, while
+    other chats' messages go out in between.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Storage,
+        poll_seconds: float = 2.0,
+        chat_rate_per_s: float = DEFAULT_CHAT_RATE,
+        shown_cards: ShownCards | None = None,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.poll_seconds = poll_seconds
+        self.pace = ChatPace(chat_rate_per_s)
+        self.shown_cards = shown_cards or ShownCards()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._next_free_s: float | None = None  # when a paced chat may get its next message
 
     def start(self) -> None:
         """Start draining in the background."""
@@ -69,29 +87,49 @@ class OutboxSender:
                 await self.drain()
             except Exception:  # keep delivering after unexpected errors; they are logged
                 log.exception("outbox sweep failed")
+            nap = self.poll_seconds
+            if self._next_free_s is not None:
+                nap = min(nap, self._next_free_s)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(ready.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(ready.wait(), timeout=nap)
 
     async def drain(self) -> int:
-        """Send every due message once; returns how many were delivered."""
+        """Send every due message once, each chat at its pace; returns how many were delivered."""
         delivered = 0
         held: set[int] = set()  # chats with an earlier message still waiting: keep order
+        paced: set[int] = set()  # chats sent to just now, or waiting for their pace
         for row in await self.store.outbox.due():
             if self._stopping:
                 break
             if row.chat_id in held:
                 continue
-            if await self.deliver(row):
+            paced.add(row.chat_id)
+            if row.superseded:  # a newer edit of this card follows: it alone is sent
+                await self.store.outbox.mark_sent(row, None)
+            elif self.pace.wait_s(row.chat_id) > 0:  # a message a moment ago: a later sweep
+                held.add(row.chat_id)
+            elif await self.deliver(row):
                 delivered += 1
             else:
                 held.add(row.chat_id)
+        # Their next messages (if any) fall due when the pace allows: sweep again by then.
+        self._next_free_s = min((self.pace.wait_s(chat) for chat in paced), default=None)
         return delivered
 
     async def deliver(self, row: OutboxRow) -> bool:
         """Try one message; True if it is settled (sent or given up), False to retry later."""
+        card_message_id = row.extra.get("card_message_id")
+        if card_message_id and self.shown_cards.already_shows(
+            row.chat_id, card_message_id, row.text, row.reply_markup
+        ):  # the manager's press already redrew the card to exactly this
+            await self.store.outbox.mark_sent(row, int(card_message_id))
+            return True
+        if card_message_id:  # a press on the card meanwhile need not redraw it to the same
+            self.shown_cards.note(row.chat_id, card_message_id, row.text, row.reply_markup)
         try:
-            message_id = await self._send(row)
+            message_id = await self._paced_send(row)
         except RetryAfter as exc:
+            self.pace.hold(row.chat_id, _seconds(exc.retry_after))
             await self.store.outbox.retry_later(row, _seconds(exc.retry_after), str(exc))
             return False
         except Forbidden as exc:
@@ -120,6 +158,13 @@ class OutboxSender:
         log.error("outbox message %s refused: %s", row.id, exc.message)
         await self.store.outbox.give_up(row, FAILED, exc.message)
         return True
+
+    async def _paced_send(self, row: OutboxRow) -> int | None:
+        """Send, then space the chat's next message from the moment Telegram answered."""
+        try:
+            return await self._send(row)
+        finally:
+            self.pace.sent(row.chat_id)
 
     async def _send(self, row: OutboxRow) -> int | None:
         """Send the message, or edit the card it replaces; returns the new message id."""

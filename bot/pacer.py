@@ -12,6 +12,8 @@ from collections.abc import Callable
 BURST_S = 0.02
 # Shorter naps are plain sleeps; longer ones also end when the pacer is closed.
 INTERRUPTIBLE_NAP_S = 0.25
+# ChatPace looks for chats that are free again once it remembers more than this many.
+PRUNE_ABOVE = 1000
 
 
 class Pacer:
@@ -88,3 +90,40 @@ class Pacer:
             return 0.0
         held = max(0.0, self._updated - self._clock())
         return held + (1.0 - self._tokens) / self.rate
+
+
+class ChatPace:
+    """Keeps each chat to `rate` messages a second: the next one only `1/rate` after the last.
+
+    The gap is counted from when the last send was answered, so however late a request
+    travels, Telegram never sees two messages to one chat closer than `1/rate` apart.
+    A 429 holds only its own chat; the others go on.
+    """
+
+    def __init__(self, rate_per_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate_per_s <= 0:
+            raise ValueError("the rate must be positive")
+        self.interval = 1.0 / rate_per_s
+        self._clock = clock
+        self._free_at: dict[int, float] = {}
+        self._prune_above = PRUNE_ABOVE
+
+    def wait_s(self, chat_id: int) -> float:
+        """Seconds until the chat may get its next message (0 if it may now)."""
+        return max(0.0, self._free_at.get(chat_id, 0.0) - self._clock())
+
+    def sent(self, chat_id: int) -> None:
+        """A send to the chat was just answered: space the next one."""
+        self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), self._clock() + self.interval)
+        self._forget_past()
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Send nothing to the chat for `seconds` (Telegram's retry_after)."""
+        self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), self._clock() + seconds)
+
+    def _forget_past(self) -> None:
+        """Drop chats that are free again, so memory stays with the chats in a burst."""
+        if len(self._free_at) > self._prune_above:
+            current = self._clock()
+            self._free_at = {chat: at for chat, at in self._free_at.items() if at > current}
+            self._prune_above = max(PRUNE_ABOVE, 2 * len(self._free_at))

@@ -43,8 +43,8 @@ async def visitor(update: Update, context: KiosContext) -> Visitor:
         raise RuntimeError("update without a user")
     store = context.store
     user = await store.users.seen(tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code)
-    center = await store.centers.get(user.center_id) if user.center_id else None
-    managed = tuple(await store.centers.managed_by(user.id))
+    center, managed_centers = await store.centers.of_user(user.center_id, user.id)
+    managed = tuple(managed_centers)
     fallback = center or (managed[0] if managed else None)
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None

@@ -5,7 +5,7 @@ Every press is authorized on the server: role, center and current status decide,
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -107,8 +107,27 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         status=plain(found.locale, f"status.{acted.request.status.value}"),
     )
     text, markup = await card_for(context, acted.request, acted.role, found.locale)
-    await show(query, text, markup)
+    if acted.role is Role.MANAGER:
+        await redraw_card(context, query, text, markup)
+    else:
+        await show(query, text, markup)
     return ConversationHandler.END
+
+
+async def redraw_card(
+    context: KiosContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Redraw the pressed card, unless the outbox just did; note it, so the outbox need not."""
+    message = query.message
+    if not isinstance(message, Message):
+        await show(query, text, markup)
+        return
+    shown_cards = context.services.shown_cards
+    buttons = markup.to_dict() if markup else None
+    if shown_cards.already_shows(message.chat.id, message.message_id, text, buttons):
+        return
+    await show(query, text, markup)
+    shown_cards.note(message.chat.id, message.message_id, text, buttons)
 
 
 async def ask_text(

@@ -195,6 +195,8 @@ class OutboxRow:
     extra: Mapping[str, Any] = field(default_factory=dict)
     media_kind: str | None = None
     file_id: str | None = None
+    # An edit of a card that a later pending edit of the same card replaces anyway.
+    superseded: bool = False
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def _card_in_chat(row: Any) -> int | None:
 def _row(row: Any) -> OutboxRow:
     payload = json.loads(row.payload)
     media = payload.get("media") or {}
+    card_message_id = _card_in_chat(row)
     return OutboxRow(
         id=row.id,
         chat_id=row.chat_id,
@@ -71,9 +72,10 @@ def _row(row: Any) -> OutboxRow:
         reply_markup=payload.get("reply_markup"),
         card_request_id=row.card_request_id,
         attempts=row.attempts,
-        extra={"card_message_id": _card_in_chat(row)},
+        extra={"card_message_id": card_message_id},
         media_kind=media.get("kind"),
         file_id=media.get("file_id"),
+        superseded=bool(row.newer_edit) and card_message_id is not None,
     )
 
 
@@ -87,7 +89,9 @@ class Outbox:
         """Pending messages whose time has come, oldest first, with their card's message id.
 
         A message waits while an older one to the same chat is still pending (e.g. backing
-        off), so each chat receives its messages in the order they were written.
+        off), so each chat receives its messages in the order they were written. An edit of
+        a card with a newer edit of it pending is marked `superseded` (a burst of changes
+        while the chat waits for its pace needs only the last).
         """
         earlier = outbox.alias("earlier")
         older_pending = sa.exists().where(
@@ -95,8 +99,20 @@ class Outbox:
             earlier.c.status == PENDING,
             earlier.c.id < outbox.c.id,
         )
+        newer = outbox.alias("newer")
+        newer_edit = sa.exists().where(
+            newer.c.status == PENDING,
+            newer.c.chat_id == outbox.c.chat_id,
+            newer.c.id > outbox.c.id,
+            newer.c.card_request_id == outbox.c.card_request_id,
+        )
         query = (
-            sa.select(outbox, requests.c.manager_chat_id, requests.c.manager_message_id)
+            sa.select(
+                outbox,
+                requests.c.manager_chat_id,
+                requests.c.manager_message_id,
+                newer_edit.label("newer_edit"),
+            )
             .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
             .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now(), ~older_pending)
             .order_by(outbox.c.id)

@@ -36,17 +36,27 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         )
         self.db = db
         self._users: dict[int, str | None] = {}
+        # What the database holds for each user, so an unchanged user_data is not rewritten.
+        self._stored_users: dict[int, str | None] = {}
         self._conversations: dict[tuple[str, str], str | None] = {}
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         """Every stored user's dialog data."""
         async with self.db.read() as conn:
             rows = (await conn.execute(sa.select(user_data))).all()
+        self._stored_users = {int(row.user_id): row.data for row in rows}
         return {int(row.user_id): json.loads(row.data) for row in rows}
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        """Queue one user's dialog data for the next flush (empty data is deleted)."""
-        self._users[user_id] = json.dumps(data) if data else None
+        """Queue one user's dialog data for the next flush (empty data is deleted).
+
+        PTB hands over every user an update came from, changed or not: data the database
+        already holds is not queued, so most updates write nothing at all.
+        """
+        encoded = json.dumps(data) if data else None
+        if user_id not in self._users and self._stored_users.get(user_id) == encoded:
+            return
+        self._users[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
         """Queue forgetting one user's dialog data."""
@@ -88,6 +98,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
                     await conn.execute(
                         conversations.insert().values(name=name, key=key, state=state)
                     )
+        self._stored_users.update(users)
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """Chat data is not persisted."""

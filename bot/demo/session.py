@@ -38,6 +38,8 @@ QUIET_S = 0.3
 STARTUP_S = 30.0
 STOP_S = 15.0
 OUTBOX_POLL_S = 0.2
+# The demo's emulator enforces no flood limit: notifications need not wait a second a chat.
+DEMO_CHAT_RATE = 1000.0
 
 
 def _nothing() -> None:
@@ -143,6 +145,7 @@ class DemoSession:
             database_url=database_url,
             telegram_api_url=self.emu.url,
             outbox_poll_seconds=OUTBOX_POLL_S,
+            outbox_chat_rate_per_s=DEMO_CHAT_RATE,
         )
         self._bot = asyncio.create_task(run_bot(settings, self.stop), name="kiosdesa-demo-bot")
         await self._wait_polling()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
 from storage import Storage
 from storage.persistence import DatabasePersistence
 
 SITI = 700001
+BUDI = 700002
 
 
 async def saved(store: Storage) -> tuple[dict[object, object], dict[int, dict[str, object]]]:
@@ -39,3 +44,31 @@ async def test_ending_a_dialog_clears_its_state_and_empty_data(store: Storage) -
     await dialogs.flush()
 
     assert await saved(store) == ({}, {})
+
+
+async def test_an_update_that_changes_no_dialog_data_writes_nothing(store: Storage) -> None:
+    """PTB hands over every update's user; data the database already holds is not rewritten."""
+    dialogs = DatabasePersistence(store.db)
+    await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+    await dialogs.flush()
+    statements: list[str] = []
+    sa.event.listen(store.db.engine.sync_engine, "before_cursor_execute", _record(statements))
+
+    await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+    await dialogs.update_user_data(BUDI, {})  # a user with no dialog data at all
+    await dialogs.flush()
+    assert statements == []
+
+    await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "delivery"}})
+    await dialogs.flush()
+    assert statements  # a real change is written
+    assert (await saved(store))[1] == {SITI: {"checkout": {"fulfilment": "delivery"}}}
+
+
+def _record(statements: list[str]) -> Callable[..., None]:
+    """An engine listener that keeps each SQL statement run."""
+
+    def listener(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    return listener

@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 
 from bot.catalog_csv import parse_catalog_csv
-from bot.config import Settings
+from bot.config import DEFAULT_CHAT_RATE, Settings
 from bot.emulator import BotApiEmulator, SentMessage
 from bot.orders import submit_order
 from bot.pipeline import Fulfilment
@@ -31,6 +31,10 @@ BUDI = 700002
 CENTER_LAT, CENTER_LON = -7.5600, 110.8200
 NEAR = (-7.5600, 110.8300)
 FAR = (-7.5100, 110.8200)
+# The emulator of `world` enforces no flood limit: the outbox need not keep Telegram's pace of
+# one message a second a chat, which would only make these stories slow. Tests of the pace
+# use `limited_world` or an emulator of their own with a per-chat limit.
+UNLIMITED_CHAT_RATE = 1000.0
 
 
 @dataclass
@@ -86,7 +90,11 @@ async def world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
     """The running bot over a seeded SQLite database."""
     await seed(sqlite_url)
     settings = Settings(
-        bot_token=TOKEN, database_url=sqlite_url, telegram_api_url=emu.url, outbox_poll_seconds=0.5
+        bot_token=TOKEN,
+        database_url=sqlite_url,
+        telegram_api_url=emu.url,
+        outbox_poll_seconds=0.5,
+        outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,
     )
     async with running_bot(settings):
         yield World(emu, sqlite_url, settings)
@@ -103,7 +111,9 @@ def register_users(emulator: BotApiEmulator) -> None:
 
 
 @contextlib.asynccontextmanager
-async def world_on(emulator: BotApiEmulator, database_url: str) -> AsyncIterator[World]:
+async def world_on(
+    emulator: BotApiEmulator, database_url: str, chat_rate: float = UNLIMITED_CHAT_RATE
+) -> AsyncIterator[World]:
     """Seed the database and run the bot against `emulator` until the block ends."""
     await seed(database_url)
     settings = Settings(
@@ -111,6 +121,7 @@ async def world_on(emulator: BotApiEmulator, database_url: str) -> AsyncIterator
         database_url=database_url,
         telegram_api_url=emulator.url,
         outbox_poll_seconds=0.5,
+        outbox_chat_rate_per_s=chat_rate,
     )
     async with running_bot(settings):
         yield World(emulator, database_url, settings)
@@ -215,8 +226,8 @@ async def limited_emu() -> AsyncIterator[BotApiEmulator]:
 
 @pytest.fixture
 async def limited_world(limited_emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
-    """The running bot behind a rate-limiting emulator."""
-    async with world_on(limited_emu, sqlite_url) as running:
+    """The running bot behind a rate-limiting emulator, keeping Telegram's pace (the default)."""
+    async with world_on(limited_emu, sqlite_url, DEFAULT_CHAT_RATE) as running:
         yield running
 
 

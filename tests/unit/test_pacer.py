@@ -7,7 +7,17 @@ import time
 
 import pytest
 
-from bot.pacer import Pacer
+from bot.pacer import ChatPace, Pacer
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 async def slots_taken_in(pacer: Pacer, seconds: float) -> int:
@@ -66,3 +76,23 @@ async def test_closing_wakes_a_waiter_held_for_long() -> None:
 def test_the_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Pacer(0)
+
+
+def test_a_chat_waits_its_interval_after_each_answered_send() -> None:
+    """Two messages to one chat are a full interval apart; another chat need not wait."""
+    clock = FakeClock()
+    pace = ChatPace(2.0, clock=clock)
+    assert pace.wait_s(1) == 0.0
+    pace.sent(1)
+    assert pace.wait_s(1) == 0.5 and pace.wait_s(2) == 0.0
+    clock.now += 0.3
+    assert abs(pace.wait_s(1) - 0.2) < 1e-9
+    clock.now += 0.2
+    assert pace.wait_s(1) == 0.0
+
+
+def test_a_429_holds_only_its_chat_for_retry_after() -> None:
+    clock = FakeClock()
+    pace = ChatPace(1.0, clock=clock)
+    pace.hold(1, 5.0)
+    assert pace.wait_s(1) == 5.0 and pace.wait_s(2) == 0.0

@@ -1,0 +1,42 @@
+"""What a manager's card message was last redrawn to, by a press or by the outbox.
+
+The press redraws the card at once; the outbox then holds an edit of the same card to the
+same content. Sending both would spend one of the chat's messages a second (precious during
+a burst of new cards) only to be answered "message is not modified". Whichever comes first
+notes what it put on the card here (the outbox before its edit, the press after its own),
+and the other skips a redraw that would show exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Notes the sender never asks about (it edited first) are forgotten, oldest first, past this.
+MAX_NOTES = 1000
+
+Content = tuple[str, Mapping[str, Any] | None]
+
+
+class ShownCards:
+    """(chat, message) -> the text and buttons a handler just put on that card message."""
+
+    def __init__(self) -> None:
+        self._shown: dict[tuple[int, int], Content] = {}
+
+    def note(
+        self, chat_id: int, message_id: int, text: str, markup: Mapping[str, Any] | None
+    ) -> None:
+        """The card message now shows `text` with `markup` (InlineKeyboardMarkup.to_dict())."""
+        key = (chat_id, message_id)
+        self._shown.pop(key, None)
+        self._shown[key] = (text, markup)
+        while len(self._shown) > MAX_NOTES:
+            del self._shown[next(iter(self._shown))]
+
+    def already_shows(
+        self, chat_id: int, message_id: int, text: str, markup: Mapping[str, Any] | None
+    ) -> bool:
+        """Whether the message shows exactly this since the last note (the note is used up)."""
+        shown = self._shown.pop((chat_id, message_id), None)
+        return shown is not None and shown == (text, dict(markup) if markup else None)
