@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.search_cache import SearchCache
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
@@ -150,6 +150,7 @@ async def start_services(app: KiosApplication) -> None:
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
     await set_admin_menus(app.bot, services.store, services.settings)
+    calm_rate_limiter_log()  # a flood stretch the outbox waits out is not an error
     sender = OutboxSender(app.bot, services.store, services.settings.outbox_poll_seconds)
     sender.start()
     app.bot_data[SENDER_KEY] = sender

@@ -195,6 +195,12 @@ class OutboxRow:
     extra: Mapping[str, Any] = field(default_factory=dict)
     media_kind: str | None = None
     file_id: str | None = None
+    last_error: str | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        """Whether it edits a card already in the chat (which cannot arrive twice)."""
+        return bool(self.extra.get("card_message_id"))
 
 
 @dataclass(frozen=True)

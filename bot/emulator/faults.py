@@ -111,7 +111,9 @@ class FaultSchedule:
     def take(self, method: str, chat_id: str | None) -> Fault | None:
         """The fault for this call, if one is planned (and spend it)."""
         current = self.clock()
-        self._plans = [p for p in self._plans if p.faults and (p.until is None or p.until > current)]
+        self._plans = [
+            p for p in self._plans if p.faults and (p.until is None or p.until > current)
+        ]
         plan = next((p for p in self._plans if p.matches(method, chat_id)), None)
         if plan is None:
             return None

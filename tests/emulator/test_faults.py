@@ -14,9 +14,7 @@ from .conftest import TOKEN
 USER = 333
 
 
-async def test_queued_server_errors_are_spent_one_call_each(
-    emu: BotApiEmulator, bot: Bot
-) -> None:
+async def test_queued_server_errors_are_spent_one_call_each(emu: BotApiEmulator, bot: Bot) -> None:
     emu.user(USER, "Siti")
     emu.faults.queue("sendMessage", Fault.server_error(), Fault.server_error(502))
     for _ in range(2):
