@@ -47,6 +47,7 @@ from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
 from storage import Storage
+from storage.errors import is_database_busy
 from storage.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,19 @@ FLUSH_GROUP = 100
 
 
 async def flush_persistence(update: Update, context: KiosContext) -> None:
-    """Persist dialog states now, in one transaction, so a crash loses at most this reply."""
+    """Persist dialog states now, in one transaction, so a crash loses at most this reply.
+
+    A busy database keeps them queued for the next flush: the step itself went through.
+    """
     application = context.application
     await application.update_persistence()
     if application.persistence is not None:
-        await application.persistence.flush()
+        try:
+            await application.persistence.flush()
+        except Exception as exc:
+            if not is_database_busy(exc):
+                raise
+            log.warning("dialogs not saved yet, database busy: %s", exc)
 
 
 def overall_rate(settings: Settings) -> float:

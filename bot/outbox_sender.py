@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from storage import Storage
+from storage.errors import is_database_busy
 from storage.models import OutboxRow
 from storage.outbox import FAILED, is_uncertain
 
@@ -94,8 +95,11 @@ class OutboxSender:
             ready.clear()
             try:
                 await self.drain()
-            except Exception:  # keep delivering after unexpected errors; they are logged
-                log.exception("outbox sweep failed")
+            except Exception as exc:  # keep delivering after unexpected errors; they are logged
+                if is_database_busy(exc):
+                    log.warning("outbox sweep put off, database busy: %s", exc)
+                else:
+                    log.exception("outbox sweep failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=self.poll_seconds)
 
