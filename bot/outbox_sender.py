@@ -94,7 +94,10 @@ class OutboxSender:
         while not self._stopping:
             ready.clear()
             try:
-                await self.drain()
+                # A chat's next message is due only once its previous one is settled: sweep
+                # again at once after delivering, or a burst to one chat goes one per poll.
+                if await self.drain():
+                    continue
             except Exception as exc:  # keep delivering after unexpected errors; they are logged
                 if is_database_busy(exc):
                     log.warning("outbox sweep put off, database busy: %s", exc)
