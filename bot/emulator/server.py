@@ -124,6 +124,9 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
                 result = await self._misbehave(fault, handler, call)
         except ApiError as exc:
             return self._error_response(method, exc, params)
+        except ConnectionResetError:  # the caller died mid-request (kill -9): nobody to answer
+            _LOG.info("caller of %s went away before its request was read", method)
+            return web.Response(status=499)
         except Exception as exc:  # an emulator bug must not look like a network problem
             _LOG.exception("emulator failed on %s %s", method, params)
             description = f"Internal Server Error: {exc!r}"

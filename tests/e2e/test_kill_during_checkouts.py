@@ -51,7 +51,8 @@ SEED = int(os.environ.get("KIOSDESA_FAULT_SEED", "20261201"))
 FIRST_VILLAGER = 720001
 # A reply not seen in this time counts as lost (the process that got the update was killed).
 REPLY_TIMEOUT_S = 8.0
-STEP_TRIES = 4
+STEP_TRIES = 3
+JOURNEY_TRIES = 4
 ORDER_SENT = re.compile(r"Order sent!.*?#(\d+)", re.S)
 
 
@@ -65,6 +66,7 @@ class Outcome:
 
     seen_order: dict[int, int] = field(default_factory=dict)  # villager -> "#n" they saw
     submitted: dict[int, int] = field(default_factory=dict)  # villager -> order id returned
+    carted: set[int] = field(default_factory=set)  # villagers who saw their cart filled
     kills: list[float] = field(default_factory=list)
     restarted_checkouts: int = 0
     repeated_steps: int = 0
@@ -79,7 +81,10 @@ async def step(
 ) -> SentMessage:
     """Do what a villager does and wait for the answer; do it again if none comes."""
     for _ in range(STEP_TRIES):
-        act()
+        try:
+            act()
+        except AssertionError as exc:  # the button is gone: the bot did act, its answer was lost
+            raise StepLost(str(exc)) from exc
         try:
             return await emu.wait_for(villager, wanted, timeout=REPLY_TIMEOUT_S)
         except AssertionError:
@@ -93,31 +98,40 @@ def has(text: str) -> Callable[[SentMessage], bool]:
 
 
 async def checkout_in_chat(emu: BotApiEmulator, outcome: Outcome, villager: int) -> None:
-    """Join, put one item in the cart, and check out until "Order sent" or an empty cart."""
+    """Shop and check out; a step whose answer a kill swallowed starts the journey again."""
+    for _ in range(JOURNEY_TRIES):
+        try:
+            await shop_and_check_out(emu, outcome, villager)
+            return
+        except StepLost:
+            outcome.restarted_checkouts += 1
+    raise AssertionError(f"villager {villager} never got through checkout")
+
+
+async def shop_and_check_out(emu: BotApiEmulator, outcome: Outcome, villager: int) -> None:
+    """Join, fill the cart unless it holds something, and check out until "Order sent"."""
 
     async def go(act: Callable[[], object], wanted: Callable[[SentMessage], bool]) -> SentMessage:
         return await step(emu, outcome, villager, act, wanted)
 
     await go(lambda: emu.send_text(villager, "/start LEPING"), has("Kios Desa Leping"))
-    results = await go(lambda: emu.send_text(villager, "minyak goreng"), has("Results for"))
-    product = results.buttons[0][0].text
-    card = await go(
-        lambda: emu.press(villager, results.message_id, button_text=product),
-        has("Choose how many"),
-    )
-    await go(
-        lambda: emu.press(villager, card.message_id, button_text="Add to cart"),
-        has("In your cart:"),
-    )
-    while True:
-        cart = await go(lambda: emu.send_text(villager, "/cart"), has("Your cart"))
-        if "Your cart is empty" in cart.text:
+    cart = await go(lambda: emu.send_text(villager, "/cart"), has("Your cart"))
+    if "Your cart is empty" in cart.text:
+        if villager in outcome.carted:
             return  # a Confirm whose answer the kill swallowed went through
-        try:
-            await confirm_checkout(go, emu, villager, cart, outcome)
-            return
-        except StepLost:
-            outcome.restarted_checkouts += 1
+        results = await go(lambda: emu.send_text(villager, "minyak goreng"), has("Results for"))
+        product = results.buttons[0][0].text
+        card = await go(
+            lambda: emu.press(villager, results.message_id, button_text=product),
+            has("Choose how many"),
+        )
+        await go(
+            lambda: emu.press(villager, card.message_id, button_text="Add to cart"),
+            has("In your cart:"),
+        )
+        outcome.carted.add(villager)
+        cart = await go(lambda: emu.send_text(villager, "/cart"), has("Your cart"))
+    await confirm_checkout(go, emu, villager, cart, outcome)
 
 
 async def confirm_checkout(

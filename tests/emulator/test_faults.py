@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -55,3 +58,23 @@ async def test_a_hang_past_the_timeout_is_a_timeout_whether_or_not_it_was_delive
         with pytest.raises(TimedOut):
             await bot.send_message(USER, "halo")
     assert len(emu.messages(USER)) == (1 if delivered else 0)
+
+
+async def test_a_caller_killed_mid_request_is_not_an_emulator_failure(
+    emu: BotApiEmulator, bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.user(USER, "Siti")
+    host, port = emu.url.removeprefix("http://").split(":")
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+        f"chat_id={USER}&text=ha".encode()
+    )
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.transport.abort()  # like kill -9: the rest of the body never comes
+    await asyncio.sleep(0.1)
+    await bot.send_message(USER, "halo")  # the emulator serves on
+    assert [m.text for m in emu.messages(USER)] == ["halo"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
