@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.search_cache import SearchCache
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
@@ -47,6 +47,7 @@ from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
 from storage import Storage
+from storage.errors import is_database_busy
 from storage.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,19 @@ FLUSH_GROUP = 100
 
 
 async def flush_persistence(update: Update, context: KiosContext) -> None:
-    """Persist dialog states now, in one transaction, so a crash loses at most this reply."""
+    """Persist dialog states now, in one transaction, so a crash loses at most this reply.
+
+    A busy database keeps them queued for the next flush: the step itself went through.
+    """
     application = context.application
     await application.update_persistence()
     if application.persistence is not None:
-        await application.persistence.flush()
+        try:
+            await application.persistence.flush()
+        except Exception as exc:
+            if not is_database_busy(exc):
+                raise
+            log.warning("dialogs not saved yet, database busy: %s", exc)
 
 
 def overall_rate(settings: Settings) -> float:
@@ -150,6 +159,7 @@ async def start_services(app: KiosApplication) -> None:
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
     await set_admin_menus(app.bot, services.store, services.settings)
+    calm_rate_limiter_log()  # a flood stretch the outbox waits out is not an error
     settings = services.settings
     sender = OutboxSender(
         app.bot,

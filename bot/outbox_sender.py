@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.config import DEFAULT_CHAT_RATE
 from bot.pacer import ChatPace
 from bot.shown_cards import ShownCards
 from storage import Storage
+from storage.errors import is_database_busy
 from storage.models import OutboxRow
-from storage.outbox import FAILED
+from storage.outbox import FAILED, is_uncertain
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,31 @@ MAX_BACKOFF_S = 300.0
 MAX_ATTEMPTS = 50
 # How long stopping waits for the message in flight (PTB's own request timeouts are shorter).
 STOP_GRACE_S = 15.0
+# Waits between tries to record what Telegram answered while the database is busy, capped.
+RECORD_RETRY_S = 0.1
+MAX_RECORD_RETRY_S = 2.0
+
+
+class RetriesGivenUpAreWarnings(logging.Filter):
+    """PTB's rate limiter logs a traceback when it stops retrying a 429; the caller handles it.
+
+    The outbox and the broadcaster wait as Telegram asked and try again, and a handler's
+    error reaches on_error; so a long flood stretch is a warning, not an error.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Downgrade the limiter's "maximum of retries" record to a one-line warning."""
+        if record.levelno >= logging.ERROR and record.msg.startswith("Rate limit hit after"):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def calm_rate_limiter_log() -> None:
+    """Install RetriesGivenUpAreWarnings on PTB's rate limiter logger (once)."""
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, RetriesGivenUpAreWarnings) for f in limiter_log.filters):
+        limiter_log.addFilter(RetriesGivenUpAreWarnings())
 
 
 def _backoff(attempts: int) -> float:
@@ -84,9 +112,15 @@ class OutboxSender:
         while not self._stopping:
             ready.clear()
             try:
-                await self.drain()
-            except Exception:  # keep delivering after unexpected errors; they are logged
-                log.exception("outbox sweep failed")
+                # A chat's next message is due only once its previous one is settled: sweep
+                # again at once after delivering, or a burst to one chat goes one per poll.
+                if await self.drain():
+                    continue
+            except Exception as exc:  # keep delivering after unexpected errors; they are logged
+                if is_database_busy(exc):
+                    log.warning("outbox sweep put off, database busy: %s", exc)
+                else:
+                    log.exception("outbox sweep failed")
             nap = self.poll_seconds
             if self._next_free_s is not None:
                 nap = min(nap, self._next_free_s)
@@ -126,22 +160,48 @@ class OutboxSender:
             return True
         if card_message_id:  # a press on the card meanwhile need not redraw it to the same
             self.shown_cards.note(row.chat_id, card_message_id, row.text, row.reply_markup)
+        row = await self.store.outbox.begin_send(row)
+        if is_uncertain(row):
+            log.warning("outbox message %s may arrive twice: %s", row.id, row.last_error)
         try:
             message_id = await self._paced_send(row)
         except RetryAfter as exc:
             self.pace.hold(row.chat_id, _seconds(exc.retry_after))
-            await self.store.outbox.retry_later(row, _seconds(exc.retry_after), str(exc))
+            await self._record(
+                self.store.outbox.retry_later, row, _seconds(exc.retry_after), str(exc)
+            )
             return False
         except Forbidden as exc:
-            await self.store.outbox.record_blocked(row, str(exc))
+            await self._record(self.store.outbox.record_blocked, row, str(exc))
             return True
         except BadRequest as exc:
             return await self._refused(row, exc)
-        except TelegramError as exc:  # NetworkError, TimedOut, or anything unforeseen
-            await self._retry_or_fail(row, str(exc))
+        except TimedOut as exc:  # Telegram may have taken it: the next try may show it twice
+            await self._record(self._retry_uncertain, row, str(exc))
             return False
-        await self.store.outbox.mark_sent(row, message_id)
+        except TelegramError as exc:  # NetworkError (a 5xx answer, no connection), or unforeseen
+            await self._record(self._retry_or_fail, row, str(exc))
+            return False
+        await self._record(self.store.outbox.mark_sent, row, message_id)
         return True
+
+    async def _record(self, write: Callable[..., Awaitable[None]], *args: object) -> None:
+        """Store what Telegram answered, waiting out a busy database.
+
+        Forgetting a delivery would send it again, so the answer is kept until it is written.
+        """
+        pause = RECORD_RETRY_S
+        while True:
+            try:
+                await write(*args)
+                return
+            except DBAPIError as exc:
+                log.warning("outbox: database busy, recording again in %.1fs: %s", pause, exc.orig)
+                await asyncio.sleep(pause)
+                pause = min(MAX_RECORD_RETRY_S, pause * 2)
+
+    async def _retry_uncertain(self, row: OutboxRow, error: str) -> None:
+        await self.store.outbox.retry_later(row, _backoff(row.attempts), error, uncertain=True)
 
     async def _retry_or_fail(self, row: OutboxRow, error: str) -> None:
         if row.attempts + 1 >= MAX_ATTEMPTS:
@@ -153,10 +213,10 @@ class OutboxSender:
         """Telegram refused the content: log it; a card edit with nothing new counts as sent."""
         # PTB capitalizes Telegram's descriptions ("Message is not modified: ..."): compare lower.
         if "message is not modified" in exc.message.lower():
-            await self.store.outbox.mark_sent(row, None)
+            await self._record(self.store.outbox.mark_sent, row, None)
             return True
         log.error("outbox message %s refused: %s", row.id, exc.message)
-        await self.store.outbox.give_up(row, FAILED, exc.message)
+        await self._record(self.store.outbox.give_up, row, FAILED, exc.message)
         return True
 
     async def _paced_send(self, row: OutboxRow) -> int | None:

@@ -197,6 +197,12 @@ class OutboxRow:
     file_id: str | None = None
     # An edit of a card that a later pending edit of the same card replaces anyway.
     superseded: bool = False
+    last_error: str | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        """Whether it edits a card already in the chat (which cannot arrive twice)."""
+        return bool(self.extra.get("card_message_id"))
 
 
 @dataclass(frozen=True)

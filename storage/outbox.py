@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,22 @@ from storage.models import OutboxMessage, OutboxRow
 from storage.schema import outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
+# last_error while a send is on its way; found by the next process, that send was interrupted.
+IN_FLIGHT = "in flight"
+# last_error prefix, kept once sent: an earlier try may have reached the chat (killed between
+# Telegram's answer and its record, or timed out after Telegram took it), so it may show twice.
+UNCERTAIN = "may arrive twice: "
+
+
+def is_uncertain(row: OutboxRow) -> bool:
+    """Whether an earlier try of this message may already have reached the chat."""
+    return bool(row.last_error and row.last_error.startswith(UNCERTAIN))
+
+
+def _noted(row: OutboxRow, error: str, uncertain: bool = False) -> str:
+    """The error to store, keeping (or adding) the mark of a possible earlier delivery."""
+    text = UNCERTAIN + error if uncertain or is_uncertain(row) else error
+    return text[:500]
 
 
 async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
@@ -76,6 +93,7 @@ def _row(row: Any) -> OutboxRow:
         media_kind=media.get("kind"),
         file_id=media.get("file_id"),
         superseded=bool(row.newer_edit) and card_message_id is not None,
+        last_error=row.last_error,
     )
 
 
@@ -128,11 +146,28 @@ class Outbox:
             value = (await conn.execute(query)).scalar()
         return None if value is None else float(value)
 
+    async def begin_send(self, row: OutboxRow) -> OutboxRow:
+        """Note that a send starts, so a process killed before recording it leaves a trace.
+
+        A row still noted as in flight was interrupted in an earlier process: Telegram may have
+        taken it, so this send may show it twice; it is marked so for good.
+        """
+        if row.is_edit or is_uncertain(row):
+            return row  # an edit cannot arrive twice; an uncertain row stays marked
+        note = IN_FLIGHT
+        if row.last_error == IN_FLIGHT:
+            note = _noted(row, "an earlier send was interrupted", uncertain=True)
+        await self._update(row.id, last_error=note)
+        return replace(row, last_error=note)
+
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         """Record delivery; a card remembers its message so later changes edit it."""
+        kept = row.last_error if is_uncertain(row) else None
         async with self.db.write() as conn:
             await conn.execute(
-                sa.update(outbox).where(outbox.c.id == row.id).values(status=SENT, sent_at=now())
+                sa.update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(status=SENT, sent_at=now(), last_error=kept)
             )
             if row.card_request_id is not None and message_id is not None:
                 await conn.execute(
@@ -141,18 +176,22 @@ class Outbox:
                     .values(manager_chat_id=row.chat_id, manager_message_id=message_id)
                 )
 
-    async def retry_later(self, row: OutboxRow, delay_s: float, error: str) -> None:
-        """Try again after `delay_s` seconds."""
+    async def retry_later(
+        self, row: OutboxRow, delay_s: float, error: str, *, uncertain: bool = False
+    ) -> None:
+        """Try again after `delay_s` seconds; `uncertain`: Telegram may have taken this try."""
         await self._update(
             row.id,
             attempts=row.attempts + 1,
             next_attempt_at=now() + delay_s,
-            last_error=error[:500],
+            last_error=_noted(row, error, uncertain and not row.is_edit),
         )
 
     async def give_up(self, row: OutboxRow, status: str, error: str) -> None:
         """Stop trying: the chat blocked us or Telegram refused the message for good."""
-        await self._update(row.id, status=status, attempts=row.attempts + 1, last_error=error[:500])
+        await self._update(
+            row.id, status=status, attempts=row.attempts + 1, last_error=_noted(row, error)
+        )
 
     async def record_blocked(self, row: OutboxRow, error: str) -> None:
         """The chat blocked the bot: stop this message and remember the user is unreachable.
@@ -163,7 +202,7 @@ class Outbox:
             await conn.execute(
                 sa.update(outbox)
                 .where(outbox.c.id == row.id)
-                .values(status=BLOCKED, attempts=row.attempts + 1, last_error=error[:500])
+                .values(status=BLOCKED, attempts=row.attempts + 1, last_error=_noted(row, error))
             )
             await conn.execute(
                 sa.update(users).where(users.c.id == row.chat_id).values(blocked_at=now())
@@ -178,3 +217,13 @@ class Outbox:
         query = sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
         async with self.db.read() as conn:
             return {status: int(n) for status, n in (await conn.execute(query)).all()}
+
+    async def possible_duplicates(self) -> list[int]:
+        """Sent messages an earlier try may also have delivered (see UNCERTAIN), by id."""
+        query = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.status == SENT, outbox.c.last_error.startswith(UNCERTAIN))
+            .order_by(outbox.c.id)
+        )
+        async with self.db.read() as conn:
+            return [int(row_id) for row_id in (await conn.execute(query)).scalars()]

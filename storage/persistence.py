@@ -81,11 +81,22 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         )
 
     async def flush(self) -> None:
-        """Write every queued change in one transaction."""
+        """Write every queued change in one transaction; on failure they stay queued."""
         users, self._users = self._users, {}
         states, self._conversations = self._conversations, {}
         if not users and not states:
             return
+        try:
+            await self._write(users, states)
+        except BaseException:
+            # Changes queued meanwhile are newer: they win over the ones given back.
+            self._users = {**users, **self._users}
+            self._conversations = {**states, **self._conversations}
+            raise
+
+    async def _write(
+        self, users: dict[int, str | None], states: dict[tuple[str, str], str | None]
+    ) -> None:
         async with self.db.write() as conn:
             for user_id, data in users.items():
                 await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))

@@ -18,6 +18,7 @@ the following `wait_for` (which by default only looks at messages sent or edited
 the latest user action in that chat).
 """
 
+from bot.emulator.faults import Fault, FaultKind, FaultSchedule
 from bot.emulator.html_check import HtmlParseError, ParsedText, parse_html
 from bot.emulator.models import (
     ApiErrorRecord,
@@ -37,6 +38,9 @@ __all__ = [
     "Button",
     "EmulatedUser",
     "EmulatorStats",
+    "Fault",
+    "FaultKind",
+    "FaultSchedule",
     "HtmlParseError",
     "KeyboardButton",
     "ParsedText",

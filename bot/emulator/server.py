@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from bot.emulator import methods_bot, methods_edit, methods_send
 from bot.emulator.actions import UserActionsMixin
+from bot.emulator.faults import Fault, FaultKind, FaultSchedule
 from bot.emulator.models import JSON, ApiError, ApiErrorRecord, EmulatorStats
 from bot.emulator.params import Call, read_call
 from bot.emulator.rate_limit import RateLimiter
@@ -45,6 +47,8 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         if token is not None:
             self.state.learn_token(token)
         self._limiter = RateLimiter(global_rate_per_s, per_chat_rate_per_s, rate_burst)
+        # Failures a test planned (see bot.emulator.faults); none by default.
+        self.faults = FaultSchedule()
         self._runner: web.AppRunner | None = None
         self._url = ""
 
@@ -113,9 +117,16 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
                 raise ApiError(404, "Not Found")
             self.state.learn_token(token)
             self._check_rate(method.lower(), call)
-            result = await handler(self.state, call)
+            fault = self.faults.take(method.lower(), _chat_key(call))
+            if fault is None:
+                result = await handler(self.state, call)
+            else:
+                result = await self._misbehave(fault, handler, call)
         except ApiError as exc:
             return self._error_response(method, exc, params)
+        except ConnectionResetError:  # the caller died mid-request (kill -9): nobody to answer
+            _LOG.info("caller of %s went away before its request was read", method)
+            return web.Response(status=499)
         except Exception as exc:  # an emulator bug must not look like a network problem
             _LOG.exception("emulator failed on %s %s", method, params)
             description = f"Internal Server Error: {exc!r}"
@@ -143,13 +154,27 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
 
     def _check_rate(self, method: str, call: Call) -> None:
         """Answer 429 when a configured flood limit is exceeded."""
-        chat = call.raw("chat_id")
-        retry_after = self._limiter.check(method, None if chat is None else str(chat))
+        retry_after = self._limiter.check(method, _chat_key(call))
         if retry_after is not None:
             self.state.stats.rate_limited += 1
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
             )
+
+    async def _misbehave(self, fault: Fault, handler: Handler, call: Call) -> Any:
+        """Answer as the planned fault says (a delivered hang does the work first)."""
+        if fault.kind is FaultKind.FLOOD:
+            self.state.stats.rate_limited += 1
+            retry_after = fault.retry_after or 1
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+            )
+        if fault.kind is FaultKind.HANG:
+            if fault.delivered:
+                await handler(self.state, call)
+            await asyncio.sleep(fault.seconds)
+            raise ApiError(fault.code, "Gateway Timeout")
+        raise ApiError(fault.code, "Internal Server Error")
 
     def _error_response(self, method: str, exc: ApiError, params: JSON) -> web.Response:
         """Record the error and answer in Telegram's error format."""
@@ -162,3 +187,9 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         if exc.retry_after is not None:
             body["parameters"] = {"retry_after": exc.retry_after}
         return web.json_response(body, status=exc.code)
+
+
+def _chat_key(call: Call) -> str | None:
+    """The call's chat_id as text, if it names one."""
+    chat = call.raw("chat_id")
+    return None if chat is None else str(chat)

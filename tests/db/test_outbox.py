@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from storage import Storage
 from storage.models import OutboxMessage
-from storage.outbox import enqueue
+from storage.outbox import IN_FLIGHT, enqueue
 
 MANAGER, SITI = 500, 7001
 
@@ -136,3 +136,39 @@ async def test_looking_for_an_older_pending_message_reads_the_index(sqlite_url: 
     finally:
         await store.close()
     assert any("earlier USING INDEX ix_outbox_pending_chat" in step for step in steps), steps
+
+
+async def test_a_send_a_crash_interrupted_is_marked_as_one_that_may_arrive_twice(
+    store: Storage,
+) -> None:
+    async with store.db.write() as conn:
+        await enqueue(
+            conn,
+            [
+                OutboxMessage(chat_id=SITI, text="approved"),
+                OutboxMessage(chat_id=MANAGER, text="x"),
+            ],
+        )
+    interrupted, clean = await store.outbox.due()
+    await store.outbox.begin_send(interrupted)  # ...and the process dies before recording it
+    await store.outbox.mark_sent(await store.outbox.begin_send(clean), 11)
+
+    retried = (await store.outbox.due())[0]  # the next process finds it still in flight
+    assert retried.last_error == IN_FLIGHT
+    await store.outbox.mark_sent(await store.outbox.begin_send(retried), 12)
+
+    assert await store.outbox.possible_duplicates() == [interrupted.id]
+    assert await store.outbox.counts() == {"sent": 2}
+
+
+async def test_a_timed_out_send_stays_marked_through_later_errors(store: Storage) -> None:
+    async with store.db.write() as conn:
+        await enqueue(conn, [OutboxMessage(chat_id=SITI, text="approved")])
+    row = await store.outbox.begin_send((await store.outbox.due())[0])
+    await store.outbox.retry_later(row, 0, "Timed out", uncertain=True)
+    row = await store.outbox.begin_send((await store.outbox.due())[0])
+    await store.outbox.retry_later(row, 0, "Bad Gateway")
+    row = await store.outbox.begin_send((await store.outbox.due())[0])
+    await store.outbox.mark_sent(row, 13)
+
+    assert await store.outbox.possible_duplicates() == [row.id]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+import storage.db
 from storage import Storage
 from storage.persistence import DatabasePersistence
 
@@ -72,3 +77,30 @@ def _record(statements: list[str]) -> Callable[..., None]:
         statements.append(statement)
 
     return listener
+
+
+async def test_a_flush_refused_by_a_locked_database_keeps_the_changes_for_the_next(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    store = await Storage.open(sqlite_url)
+    other = sqlite3.connect(str(make_url(sqlite_url).database), isolation_level=None)
+    try:
+        dialogs = DatabasePersistence(store.db)
+        await dialogs.update_conversation("checkout", (SITI, SITI), "note")
+        await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+        other.execute("BEGIN IMMEDIATE")  # a backup, say, holds the write lock
+        with pytest.raises(OperationalError, match="locked"):
+            await dialogs.flush()
+        await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "delivery"}})
+        other.execute("ROLLBACK")
+
+        await dialogs.flush()
+
+        assert await saved(store) == (
+            {(SITI, SITI): "note"},
+            {SITI: {"checkout": {"fulfilment": "delivery"}}},  # the newer draft wins
+        )
+    finally:
+        other.close()
+        await store.close()

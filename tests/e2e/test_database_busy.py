@@ -1,0 +1,188 @@
+"""Another program holds the SQLite file's write lock for a while (a backup, a second bot).
+
+Shorter than the bot's busy timeout, villagers just wait a little; longer, they are told in
+their language that the system is busy, nothing is half-written, and trying again works. A
+message Telegram took while the lock was held is recorded afterwards, not sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+import storage.db
+from bot.emulator import BotApiEmulator, SentMessage, server
+from bot.emulator.params import Call
+from bot.emulator.state import EmulatorState
+from storage import Storage
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    SITI,
+    World,
+    eventually,
+    fill_cart,
+    join,
+    start_manager,
+    world_on,
+)
+
+# The bot's wait for the lock in the "longer" tests (the product's is storage.db's 15 s).
+SHORT_BUSY_TIMEOUT_MS = 1000
+
+
+class WriteLock:
+    """A second connection to the bot's SQLite file holding BEGIN IMMEDIATE."""
+
+    def __init__(self, database_url: str) -> None:
+        path = make_url(database_url).database
+        assert path is not None
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def take(self) -> None:
+        """Hold the write lock (waiting for the bot's writer to finish, if it is writing)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        """Let the bot write again."""
+        self.conn.execute("ROLLBACK")
+
+    async def hold_for(self, seconds: float) -> None:
+        """Take the lock now and release it `seconds` later, in the background."""
+        await asyncio.to_thread(self.take)
+        asyncio.get_running_loop().call_later(seconds, self.release)
+
+
+@contextmanager
+def write_lock(database_url: str) -> Iterator[WriteLock]:
+    """A WriteLock, closed at the end."""
+    lock = WriteLock(database_url)
+    try:
+        yield lock
+    finally:
+        lock.conn.close()
+
+
+@pytest.fixture
+async def impatient_world(
+    emu: BotApiEmulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    """The bot waiting only SHORT_BUSY_TIMEOUT_MS for a lock, so a test can outlast it."""
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", SHORT_BUSY_TIMEOUT_MS)
+    async with world_on(emu, sqlite_url) as running:
+        yield running
+
+
+async def to_summary(emu: BotApiEmulator, user_id: int) -> SentMessage:
+    """Join, put one item in the cart and go through checkout up to the summary."""
+    await join(emu, user_id)
+    await fill_cart(emu, user_id)
+    emu.send_text(user_id, "/cart")
+    cart = await emu.wait_for(user_id, contains="Your cart")
+    emu.press(user_id, cart.message_id, button_text="Checkout")
+    how = await emu.wait_for(user_id, contains="How do you want")
+    emu.press(user_id, how.message_id, button_text="Pickup")
+    note = await emu.wait_for(user_id, contains="Any note")
+    emu.press(user_id, note.message_id, button_text="No note")
+    return await emu.wait_for(user_id, contains="Please check your order")
+
+
+async def orders_and_carts(store: Storage, user_id: int) -> tuple[int, int]:
+    """How many orders the villager has, and how many lines their cart holds."""
+    center = await store.centers.by_code("LEPING")
+    orders = await store.requests.count_of_villager(user_id)
+    lines = await store.carts.lines(user_id, center.id, center.currency)
+    return orders, len(lines)
+
+
+async def test_a_lock_shorter_than_the_busy_timeout_only_delays_the_order(
+    world: World, no_errors_logged: None
+) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    summary = await to_summary(emu, SITI)
+    with write_lock(world.database_url) as lock:
+        await lock.hold_for(2.0)  # well inside storage.db's 15 s
+        emu.press(SITI, summary.message_id, button_text="Confirm")
+        done = await emu.wait_for(SITI, contains="Order sent", timeout=15)
+    assert "#1" in done.text
+    await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+    store = await world.store()
+    try:
+        assert await orders_and_carts(store, SITI) == (1, 0)
+    finally:
+        await store.close()
+
+
+async def test_a_lock_longer_than_the_busy_timeout_is_explained_and_nothing_is_half_written(
+    impatient_world: World, no_errors_logged: None
+) -> None:
+    emu = impatient_world.emu
+    emu.user(BUDI, "Budi", language_code="id")
+    await start_manager(emu)
+    summary = await to_summary(emu, SITI)
+    with write_lock(impatient_world.database_url) as lock:
+        await asyncio.to_thread(lock.take)  # held until both were answered
+        query = emu.press(SITI, summary.message_id, button_text="Confirm")
+        answer = await emu.wait_callback_answered(query, timeout=10)
+        emu.send_text(BUDI, "/start LEPING")  # a newcomer: joining writes
+        told = await emu.wait_for(BUDI, contains="sedang sibuk", timeout=10)
+        lock.release()
+    assert answer["show_alert"] is True
+    assert "busy right now" in answer["text"] and "try again" in answer["text"]
+    assert "coba lagi" in told.text
+    store = await impatient_world.store()
+    try:
+        assert await orders_and_carts(store, SITI) == (0, 1)  # no order, the cart as it was
+        assert await store.users.get(BUDI) is None
+        await join(emu, BUDI)  # Budi tries again and is welcomed
+
+        # The lock is gone: the same Confirm button now sends the order, once.
+        emu.press(SITI, summary.message_id, button_text="Confirm")
+        done = await emu.wait_for(SITI, contains="Order sent")
+        assert "#1" in done.text
+        assert await orders_and_carts(store, SITI) == (1, 0)
+    finally:
+        await store.close()
+    await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+
+
+async def test_a_card_delivered_while_the_database_is_locked_is_recorded_not_resent(
+    impatient_world: World, monkeypatch: pytest.MonkeyPatch, no_errors_logged: None
+) -> None:
+    emu = impatient_world.emu
+    await start_manager(emu)
+    summary = await to_summary(emu, SITI)
+    original = server.METHODS["sendmessage"]
+    with write_lock(impatient_world.database_url) as lock:
+
+        async def card_then_lock(state: EmulatorState, call: Call) -> Any:
+            """Deliver; before answering a manager's card, lock the database for 3 s."""
+            result = await original(state, call)
+            if str(call.raw("chat_id")) == str(MANAGER) and not lock.conn.in_transaction:
+                await lock.hold_for(3 * SHORT_BUSY_TIMEOUT_MS / 1000)
+            return result
+
+        monkeypatch.setitem(server.METHODS, "sendmessage", card_then_lock)
+        emu.press(SITI, summary.message_id, button_text="Confirm")
+        await emu.wait_for(SITI, contains="Order sent")
+        store = await impatient_world.store()
+        try:
+
+            async def settled() -> dict[str, int] | None:
+                counts = await store.outbox.counts()
+                return counts if "pending" not in counts else None
+
+            assert await eventually(settled, "the card's delivery to be recorded") == {"sent": 1}
+            await asyncio.sleep(1.0)  # two more outbox sweeps: nothing goes out again
+            assert await store.outbox.possible_duplicates() == []
+        finally:
+            await store.close()
+    cards = [m for m in emu.messages(MANAGER) if m.text.startswith("🧾 #1 ·")]
+    assert len(cards) == 1
