@@ -25,6 +25,7 @@ from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender
 from bot.search_cache import SearchCache
+from bot.wire import UpdatesRequest
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
 from handlers.announcements import build_announcement_handlers
@@ -82,6 +83,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
+        .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
         .persistence(DatabasePersistence(store.db))
