@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.texts import plain
 from tests.hostile.conftest import Bot
+from tests.hostile.walker import joined_villager
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -15,4 +17,27 @@ async def test_search_with_a_lone_surrogate_is_answered(bot: Bot) -> None:
     await bot.join(siti)
     reply = await bot.text(siti, "minyak\ud800")
     assert any("minyak\ufffd" in text for text in reply.texts), reply.texts
+    bot.check_clean()
+
+
+async def test_a_sticker_or_an_unknown_command_is_answered(bot: Bot) -> None:
+    """Stickers, photos outside a dialog and unknown commands used to get no answer at all."""
+    siti = bot.new_villager()
+    await bot.join(siti)
+    not_understood = plain("en", "common.not_understood")
+    assert (await bot.other(siti, "sticker")).texts == [not_understood]
+    assert (await bot.other(siti, "voice")).texts == [not_understood]
+    assert (await bot.text(siti, "/helpme")).texts == [not_understood]
+    bot.check_clean()
+
+
+async def test_a_photo_instead_of_pickup_or_delivery_is_answered(bot: Bot) -> None:
+    """A photo while the checkout waits for Pickup or Delivery was left without an answer."""
+    siti = await joined_villager(bot)
+    asked = await bot.text(siti, "/checkout")
+    assert any("How do you want" in text for text in asked.texts)
+    reply = await bot.other(siti, "photo")
+    assert reply.texts == [plain("en", "common.not_understood")]
+    # The question still stands: Pickup goes on with the order.
+    assert any("note" in text for text in (await bot.press_button(siti, "Pickup")).texts)
     bot.check_clean()
