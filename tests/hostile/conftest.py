@@ -15,7 +15,7 @@ import itertools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough",
-    max_examples=400,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -98,20 +98,32 @@ class Reply:
         return bool(self.messages) or self.answer is not None
 
 
-@dataclass
 class Bot:
     """The running Application, its emulator and database, and the people in the chat."""
 
-    emu: BotApiEmulator
-    app: KiosApplication
-    store: Storage
-    sender: OutboxSender
-    errors: ErrorLog
-    center_id: int
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(800001))
-    # callback_data of every button the bot ever showed a chat, for replaying old presses.
-    seen_buttons: dict[int, list[str]] = field(default_factory=dict)
-    _offset: int = 0
+    def __init__(
+        self,
+        emu: BotApiEmulator,
+        app: KiosApplication,
+        store: Storage,
+        sender: OutboxSender,
+        errors: ErrorLog,
+        center_id: int,
+    ) -> None:
+        self.emu, self.app, self.store, self.sender = emu, app, store, sender
+        self.errors, self.center_id = errors, center_id
+        self._ids = itertools.count(800001)
+        # callback_data of every button the bot ever showed a chat, for replaying old presses.
+        self.seen_buttons: dict[int, list[str]] = {}
+        self._offset = 0
+
+    def __repr__(self) -> str:
+        return "Bot(Leping)"
+
+    def begin(self) -> None:
+        """Start an example afresh: forget errors a failed example before it left behind."""
+        self.errors.take()
+        self.emu.state.errors.clear()
 
     def new_villager(self, language: str = "en") -> int:
         """A villager who has never written to the bot."""
@@ -193,7 +205,8 @@ class Bot:
         errors = self.errors.take()
         assert not errors, "\n".join(errors)
         refused = [
-            f"{e.method}: {e.description}"
+            f"{e.method} to {e.params.get('chat_id')}: {e.description}: "
+            f"{str(e.params.get('text') or e.params.get('caption'))[:120]!r}"
             for e in self.emu.errors
             if "not modified" not in e.description
         ]

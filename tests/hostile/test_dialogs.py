@@ -17,6 +17,7 @@ VILLAGER_DIALOGS = ("/checkout", "/topup", "/bill", "/ticket", "/lodging", "/sel
 @pytest.mark.parametrize("command", VILLAGER_DIALOGS)
 @given(path=steps())
 async def test_villager_dialogs(bot: Bot, command: str, path: list[Step]) -> None:
+    bot.begin()
     villager = await joined_villager(bot)
     reply = await bot.text(villager, command)
     assert reply.messages, command
@@ -26,6 +27,7 @@ async def test_villager_dialogs(bot: Bot, command: str, path: list[Step]) -> Non
 @pytest.mark.parametrize("command", ("/product", "/broadcast"))
 @given(path=steps())
 async def test_manager_dialogs(bot: Bot, command: str, path: list[Step]) -> None:
+    bot.begin()
     await bot.text(MANAGER, "/cancel")
     assert (await bot.text(MANAGER, command)).messages
     await wander(bot, MANAGER, path)
@@ -39,6 +41,7 @@ async def test_manager_dialogs(bot: Bot, command: str, path: list[Step]) -> None
 async def test_reject_reason_and_quotes(
     bot: Bot, kind: RequestKind, button: str, path: list[Step]
 ) -> None:
+    bot.begin()
     await bot.text(MANAGER, "/cancel")
     await request_for_manager(bot, kind)
     reply = await bot.press_button(MANAGER, button)
@@ -49,6 +52,7 @@ async def test_reject_reason_and_quotes(
 
 @given(path=steps())
 async def test_new_center_dialog(bot: Bot, path: list[Step]) -> None:
+    bot.begin()
     await bot.text(ADMIN, "/cancel")
     assert (await bot.text(ADMIN, "/newcenter")).messages
     await wander(bot, ADMIN, path)

@@ -41,3 +41,13 @@ async def test_a_photo_instead_of_pickup_or_delivery_is_answered(bot: Bot) -> No
     # The question still stands: Pickup goes on with the order.
     assert any("note" in text for text in (await bot.press_button(siti, "Pickup")).texts)
     bot.check_clean()
+
+
+async def test_accepting_an_option_of_a_request_that_does_not_exist(bot: Bot) -> None:
+    """A forged "opt:37" (no request 37) made the bot apologise for an error of its own."""
+    siti = bot.new_villager()
+    await bot.join(siti)
+    reply = await bot.press(siti, "opt:99999:1")
+    assert reply.answer is not None
+    assert reply.answer.get("text") == plain("en", "request.not_allowed")
+    bot.check_clean()

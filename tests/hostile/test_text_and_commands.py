@@ -23,6 +23,7 @@ def answered(reply: Reply) -> None:
 
 @given(text=typed_text())
 async def test_typed_text_is_searched_or_explained(bot: Bot, text: str) -> None:
+    bot.begin()
     siti = bot.new_villager()
     answered(await bot.text(siti, text))  # before joining: a center search
     await bot.join(siti)
@@ -32,6 +33,7 @@ async def test_typed_text_is_searched_or_explained(bot: Bot, text: str) -> None:
 
 @given(code=hostile_text(surrogates=False))
 async def test_start_with_any_code(bot: Bot, code: str) -> None:
+    bot.begin()
     siti = bot.new_villager()
     before = await bot.snapshot()
     answered(await bot.text(siti, f"/start {code}"))
@@ -44,6 +46,7 @@ async def test_start_with_any_code(bot: Bot, code: str) -> None:
     argument=hostile_text(),
 )
 async def test_villager_cannot_use_the_desk(bot: Bot, command: str, argument: str) -> None:
+    bot.begin()
     siti = bot.new_villager()
     await bot.join(siti)
     before = await bot.snapshot()
@@ -59,12 +62,14 @@ async def test_villager_cannot_use_the_desk(bot: Bot, command: str, argument: st
     argument=hostile_text(),
 )
 async def test_manager_commands_with_any_argument(bot: Bot, command: str, argument: str) -> None:
+    bot.begin()
     answered(await bot.text(MANAGER, f"{command} {argument}"))
     bot.check_clean()
 
 
 @given(argument=hostile_text())
 async def test_setmanager_with_any_argument(bot: Bot, argument: str) -> None:
+    bot.begin()
     before = await bot.snapshot()
     answered(await bot.text(ADMIN, f"/setmanager {argument}"))
     after = await bot.snapshot()

@@ -120,7 +120,8 @@ async def joined_villager(bot: Bot) -> int:
     user_id = bot.new_villager()
     await bot.join(user_id)
     items = await bot.store.catalog.search_items(bot.center_id, "IDR")
-    await bot.store.carts.add(user_id, items[0].product_id, bot.center_id, 1)
+    untracked = next(item for item in items if item.name == "Minyakita 1 liter")  # no stock count
+    await bot.store.carts.add(user_id, untracked.product_id, bot.center_id, 1)
     return user_id
 
 
