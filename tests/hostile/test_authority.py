@@ -17,6 +17,7 @@ from tests.hostile.walker import (
     request_for_manager,
     steps,
     wander,
+    without_carts,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -37,11 +38,6 @@ def aimed_at(request_id: int) -> st.SearchStrategy[str]:
             lambda a: callbacks.build(callbacks.BROADCAST, request_id, a)
         ),
     )
-
-
-def without_carts(snapshot: dict[str, list[object]]) -> dict[str, list[object]]:
-    """Everything but cart lines (a villager may put things in their own cart)."""
-    return {name: rows for name, rows in snapshot.items() if name != "cart_items"}
 
 
 @given(presses=st.lists(forged_callback(), min_size=1, max_size=6))

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.pipeline import RequestKind
 from tests.hostile.conftest import ADMIN, MANAGER, Bot
-from tests.hostile.walker import Step, joined_villager, request_for_manager, steps, wander
+from tests.hostile.walker import (
+    Step,
+    check_answered,
+    joined_villager,
+    request_for_manager,
+    steps,
+    wander,
+    without_carts,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
+# The buttons that end each dialog, sent as if a question had been skipped.
+LAST_STEPS = ("chk:0:confirm", "tup:0:ok", "bil:0:ok", "trv:0:ok", "sel:0:ok", "pnw:0:save",
+              "anc:0:create", "brd:1:send", "qst:0:ask", "tup:1", "bil:0:tok")  # fmt: skip
 VILLAGER_DIALOGS = ("/checkout", "/topup", "/bill", "/ticket", "/lodging", "/sell", "/ask")
 
 
@@ -57,3 +69,22 @@ async def test_new_center_dialog(bot: Bot, path: list[Step]) -> None:
     assert (await bot.text(ADMIN, "/newcenter")).messages
     await wander(bot, ADMIN, path)
     await bot.text(ADMIN, "/cancel")
+
+
+@given(data=st.data())
+async def test_steps_pressed_before_their_question(bot: Bot, data: st.DataObject) -> None:
+    """Buttons of every dialog (taken from other chats) pressed before any dialog began."""
+    bot.begin()
+    siti = await joined_villager(bot)
+    await bot.text(siti, "halo")
+    shown = sorted(
+        {d for chat, seen in bot.seen_buttons.items() if chat != siti for d in seen}
+        | set(LAST_STEPS)
+    )
+    await bot.drain_outbox()
+    before = without_carts(await bot.snapshot())
+    for press in data.draw(st.lists(st.sampled_from(shown), min_size=1, max_size=6)):
+        check_answered(Step("replay", press), await bot.press(siti, press))
+        await bot.drain_outbox()
+        bot.check_clean()
+    assert without_carts(await bot.snapshot()) == before
