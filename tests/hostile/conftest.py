@@ -24,12 +24,13 @@ import pytest_asyncio
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
+from bot import callbacks
 from bot.app import KiosApplication, build_application
 from bot.catalog_csv import parse_catalog_csv
 from bot.config import Settings
 from bot.emulator import BotApiEmulator, SentMessage
 from bot.outbox_sender import OutboxSender
-from bot.texts import plain
+from bot.texts import LOCALES, plain
 from storage import Storage, schema
 
 # HYPOTHESIS_PROFILE=thorough runs many more examples per property (minutes, not seconds).
@@ -44,6 +45,7 @@ settings.register_profile(
 settings.register_profile(
     "thorough",
     max_examples=150,
+    print_blob=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -169,6 +171,14 @@ class Bot:
                 return await self.press(user_id, button.callback_data, message.message_id)
         raise AssertionError(f"no button {text!r} in chat {user_id}")
 
+    async def press_action(self, user_id: int, request_id: int, action: str) -> Reply:
+        """Press the button of `action` on the request's card (whatever the user's language)."""
+        data = callbacks.build(callbacks.REQUEST, request_id, action)
+        for message in reversed(self.emu.messages(user_id, include_deleted=False)):
+            if message.find_button(callback_data=data) is not None:
+                return await self.press(user_id, data, message.message_id)
+        raise AssertionError(f"no button {data!r} in chat {user_id}")
+
     def _queued_press(self, query_id: str) -> dict[str, Any]:
         """The update the emulator queued for the press `query_id`."""
         for update in self.emu.state.updates.take(100):
@@ -236,9 +246,9 @@ _STICKER = {
 }
 
 
-def error_text(locale: str = "en") -> str:
-    """The apology the error handler sends: it must never be seen in these tests."""
-    return plain(locale, "common.error")
+def is_apology(text: str | None) -> bool:
+    """Whether `text` is the error handler's apology (in any language): never to be seen."""
+    return text is not None and any(plain(locale, "common.error") in text for locale in LOCALES)
 
 
 async def seed(store: Storage) -> int:

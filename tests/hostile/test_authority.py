@@ -100,7 +100,7 @@ async def test_replayed_desk_presses_move_a_request_once(
     bot.begin()
     await bot.text(MANAGER, "/cancel")
     request_id = await request_for_manager(bot, kind)
-    replays = [Step("replay" if s.kind == "replay" else "button", s.value) for s in path]
+    replays = [s for s in path if s.kind in ("button", "replay")]
     await wander(bot, MANAGER, replays + replays)
     statuses = [event["to_status"] for event in await bot.store.requests.history(request_id)]
     assert len(statuses) == len(set(statuses)), statuses  # no step taken twice

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.pipeline import RequestKind
+from bot.pipeline import Action, RequestKind
 from tests.hostile.conftest import ADMIN, MANAGER, Bot
 from tests.hostile.walker import (
     Step,
@@ -47,16 +47,16 @@ async def test_manager_dialogs(bot: Bot, command: str, path: list[Step]) -> None
 
 
 @pytest.mark.parametrize(
-    ("kind", "button"), [(RequestKind.GOODS, "Reject"), (RequestKind.TICKET, "Quote")]
+    ("kind", "button"), [(RequestKind.GOODS, Action.REJECT), (RequestKind.TICKET, Action.QUOTE)]
 )
 @given(path=steps())
 async def test_reject_reason_and_quotes(
-    bot: Bot, kind: RequestKind, button: str, path: list[Step]
+    bot: Bot, kind: RequestKind, button: Action, path: list[Step]
 ) -> None:
     bot.begin()
     await bot.text(MANAGER, "/cancel")
-    await request_for_manager(bot, kind)
-    reply = await bot.press_button(MANAGER, button)
+    request_id = await request_for_manager(bot, kind)
+    reply = await bot.press_action(MANAGER, request_id, button.value)
     assert reply.answer is not None
     await wander(bot, MANAGER, path)
     await bot.text(MANAGER, "/cancel")

@@ -51,3 +51,21 @@ async def test_accepting_an_option_of_a_request_that_does_not_exist(bot: Bot) ->
     assert reply.answer is not None
     assert reply.answer.get("text") == plain("en", "request.not_allowed")
     bot.check_clean()
+
+
+async def test_a_long_search_command_is_answered(bot: Bot) -> None:
+    """/search with a 5,000-character query quoted it whole: "message is too long", an error."""
+    siti = bot.new_villager()
+    await bot.join(siti)
+    reply = await bot.text(siti, "/search " + "<" * 5000)
+    assert len(reply.texts) == 1 and "Nothing found" in reply.texts[0]
+    assert "&lt;" * 100 not in reply.texts[0] and "<" * 100 in reply.texts[0]  # cut, not lost
+    bot.check_clean()
+
+
+async def test_text_of_separator_characters_only_is_answered(bot: Bot) -> None:
+    """Text of only \\x1c..\\x1f (blank to Python, not to Telegram) got no answer."""
+    siti = bot.new_villager()
+    await bot.join(siti)
+    assert (await bot.text(siti, "\x1c\x1d")).texts == [plain("en", "common.not_understood")]
+    bot.check_clean()
