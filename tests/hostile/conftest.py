@@ -36,7 +36,7 @@ from storage import Storage, schema
 # HYPOTHESIS_PROFILE=thorough runs many more examples per property (minutes, not seconds).
 settings.register_profile(
     "hostile",
-    max_examples=6,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=True,
