@@ -8,12 +8,14 @@ from hypothesis import strategies as st
 
 from bot.pipeline import Action, RequestKind
 from tests.hostile.conftest import ADMIN, MANAGER, Bot
+from tests.hostile.strategies import typed_text
 from tests.hostile.walker import (
     Step,
     check_answered,
     joined_villager,
     request_for_manager,
     steps,
+    visible_buttons,
     wander,
     without_carts,
 )
@@ -90,3 +92,18 @@ async def test_steps_pressed_before_their_question(bot: Bot, data: st.DataObject
         await bot.drain_outbox()
         bot.check_clean()
     assert without_carts(await bot.snapshot()) == before
+
+
+@given(body=typed_text())
+async def test_any_announcement_is_previewed_or_refused(bot: Bot, body: str) -> None:
+    """The manager announces anything at all: a valid preview with Send, or the reason why not."""
+    bot.begin()
+    await bot.text(MANAGER, "/cancel")
+    await bot.text(MANAGER, "/broadcast")
+    check_answered(Step("text", body), await bot.text(MANAGER, body))
+    send = [(m, d) for m, d in visible_buttons(bot, MANAGER) if d.endswith(":send")]
+    if send:
+        message_id, data = send[0]
+        check_answered(Step("button", 0), await bot.press(MANAGER, data, message_id))
+    bot.check_clean()
+    await bot.text(MANAGER, "/cancel")
