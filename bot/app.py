@@ -25,6 +25,7 @@ from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.search_cache import SearchCache
+from bot.wire import UpdatesRequest
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
 from handlers.announcements import build_announcement_handlers
@@ -33,7 +34,7 @@ from handlers.broadcast import build_broadcast_conversation, build_broadcast_han
 from handlers.cart import build_cart_handlers
 from handlers.catalog import build_catalog_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
-from handlers.common import private_messages_only, unknown_button
+from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
 from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
@@ -91,6 +92,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
+        .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
         .persistence(DatabasePersistence(store.db))
@@ -135,6 +137,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(CallbackQueryHandler(unknown_button))
     # Last: plain text is a search (or a center search before joining one).
     app.add_handler(build_typed_text_handler())
+    # Any other message (a sticker, a photo between steps, an unknown command) gets an answer.
+    app.add_handler(build_not_understood_handler())
     app.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)
     for handler in app.handlers[0]:
         if isinstance(handler, Dialog):  # each dialog reads which one the user started last

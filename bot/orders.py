@@ -319,7 +319,7 @@ async def quote_options(
 
 async def accept_option(store: Storage, request_id: int, user_id: int, number: int) -> Acted:
     """The villager takes offer `number` (from 1): its price plus the center's fee is due."""
-    request = await store.requests.get(request_id)
+    request, _center, _role = await authorize(store, request_id, user_id, Action.ACCEPT)
     offered = request.details.get("options") or []
     if not 1 <= number <= len(offered):
         raise TransitionRefused("stale")

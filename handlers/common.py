@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import ApplicationHandlerStop, ConversationHandler, MessageHandler, filters
 
 from bot.context import KiosContext
 from bot.texts import pick_locale, plain, short, t
@@ -110,6 +110,17 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
         return
     found = await visitor(update, context)
     await notice(query, found.locale, "common.stale", alert=True)
+
+
+async def not_understood(update: Update, context: KiosContext) -> None:
+    """A message no handler took (a sticker, a photo between steps, an unknown command)."""
+    found = await visitor(update, context)
+    await say(update, t(found.locale, "common.not_understood"))
+
+
+def build_not_understood_handler() -> MessageHandler[KiosContext, None]:
+    """The last message handler: whatever the user sent, they hear what the bot can use."""
+    return MessageHandler(filters.ALL, not_understood)
 
 
 async def private_messages_only(update: Update, context: KiosContext) -> None:

@@ -60,7 +60,8 @@ async def typed_text(update: Update, context: KiosContext) -> None:
     found = await visitor(update, context)
     message = update.effective_message
     text = (message.text or "").strip()[:MAX_QUERY_LENGTH] if message else ""
-    if not text:
+    if not text:  # only characters Python counts as blank (e.g. \x1c): nothing to look for
+        await say(update, t(found.locale, "common.not_understood"))
         return
     if found.center is None:
         await find_center(update, context, found, text)
@@ -74,8 +75,9 @@ async def search(update: Update, context: KiosContext, found: Visitor, query: st
     if center is None:
         await say(update, t(found.locale, "onboarding.ask_center"))
         return
+    query = query[:MAX_QUERY_LENGTH]  # it is quoted back: a long /search must still fit
     index = await context.search.index_for(center)
-    hits = index.search(query[:MAX_QUERY_LENGTH])
+    hits = index.search(query)
     products = await context.store.catalog.products(
         center.id, center.currency, [hit.product_id for hit in hits]
     )

@@ -1,0 +1,37 @@
+"""Reading updates off the wire: text that cannot be sent back never reaches a handler."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram.request import HTTPXRequest
+
+# JSON may carry a lone surrogate as an escape ("\ud83d"); it is not a character, so any
+# reply quoting it (or a database row storing it) would fail to encode as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The parsed JSON `value` with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(REPLACEMENT, value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection (PTB's default: one connection), with cleaned-up text."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Parse Telegram's answer as PTB does, then drop lone surrogates from its strings."""
+        parsed: dict[str, Any] = without_lone_surrogates(HTTPXRequest.parse_json_payload(payload))
+        return parsed
