@@ -32,6 +32,7 @@ from bot.emulator import BotApiEmulator, SentMessage
 from bot.outbox_sender import OutboxSender
 from bot.texts import LOCALES, plain
 from storage import Storage, schema
+from tests.e2e.conftest import UNLIMITED_CHAT_RATE
 
 # HYPOTHESIS_PROFILE=thorough runs many more examples per property (minutes, not seconds).
 settings.register_profile(
@@ -278,12 +279,15 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
             telegram_api_url=emu.url,
             admin_ids=frozenset({ADMIN}),
             broadcast_rate_per_s=1000.0,  # the rate limiter must not slow the examples down
+            outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,  # each drain delivers what is due
         )
         app = build_application(settings, store)
         try:
             async with app:
                 await app.start()  # the job queue runs dialog timeouts; nobody polls
-                sender = OutboxSender(app.bot, store)
+                sender = OutboxSender(
+                    app.bot, store, chat_rate_per_s=settings.outbox_chat_rate_per_s
+                )
                 running = Bot(emu, app, store, sender, errors, center_id)
                 await running.text(MANAGER, "/start")
                 running.check_clean()
