@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
 import sys
 import tempfile
 import time
@@ -23,13 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bot_process import process_cpu_seconds, start_bot, stop_bot  # noqa: E402
 
 from bot.emulator import BotApiEmulator, SentMessage  # noqa: E402
 from storage import Storage  # noqa: E402
 from storage.clock import now  # noqa: E402
 from storage.schema import users  # noqa: E402
 
-TOKEN = "123456:BENCH-TOKEN"
 MANAGER = 900001
 FIRST_VILLAGER = 10_000_001
 MARKER = "Bench announcement"
@@ -73,31 +73,6 @@ async def seed(database_url: str, villagers: int) -> None:
         await store.close()
 
 
-async def start_bot(
-    emu: BotApiEmulator, database_url: str, rate: float, workdir: Path
-) -> asyncio.subprocess.Process:
-    """`python -m bot.cli run` against the emulator; returns once it polls for updates."""
-    env = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_URL": emu.url,
-        "BROADCAST_RATE": str(rate),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    log = (workdir / "bot.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=workdir, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while emu.stats.requests["getUpdates"] == 0:
-        if proc.returncode is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the bot did not start:\n{(workdir / 'bot.log').read_text()}")
-        await asyncio.sleep(0.05)
-    return proc
-
-
 async def broadcast(emu: BotApiEmulator, villagers: int) -> tuple[float, SentMessage]:
     """The manager composes and presses Send; returns the press time and the final report."""
     emu.send_text(MANAGER, "/start")
@@ -126,15 +101,15 @@ async def run(rate: float, villagers: int, database: str | None) -> int:
         async with BotApiEmulator(global_rate_per_s=rate) as emu:
             emu.user(MANAGER, "Pak Manager", language_code="en")
             emu.on_change(arrivals.on_message)
-            proc = await start_bot(emu, database_url, rate, workdir)
+            env = {"DATABASE_URL": database_url, "BROADCAST_RATE": str(rate)}
+            proc = await start_bot(emu, workdir, env)
             try:
                 cpu_before = process_cpu_seconds(proc.pid)
                 pressed_at, report = await broadcast(emu, villagers)
                 finished_at = time.monotonic()
                 arrivals.bot_cpu_s = process_cpu_seconds(proc.pid) - cpu_before
             finally:
-                proc.send_signal(signal.SIGTERM)
-                await proc.wait()
+                await stop_bot(proc)
             return report_figures(rate, villagers, arrivals, emu, pressed_at, finished_at, report)
 
 
@@ -167,15 +142,6 @@ def report_figures(
     ok = achieved / rate >= TARGET_RATIO and len(times) == villagers and twice == 0
     print("target met" if ok else "TARGET MISSED")
     return 0 if ok else 1
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) a process has used, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def max_in_any_second(times: list[float]) -> int:

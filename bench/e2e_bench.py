@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import pstats
 import signal
 import statistics
@@ -43,12 +42,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bot_process import KIOSDESA, process_cpu_seconds, start_bot, stop_bot  # noqa: E402
 
 from bot.catalog_csv import parse_catalog_csv  # noqa: E402
 from bot.emulator import BotApiEmulator, SentMessage  # noqa: E402
 from storage import Storage  # noqa: E402
 
-TOKEN = "123456:BENCH-TOKEN"
 MANAGER = 900001
 CENTER_CODE, CENTER_NAME = "BENCH", "Kios Bench"
 SAMPLE_CATALOG = ROOT / "bot" / "data" / "sample_catalog.csv"
@@ -205,37 +206,6 @@ async def user_echoes(emu: BotApiEmulator, watch: Watcher, run: Run, user: int) 
         await step(emu, watch, run, user, partial(emu.send_text, user, text), text)
 
 
-async def start_bot(
-    emu: BotApiEmulator, argv: Sequence[str], env: dict[str, str], workdir: Path, log_name: str
-) -> asyncio.subprocess.Process:
-    """Start a bot process against the emulator; returns once it polls for updates."""
-    polls = emu.stats.requests["getUpdates"]
-    log = (workdir / log_name).open("wb")
-    full_env = {
-        **os.environ,
-        **env,
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": emu.url,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *argv, cwd=workdir, env=full_env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while emu.stats.requests["getUpdates"] == polls:
-        if proc.returncode is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the bot did not start:\n{(workdir / log_name).read_text()}")
-        await asyncio.sleep(0.05)
-    return proc
-
-
-async def stop_bot(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM, as an operator stops the bot; it finishes and exits (writing its profile)."""
-    proc.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(proc.wait(), 120)
-
-
 async def run_kiosdesa(
     emu: BotApiEmulator, villagers: int, workdir: Path, first_user: int, chat_rate: float,
     profile_to: Path | None = None,
@@ -246,14 +216,14 @@ async def run_kiosdesa(
     users = range(first_user, first_user + villagers)
     for user in users:
         emu.user(user, f"Warga {user}", language_code="en")
-    argv = ["-m", "bot.cli", "run"]
+    argv: list[str] = list(KIOSDESA)
     if profile_to is not None:
         argv = [str(ROOT / "bench" / "profiled_bot.py"), str(profile_to)]
     env = {"DATABASE_URL": database_url, "OUTBOX_CHAT_RATE": f"{chat_rate:g}"}
     name = "Kios Desa" + (" (cProfile)" if profile_to else "")
     watch = Watcher()
     emu.on_change(watch.on_message)
-    proc = await start_bot(emu, argv, env, workdir, f"kiosdesa-{first_user}.log")
+    proc = await start_bot(emu, workdir, env, argv, f"kiosdesa-{first_user}.log")
     run = Run(f"{name}, {villagers}")
     try:
         if profile_to is not None:
@@ -280,7 +250,7 @@ async def run_echo(emu: BotApiEmulator, users_n: int, workdir: Path, first_user:
     watch = Watcher()
     emu.on_change(watch.on_message)
     argv = [str(ROOT / "bench" / "echo_bot.py")]
-    proc = await start_bot(emu, argv, {}, workdir, f"echo-{first_user}.log")
+    proc = await start_bot(emu, workdir, {}, argv, f"echo-{first_user}.log")
     run = Run(f"PTB echo bot, {users_n}")
     try:
         cpu_before = process_cpu_seconds(proc.pid)
@@ -292,15 +262,6 @@ async def run_echo(emu: BotApiEmulator, users_n: int, workdir: Path, first_user:
         emu.state.listeners.remove(watch.on_message)
         await stop_bot(proc)
     return run
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) a process has used, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def print_profile(path: Path) -> None:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import signal
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bot_process import start_bot, stop_bot  # noqa: E402
 from search_bench import query_mix, synthetic_catalog  # noqa: E402
 
 from bot.catalog_csv import CatalogRow  # noqa: E402
@@ -37,7 +36,6 @@ from storage import Storage  # noqa: E402
 from storage.clock import now  # noqa: E402
 from storage.schema import users  # noqa: E402
 
-TOKEN = "123456:MEMORY-BENCH"
 MANAGER = 900001
 FIRST_VILLAGER = 30_000_001
 TARGET_MB = 200.0
@@ -89,30 +87,6 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
 
 
-async def start_bot(
-    emu: BotApiEmulator, database_url: str, workdir: Path
-) -> asyncio.subprocess.Process:
-    """`python -m bot.cli run` against the emulator; returns once it polls for updates."""
-    env = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_URL": emu.url,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    log = (workdir / "bot.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=workdir, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while emu.stats.requests["getUpdates"] == 0:
-        if proc.returncode is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the bot did not start:\n{(workdir / 'bot.log').read_text()}")
-        await asyncio.sleep(0.05)
-    return proc
-
-
 async def search_as_villagers(emu: BotApiEmulator, texts: list[str], villagers: int) -> None:
     """Villagers type the queries, SEARCHERS at a time, each waiting for the bot's answer."""
     rng = random.Random(11)
@@ -141,7 +115,7 @@ async def run(products: int, villagers: int, searches: int, database: str | None
         texts = [query.text for query in query_mix(items, kinds, searches, seed=8)]
         del items, kinds
         async with BotApiEmulator() as emu:
-            proc = await start_bot(emu, database_url, workdir)
+            proc = await start_bot(emu, workdir, {"DATABASE_URL": database_url})
             try:
                 start_mb, _ = memory_mb(proc.pid)
                 started = time.monotonic()
@@ -149,8 +123,7 @@ async def run(products: int, villagers: int, searches: int, database: str | None
                 seconds = time.monotonic() - started
                 peak, final = memory_mb(proc.pid)
             finally:
-                proc.send_signal(signal.SIGTERM)
-                await proc.wait()
+                await stop_bot(proc)
     return Memory(start_mb, peak, final, searches, seconds)
 
 
