@@ -81,7 +81,8 @@ class Dialog(ConversationHandler[KiosContext]):
             data[ACTIVE_DIALOG] = self.name
         result = await super().handle_update(update, application, check_result, context)
         if self.is_open_for(update):
-            data[LAST_SEEN] = {**(data.get(LAST_SEEN) or {}), self.name: heard_at}
+            if self.conversation_timeout is not None:  # only a dialog with a timeout needs it
+                data[LAST_SEEN] = {**(data.get(LAST_SEEN) or {}), self.name: heard_at}
         elif data.get(ACTIVE_DIALOG) == self.name:
             self._give_back(data)
         return result
