@@ -41,10 +41,10 @@ async def visitor(update: Update, context: KiosContext) -> Visitor:
     tg = update.effective_user
     if tg is None:
         raise RuntimeError("update without a user")
-    store = context.store
-    user = await store.users.seen(tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code)
-    center, managed_centers = await store.centers.of_user(user.center_id, user.id)
-    managed = tuple(managed_centers)
+    standing = await context.store.users.visit(
+        tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
+    )
+    user, center, managed = standing.user, standing.center, standing.managed
     fallback = center or (managed[0] if managed else None)
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None

@@ -119,20 +119,6 @@ class Centers:
             rows = (await conn.execute(query)).all()
         return [center_from_row(row) for row in rows]
 
-    async def of_user(
-        self, center_id: int | None, user_id: int
-    ) -> tuple[Center | None, list[Center]]:
-        """The user's own center (if any) and the centers they manage, by code, in one read."""
-        query = (
-            centers.select()
-            .where(sa.or_(centers.c.id == center_id, centers.c.manager_id == user_id))
-            .order_by(centers.c.code)
-        )
-        async with self.db.read() as conn:
-            found = [center_from_row(row) for row in (await conn.execute(query)).all()]
-        own = next((center for center in found if center.id == center_id), None)
-        return own, [center for center in found if center.manager_id == user_id]
-
     async def set_manager(
         self, code: str, manager_id: int, notify: ManagerChanged | None = None
     ) -> Center:

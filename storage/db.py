@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,10 +13,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Insert, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage import sqlite_driver
+from storage.sqlite_driver import OneTripConnection
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,8 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("kiosdesa_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        adapted: OneTripConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
+        adapted.begin_with_next_statement("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -67,9 +73,11 @@ class Database:
     def __init__(self, database_url: str) -> None:
         self.url = async_url(database_url)
         self.is_sqlite = self.url.startswith("sqlite")
-        self.engine = create_async_engine(self.url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
+            self.engine = create_async_engine(self.url, module=sqlite_driver.dbapi())
             _prepare_sqlite(self.engine)
+        else:
+            self.engine = create_async_engine(self.url, pool_pre_ping=True)
         self.outbox_ready = asyncio.Event()
 
     @asynccontextmanager
@@ -91,7 +99,7 @@ class Database:
         try:
             if self.is_sqlite:
                 _probe_sqlite_file(self.url)
-            async with self.write() as conn:
+            async with _migration_lock(), self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
         except (OperationalError, DBAPIError, OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(
@@ -101,6 +109,18 @@ class Database:
     async def close(self) -> None:
         """Release every connection."""
         await self.engine.dispose()
+
+
+# Alembic keeps the running migration in module globals, so two migrations in one process
+# (a second store opened beside a running bot, as tests do) must take turns.
+_migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migration_lock() -> asyncio.Lock:
+    """This event loop's lock around migrations."""
+    return _migration_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 def _probe_sqlite_file(url: str) -> None:
@@ -136,6 +156,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def _upgrade_to_head(connection: Connection) -> None:
     """Run Alembic's upgrade on a synchronous connection (inside run_sync)."""
     command.upgrade(alembic_config(connection), "head")
+
+
+def upsert(conn: AsyncConnection, table: Table, **values: object) -> Insert:
+    """INSERT the row, or UPDATE its other columns if its primary key is already there."""
+    keys = [column.name for column in table.primary_key]
+    if conn.dialect.name == "postgresql":
+        on_pg = postgresql.insert(table).values(**values)
+        changed = {name: on_pg.excluded[name] for name in values if name not in keys}
+        return on_pg.on_conflict_do_update(index_elements=keys, set_=changed)
+    on_sqlite = sqlite.insert(table).values(**values)
+    changed = {name: on_sqlite.excluded[name] for name in values if name not in keys}
+    return on_sqlite.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
 async def open_database(database_url: str) -> Database:

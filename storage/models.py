@@ -58,6 +58,15 @@ class User:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A user as an update finds them: their record, their center, the centers they manage."""
+
+    user: User
+    center: Center | None
+    managed: tuple[Center, ...]
+
+
+@dataclass(frozen=True)
 class Product:
     """One catalog entry of a center."""
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from storage.db import Database
+from storage.db import Database, upsert
 from storage.schema import conversations, user_data
 
 # Queue often; bot.app also flushes after every update, which is what makes it durable.
@@ -99,16 +99,16 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     ) -> None:
         async with self.db.write() as conn:
             for user_id, data in users.items():
-                await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
-                if data is not None:
-                    await conn.execute(user_data.insert().values(user_id=user_id, data=data))
+                if data is None:
+                    await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
+                else:
+                    await conn.execute(upsert(conn, user_data, user_id=user_id, data=data))
             for (name, key), state in states.items():
-                where = sa.and_(conversations.c.name == name, conversations.c.key == key)
-                await conn.execute(conversations.delete().where(where))
-                if state is not None:
-                    await conn.execute(
-                        conversations.insert().values(name=name, key=key, state=state)
-                    )
+                if state is None:
+                    where = sa.and_(conversations.c.name == name, conversations.c.key == key)
+                    await conn.execute(conversations.delete().where(where))
+                else:
+                    await conn.execute(upsert(conn, conversations, name=name, key=key, state=state))
         self._stored_users.update(users)
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:

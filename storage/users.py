@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.centers import center_from_row
 from storage.clock import now
 from storage.db import Database
 from storage.errors import RecordNotFound
-from storage.models import User
+from storage.models import Standing, User
 from storage.outbox import retry_cards_for
-from storage.schema import users
+from storage.schema import centers, users
+
+# The user's row beside each center that is theirs or that they manage (or one row of nulls).
+_STANDING = (
+    sa.select(users, centers)
+    .select_from(
+        users.outerjoin(
+            centers, sa.or_(centers.c.id == users.c.center_id, centers.c.manager_id == users.c.id)
+        )
+    )
+    .order_by(centers.c.code)
+)
 
 
 def user_from_row(row: Any) -> User:
@@ -49,6 +63,21 @@ class Users:
         Writes only when something changed; a user who was unreachable (new, or had blocked
         the bot) gets the request cards that could not be delivered to them.
         """
+        standing = await self.visit(user_id, first_name, last_name, username, telegram_language)
+        return standing.user
+
+    async def visit(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        telegram_language: str | None = None,
+    ) -> Standing:
+        """`seen`, with the user's center and the centers they manage: one read when unchanged.
+
+        Every update starts here, so the usual case is a single statement.
+        """
         profile = dict(
             first_name=first_name[:200],
             last_name=(last_name or None) and last_name[:200],
@@ -56,8 +85,9 @@ class Users:
             telegram_language=telegram_language,
             blocked_at=None,
         )
-        known = await self.get(user_id)
-        if known is not None and all(getattr(known, k) == v for k, v in profile.items()):
+        async with self.db.read() as conn:
+            known = await _standing(conn, user_id)
+        if known is not None and all(getattr(known.user, k) == v for k, v in profile.items()):
             return known
         async with self.db.write() as conn:
             updated = await conn.execute(
@@ -67,11 +97,13 @@ class Users:
                 await conn.execute(
                     users.insert().values(id=user_id, muted=False, created_at=now(), **profile)
                 )
-            if known is None or known.blocked_at is not None:
+            if known is None or known.user.blocked_at is not None:
                 await retry_cards_for(conn, user_id)
-            row = (await conn.execute(users.select().where(users.c.id == user_id))).one()
+            standing = await _standing(conn, user_id)
         self.db.outbox_ready.set()
-        return user_from_row(row)
+        if standing is None:  # cannot happen: written just above, in this transaction
+            raise RecordNotFound(str(user_id))
+        return standing
 
     async def get(self, user_id: int) -> User | None:
         """The user, or None if they never wrote to the bot."""
@@ -105,3 +137,25 @@ class Users:
     async def set_muted(self, user_id: int, muted: bool) -> User:
         """Opt the user out of (True) or back into (False) their center's announcements."""
         return await self._set(user_id, muted=muted)
+
+
+async def _standing(conn: AsyncConnection, user_id: int) -> Standing | None:
+    """The user with their own and managed centers (by code), or None if never seen."""
+    rows = (await conn.execute(_STANDING.where(users.c.id == user_id))).all()
+    if not rows:
+        return None
+    user = user_from_row(_columns(rows[0], users))
+    found = [
+        center_from_row(_columns(row, centers))
+        for row in rows
+        if row._mapping[centers.c.id] is not None
+    ]
+    own = next((center for center in found if center.id == user.center_id), None)
+    managed = tuple(center for center in found if center.manager_id == user_id)
+    return Standing(user, own, managed)
+
+
+def _columns(row: sa.Row[Any], table: sa.Table) -> SimpleNamespace:
+    """One table's columns of a joined row, by their plain names."""
+    mapping = row._mapping
+    return SimpleNamespace(**{column.name: mapping[column] for column in table.c})

@@ -22,10 +22,22 @@ async def test_a_users_own_center_and_the_ones_they_manage_come_in_one_look(
     jati = await store.centers.add_center("jati", "Desa Jati", 500)
     leping = await store.centers.add_center("leping", "Desa Leping", 500)
     wonosari = await store.centers.add_center("wonosari", "Desa Wonosari", 501)
+    for user_id in (500, 501):
+        await store.users.seen(user_id, "Joko")
+        await store.users.join_center(user_id, wonosari.id)
 
     # The manager of Jati and Leping shops at Wonosari.
-    assert await store.centers.of_user(wonosari.id, 500) == (wonosari, [jati, leping])
+    joko = await store.users.visit(500, "Joko")
+    assert (joko.center, joko.managed) == (wonosari, (jati, leping))
     # Wonosari's manager shops at their own center.
-    assert await store.centers.of_user(wonosari.id, 501) == (wonosari, [wonosari])
-    # A villager who has not joined a center yet, and manages none.
-    assert await store.centers.of_user(None, 7001) == (None, [])
+    own = await store.users.visit(501, "Joko")
+    assert (own.center, own.managed) == (wonosari, (wonosari,))
+    # A newcomer who has not joined a center yet, and manages none, is recorded as well.
+    newcomer = await store.users.visit(7001, "Siti", telegram_language="id")
+    assert (newcomer.center, newcomer.managed) == (None, ())
+    assert newcomer.user == await store.users.get(7001)
+    assert newcomer.user.telegram_language == "id"
+    # A changed name is written; the standing read back carries it.
+    renamed = await store.users.visit(500, "Joko", "Susilo")
+    assert renamed.user.last_name == "Susilo"
+    assert (await store.users.get(500)) == renamed.user
