@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
+from bot.http_request import AiohttpRequest
 from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
@@ -92,6 +93,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
+        .request(AiohttpRequest())  # lighter than PTB's default HTTPX transport
         .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))

@@ -37,8 +37,8 @@ BATCH = 200
 # The manager's progress message is edited at most this often.
 PROGRESS_EVERY_S = 2.0
 # Sends in flight: enough to cover this much network latency at the configured rate, but
-# few: each open connection costs httpx CPU on every request (32 cost ~1.5x the CPU of 8),
-# and a kill -9 may resend those whose answer was not yet recorded.
+# few: a kill -9 may resend those whose answer was not yet recorded (and with PTB's HTTPX
+# transport, 32 open connections cost ~1.5x the CPU of 8 on every request).
 IN_FLIGHT_S = 0.25
 MAX_IN_FLIGHT = 8
 # Network failures before a villager's delivery counts as failed.

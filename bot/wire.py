@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
+
+from bot.http_request import AiohttpRequest
 
 # JSON may carry a lone surrogate as an escape ("\ud83d"); it is not a character, so any
 # reply quoting it (or a database row storing it) would fail to encode as UTF-8.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A surrogate can only arrive escaped, so a payload without such an escape needs no walk.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 REPLACEMENT = "\ufffd"
 
 
@@ -24,7 +28,7 @@ def without_lone_surrogates(value: Any) -> Any:
     return value
 
 
-class UpdatesRequest(HTTPXRequest):
+class UpdatesRequest(AiohttpRequest):
     """The getUpdates connection (PTB's default: one connection), with cleaned-up text."""
 
     def __init__(self) -> None:
@@ -33,5 +37,8 @@ class UpdatesRequest(HTTPXRequest):
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """Parse Telegram's answer as PTB does, then drop lone surrogates from its strings."""
-        parsed: dict[str, Any] = without_lone_surrogates(HTTPXRequest.parse_json_payload(payload))
-        return parsed
+        parsed: dict[str, Any] = BaseRequest.parse_json_payload(payload)
+        if _ESCAPED_SURROGATE.search(payload) is None:
+            return parsed
+        cleaned: dict[str, Any] = without_lone_surrogates(parsed)
+        return cleaned

@@ -160,6 +160,8 @@ async def test_a_card_delivered_while_the_database_is_locked_is_recorded_not_res
     await start_manager(emu)
     summary = await to_summary(emu, SITI)
     original = server.METHODS["sendmessage"]
+    # Opened before the lock: opening a store takes the write lock for its migrations.
+    store = await impatient_world.store()
     with write_lock(impatient_world.database_url) as lock:
 
         async def card_then_lock(state: EmulatorState, call: Call) -> Any:
@@ -172,7 +174,6 @@ async def test_a_card_delivered_while_the_database_is_locked_is_recorded_not_res
         monkeypatch.setitem(server.METHODS, "sendmessage", card_then_lock)
         emu.press(SITI, summary.message_id, button_text="Confirm")
         await emu.wait_for(SITI, contains="Order sent")
-        store = await impatient_world.store()
         try:
 
             async def settled() -> dict[str, int] | None:

@@ -1,0 +1,81 @@
+"""The bot's aiohttp transport against the emulator: texts, uploads, timeouts and errors."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.emulator import BotApiEmulator, Fault
+from bot.http_request import AiohttpRequest
+
+from .conftest import TOKEN
+
+USER = 444
+
+
+def aiohttp_bot(base_url: str, request: AiohttpRequest | None = None) -> Bot:
+    return Bot(TOKEN, base_url=f"{base_url}/bot", request=request or AiohttpRequest())
+
+
+async def test_texts_with_buttons_and_non_latin_script_arrive_whole(emu: BotApiEmulator) -> None:
+    emu.user(USER, "Siti")
+    async with aiohttp_bot(emu.url) as bot:
+        sent = await bot.send_message(
+            USER, "<b>Beras</b> 5 kg · 大米 · Rp 75.000 &amp; ongkir", parse_mode="HTML"
+        )
+    [message] = emu.messages(USER)
+    assert message.text == "Beras 5 kg · 大米 · Rp 75.000 & ongkir"
+    assert sent.message_id == message.message_id
+
+
+async def test_a_photo_and_a_document_upload_as_multipart(emu: BotApiEmulator) -> None:
+    emu.user(USER, "Siti")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    csv = b"sku,name\nBRS-5,Beras 5 kg\n"
+    async with aiohttp_bot(emu.url) as bot:
+        await bot.send_photo(USER, InputFile(png, filename="poster.png"), caption="Poster")
+        await bot.send_document(USER, InputFile(csv, filename="catalog.csv"), caption="Katalog")
+    photo, document = emu.messages(USER)
+    assert photo.photo is not None and photo.photo.data == png and photo.caption == "Poster"
+    assert document.document is not None and document.document.data == csv
+    assert document.document.filename == "catalog.csv"
+
+
+async def test_telegrams_refusal_comes_back_as_ptbs_error(emu: BotApiEmulator) -> None:
+    emu.user(USER, "Siti")
+    async with aiohttp_bot(emu.url) as bot:
+        with pytest.raises(BadRequest, match="not found"):
+            await bot.edit_message_text("halo", chat_id=USER, message_id=999)
+
+
+async def test_a_hang_past_the_read_timeout_is_a_timeout(emu: BotApiEmulator) -> None:
+    emu.user(USER, "Siti")
+    emu.faults.queue("sendmessage", Fault.hang(1.0, delivered=False))
+    async with aiohttp_bot(emu.url, AiohttpRequest(read_timeout=0.3)) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(USER, "halo")
+        await bot.send_message(USER, "lagi")  # the session serves on
+    assert [m.text for m in emu.messages(USER)] == ["lagi"]
+
+
+async def test_a_server_error_and_no_server_are_network_errors(emu: BotApiEmulator) -> None:
+    emu.user(USER, "Siti")
+    emu.faults.queue("sendmessage", Fault.server_error(502))
+    async with aiohttp_bot(emu.url) as bot:
+        with pytest.raises(NetworkError):
+            await bot.send_message(USER, "halo")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(NetworkError, match=r"aiohttp\.ClientConnectorError"):
+        async with aiohttp_bot(f"http://127.0.0.1:{port}") as bot:  # getMe fails
+            await bot.send_message(USER, "halo")
+
+
+async def test_a_request_before_initialize_is_refused() -> None:
+    request = AiohttpRequest()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request("http://127.0.0.1:9/botX/getMe", "POST")
