@@ -11,6 +11,9 @@ which turns it into a result or its own errors.
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -33,7 +36,8 @@ def _seconds(value: ODVInput[float], default: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` keep-alive connections.
 
-    Proxies come from the environment (HTTPS_PROXY and friends), as with PTB's default.
+    Proxies come from the environment (HTTPS_PROXY, NO_PROXY and friends), as with PTB's
+    default; they are looked up once a host (aiohttp's own lookup costs twice a request).
     """
 
     def __init__(
@@ -52,6 +56,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -64,7 +69,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -100,12 +104,24 @@ class AiohttpRequest(BaseRequest):
             read_timeout, write_timeout, connect_timeout, pool_timeout, media=bool(files)
         )
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts derive from it
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The environment's proxy for the URL's scheme and host, or None to go direct."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._proxies:
+            proxy = urllib.request.getproxies().get(parts.scheme)
+            bypass = proxy is None or urllib.request.proxy_bypass(parts.hostname or "")
+            self._proxies[key] = None if bypass else proxy
+        return self._proxies[key]
 
     def _timeout(
         self,

@@ -79,3 +79,16 @@ async def test_a_request_before_initialize_is_refused() -> None:
     request = AiohttpRequest()
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:9/botX/getMe", "POST")
+
+
+def test_the_environments_proxy_is_used_except_for_hosts_it_bypasses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "http://proxy.desa:3128")
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+    request = AiohttpRequest()
+    assert request._proxy_for("https://api.telegram.org/bot1/getMe") == "http://proxy.desa:3128"
+    assert request._proxy_for("https://127.0.0.1:8081/bot1/getMe") is None
+    assert request._proxy_for("http://api.telegram.org/bot1/getMe") is None  # no http proxy
