@@ -28,6 +28,8 @@ MAX_BACKOFF_S = 300.0
 MAX_ATTEMPTS = 50
 # How long stopping waits for the message in flight (PTB's own request timeouts are shorter).
 STOP_GRACE_S = 15.0
+# Due messages read in one sweep (each chat's oldest pending one at most).
+DUE_BATCH = 100
 # Waits between tries to record what Telegram answered while the database is busy, capped.
 RECORD_RETRY_S = 0.1
 MAX_RECORD_RETRY_S = 2.0
@@ -112,10 +114,7 @@ class OutboxSender:
         while not self._stopping:
             ready.clear()
             try:
-                # A chat's next message is due only once its previous one is settled: sweep
-                # again at once after delivering, or a burst to one chat goes one per poll.
-                if await self.drain():
-                    continue
+                await self.drain()
             except Exception as exc:  # keep delivering after unexpected errors; they are logged
                 if is_database_busy(exc):
                     log.warning("outbox sweep put off, database busy: %s", exc)
@@ -130,14 +129,16 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send every due message once, each chat at its pace; returns how many were delivered."""
         delivered = 0
-        held: set[int] = set()  # chats with an earlier message still waiting: keep order
-        paced: set[int] = set()  # chats sent to just now, or waiting for their pace
-        for row in await self.store.outbox.due():
+        held: set[int] = set()  # chats with a message still waiting: keep their order
+        waiting: set[int] = set()  # chats with more to send once their pace allows
+        due = await self.store.outbox.due(DUE_BATCH)
+        for row in due:
             if self._stopping:
                 break
             if row.chat_id in held:
                 continue
-            paced.add(row.chat_id)
+            if row.followed:
+                waiting.add(row.chat_id)
             if row.superseded:  # a newer edit of this card follows: it alone is sent
                 await self.store.outbox.mark_sent(row, None)
             elif self.pace.wait_s(row.chat_id) > 0:  # a message a moment ago: a later sweep
@@ -146,8 +147,14 @@ class OutboxSender:
                 delivered += 1
             else:
                 held.add(row.chat_id)
-        # Their next messages (if any) fall due when the pace allows: sweep again by then.
-        self._next_free_s = min((self.pace.wait_s(chat) for chat in paced), default=None)
+        # A chat's next message shows in a sweep once the one before it is settled and its
+        # pace allows: sweep again by then, so a burst to one chat goes at its pace, not one
+        # message a poll. A full batch may have left others behind: sweep again at once.
+        # Chats with nothing more waiting need no sweep; a new message's commit wakes it.
+        again = [self.pace.wait_s(chat) for chat in waiting | held]
+        if len(due) >= DUE_BATCH:
+            again.append(0.0)
+        self._next_free_s = min(again, default=None)
         return delivered
 
     async def deliver(self, row: OutboxRow) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import weakref
@@ -158,16 +159,28 @@ def _upgrade_to_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-def upsert(conn: AsyncConnection, table: Table, **values: object) -> Insert:
-    """INSERT the row, or UPDATE its other columns if its primary key is already there."""
-    keys = [column.name for column in table.primary_key]
-    if conn.dialect.name == "postgresql":
-        on_pg = postgresql.insert(table).values(**values)
-        changed = {name: on_pg.excluded[name] for name in values if name not in keys}
-        return on_pg.on_conflict_do_update(index_elements=keys, set_=changed)
-    on_sqlite = sqlite.insert(table).values(**values)
-    changed = {name: on_sqlite.excluded[name] for name in values if name not in keys}
-    return on_sqlite.on_conflict_do_update(index_elements=keys, set_=changed)
+def upsert(conn: AsyncConnection, table: Table) -> Insert:
+    """INSERT a row, or UPDATE its other columns if its primary key is already there.
+
+    Execute it with the row as parameters: `await conn.execute(upsert(conn, t), row)`. The
+    statement is built once a table and dialect.
+    """
+    return _upsert(conn.dialect.name == "postgresql", table)
+
+
+@functools.cache
+def _upsert(on_postgresql: bool, table: Table) -> Insert:
+    keys = {column.name for column in table.primary_key}
+    others = [column.name for column in table.columns if column.name not in keys]
+    if on_postgresql:
+        on_pg = postgresql.insert(table)
+        return on_pg.on_conflict_do_update(
+            index_elements=sorted(keys), set_={name: on_pg.excluded[name] for name in others}
+        )
+    on_sqlite = sqlite.insert(table)
+    return on_sqlite.on_conflict_do_update(
+        index_elements=sorted(keys), set_={name: on_sqlite.excluded[name] for name in others}
+    )
 
 
 async def open_database(database_url: str) -> Database:

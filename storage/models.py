@@ -207,6 +207,8 @@ class OutboxRow:
     # An edit of a card that a later pending edit of the same card replaces anyway.
     superseded: bool = False
     last_error: str | None = None
+    # Another pending message to the same chat comes after this one.
+    followed: bool = False
 
     @property
     def is_edit(self) -> bool:

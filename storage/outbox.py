@@ -94,6 +94,7 @@ def _row(row: Any) -> OutboxRow:
         file_id=media.get("file_id"),
         superseded=bool(row.newer_edit) and card_message_id is not None,
         last_error=row.last_error,
+        followed=bool(row.followed),
     )
 
 
@@ -107,7 +108,8 @@ class Outbox:
         """Pending messages whose time has come, oldest first, with their card's message id.
 
         A message waits while an older one to the same chat is still pending (e.g. backing
-        off), so each chat receives its messages in the order they were written. An edit of
+        off), so each chat receives its messages in the order they were written, and a row
+        says whether more for its chat wait behind it (`followed`). An edit of
         a card with a newer edit of it pending is marked `superseded` (a burst of changes
         while the chat waits for its pace needs only the last).
         """
@@ -124,12 +126,19 @@ class Outbox:
             newer.c.id > outbox.c.id,
             newer.c.card_request_id == outbox.c.card_request_id,
         )
+        later = outbox.alias("later")
+        followed = sa.exists().where(
+            later.c.chat_id == outbox.c.chat_id,
+            later.c.status == PENDING,
+            later.c.id > outbox.c.id,
+        )
         query = (
             sa.select(
                 outbox,
                 requests.c.manager_chat_id,
                 requests.c.manager_message_id,
                 newer_edit.label("newer_edit"),
+                followed.label("followed"),
             )
             .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
             .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now(), ~older_pending)

@@ -102,13 +102,14 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
                 if data is None:
                     await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
                 else:
-                    await conn.execute(upsert(conn, user_data, user_id=user_id, data=data))
+                    await conn.execute(upsert(conn, user_data), {"user_id": user_id, "data": data})
             for (name, key), state in states.items():
                 if state is None:
                     where = sa.and_(conversations.c.name == name, conversations.c.key == key)
                     await conn.execute(conversations.delete().where(where))
                 else:
-                    await conn.execute(upsert(conn, conversations, name=name, key=key, state=state))
+                    row = {"name": name, "key": key, "state": state}
+                    await conn.execute(upsert(conn, conversations), row)
         self._stored_users.update(users)
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
