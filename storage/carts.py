@@ -44,7 +44,7 @@ class Carts:
 
     async def lines(self, user_id: int, center_id: int, currency: str) -> list[CartLine]:
         """The cart as the villager sees it."""
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             return await cart_lines_in(conn, user_id, center_id, currency)
 
     async def add(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:

@@ -170,7 +170,7 @@ class Catalog:
             products.c.active.is_(True),
             products.c.id.in_(wanted),
         )
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             rows = {row.id: row for row in (await conn.execute(query)).all()}
         return [product_from_row(rows[i], currency) for i in wanted if i in rows]
 

@@ -87,7 +87,7 @@ class Centers:
 
     async def by_code(self, code: str) -> Center:
         """The center with this join code (case-insensitive); RecordNotFound otherwise."""
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             return await self._by_code(conn, code)
 
     @staticmethod
@@ -100,7 +100,7 @@ class Centers:
 
     async def get(self, center_id: int) -> Center:
         """The center with this id; RecordNotFound otherwise."""
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             row = (await conn.execute(centers.select().where(centers.c.id == center_id))).first()
         if row is None:
             raise RecordNotFound(str(center_id))

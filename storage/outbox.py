@@ -145,7 +145,7 @@ class Outbox:
             .order_by(outbox.c.id)
             .limit(limit)
         )
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             return [_row(row) for row in (await conn.execute(query)).all()]
 
     async def next_due_at(self) -> float | None:

@@ -85,7 +85,7 @@ class Users:
             telegram_language=telegram_language,
             blocked_at=None,
         )
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             known = await _standing(conn, user_id)
         if known is not None and all(getattr(known.user, k) == v for k, v in profile.items()):
             return known
@@ -107,7 +107,7 @@ class Users:
 
     async def get(self, user_id: int) -> User | None:
         """The user, or None if they never wrote to the bot."""
-        async with self.db.read() as conn:
+        async with self.db.query() as conn:
             row = (await conn.execute(users.select().where(users.c.id == user_id))).first()
         return None if row is None else user_from_row(row)
 

@@ -60,6 +60,20 @@ async def test_a_query_costs_one_trip_and_the_commit_another(
     assert trips == []  # nothing ran, so no transaction began
 
 
+async def test_a_lone_query_needs_no_transaction_so_one_trip(
+    db: Database, trips: list[str]
+) -> None:
+    async with db.query() as conn:
+        assert (await conn.execute(sa.select(notes.c.text))).scalar_one() == "beras"
+    assert trips == ["_run_statement"]
+    trips.clear()
+    async with db.write() as conn:  # a write after it still opens its transaction
+        await conn.execute(notes.update().values(text="gula"))
+    assert trips == ["_run_statement", "commit"]
+    async with db.query() as conn:
+        assert (await conn.execute(sa.select(notes.c.text))).scalar_one() == "gula"
+
+
 async def test_a_write_holds_the_write_lock_from_its_first_statement(
     db: Database, tmp_path: Path
 ) -> None:
