@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings
 
 from bot import callbacks
 from bot.app import KiosApplication, build_application
+from bot.broadcaster import Broadcaster
 from bot.catalog_csv import parse_catalog_csv
 from bot.config import Settings
 from bot.emulator import BotApiEmulator, SentMessage
@@ -210,6 +211,12 @@ class Bot:
     async def drain_outbox(self) -> None:
         """Deliver every notification the last updates queued (manager cards and the like)."""
         await self.sender.drain()
+
+    async def deliver_broadcasts(self) -> None:
+        """Send every announcement the manager sent off to its villagers, then the report."""
+        broadcaster = Broadcaster(self.app.bot, self.store, rate_per_s=1000.0)
+        for broadcast in await self.store.broadcasts.sending():
+            await broadcaster.send_all(broadcast)
 
     def check_clean(self) -> None:
         """No error logged, no send refused by the emulator (bad HTML, too long, ...)."""
