@@ -30,6 +30,8 @@ MAX_ATTEMPTS = 50
 STOP_GRACE_S = 15.0
 # Due messages read in one sweep (each chat's oldest pending one at most).
 DUE_BATCH = 100
+# How soon to look again at a card edit held back while a press redraws the same card.
+REDRAW_WAIT_S = 0.05
 # Waits between tries to record what Telegram answered while the database is busy, capped.
 RECORD_RETRY_S = 0.1
 MAX_RECORD_RETRY_S = 2.0
@@ -131,6 +133,7 @@ class OutboxSender:
         delivered = 0
         held: set[int] = set()  # chats with a message still waiting: keep their order
         waiting: set[int] = set()  # chats with more to send once their pace allows
+        redraws = False  # a card edit waits for a press redrawing the same card
         due = await self.store.outbox.due(DUE_BATCH)
         for row in due:
             if self._stopping:
@@ -143,6 +146,9 @@ class OutboxSender:
                 await self.store.outbox.mark_sent(row, None)
             elif self.pace.wait_s(row.chat_id) > 0:  # a message a moment ago: a later sweep
                 held.add(row.chat_id)
+            elif self._press_redrawing(row):  # its outcome decides whether this edit is needed
+                held.add(row.chat_id)
+                redraws = True
             elif await self.deliver(row):
                 delivered += 1
             else:
@@ -154,8 +160,17 @@ class OutboxSender:
         again = [self.pace.wait_s(chat) for chat in waiting | held]
         if len(due) >= DUE_BATCH:
             again.append(0.0)
+        if redraws:
+            again.append(REDRAW_WAIT_S)
         self._next_free_s = min(again, default=None)
         return delivered
+
+    def _press_redrawing(self, row: OutboxRow) -> bool:
+        """Whether the row edits a card that a manager's press is redrawing right now."""
+        card_message_id = row.extra.get("card_message_id")
+        if not card_message_id:
+            return False
+        return self.shown_cards.is_redrawing(row.chat_id, int(card_message_id))
 
     async def deliver(self, row: OutboxRow) -> bool:
         """Try one message; True if it is settled (sent or given up), False to retry later."""

@@ -126,8 +126,9 @@ async def redraw_card(
     buttons = markup.to_dict() if markup else None
     if shown_cards.already_shows(message.chat.id, message.message_id, text, buttons):
         return
-    await show(query, text, markup)
-    shown_cards.note(message.chat.id, message.message_id, text, buttons)
+    with shown_cards.redrawing(message.chat.id, message.message_id):
+        await show(query, text, markup)
+        shown_cards.note(message.chat.id, message.message_id, text, buttons)
 
 
 async def ask_text(

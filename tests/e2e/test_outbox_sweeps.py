@@ -53,3 +53,45 @@ async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
     finally:
         await store.close()
         await other.close()
+
+
+async def card_edit_waiting(store: Storage, bot: Bot) -> int:
+    """Request #1's card in the manager's chat, and an edit of it waiting in the outbox."""
+    center = await store.centers.add_center("leping", "Desa Leping", MANAGER)
+    await store.users.seen(SITI, "Siti")
+    await store.users.join_center(SITI, center.id)
+    card = await bot.send_message(MANAGER, "🧾 #1 submitted")
+    async with store.db.write() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO requests (center_id, villager_id, kind, status, currency, total_minor,"
+            " commission_minor, details, manager_chat_id, manager_message_id, created_at,"
+            f" updated_at) VALUES ({center.id}, {SITI}, 'goods', 'approved', 'IDR', 1, 0, '{{}}',"
+            f" {MANAGER}, {card.message_id}, 0, 0)"
+        )
+        await enqueue(conn, [OutboxMessage(MANAGER, "🧾 #1 approved", card_request_id=1)])
+    return card.message_id
+
+
+@pytest.mark.parametrize("press_edit_works", [True, False], ids=["press redrew", "press failed"])
+async def test_a_card_edit_waits_for_the_press_redrawing_the_same_card(
+    emu: BotApiEmulator, sqlite_url: str, press_edit_works: bool
+) -> None:
+    store = await Storage.open(sqlite_url)
+    try:
+        async with Bot(TOKEN, base_url=f"{emu.url}/bot", request=AiohttpRequest()) as bot:
+            card_id = await card_edit_waiting(store, bot)
+            sender = OutboxSender(bot, store, chat_rate_per_s=1000)
+            with sender.shown_cards.redrawing(MANAGER, card_id):
+                assert await sender.drain() == 0  # held while the press's edit is on its way
+                assert await store.outbox.counts() == {"pending": 1}
+                if press_edit_works:
+                    await bot.edit_message_text("🧾 #1 approved", MANAGER, card_id)
+                    sender.shown_cards.note(MANAGER, card_id, "🧾 #1 approved", None)
+            await sender.drain()
+        assert await store.outbox.counts() == {"sent": 1}
+        [card] = emu.messages(MANAGER)
+        assert card.text == "🧾 #1 approved"
+        assert card.edited == 1  # by the press, or by the outbox when the press failed
+        assert not [e for e in emu.errors if "not modified" in e.description]
+    finally:
+        await store.close()
