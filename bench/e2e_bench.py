@@ -21,7 +21,8 @@ Last, the same Kios Desa run again under cProfile, and the hottest functions are
 (bench/profiled_bot.py: the profile covers the shopping, not the start-up).
 
 Run: python bench/e2e_bench.py [--villagers 50 500] [--no-profile] [--chat-rate R]
-(each run on a fresh SQLite file)
+[--backend sqlite|postgres] [--pg URL] (each run on a fresh SQLite file, or a fresh database
+created on the PostgreSQL server and dropped afterwards)
 Target: Kios Desa's updates a second >= 0.5 x the echo bot's.
 """
 
@@ -47,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bot_process import KIOSDESA, process_cpu_seconds, start_bot, stop_bot  # noqa: E402
+from orders_bench import DEFAULT_PG, fresh_database  # noqa: E402
 
 from bot.catalog_csv import parse_catalog_csv  # noqa: E402
 from bot.emulator import BotApiEmulator, SentMessage  # noqa: E402
@@ -210,12 +212,30 @@ async def user_echoes(emu: BotApiEmulator, watch: Watcher, run: Run, user: int) 
         await step(emu, watch, run, user, partial(emu.send_text, user, text), text)
 
 
+@dataclass(frozen=True)
+class Options:
+    """How the bot runs: its outbox pace, and on which database."""
+
+    chat_rate: float
+    backend: str
+    pg_admin: str
+
+
 async def run_kiosdesa(
-    emu: BotApiEmulator, villagers: int, workdir: Path, first_user: int, chat_rate: float,
+    emu: BotApiEmulator, villagers: int, workdir: Path, first_user: int, options: Options,
     profile_to: Path | None = None,
 ) -> Run:  # fmt: skip
     """The villagers shop and the manager approves, on a fresh database; returns the figures."""
-    database_url = f"sqlite:///{workdir / f'bench-{first_user}.db'}"
+    async with fresh_database(options.backend, options.pg_admin) as database_url:
+        return await _run_kiosdesa(
+            emu, villagers, workdir, first_user, options.chat_rate, database_url, profile_to
+        )
+
+
+async def _run_kiosdesa(
+    emu: BotApiEmulator, villagers: int, workdir: Path, first_user: int, chat_rate: float,
+    database_url: str, profile_to: Path | None,
+) -> Run:  # fmt: skip
     await seed(database_url)
     users = range(first_user, first_user + villagers)
     for user in users:
@@ -299,7 +319,7 @@ def log_errors(workdir: Path) -> int:
     return count
 
 
-async def run(sizes: Sequence[int], profile: bool, chat_rate: float) -> int:
+async def run(sizes: Sequence[int], profile: bool, options: Options) -> int:
     """Every size, Kios Desa then the echo bot, on one emulator; print the table."""
     with tempfile.TemporaryDirectory(prefix="kiosdesa-e2e-") as tmp:
         workdir = Path(tmp)
@@ -308,13 +328,13 @@ async def run(sizes: Sequence[int], profile: bool, chat_rate: float) -> int:
             emu.user(MANAGER, "Pak Manager", language_code="en")
             for index, villagers in enumerate(sizes):
                 first = 10_000_000 * (index + 1)
-                kios = await run_kiosdesa(emu, villagers, workdir, first, chat_rate)
+                kios = await run_kiosdesa(emu, villagers, workdir, first, options)
                 echo = await run_echo(emu, villagers, workdir, first + 5_000_000)
                 rows.append((kios, echo))
             profiled = None
             if profile:
                 path = workdir / "kiosdesa.prof"
-                profiled = await run_kiosdesa(emu, sizes[-1], workdir, 90_000_000, chat_rate, path)
+                profiled = await run_kiosdesa(emu, sizes[-1], workdir, 90_000_000, options, path)
             api_errors = len(emu.errors)
             for error in emu.errors[:5]:
                 chat = error.params.get("chat_id")
@@ -366,8 +386,13 @@ def main() -> None:
         default=1000.0,
         help="OUTBOX_CHAT_RATE for the bot (1 = Telegram's pace: the manager's cards queue up)",
     )
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgres"], default="sqlite", help="the bot's database"
+    )
+    parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL to create a database in")
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(run(args.villagers, not args.no_profile, args.chat_rate)))
+    options = Options(args.chat_rate, args.backend, args.pg)
+    raise SystemExit(asyncio.run(run(args.villagers, not args.no_profile, options)))
 
 
 if __name__ == "__main__":
