@@ -148,15 +148,28 @@ def e2e_rows(quick: bool) -> list[Row]:
     """The end-to-end bench (bench/e2e_bench.py), when present; its own output is echoed."""
     if not (BENCH / "e2e_bench.py").is_file():
         return [Row("end-to-end bench", "bench/e2e_bench.py not present", result="skipped")]
-    status, _ = run_script("e2e_bench.py", ["--villagers", "10", "--no-profile"] if quick else [])
-    return [
+    status, out = run_script("e2e_bench.py", ["--villagers", "10", "--no-profile"] if quick else [])
+    rows = [
         Row(
-            "end-to-end bench (figures above)",
-            f"exit status {status}",
-            "exit 0",
-            verdict(status == 0),
+            f"e2e updates/s ratio to echo bot, {villagers} villagers",
+            f"{ratio} (CPU ratio {cpu})",
+            f">= {target}",
+            verdict(float(ratio) >= float(target)),
         )
+        for villagers, ratio, target, cpu in E2E_RATIO.findall(out)
     ]
+    errors = E2E_ERRORS.search(out)
+    if errors:
+        api, logged = errors.groups()
+        rows.append(Row("e2e Bot API 4xx + errors logged", f"{api} + {logged}", "-", "info"))
+    return rows or [Row("end-to-end bench", f"exit status {status}", "exit 0", verdict(False))]
+
+
+E2E_RATIO = re.compile(
+    r"(\d+) villagers: throughput ratio ([\d.]+) \(target >= ([\d.]+)\).*?"
+    r"CPU a update ratio ([\d.]+)"
+)
+E2E_ERRORS = re.compile(r"Bot API errors \(4xx\) (\d+), errors in the bots' logs (\d+)")
 
 
 RUNNERS: dict[str, Callable[[bool], list[Row]]] = {
