@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.cli import run_loop
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CATALOG = ROOT / "bot" / "data" / "sample_catalog.csv"
@@ -228,3 +231,11 @@ def test_settings_are_read_from_a_dotenv_file_in_the_working_directory(tmp_path:
     assert database.exists()
     assert not (tmp_path / "kiosdesa.db").exists()  # not the default
     assert kiosdesa.ok("center", "list").startswith("LEPING\tKios Leping\t")
+
+
+def test_the_bot_runs_on_uvloop_and_operator_commands_on_the_standard_loop() -> None:
+    async def on_uvloop() -> int:
+        return int(type(asyncio.get_running_loop()).__module__.startswith("uvloop"))
+
+    assert run_loop(on_uvloop(), fast=True) == 1
+    assert run_loop(on_uvloop(), fast=False) == 0
