@@ -99,6 +99,7 @@ class Acted:
 
     request: ServiceRequest
     role: Role
+    villager: User
 
 
 async def authorize(
@@ -125,9 +126,14 @@ async def act(
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
     price: tuple[Money, Money] | None = None,
+    authorized: tuple[ServiceRequest, Center, Role] | None = None,
 ) -> Acted:
-    """Take `action` on a request for `user_id`, checked against role and current status."""
-    request, center, role = await authorize(store, request_id, user_id, action)
+    """Take `action` on a request for `user_id`, checked against role and current status.
+
+    `authorized` is what `authorize` just returned for this user and action, if the caller
+    has it; the change itself is checked again against the request as it is when written.
+    """
+    request, center, role = authorized or await authorize(store, request_id, user_id, action)
     if action is Action.QUOTE:  # the villager has the center's time to answer
         details = {**(details or {}), "quote_expires_at": time.time() + center.quote_ttl_s}
     if (
@@ -166,7 +172,7 @@ async def act(
     updated = await store.requests.apply(
         request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
-    return Acted(updated, role)
+    return Acted(updated, role, villager)
 
 
 async def submit_topup(

@@ -37,7 +37,7 @@ from bot.texts import Html, h, plain, short, t
 from bot.travel import parse_options
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.models import ServiceRequest
+from storage.models import ServiceRequest, User
 
 ORDERS_PER_PAGE = 5
 MANAGER_TEXT = "manager_text"
@@ -54,11 +54,16 @@ def parse_action(data: str | None) -> tuple[int, Action] | None:
 
 
 async def card_for(
-    context: KiosContext, request: ServiceRequest, role: Role, locale: str
+    context: KiosContext,
+    request: ServiceRequest,
+    role: Role,
+    locale: str,
+    villager: User | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The request as `role` sees it, with the buttons that apply now."""
+    """The request as `role` sees it, with the buttons that apply now (`villager`: its
+    villager, if the caller has them loaded already)."""
     if role is Role.MANAGER:
-        villager = await context.store.users.get(request.villager_id)
+        villager = villager or await context.store.users.get(request.villager_id)
         assert villager is not None
         return manager_card_text(request, villager, locale), action_buttons(request, role, locale)
     return villager_card_text(request, locale), action_buttons(request, role, locale)
@@ -89,10 +94,10 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     if action in (Action.REJECT, Action.QUOTE):
         return await ask_text(update, context, found, request_id, action)
     try:
-        request, _center, _role = await authorize(context.store, request_id, found.user.id, action)
-        if needs_reference(request, action):
+        authorized = await authorize(context.store, request_id, found.user.id, action)
+        if needs_reference(authorized[0], action):
             return await ask_text(update, context, found, request_id, action)
-        acted = await act(context.store, request_id, action, found.user.id)
+        acted = await act(context.store, request_id, action, found.user.id, authorized=authorized)
     except TransitionRefused as refused:
         await notice(
             query, found.locale, f"request.{refused.reason}", alert=refused.reason == "not_allowed"
@@ -106,7 +111,7 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         number=request_id,
         status=plain(found.locale, f"status.{acted.request.status.value}"),
     )
-    text, markup = await card_for(context, acted.request, acted.role, found.locale)
+    text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
     if acted.role is Role.MANAGER:
         await redraw_card(context, query, text, markup)
     else:
@@ -216,7 +221,7 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
         await say(update, t(found.locale, f"request.{refused.reason}"))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
-    card, markup = await card_for(context, acted.request, acted.role, found.locale)
+    card, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
     await say(update, card, markup)
     return ConversationHandler.END
 
@@ -250,7 +255,7 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
         return
     status = plain(found.locale, f"status.{acted.request.status.value}")
     await notice(query, found.locale, "request.done", number=acted.request.id, status=status)
-    text, markup = await card_for(context, acted.request, acted.role, found.locale)
+    text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
     await show(query, text, markup)
 
 
