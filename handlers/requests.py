@@ -95,7 +95,8 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         return await ask_text(update, context, found, request_id, action)
     try:
         authorized = await authorize(context.store, request_id, found.user.id, action)
-        if needs_reference(authorized[0], action):
+        request, _center, _role = authorized
+        if needs_reference(request, action):
             return await ask_text(update, context, found, request_id, action)
         acted = await act(context.store, request_id, action, found.user.id, authorized=authorized)
     except TransitionRefused as refused:

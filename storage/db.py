@@ -20,8 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage import sqlite_driver
-from storage.sqlite_driver import OneTripConnection
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class Database:
         self.url = async_url(database_url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(self.url, module=sqlite_driver.dbapi())
+            self.engine = create_async_engine(self.url, module=one_trip_dbapi())
             _prepare_sqlite(self.engine)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
@@ -183,17 +182,10 @@ def upsert(conn: AsyncConnection, table: Table) -> Insert:
 
 @functools.cache
 def _upsert(on_postgresql: bool, table: Table) -> Insert:
-    keys = {column.name for column in table.primary_key}
-    others = [column.name for column in table.columns if column.name not in keys]
-    if on_postgresql:
-        on_pg = postgresql.insert(table)
-        return on_pg.on_conflict_do_update(
-            index_elements=sorted(keys), set_={name: on_pg.excluded[name] for name in others}
-        )
-    on_sqlite = sqlite.insert(table)
-    return on_sqlite.on_conflict_do_update(
-        index_elements=sorted(keys), set_={name: on_sqlite.excluded[name] for name in others}
-    )
+    keys = sorted(column.name for column in table.primary_key)
+    insert = (postgresql.insert if on_postgresql else sqlite.insert)(table)
+    others = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+    return insert.on_conflict_do_update(index_elements=keys, set_=others)
 
 
 async def open_database(database_url: str) -> Database:

@@ -8,9 +8,9 @@ cursor opened, run, read and closed on the thread) and BEGIN rides along with th
 statement, so that transaction costs two: the query and the commit. A transaction that ran
 no statement costs none.
 
-Used through `create_async_engine(..., module=dbapi())` with the stock aiosqlite dialect;
-`begin_with_next_statement` is what the engine's "begin" event calls instead of running
-BEGIN on its own. It reaches one private aiosqlite call, `Connection._execute` (queue a
+Used through `create_async_engine(..., module=one_trip_dbapi())` with the stock aiosqlite
+dialect; `begin_with_next_statement` is what the engine's "begin" event calls instead of
+running BEGIN on its own. It reaches one private aiosqlite call, `Connection._execute` (queue a
 function on the connection's thread), pinned with aiosqlite's version in pyproject.toml.
 """
 
@@ -168,6 +168,6 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
         return OneTripConnection(self, await_(connection))
 
 
-def dbapi() -> OneTripDbapi:
+def one_trip_dbapi() -> OneTripDbapi:
     """The module argument for create_async_engine."""
     return OneTripDbapi(aiosqlite, sqlite3)
