@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
+from storage.sqlite_driver import InlineConnection, inline_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,12 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
     """Take over SQLite transactions: writers BEGIN IMMEDIATE, so no read-to-write deadlocks."""
 
     @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: InlineConnection, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # The driver waits for a busy database itself, without blocking the event loop.
+        dbapi_connection.wait_when_busy(SQLITE_BUSY_TIMEOUT_MS / 1000)
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout = 0")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -66,7 +68,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         if options.get("kiosdesa_single", False):
             return  # one statement on its own: SQLite runs it atomically, no BEGIN needed
         immediate = options.get("kiosdesa_write", False)
-        adapted: OneTripConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
+        adapted: InlineConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
         adapted.begin_with_next_statement("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -77,7 +79,7 @@ class Database:
         self.url = async_url(database_url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(self.url, module=one_trip_dbapi())
+            self.engine = create_async_engine(self.url, module=inline_dbapi())
             _prepare_sqlite(self.engine)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
@@ -101,7 +103,7 @@ class Database:
     async def query(self) -> AsyncIterator[AsyncConnection]:
         """A connection for a single read statement, which needs no transaction around it.
 
-        On SQLite that saves the BEGIN and COMMIT: one trip to the thread instead of two.
+        On SQLite that saves the BEGIN and the COMMIT around it.
         Use `read()` when several statements must see the same state of the database.
         """
         async with self.engine.connect() as conn:

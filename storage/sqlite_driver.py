@@ -1,22 +1,32 @@
-"""SQLite through aiosqlite with one trip to its thread a statement.
+"""SQLite through aiosqlite, with each single statement run inline on the event loop.
 
 aiosqlite runs every call on its own thread, and each call is a round trip: a queue put, a
-wake-up of the thread and a wake-up of the event loop, about 0.1 ms of CPU. SQLAlchemy's
-aiosqlite adapter makes four of them for a SELECT (open a cursor, execute, fetch, close) and
-three for BEGIN, so a one-query transaction cost eight. Here a statement is one trip (its
-cursor opened, run, read and closed on the thread) and BEGIN rides along with the first
-statement, so that transaction costs two: the query and the commit. A transaction that ran
-no statement costs none.
+wake-up of the thread, a wake-up of the event loop and the GIL handed back and forth, 0.1 to
+0.2 ms of CPU. The statements this bot runs take a few microseconds inside SQLite (rows found
+by key or index, WAL mode, commits that do not wait for the disk), so the trip cost them ten
+to thirty times their work. Here a single statement, COMMIT and ROLLBACK run inline, on the
+connection aiosqlite opened; only a statement for many rows at once (executemany: a catalog
+import) goes to aiosqlite's thread, so a big import does not stall the loop. BEGIN rides along
+with the first statement, so a transaction that ran none costs nothing.
 
-Used through `create_async_engine(..., module=one_trip_dbapi())` with the stock aiosqlite
+Waiting for another writer must not block the loop either, so SQLite's own busy timeout is 0.
+A statement that finds the database locked when it is the first of its transaction (BEGIN
+IMMEDIATE, a first read) is tried again after an asynchronous pause, and so is a COMMIT, with
+the pauses SQLite's own busy handler uses, until the wait given to `wait_when_busy` has run out;
+then SQLite's "database is locked" error is raised, as the busy timeout would have.
+
+Used through `create_async_engine(..., module=inline_dbapi())` with the stock aiosqlite
 dialect; `begin_with_next_statement` is what the engine's "begin" event calls instead of
 running BEGIN on its own. It reaches one private aiosqlite call, `Connection._execute` (queue a
-function on the connection's thread), pinned with aiosqlite's version in pyproject.toml.
+function on the connection's thread), and the connection's `_conn`, pinned with aiosqlite's
+version in pyproject.toml.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -32,13 +42,15 @@ from sqlalchemy.util.concurrency import await_
 # whether a transaction is open after it.
 _Outcome = tuple[Any, list[Any], int | None, int, bool]
 
+# Seconds between tries while the database is locked: sqlite3's busy handler's own delays,
+# the last one repeated until the wait runs out.
+BUSY_PAUSES_S = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
+
 
 def _run_statement(
-    conn: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
 ) -> _Outcome:
-    """On the connection's thread: BEGIN if one is pending, then the statement, read whole."""
-    if begin is not None:
-        conn.execute(begin)
+    """The statement (for one parameter set, or for each of many), its rows read whole."""
     cursor = conn.cursor()
     try:
         if many:
@@ -52,12 +64,27 @@ def _run_statement(
         cursor.close()
 
 
-class OneTripCursor:
-    """A DB-API cursor whose statement and rows come back from the thread in one trip."""
+def is_busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY)."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+def busy_pauses(wait_s: float) -> Iterator[float]:
+    """The pauses to take between tries, until `wait_s` seconds have gone by."""
+    deadline = time.monotonic() + wait_s
+    for n in range(1_000_000):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        yield min(BUSY_PAUSES_S[min(n, len(BUSY_PAUSES_S) - 1)], left)
+
+
+class InlineCursor:
+    """A DB-API cursor whose statement has run, and whose rows are read, when it executes."""
 
     server_side = False
 
-    def __init__(self, adapt_connection: OneTripConnection) -> None:
+    def __init__(self, adapt_connection: InlineConnection) -> None:
         self._adapt_connection = adapt_connection
         self._rows: deque[Any] = deque()
         self.description: Any = None
@@ -70,7 +97,7 @@ class OneTripCursor:
         self._store(self._adapt_connection.run(operation, parameters, many=False))
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
-        """Run one statement for each parameter set, in one trip."""
+        """Run one statement for each parameter set, on aiosqlite's thread."""
         self._store(self._adapt_connection.run(operation, seq_of_parameters, many=True))
 
     def _store(self, outcome: _Outcome) -> None:
@@ -97,7 +124,7 @@ class OneTripCursor:
             yield self._rows.popleft()
 
     def close(self) -> None:
-        """Nothing is open on the thread any more; drop the rows."""
+        """Nothing is open in SQLite any more; drop the rows."""
         self._rows.clear()
 
     async def _async_soft_close(self) -> None:
@@ -107,45 +134,92 @@ class OneTripCursor:
         """Not used by SQLite."""
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection, with one-trip cursors and BEGIN sent with a statement."""
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection, running statements inline, BEGIN with the first."""
 
-    __slots__ = ("_in_transaction", "_pending_begin")
+    __slots__ = ("_busy_wait_s", "_in_transaction", "_pending_begin")
 
-    _cursor_cls = OneTripCursor  # type: ignore[assignment]
+    _cursor_cls = InlineCursor  # type: ignore[assignment]
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._pending_begin: str | None = None
-        # Whether SQLite holds a transaction open, as of the last trip (True when unsure).
+        # Whether SQLite holds a transaction open, as of the last statement (True when unsure).
         self._in_transaction = True
+        self._busy_wait_s = 0.0
+
+    def wait_when_busy(self, seconds: float) -> None:
+        """How long a statement that finds the database locked keeps trying."""
+        self._busy_wait_s = seconds
 
     def begin_with_next_statement(self, sql: str) -> None:
         """Open the transaction (`BEGIN` or `BEGIN IMMEDIATE`) with the next statement."""
         self._pending_begin = sql
 
-    def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
-        """One trip to the thread: a pending BEGIN, then the statement."""
-        begin, self._pending_begin = self._pending_begin, None
+    @property
+    def _sqlite(self) -> sqlite3.Connection:
         aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return aio._conn
+
+    def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
+        """A pending BEGIN, then the statement; SQLAlchemy's sync layer calls this."""
+        begin, self._pending_begin = self._pending_begin, None
         self._in_transaction = True
         try:
-            outcome: _Outcome = await_(
-                aio._execute(  # type: ignore[no-untyped-call]
-                    _run_statement, aio._conn, begin, operation, parameters, many
-                )
-            )
+            outcome: _Outcome = await_(self._run(begin, operation, parameters, many))
         except Exception as error:
             self._handle_exception(error)
         self._in_transaction = outcome[4]
         return outcome
 
+    async def _run(
+        self, begin: str | None, operation: str, parameters: Any, many: bool
+    ) -> _Outcome:
+        conn = self._sqlite
+        # Only a statement that opens its transaction (or runs alone) can be tried again:
+        # nothing of it has happened when SQLite answers busy.
+        retry = not conn.in_transaction and (begin is not None or not many)
+        pauses = busy_pauses(self._busy_wait_s)
+        while True:
+            try:
+                if begin is not None and not conn.in_transaction:
+                    conn.execute(begin)
+                if many:
+                    aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+                    return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
+                        _run_statement, conn, operation, parameters, True
+                    )
+                return _run_statement(conn, operation, parameters, False)
+            except sqlite3.OperationalError as error:
+                pause = next(pauses, None) if retry and is_busy(error) else None
+                if pause is None:
+                    raise
+                if conn.in_transaction:
+                    conn.rollback()  # only this statement's BEGIN had run
+            await asyncio.sleep(pause)
+
     def commit(self) -> None:
         """Commit; costs nothing when no transaction is open (none began, or it ended)."""
         self._pending_begin = None
         if self._in_transaction:
-            super().commit()
+            try:
+                await_(self._commit())
+            except Exception as error:
+                self._handle_exception(error)
             self._in_transaction = False
+
+    async def _commit(self) -> None:
+        conn = self._sqlite
+        pauses = busy_pauses(self._busy_wait_s)
+        while True:
+            try:
+                conn.commit()
+                return
+            except sqlite3.OperationalError as error:  # a reader in the way (no WAL)
+                pause = next(pauses, None) if is_busy(error) else None
+                if pause is None:
+                    raise
+            await asyncio.sleep(pause)
 
     def rollback(self) -> None:
         """Roll back; as commit, nothing to do when no transaction is open.
@@ -153,21 +227,24 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         The pool rolls back every connection given back to it, after the commit too.
         """
         self._pending_begin = None
-        if self._in_transaction:
-            super().rollback()
-            self._in_transaction = False
+        if self._in_transaction and self._connection._connection:
+            try:
+                self._sqlite.rollback()
+            except Exception as error:
+                self._handle_exception(error)
+        self._in_transaction = False
 
 
-class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
-    """The DB-API module SQLAlchemy's aiosqlite dialect is given: connects OneTripConnections."""
+class InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The DB-API module SQLAlchemy's aiosqlite dialect is given: connects InlineConnections."""
 
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+    def connect(self, *arg: Any, **kw: Any) -> InlineConnection:
         """Open an aiosqlite connection (its thread a daemon, as SQLAlchemy does)."""
         connection = self.aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True
-        return OneTripConnection(self, await_(connection))
+        return InlineConnection(self, await_(connection))
 
 
-def one_trip_dbapi() -> OneTripDbapi:
+def inline_dbapi() -> InlineDbapi:
     """The module argument for create_async_engine."""
-    return OneTripDbapi(aiosqlite, sqlite3)
+    return InlineDbapi(aiosqlite, sqlite3)
