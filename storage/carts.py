@@ -18,21 +18,25 @@ MAX_QUANTITY = 999
 MAX_LINES = 20
 
 
+# Read on most villager updates, so built once, with the bound parameters user_id, center_id.
+_CART_LINES = (
+    sa.select(products, cart_items.c.quantity)
+    .join(cart_items, cart_items.c.product_id == products.c.id)
+    .where(
+        cart_items.c.user_id == sa.bindparam("user_id", type_=cart_items.c.user_id.type),
+        products.c.center_id == sa.bindparam("center_id", type_=products.c.center_id.type),
+        products.c.active.is_(True),
+    )
+    .order_by(cart_items.c.added_at, products.c.id)
+)
+
+
 async def cart_lines_in(
     conn: AsyncConnection, user_id: int, center_id: int, currency: str
 ) -> list[CartLine]:
     """The user's cart lines for active products of this center, oldest first."""
-    query = (
-        sa.select(products, cart_items.c.quantity)
-        .join(cart_items, cart_items.c.product_id == products.c.id)
-        .where(
-            cart_items.c.user_id == user_id,
-            products.c.center_id == center_id,
-            products.c.active.is_(True),
-        )
-        .order_by(cart_items.c.added_at, products.c.id)
-    )
-    rows = (await conn.execute(query)).all()
+    params = {"user_id": user_id, "center_id": center_id}
+    rows = (await conn.execute(_CART_LINES, params)).all()
     return [CartLine(product_from_row(row, currency), row.quantity) for row in rows]
 
 

@@ -66,6 +66,14 @@ def _row_values(row: CatalogRow) -> dict[str, Any]:
     )
 
 
+# Products by id (a cart, a product card): built once, bound "center_id" and expanding "ids".
+_PRODUCTS_AMONG = products.select().where(
+    products.c.center_id == sa.bindparam("center_id", type_=products.c.center_id.type),
+    products.c.active.is_(True),
+    products.c.id.in_(sa.bindparam("ids", expanding=True)),
+)
+
+
 class Catalog:
     """Repository of products."""
 
@@ -165,13 +173,9 @@ class Catalog:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        query = products.select().where(
-            products.c.center_id == center_id,
-            products.c.active.is_(True),
-            products.c.id.in_(wanted),
-        )
+        params = {"center_id": center_id, "ids": wanted}
         async with self.db.query() as conn:
-            rows = {row.id: row for row in (await conn.execute(query)).all()}
+            rows = {row.id: row for row in (await conn.execute(_PRODUCTS_AMONG, params)).all()}
         return [product_from_row(rows[i], currency) for i in wanted if i in rows]
 
     async def count(self, center_id: int) -> int:

@@ -40,6 +40,10 @@ def center_from_row(row: Any) -> Center:
     )
 
 
+# A center by id, read on most presses (built once).
+_CENTER = centers.select().where(centers.c.id == sa.bindparam("center_id", type_=centers.c.id.type))
+
+
 class Centers:
     """Repository of centers."""
 
@@ -101,7 +105,7 @@ class Centers:
     async def get(self, center_id: int) -> Center:
         """The center with this id; RecordNotFound otherwise."""
         async with self.db.query() as conn:
-            row = (await conn.execute(centers.select().where(centers.c.id == center_id))).first()
+            row = (await conn.execute(_CENTER, {"center_id": center_id})).first()
         if row is None:
             raise RecordNotFound(str(center_id))
         return center_from_row(row)

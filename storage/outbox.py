@@ -98,6 +98,57 @@ def _row(row: Any) -> OutboxRow:
     )
 
 
+def _due_query() -> sa.Select[Any]:
+    """Outbox.due's query, built once (it is read several times a second under load)."""
+    earlier = outbox.alias("earlier")
+    older_pending = sa.exists().where(
+        earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.status == PENDING,
+        earlier.c.id < outbox.c.id,
+    )
+    newer = outbox.alias("newer")
+    newer_edit = sa.exists().where(
+        newer.c.status == PENDING,
+        newer.c.chat_id == outbox.c.chat_id,
+        newer.c.id > outbox.c.id,
+        newer.c.card_request_id == outbox.c.card_request_id,
+    )
+    later = outbox.alias("later")
+    followed = sa.exists().where(
+        later.c.chat_id == outbox.c.chat_id,
+        later.c.status == PENDING,
+        later.c.id > outbox.c.id,
+    )
+    due_by = outbox.c.next_attempt_at <= sa.bindparam("now", type_=outbox.c.next_attempt_at.type)
+    return (
+        sa.select(
+            outbox,
+            requests.c.manager_chat_id,
+            requests.c.manager_message_id,
+            newer_edit.label("newer_edit"),
+            followed.label("followed"),
+        )
+        .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
+        .where(outbox.c.status == PENDING, due_by, ~older_pending)
+        .order_by(outbox.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+    )
+
+
+_DUE = _due_query()
+# Written once a message is sent (several a second under load), so built once too.
+_MARK_SENT = (
+    sa.update(outbox)
+    .where(outbox.c.id == sa.bindparam("row_id", type_=outbox.c.id.type))
+    .values(status=SENT, sent_at=sa.bindparam("at"), last_error=sa.bindparam("kept"))
+)
+_CARD_SHOWN = (
+    sa.update(requests)
+    .where(requests.c.id == sa.bindparam("card", type_=requests.c.id.type))
+    .values(manager_chat_id=sa.bindparam("chat"), manager_message_id=sa.bindparam("message"))
+)
+
+
 class Outbox:
     """Repository the sender reads and updates."""
 
@@ -113,40 +164,9 @@ class Outbox:
         a card with a newer edit of it pending is marked `superseded` (a burst of changes
         while the chat waits for its pace needs only the last).
         """
-        earlier = outbox.alias("earlier")
-        older_pending = sa.exists().where(
-            earlier.c.chat_id == outbox.c.chat_id,
-            earlier.c.status == PENDING,
-            earlier.c.id < outbox.c.id,
-        )
-        newer = outbox.alias("newer")
-        newer_edit = sa.exists().where(
-            newer.c.status == PENDING,
-            newer.c.chat_id == outbox.c.chat_id,
-            newer.c.id > outbox.c.id,
-            newer.c.card_request_id == outbox.c.card_request_id,
-        )
-        later = outbox.alias("later")
-        followed = sa.exists().where(
-            later.c.chat_id == outbox.c.chat_id,
-            later.c.status == PENDING,
-            later.c.id > outbox.c.id,
-        )
-        query = (
-            sa.select(
-                outbox,
-                requests.c.manager_chat_id,
-                requests.c.manager_message_id,
-                newer_edit.label("newer_edit"),
-                followed.label("followed"),
-            )
-            .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
-            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now(), ~older_pending)
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
         async with self.db.query() as conn:
-            return [_row(row) for row in (await conn.execute(query)).all()]
+            result = await conn.execute(_DUE, {"now": now(), "limit": limit})
+            return [_row(row) for row in result.all()]
 
     async def next_due_at(self) -> float | None:
         """When the earliest pending message is due, if any."""
@@ -173,17 +193,10 @@ class Outbox:
         """Record delivery; a card remembers its message so later changes edit it."""
         kept = row.last_error if is_uncertain(row) else None
         async with self.db.write() as conn:
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(status=SENT, sent_at=now(), last_error=kept)
-            )
+            await conn.execute(_MARK_SENT, {"row_id": row.id, "at": now(), "kept": kept})
             if row.card_request_id is not None and message_id is not None:
-                await conn.execute(
-                    sa.update(requests)
-                    .where(requests.c.id == row.card_request_id)
-                    .values(manager_chat_id=row.chat_id, manager_message_id=message_id)
-                )
+                card = {"card": row.card_request_id, "chat": row.chat_id, "message": message_id}
+                await conn.execute(_CARD_SHOWN, card)
 
     async def retry_later(
         self, row: OutboxRow, delay_s: float, error: str, *, uncertain: bool = False

@@ -78,15 +78,26 @@ async def _load(
             requests.select().where(where).order_by(*order).limit(limit).offset(offset)
         )
     ).all()
+    return await _with_items(conn, rows)
+
+
+# The queries of a request by id, read on every press on a request (built once).
+_ONE_REQUEST = requests.select().where(
+    requests.c.id == sa.bindparam("request_id", type_=requests.c.id.type)
+)
+_ITEMS_OF = (
+    request_items.select()
+    .where(request_items.c.request_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(request_items.c.id)
+)
+
+
+async def _with_items(conn: AsyncConnection, rows: Sequence[Any]) -> list[ServiceRequest]:
+    """The requests of these rows, with their items, read in one more query."""
     ids = [row.id for row in rows]
     items: dict[int, list[RequestItem]] = {i: [] for i in ids}
     if ids:
-        query = (
-            request_items.select()
-            .where(request_items.c.request_id.in_(ids))
-            .order_by(request_items.c.id)
-        )
-        for item in (await conn.execute(query)).all():
+        for item in (await conn.execute(_ITEMS_OF, {"ids": ids})).all():
             currency = next(r.currency for r in rows if r.id == item.request_id)
             items[item.request_id].append(
                 RequestItem(
@@ -366,7 +377,8 @@ class Requests:
         return values
 
     async def _get(self, conn: AsyncConnection, request_id: int) -> ServiceRequest:
-        found = await _load(conn, requests.c.id == request_id, [requests.c.id], 1, 0)
+        rows = (await conn.execute(_ONE_REQUEST, {"request_id": request_id})).all()
+        found = await _with_items(conn, rows)
         if not found:
             raise RecordNotFound(str(request_id))
         return found[0]

@@ -5,9 +5,10 @@ wake-up of the thread, a wake-up of the event loop and the GIL handed back and f
 0.2 ms of CPU. The statements this bot runs take a few microseconds inside SQLite (rows found
 by key or index, WAL mode, commits that do not wait for the disk), so the trip cost them ten
 to thirty times their work. Here a single statement, COMMIT and ROLLBACK run inline, on the
-connection aiosqlite opened; only a statement for many rows at once (executemany: a catalog
-import) goes to aiosqlite's thread, so a big import does not stall the loop. BEGIN rides along
-with the first statement, so a transaction that ran none costs nothing.
+connection aiosqlite opened; only a statement for many rows at once (an executemany of
+BULK_ROWS or more: a catalog import) goes to aiosqlite's thread, so it does not stall the
+loop. BEGIN rides along with the first statement, so a transaction that ran none costs
+nothing.
 
 Waiting for another writer must not block the loop either, so SQLite's own busy timeout is 0.
 A statement that finds the database locked when it is the first of its transaction (BEGIN
@@ -45,6 +46,8 @@ _Outcome = tuple[Any, list[Any], int | None, int, bool]
 # Seconds between tries while the database is locked: sqlite3's busy handler's own delays,
 # the last one repeated until the wait runs out.
 BUSY_PAUSES_S = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
+# Parameter sets from which an executemany goes to aiosqlite's thread (fewer take microseconds).
+BULK_ROWS = 100
 
 
 def _run_statement(
@@ -97,7 +100,7 @@ class InlineCursor:
         self._store(self._adapt_connection.run(operation, parameters, many=False))
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
-        """Run one statement for each parameter set, on aiosqlite's thread."""
+        """Run one statement for each parameter set (many of them on aiosqlite's thread)."""
         self._store(self._adapt_connection.run(operation, seq_of_parameters, many=True))
 
     def _store(self, outcome: _Outcome) -> None:
@@ -184,12 +187,12 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             try:
                 if begin is not None and not conn.in_transaction:
                     conn.execute(begin)
-                if many:
+                if many and len(parameters) >= BULK_ROWS:
                     aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
                     return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
                         _run_statement, conn, operation, parameters, True
                     )
-                return _run_statement(conn, operation, parameters, False)
+                return _run_statement(conn, operation, parameters, many)
             except sqlite3.OperationalError as error:
                 pause = next(pauses, None) if retry and is_busy(error) else None
                 if pause is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +18,7 @@ from storage.outbox import retry_cards_for
 from storage.schema import centers, users
 
 # The user's row beside each center that is theirs or that they manage (or one row of nulls).
+# Every update reads it, so it is built once; the user is the bound parameter "user_id".
 _STANDING = (
     sa.select(users, centers)
     .select_from(
@@ -24,8 +26,10 @@ _STANDING = (
             centers, sa.or_(centers.c.id == users.c.center_id, centers.c.manager_id == users.c.id)
         )
     )
+    .where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
     .order_by(centers.c.code)
 )
+_USER = users.select().where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
 
 
 def user_from_row(row: Any) -> User:
@@ -108,7 +112,7 @@ class Users:
     async def get(self, user_id: int) -> User | None:
         """The user, or None if they never wrote to the bot."""
         async with self.db.query() as conn:
-            row = (await conn.execute(users.select().where(users.c.id == user_id))).first()
+            row = (await conn.execute(_USER, {"user_id": user_id})).first()
         return None if row is None else user_from_row(row)
 
     async def _set(self, user_id: int, **values: Any) -> User:
@@ -119,7 +123,7 @@ class Users:
             )
             if result.rowcount == 0:
                 raise RecordNotFound(str(user_id))
-            row = (await conn.execute(users.select().where(users.c.id == user_id))).one()
+            row = (await conn.execute(_USER, {"user_id": user_id})).one()
         return user_from_row(row)
 
     async def join_center(self, user_id: int, center_id: int) -> User:
@@ -141,21 +145,34 @@ class Users:
 
 async def _standing(conn: AsyncConnection, user_id: int) -> Standing | None:
     """The user with their own and managed centers (by code), or None if never seen."""
-    rows = (await conn.execute(_STANDING.where(users.c.id == user_id))).all()
+    rows = (await conn.execute(_STANDING, {"user_id": user_id})).all()
     if not rows:
         return None
-    user = user_from_row(_columns(rows[0], users))
+    user = user_from_row(_columns(rows[0], _USER_FIELDS))
     found = [
-        center_from_row(_columns(row, centers))
+        center_from_row(_columns(row, _CENTER_FIELDS))
         for row in rows
-        if row._mapping[centers.c.id] is not None
+        if row[_CENTER_FIELDS.start] is not None  # the center's id: none joined
     ]
     own = next((center for center in found if center.id == user.center_id), None)
     managed = tuple(center for center in found if center.manager_id == user_id)
     return Standing(user, own, managed)
 
 
-def _columns(row: sa.Row[Any], table: sa.Table) -> SimpleNamespace:
+@dataclass(frozen=True)
+class _Fields:
+    """Where one table's columns sit in a joined row, and their plain names."""
+
+    start: int
+    names: tuple[str, ...]
+
+
+# _STANDING's rows: the user's columns, then the center's.
+_USER_FIELDS = _Fields(0, tuple(users.c.keys()))
+_CENTER_FIELDS = _Fields(len(users.c), tuple(centers.c.keys()))
+
+
+def _columns(row: sa.Row[Any], fields: _Fields) -> SimpleNamespace:
     """One table's columns of a joined row, by their plain names."""
-    mapping = row._mapping
-    return SimpleNamespace(**{column.name: mapping[column] for column in table.c})
+    values = row[fields.start : fields.start + len(fields.names)]
+    return SimpleNamespace(**dict(zip(fields.names, values, strict=True)))

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import storage.db
 from storage.db import Database
 from storage.errors import is_database_busy
+from storage.sqlite_driver import BULK_ROWS
 
 notes = sa.table("notes", sa.column("id"), sa.column("text"))
 
@@ -102,15 +103,21 @@ async def test_a_failed_statement_rolls_back_the_whole_transaction(db: Database)
         assert (await conn.execute(sa.select(sa.func.count()).select_from(notes))).scalar() == 2
 
 
-async def test_many_rows_in_one_statement_go_to_the_thread(db: Database, trips: list[str]) -> None:
+async def test_many_rows_in_one_statement_go_to_the_thread_a_few_stay_inline(
+    db: Database, trips: list[str]
+) -> None:
     async with db.write() as conn:
-        await conn.execute(notes.insert(), [{"id": n, "text": f"item {n}"} for n in range(2, 52)])
+        await conn.execute(notes.insert(), [{"id": n, "text": f"item {n}"} for n in (2, 3)])
+    assert trips == []
+    bulk = [{"id": n, "text": f"item {n}"} for n in range(4, 4 + BULK_ROWS)]
+    async with db.write() as conn:
+        await conn.execute(notes.insert(), bulk)
     assert trips == ["_run_statement"]  # a big import does not stall the event loop
     async with db.read() as conn:
         result = await conn.execute(sa.select(notes.c.id).order_by(notes.c.id))
         assert result.fetchone() == (1,)
         assert len(result.fetchmany(10)) == 10
-        assert len(result.all()) == 40
+        assert len(result.all()) == BULK_ROWS + 2 - 10
 
 
 async def _ticks_while(work: Any) -> tuple[Any, int]:
