@@ -21,12 +21,11 @@ from telegram.ext import (
 from bot.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
-from bot.http_request import AiohttpRequest
 from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.search_cache import SearchCache
-from bot.wire import UpdatesRequest
+from bot.wire import BotRequest, UpdatesRequest
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
 from handlers.announcements import build_announcement_handlers
@@ -93,7 +92,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
-        .request(AiohttpRequest())  # lighter than PTB's default HTTPX transport
+        .request(BotRequest())  # aiohttp, lighter than PTB's HTTPX; answers without echoes
         .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))

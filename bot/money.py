@@ -107,12 +107,17 @@ def format_money(money: Money, locale: str) -> str:
     """Format Money for people reading the given locale ("id", "en" or "zh")."""
     if locale not in SUPPORTED_LOCALES:
         raise MoneyError(f"unsupported locale: {locale!r}")
-    digits = minor_digits(money.currency)
-    amount = Decimal(money.minor).scaleb(-digits)
+    return _formatted(money.minor, money.currency, locale)
+
+
+# Babel takes tens of microseconds an amount; the same prices and totals show again and again.
+@lru_cache(maxsize=4096)
+def _formatted(minor: int, currency: str, locale: str) -> str:
+    """format_money's text for this amount (the locale checked by the caller)."""
+    digits = minor_digits(currency)
+    amount = Decimal(minor).scaleb(-digits)
     pattern = _currency_pattern(locale, digits)
-    return format_currency(
-        amount, money.currency, format=pattern, locale=locale, currency_digits=False
-    )
+    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
 
 
 @lru_cache(maxsize=32)

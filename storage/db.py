@@ -83,6 +83,8 @@ class Database:
             _prepare_sqlite(self.engine)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
+        # The same engine (and pool), with query()'s option set once rather than a call.
+        self._single = self.engine.execution_options(kiosdesa_single=True)
         self.outbox_ready = asyncio.Event()
 
     @asynccontextmanager
@@ -106,8 +108,8 @@ class Database:
         On SQLite that saves the BEGIN and the COMMIT around it.
         Use `read()` when several statements must see the same state of the database.
         """
-        async with self.engine.connect() as conn:
-            yield await conn.execution_options(kiosdesa_single=True)
+        async with self._single.connect() as conn:
+            yield conn
 
     async def migrate(self) -> None:
         """Apply every pending migration; StorageUnavailable if the database cannot be used."""

@@ -1,10 +1,10 @@
-"""Updates read off the wire: lone surrogates become U+FFFD, everything else stays."""
+"""Off the wire: lone surrogates in updates become U+FFFD; answers lose what the bot sent."""
 
 from __future__ import annotations
 
 import json
 
-from bot.wire import UpdatesRequest, without_lone_surrogates
+from bot.wire import BotRequest, UpdatesRequest, without_lone_surrogates
 
 
 def test_lone_surrogates_are_replaced_everywhere_in_an_update() -> None:
@@ -26,3 +26,33 @@ def test_a_payload_without_escaped_surrogates_is_parsed_as_sent() -> None:
     update = {"message": {"text": "😀 Beras مرحبا \\ud800 as typed", "chat": {"id": 7}}}
     payload = json.dumps({"ok": True, "result": [update]}, ensure_ascii=False).encode()
     assert UpdatesRequest.parse_json_payload(payload)["result"] == [update]
+
+
+SENT = {
+    "message_id": 42,
+    "date": 1796000000,
+    "chat": {"id": 7, "type": "private", "first_name": "Budi"},
+    "text": "Telur ayam Rp 28.000",
+    "entities": [{"type": "bold", "offset": 0, "length": 10}],
+    "reply_markup": {"inline_keyboard": [[{"text": "Add to cart", "callback_data": "a:1"}]]},
+    "link_preview_options": {"is_disabled": True},
+}
+
+
+def test_an_answer_to_a_send_keeps_the_message_but_not_what_the_bot_sent() -> None:
+    payload = json.dumps({"ok": True, "result": SENT}).encode()
+    result = BotRequest.parse_json_payload(payload)["result"]
+    assert result == {
+        "message_id": 42,
+        "date": 1796000000,
+        "chat": {"id": 7, "type": "private", "first_name": "Budi"},
+        "text": "Telur ayam Rp 28.000",
+    }
+
+
+def test_answers_that_are_not_a_message_and_updates_are_left_whole() -> None:
+    for result in (True, [SENT], {"id": 1, "first_name": "Kios Desa", "is_bot": True}):
+        payload = json.dumps({"ok": True, "result": result}).encode()
+        assert BotRequest.parse_json_payload(payload)["result"] == result
+    updates = json.dumps({"ok": True, "result": [{"update_id": 1, "message": SENT}]}).encode()
+    assert UpdatesRequest.parse_json_payload(updates)["result"][0]["message"] == SENT
