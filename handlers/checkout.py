@@ -30,7 +30,7 @@ from bot.context import KiosContext
 from bot.orders import check_delivery, submit_order
 from bot.pipeline import Fulfilment, Role
 from bot.texts import Html, h, plain, t
-from handlers.cart import render_cart
+from handlers.cart import cart_text, render_cart
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
 from storage.errors import CartChanged, EmptyCart, OutOfStock
@@ -184,14 +184,15 @@ async def skip_note(update: Update, context: KiosContext) -> Step:
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the order as it will be sent, with Confirm and Cancel."""
     found = await visitor(update, context)
-    cart, _ = await render_cart(context, found)
     chosen = draft(context)
-    if found.center is not None:
-        lines = await context.store.carts.lines(
-            found.user.id, found.center.id, found.center.currency
-        )
+    if found.center is None:
+        cart, _ = await render_cart(context, found)
+    else:
+        center = found.center
+        lines = await context.store.carts.lines(found.user.id, center.id, center.currency)
+        cart = cart_text(lines, found.locale, center.currency)
         # What the villager sees now is what Confirm will submit, or they are shown it again.
-        chosen["center_id"] = found.center.id
+        chosen["center_id"] = center.id
         chosen["cart"] = [list(line) for line in cart_snapshot(lines)]
     if chosen.get("fulfilment") == Fulfilment.DELIVERY.value:
         way = h(found.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
