@@ -25,6 +25,7 @@ from bot.menus import set_manager_menu, set_villager_menus
 from bot.orders import expire_quotes
 from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.search_cache import SearchCache
+from bot.update_order import PerUserOrder
 from bot.wire import BotRequest, UpdatesRequest
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
@@ -97,6 +98,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
         .persistence(DatabasePersistence(store.db))
+        .concurrent_updates(PerUserOrder())  # users at once, each user's updates in order
         .rate_limiter(AIORateLimiter(max_retries=3, overall_max_rate=overall_rate(settings)))
         .build()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -39,6 +40,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # What the database holds for each user, so an unchanged user_data is not rewritten.
         self._stored_users: dict[int, str | None] = {}
         self._conversations: dict[tuple[str, str], str | None] = {}
+        self._flushing = asyncio.Lock()
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         """Every stored user's dialog data."""
@@ -81,18 +83,24 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         )
 
     async def flush(self) -> None:
-        """Write every queued change in one transaction; on failure they stay queued."""
-        users, self._users = self._users, {}
-        states, self._conversations = self._conversations, {}
-        if not users and not states:
-            return
-        try:
-            await self._write(users, states)
-        except BaseException:
-            # Changes queued meanwhile are newer: they win over the ones given back.
-            self._users = {**users, **self._users}
-            self._conversations = {**states, **self._conversations}
-            raise
+        """Write every queued change in one transaction; on failure they stay queued.
+
+        Flushes take turns: one that finds nothing queued may only return once an earlier
+        flush, which may hold its changes, has written them (updates of several users are
+        handled at once, each flushing when it is done).
+        """
+        async with self._flushing:
+            users, self._users = self._users, {}
+            states, self._conversations = self._conversations, {}
+            if not users and not states:
+                return
+            try:
+                await self._write(users, states)
+            except BaseException:
+                # Changes queued meanwhile are newer: they win over the ones given back.
+                self._users = {**users, **self._users}
+                self._conversations = {**states, **self._conversations}
+                raise
 
     async def _write(
         self, users: dict[int, str | None], states: dict[tuple[str, str], str | None]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -104,3 +106,32 @@ async def test_a_flush_refused_by_a_locked_database_keeps_the_changes_for_the_ne
     finally:
         other.close()
         await store.close()
+
+
+async def test_a_flush_with_nothing_queued_returns_only_once_an_earlier_one_has_written(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two users' updates end at once: Budi's flush may find Siti's flush took his step along.
+
+    It must not report his step saved before that earlier flush has written it.
+    """
+    dialogs = DatabasePersistence(store.db)
+    written = dialogs._write
+    may_write = asyncio.Event()
+
+    async def slow_write(*args: Any) -> None:  # as a database that takes its time
+        await may_write.wait()
+        await written(*args)
+
+    monkeypatch.setattr(dialogs, "_write", slow_write)
+    await dialogs.update_conversation("checkout", (SITI, SITI), "note")
+    await dialogs.update_conversation("checkout", (BUDI, BUDI), "confirm")
+    siti = asyncio.create_task(dialogs.flush())  # takes both steps with it
+    await asyncio.sleep(0.05)
+    budi = asyncio.create_task(dialogs.flush())  # nothing left queued for it
+    await asyncio.sleep(0.05)
+    assert not budi.done()
+    may_write.set()
+    await budi
+    assert (await saved(store))[0] == {(SITI, SITI): "note", (BUDI, BUDI): "confirm"}
+    await siti
