@@ -26,11 +26,12 @@ version in pyproject.toml.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -42,6 +43,7 @@ from sqlalchemy.util.concurrency import await_
 # What sqlite3 hands back for one statement: description, rows, lastrowid, rowcount, and
 # whether a transaction is open after it.
 _Outcome = tuple[Any, list[Any], int | None, int, bool]
+_T = TypeVar("_T")
 
 # Seconds between tries while the database is locked: sqlite3's busy handler's own delays,
 # the last one repeated until the wait runs out.
@@ -75,7 +77,7 @@ def is_busy(error: sqlite3.Error) -> bool:
 def busy_pauses(wait_s: float) -> Iterator[float]:
     """The pauses to take between tries, until `wait_s` seconds have gone by."""
     deadline = time.monotonic() + wait_s
-    for n in range(1_000_000):
+    for n in itertools.count():
         left = deadline - time.monotonic()
         if left <= 0:
             return
@@ -179,47 +181,52 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         self, begin: str | None, operation: str, parameters: Any, many: bool
     ) -> _Outcome:
         conn = self._sqlite
-        # Only a statement that opens its transaction (or runs alone) can be tried again:
-        # nothing of it has happened when SQLite answers busy.
-        retry = not conn.in_transaction and (begin is not None or not many)
-        pauses = busy_pauses(self._busy_wait_s)
-        while True:
+        bulk = many and len(parameters) >= BULK_ROWS
+
+        async def attempt() -> _Outcome:
+            opened = False
+            if begin is not None and not conn.in_transaction:
+                conn.execute(begin)
+                opened = True
             try:
-                if begin is not None and not conn.in_transaction:
-                    conn.execute(begin)
-                if many and len(parameters) >= BULK_ROWS:
+                if bulk:
                     aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
                     return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
                         _run_statement, conn, operation, parameters, True
                     )
                 return _run_statement(conn, operation, parameters, many)
             except sqlite3.OperationalError as error:
-                pause = next(pauses, None) if retry and is_busy(error) else None
-                if pause is None:
-                    raise
-                if conn.in_transaction:
+                if opened and is_busy(error):
                     conn.rollback()  # only this statement's BEGIN had run
-            await asyncio.sleep(pause)
+                raise
+
+        # Only a statement that opens its transaction (or runs alone) can be tried again:
+        # nothing of it has happened when SQLite answers busy.
+        return await self._when_free(
+            attempt, retry=not conn.in_transaction and (begin is not None or not many)
+        )
 
     def commit(self) -> None:
         """Commit; costs nothing when no transaction is open (none began, or it ended)."""
         self._pending_begin = None
         if self._in_transaction:
             try:
-                await_(self._commit())
+                await_(self._when_free(self._commit, retry=True))  # a reader in the way (no WAL)
             except Exception as error:
                 self._handle_exception(error)
             self._in_transaction = False
 
     async def _commit(self) -> None:
-        conn = self._sqlite
+        self._sqlite.commit()
+
+    async def _when_free(self, attempt: Callable[[], Awaitable[_T]], *, retry: bool) -> _T:
+        """`attempt`, tried again after a pause while SQLite answers busy, until the wait ends."""
         pauses = busy_pauses(self._busy_wait_s)
         while True:
             try:
-                conn.commit()
-                return
-            except sqlite3.OperationalError as error:  # a reader in the way (no WAL)
-                pause = next(pauses, None) if is_busy(error) else None
+                return await attempt()
+            except sqlite3.OperationalError as error:
+                pause = next(pauses, None) if retry and is_busy(error) else None
                 if pause is None:
                     raise
             await asyncio.sleep(pause)
