@@ -7,11 +7,16 @@ server where every villager's press is two or three requests (bench/e2e_bench.py
 it). Timeouts and errors keep PTB's meaning: a timeout raises `TimedOut`, any other
 transport failure `NetworkError`, and Telegram's answer (any status) goes back to PTB,
 which turns it into a result or its own errors.
+
+Parameters go as one JSON body, which the Bot API accepts for every method but uploads: one
+`json.dumps` of the whole call, where a form costs a dump of each nested value and then
+URL-quoting every character of the text (a fifth of a request's CPU). Uploads go as multipart.
 """
 
 from __future__ import annotations
 
 import urllib.request
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -91,21 +96,22 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
-        fields = request_data.json_parameters if request_data else None
-        data: aiohttp.FormData | dict[str, str] | None = fields
-        if files:
+        body: dict[str, Any] | None = None
+        form: aiohttp.FormData | None = None
+        if files and request_data:
             form = aiohttp.FormData()
-            for name, value in (fields or {}).items():
+            for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
-            data = form
+        elif request_data:
+            body = request_data.parameters
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, media=bool(files)
         )
         try:
             async with session.request(
-                method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)
+                method, url, data=form, json=body, timeout=timeout, proxy=self._proxy_for(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts derive from it

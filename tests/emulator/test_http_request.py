@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.emulator import BotApiEmulator, Fault
@@ -22,12 +22,21 @@ def aiohttp_bot(base_url: str, request: AiohttpRequest | None = None) -> Bot:
 
 async def test_texts_with_buttons_and_non_latin_script_arrive_whole(emu: BotApiEmulator) -> None:
     emu.user(USER, "Siti")
+    buttons = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Pesan 🛒 & bayar", callback_data="add:7:1")]]
+    )
     async with aiohttp_bot(emu.url) as bot:
         sent = await bot.send_message(
-            USER, "<b>Beras</b> 5 kg · 大米 · Rp 75.000 &amp; ongkir", parse_mode="HTML"
+            USER,
+            "<b>Beras</b> 5 kg · 大米 · Rp 75.000 &amp; ongkir",
+            parse_mode="HTML",
+            reply_markup=buttons,
+            disable_notification=True,
         )
     [message] = emu.messages(USER)
     assert message.text == "Beras 5 kg · 大米 · Rp 75.000 & ongkir"
+    assert message.button_texts() == ["Pesan 🛒 & bayar"]
+    assert message.buttons[0][0].callback_data == "add:7:1"
     assert sent.message_id == message.message_id
 
 
