@@ -30,8 +30,10 @@ import itertools
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -82,6 +84,24 @@ def busy_pauses(wait_s: float) -> Iterator[float]:
         if left <= 0:
             return
         yield min(BUSY_PAUSES_S[min(n, len(BUSY_PAUSES_S) - 1)], left)
+
+
+class _Ready(Generic[_T]):
+    """An awaitable that is already done: what a statement that ran inline gives `await_`.
+
+    SQLAlchemy's AsyncConnection.execute insists that its driver awaited something (a check
+    for sync drivers slipped under asyncio); this satisfies it for the price of a generator
+    step rather than a coroutine run by the event loop's task.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: _T) -> None:
+        self._value = value
+
+    def __await__(self) -> Generator[Any, None, _T]:
+        return self._value
+        yield  # a generator: awaiting it returns at once
 
 
 class InlineCursor:
@@ -170,66 +190,93 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         """A pending BEGIN, then the statement; SQLAlchemy's sync layer calls this."""
         begin, self._pending_begin = self._pending_begin, None
         self._in_transaction = True
+        # Only a statement that opens its transaction (or runs alone) can be tried again:
+        # nothing of it has happened when SQLite answers busy.
+        retry = not self._sqlite.in_transaction and (begin is not None or not many)
         try:
-            outcome: _Outcome = await_(self._run(begin, operation, parameters, many))
+            if many and len(parameters) >= BULK_ROWS:
+                bulk = partial(self._bulk, begin, operation, parameters)
+                outcome = await_(self._when_free(bulk, retry=retry))
+            else:
+                inline = partial(self._inline, begin, operation, parameters, many)
+                outcome = await_(_Ready(self._now_or_when_free(inline, retry=retry)))
         except Exception as error:
             self._handle_exception(error)
         self._in_transaction = outcome[4]
         return outcome
 
-    async def _run(
-        self, begin: str | None, operation: str, parameters: Any, many: bool
-    ) -> _Outcome:
+    def _inline(self, begin: str | None, operation: str, parameters: Any, many: bool) -> _Outcome:
+        with self._opening(begin):
+            return _run_statement(self._sqlite, operation, parameters, many)
+
+    async def _bulk(self, begin: str | None, operation: str, parameters: Any) -> _Outcome:
+        with self._opening(begin):
+            aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
+                _run_statement, self._sqlite, operation, parameters, True
+            )
+
+    @contextmanager
+    def _opening(self, begin: str | None) -> Iterator[None]:
+        """Run `begin` first unless a transaction is open; undo it if SQLite answers busy."""
         conn = self._sqlite
-        bulk = many and len(parameters) >= BULK_ROWS
-
-        async def attempt() -> _Outcome:
-            opened = False
-            if begin is not None and not conn.in_transaction:
-                conn.execute(begin)
-                opened = True
-            try:
-                if bulk:
-                    aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-                    return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
-                        _run_statement, conn, operation, parameters, True
-                    )
-                return _run_statement(conn, operation, parameters, many)
-            except sqlite3.OperationalError as error:
-                if opened and is_busy(error):
-                    conn.rollback()  # only this statement's BEGIN had run
-                raise
-
-        # Only a statement that opens its transaction (or runs alone) can be tried again:
-        # nothing of it has happened when SQLite answers busy.
-        return await self._when_free(
-            attempt, retry=not conn.in_transaction and (begin is not None or not many)
-        )
+        opened = False
+        if begin is not None and not conn.in_transaction:
+            conn.execute(begin)
+            opened = True
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if opened and is_busy(error):
+                conn.rollback()  # only this statement's BEGIN had run
+            raise
 
     def commit(self) -> None:
         """Commit; costs nothing when no transaction is open (none began, or it ended)."""
         self._pending_begin = None
         if self._in_transaction:
-            try:
-                await_(self._when_free(self._commit, retry=True))  # a reader in the way (no WAL)
+            try:  # a reader can be in the way (no WAL)
+                self._now_or_when_free(self._sqlite.commit, retry=True)
             except Exception as error:
                 self._handle_exception(error)
             self._in_transaction = False
 
-    async def _commit(self) -> None:
-        self._sqlite.commit()
+    def _now_or_when_free(self, attempt: Callable[[], _T], *, retry: bool) -> _T:
+        """`attempt` at once, inline; only if SQLite answers busy is it tried after pauses."""
+        try:
+            return attempt()
+        except sqlite3.OperationalError as error:
+            if not (retry and is_busy(error)):
+                raise
+            busy = error
 
-    async def _when_free(self, attempt: Callable[[], Awaitable[_T]], *, retry: bool) -> _T:
-        """`attempt`, tried again after a pause while SQLite answers busy, until the wait ends."""
+        async def again() -> _T:
+            return attempt()
+
+        return await_(self._when_free(again, retry=True, busy=busy))
+
+    async def _when_free(
+        self,
+        attempt: Callable[[], Awaitable[_T]],
+        *,
+        retry: bool,
+        busy: sqlite3.OperationalError | None = None,
+    ) -> _T:
+        """`attempt`, tried again after a pause while SQLite answers busy, until the wait ends.
+
+        `busy` is the answer to a try already made: the first pause comes before the next.
+        """
         pauses = busy_pauses(self._busy_wait_s)
         while True:
+            if busy is not None:
+                pause = next(pauses, None) if retry and is_busy(busy) else None
+                if pause is None:
+                    raise busy
+                await asyncio.sleep(pause)
             try:
                 return await attempt()
             except sqlite3.OperationalError as error:
-                pause = next(pauses, None) if retry and is_busy(error) else None
-                if pause is None:
-                    raise
-            await asyncio.sleep(pause)
+                busy = error
 
     def rollback(self) -> None:
         """Roll back; as commit, nothing to do when no transaction is open.
