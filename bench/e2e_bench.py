@@ -326,6 +326,7 @@ async def run(sizes: Sequence[int], profile: bool, options: Options) -> int:
         rows: list[tuple[Run, Run]] = []
         async with BotApiEmulator() as emu:
             emu.user(MANAGER, "Pak Manager", language_code="en")
+            emu.opened_before(MANAGER)  # a center at work: its manager's menu can be set
             for index, villagers in enumerate(sizes):
                 first = 10_000_000 * (index + 1)
                 kios = await run_kiosdesa(emu, villagers, workdir, first, options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,6 +42,46 @@ async def cart_lines_in(
     return [CartLine(product_from_row(row, currency), row.quantity) for row in rows]
 
 
+def _param(name: str, column: sa.Column[int]) -> sa.BindParameter[int]:
+    return sa.bindparam(name, type_=column.type)
+
+
+_USER = _param("villager", cart_items.c.user_id)
+_PRODUCT = _param("product", cart_items.c.product_id)
+_CENTER = _param("center", products.c.center_id)
+_THIS_LINE = sa.and_(cart_items.c.user_id == _USER, cart_items.c.product_id == _PRODUCT)
+
+# Built once: these run on every press of Add, + and -, with the bound parameters villager, product
+# and center (not named as columns: SQLAlchemy keeps those names for SET values).
+_ORDERABLE = sa.select(products).where(
+    products.c.id == _PRODUCT, products.c.center_id == _CENTER, products.c.active.is_(True)
+)
+# The product and what of it the cart already holds (0 when none), in one read.
+_ORDERABLE_AND_HELD = (
+    sa.select(products, sa.func.coalesce(cart_items.c.quantity, 0).label("held"))
+    .select_from(
+        products.outerjoin(
+            cart_items,
+            sa.and_(cart_items.c.product_id == products.c.id, cart_items.c.user_id == _USER),
+        )
+    )
+    .where(products.c.id == _PRODUCT, products.c.center_id == _CENTER, products.c.active.is_(True))
+)
+_HELD = sa.select(cart_items.c.quantity).where(_THIS_LINE)
+# Lines at this center only: a villager may have moved centers.
+_LINE_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(cart_items.join(products, products.c.id == cart_items.c.product_id))
+    .where(cart_items.c.user_id == _USER, products.c.center_id == _CENTER)
+)
+_LINE_DELETE = cart_items.delete().where(_THIS_LINE)
+_LINE_UPDATE = (
+    cart_items.update()
+    .where(_THIS_LINE)
+    .values(quantity=sa.bindparam("new_quantity", type_=cart_items.c.quantity.type))
+)
+
+
 class Carts:
     """Repository of cart lines."""
 
@@ -53,85 +95,65 @@ class Carts:
 
     async def add(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:
         """Add `quantity` to the cart line; returns the new quantity (checked against stock)."""
+        line = {"villager": user_id, "product": product_id, "center": center_id}
         async with self.db.write() as conn:
-            current = await self._quantity(conn, user_id, product_id)
-            if current == 0 and await self._line_count(conn, user_id, center_id) >= MAX_LINES:
+            row = (await conn.execute(_ORDERABLE_AND_HELD, line)).first()
+            if row is None:
+                raise RecordNotFound(str(product_id))
+            held = int(row.held)
+            if held == 0 and (await conn.execute(_LINE_COUNT, line)).scalar_one() >= MAX_LINES:
                 raise CartFull()
-            return await self._store(conn, user_id, product_id, center_id, current + quantity)
-
-    @staticmethod
-    async def _line_count(conn: AsyncConnection, user_id: int, center_id: int) -> int:
-        """Lines in the user's cart at this center (a villager may have moved centers)."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(cart_items.join(products, products.c.id == cart_items.c.product_id))
-            .where(cart_items.c.user_id == user_id, products.c.center_id == center_id)
-        )
-        return int((await conn.execute(query)).scalar_one())
+            return await self._write(conn, line, row, held, held + quantity)
 
     async def set_quantity(
         self, user_id: int, product_id: int, center_id: int, quantity: int
     ) -> int:
         """Set the line's quantity; zero or less removes it. Returns the new quantity."""
+        line = {"villager": user_id, "product": product_id, "center": center_id}
         async with self.db.write() as conn:
-            return await self._store(conn, user_id, product_id, center_id, quantity)
+            row = (await conn.execute(_ORDERABLE_AND_HELD, line)).first()
+            if row is None:
+                raise RecordNotFound(str(product_id))
+            return await self._write(conn, line, row, int(row.held), quantity)
 
     async def change(self, user_id: int, product_id: int, center_id: int, delta: int) -> int:
         """Add `delta` (may be negative) to an existing line; returns the new quantity."""
+        line = {"villager": user_id, "product": product_id, "center": center_id}
         async with self.db.write() as conn:
-            current = await self._quantity(conn, user_id, product_id)
-            if current == 0:
-                return 0
-            return await self._store(conn, user_id, product_id, center_id, current + delta)
+            held = int((await conn.execute(_HELD, line)).scalar() or 0)
+            if held == 0:
+                return 0  # the line went (checked out or removed in another chat)
+            row = (await conn.execute(_ORDERABLE, line)).first()
+            if row is None:
+                raise RecordNotFound(str(product_id))
+            return await self._write(conn, line, row, held, held + delta)
 
     async def remove(self, user_id: int, product_id: int) -> None:
         """Drop a line from the cart."""
         async with self.db.write() as conn:
-            await conn.execute(self._line_delete(user_id, product_id))
+            await conn.execute(_LINE_DELETE, {"villager": user_id, "product": product_id})
 
     @staticmethod
-    def _line_delete(user_id: int, product_id: int) -> sa.Delete:
-        return cart_items.delete().where(
-            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
-        )
-
-    @staticmethod
-    async def _quantity(conn: AsyncConnection, user_id: int, product_id: int) -> int:
-        query = sa.select(cart_items.c.quantity).where(
-            cart_items.c.user_id == user_id, cart_items.c.product_id == product_id
-        )
-        return int((await conn.execute(query)).scalar() or 0)
-
-    async def _store(
-        self, conn: AsyncConnection, user_id: int, product_id: int, center_id: int, quantity: int
+    async def _write(
+        conn: AsyncConnection, line: dict[str, int], product: sa.Row[Any], held: int, quantity: int
     ) -> int:
-        """Write the line after checking the product and its tracked stock."""
-        row = (
-            await conn.execute(
-                products.select().where(
-                    products.c.id == product_id,
-                    products.c.center_id == center_id,
-                    products.c.active.is_(True),
-                )
-            )
-        ).first()
-        if row is None:
-            raise RecordNotFound(str(product_id))
+        """Store `quantity` of the product (`held` now), after checking its tracked stock."""
         if quantity <= 0:
-            await conn.execute(self._line_delete(user_id, product_id))
+            await conn.execute(_LINE_DELETE, line)
             return 0
-        limit = MAX_QUANTITY if row.stock is None else min(MAX_QUANTITY, row.stock)
+        limit = MAX_QUANTITY if product.stock is None else min(MAX_QUANTITY, product.stock)
         if quantity > limit:
-            raise OutOfStock(row.name, limit)
-        updated = await conn.execute(
-            sa.update(cart_items)
-            .where(cart_items.c.user_id == user_id, cart_items.c.product_id == product_id)
-            .values(quantity=quantity)
-        )
-        if updated.rowcount == 0:
+            raise OutOfStock(product.name, limit)
+        if held > 0:
+            await conn.execute(_LINE_UPDATE, {**line, "new_quantity": quantity})
+        else:
             await conn.execute(
-                cart_items.insert().values(
-                    user_id=user_id, product_id=product_id, quantity=quantity, added_at=now()
-                )
+                cart_items.insert(),
+                {
+                    "user_id": line["villager"],
+                    "product_id": line["product"],
+                    "quantity": quantity,
+                    "added_at": now(),
+                },
             )
         return quantity

@@ -32,6 +32,10 @@ class UserActionsMixin:
         self.state.chat(user_id)
         return user
 
+    def opened_before(self, user_id: int) -> None:
+        """The user wrote to the bot in the past: Telegram knows their chat (setMyCommands)."""
+        self.state.chat(user_id).opened = True
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends and edits to the chat answer 403."""
         self.state.chat(user_id).blocked = True

@@ -172,6 +172,10 @@ async def test_commands_per_scope(emu: BotApiEmulator, bot: Bot) -> None:
     assert [c.command for c in await bot.get_my_commands(scope=chat_scope)] == ["admin"]
     await bot.delete_my_commands(scope=chat_scope)
     assert emu.visible_commands(USER) == [("start", "Mulai")]
+    emu.user(USER + 2, "Sari")
+    emu.opened_before(USER + 2)  # wrote to the bot in an earlier run: no new update
+    await bot.set_my_commands([BotCommand("queue", "Antrean")], scope=BotCommandScopeChat(USER + 2))
+    assert emu.visible_commands(USER + 2) == [("queue", "Antrean")]
     with refused(emu, BadRequest, "Bad Request: BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("bad-command", "x")])
 
