@@ -11,15 +11,19 @@ which turns it into a result or its own errors.
 Parameters go as one JSON body, which the Bot API accepts for every method but uploads: one
 `json.dumps` of the whole call, where a form costs a dump of each nested value and then
 URL-quoting every character of the text (a fifth of a request's CPU). Uploads go as multipart.
+JSON both ways is orjson's (a tenth of the standard library's time); what orjson refuses (a
+lone surrogate, text that is not UTF-8) takes the standard library's path, as before.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -31,6 +35,14 @@ WRITE_TIMEOUT_S = 5.0
 CONNECT_TIMEOUT_S = 5.0
 POOL_TIMEOUT_S = 1.0
 MEDIA_WRITE_TIMEOUT_S = 20.0
+
+
+def json_bytes(value: Any) -> bytes:
+    """A call's parameters as JSON: orjson's, or the standard library's for what it refuses."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # a lone surrogate, a key that is not a string, a very large number
+        return json.dumps(value).encode()
 
 
 def _seconds(value: ODVInput[float], default: float | None) -> float | None:
@@ -74,7 +86,17 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                json_serialize_bytes=json_bytes,
             )
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer parsed; what orjson refuses goes PTB's way (bad UTF-8 replaced)."""
+        try:
+            parsed: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return parsed
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""

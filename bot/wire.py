@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram.request import BaseRequest
-
 from bot.http_request import AiohttpRequest
 
 # JSON may carry a lone surrogate as an escape ("\ud83d"); it is not a character, so any
@@ -30,16 +28,32 @@ def without_lone_surrogates(value: Any) -> Any:
     return value
 
 
+def without_echoes(message: Any) -> None:
+    """Drop from a message of the bot's own (a parsed JSON dict) what the bot itself sent."""
+    if isinstance(message, dict) and "message_id" in message:
+        for field in ECHOED_FIELDS:
+            message.pop(field, None)
+
+
 class UpdatesRequest(AiohttpRequest):
-    """The getUpdates connection (PTB's default: one connection), with cleaned-up text."""
+    """The getUpdates connection (PTB's default: one connection), with cleaned-up text.
+
+    A pressed button's update carries the bot's message it sat under, keyboard and all; as
+    with answers (BotRequest), what the bot sent itself is dropped before PTB parses it.
+    """
 
     def __init__(self) -> None:
         super().__init__(connection_pool_size=1)
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """Parse Telegram's answer as PTB does, then drop lone surrogates from its strings."""
-        parsed: dict[str, Any] = BaseRequest.parse_json_payload(payload)
+        """Parse Telegram's answer; drop echoes of the bot's messages and lone surrogates."""
+        parsed = AiohttpRequest.parse_json_payload(payload)
+        updates = parsed.get("result") if isinstance(parsed, dict) else None
+        for update in updates if isinstance(updates, list) else ():
+            pressed = update.get("callback_query") if isinstance(update, dict) else None
+            if isinstance(pressed, dict):
+                without_echoes(pressed.get("message"))
         if _ESCAPED_SURROGATE.search(payload) is None:
             return parsed
         cleaned: dict[str, Any] = without_lone_surrogates(parsed)
@@ -60,9 +74,6 @@ class BotRequest(AiohttpRequest):
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """Parse Telegram's answer as PTB does; a message in it loses what the bot sent."""
-        parsed: dict[str, Any] = BaseRequest.parse_json_payload(payload)
-        result = parsed.get("result")
-        if isinstance(result, dict) and "message_id" in result:
-            for field in ECHOED_FIELDS:
-                result.pop(field, None)
+        parsed = AiohttpRequest.parse_json_payload(payload)
+        without_echoes(parsed.get("result") if isinstance(parsed, dict) else None)
         return parsed

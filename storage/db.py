@@ -83,17 +83,17 @@ class Database:
             _prepare_sqlite(self.engine)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
-        # The same engine (and pool), with query()'s option set once rather than a call.
+        # The same engine (and pool), with write()'s and query()'s options set once rather
+        # than on each connection (a trip through SQLAlchemy's greenlet every time).
+        self._writer = self.engine.execution_options(kiosdesa_write=True)
         self._single = self.engine.execution_options(kiosdesa_single=True)
         self.outbox_ready = asyncio.Event()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed on success and rolled back on error."""
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(kiosdesa_write=True)
-            async with conn.begin():
-                yield conn
+        async with self._writer.connect() as conn, conn.begin():
+            yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

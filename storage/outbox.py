@@ -57,20 +57,25 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
     )
 
 
+# Built once: every new villager's first message runs it.
+_RETRY_CARDS = (
+    sa.update(outbox)
+    .where(
+        outbox.c.chat_id == sa.bindparam("chat", type_=outbox.c.chat_id.type),
+        outbox.c.status.in_([BLOCKED, FAILED]),
+        outbox.c.card_request_id.in_(
+            sa.select(requests.c.id).where(
+                requests.c.status.in_([status.value for status in OPEN_STATUSES])
+            )
+        ),
+    )
+    .values(status=PENDING, attempts=0, next_attempt_at=sa.bindparam("at"))
+)
+
+
 async def retry_cards_for(conn: AsyncConnection, chat_id: int) -> None:
     """Send again the cards of open requests that this chat could not receive before."""
-    open_requests = sa.select(requests.c.id).where(
-        requests.c.status.in_([status.value for status in OPEN_STATUSES])
-    )
-    await conn.execute(
-        sa.update(outbox)
-        .where(
-            outbox.c.chat_id == chat_id,
-            outbox.c.status.in_([BLOCKED, FAILED]),
-            outbox.c.card_request_id.in_(open_requests),
-        )
-        .values(status=PENDING, attempts=0, next_attempt_at=now())
-    )
+    await conn.execute(_RETRY_CARDS, {"chat": chat_id, "at": now()})
 
 
 def _card_in_chat(row: Any) -> int | None:
@@ -142,6 +147,8 @@ _MARK_SENT = (
     .where(outbox.c.id == sa.bindparam("row_id", type_=outbox.c.id.type))
     .values(status=SENT, sent_at=sa.bindparam("at"), last_error=sa.bindparam("kept"))
 )
+# One row's change: the values to SET are the parameters named as columns.
+_ROW_UPDATE = sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id", type_=outbox.c.id.type))
 _CARD_SHOWN = (
     sa.update(requests)
     .where(requests.c.id == sa.bindparam("card", type_=requests.c.id.type))
@@ -232,7 +239,7 @@ class Outbox:
 
     async def _update(self, outbox_id: int, **values: Any) -> None:
         async with self.db.write() as conn:
-            await conn.execute(sa.update(outbox).where(outbox.c.id == outbox_id).values(**values))
+            await conn.execute(_ROW_UPDATE, {"row_id": outbox_id, **values})
 
     async def counts(self) -> dict[str, int]:
         """How many messages are in each status (for tests and the admin)."""

@@ -21,6 +21,16 @@ def _key(key: ConversationKey) -> str:
     return json.dumps(list(key))
 
 
+# Written on most updates, so built once.
+_USER_DATA_DELETE = user_data.delete().where(
+    user_data.c.user_id == sa.bindparam("user", type_=user_data.c.user_id.type)
+)
+_CONVERSATION_DELETE = conversations.delete().where(
+    conversations.c.name == sa.bindparam("dialog", type_=conversations.c.name.type),
+    conversations.c.key == sa.bindparam("chat_key", type_=conversations.c.key.type),
+)
+
+
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
     """Stores user_data and ConversationHandler states; bot and chat data stay in memory.
 
@@ -108,13 +118,12 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         async with self.db.write() as conn:
             for user_id, data in users.items():
                 if data is None:
-                    await conn.execute(user_data.delete().where(user_data.c.user_id == user_id))
+                    await conn.execute(_USER_DATA_DELETE, {"user": user_id})
                 else:
                     await conn.execute(upsert(conn, user_data), {"user_id": user_id, "data": data})
             for (name, key), state in states.items():
                 if state is None:
-                    where = sa.and_(conversations.c.name == name, conversations.c.key == key)
-                    await conn.execute(conversations.delete().where(where))
+                    await conn.execute(_CONVERSATION_DELETE, {"dialog": name, "chat_key": key})
                 else:
                     row = {"name": name, "key": key, "state": state}
                     await conn.execute(upsert(conn, conversations), row)

@@ -92,6 +92,29 @@ _ITEMS_OF = (
 )
 
 
+# Each order writes these; built once, with bound parameters not named as columns (those
+# names are SQLAlchemy's for the SET and VALUES of an UPDATE or INSERT).
+_PRODUCT = sa.bindparam("product", type_=products.c.id.type)
+_WANTED = sa.bindparam("wanted", type_=products.c.stock.type)
+_TAKE_STOCK = (
+    sa.update(products)
+    .where(products.c.id == _PRODUCT)
+    .where(sa.or_(products.c.stock.is_(None), products.c.stock >= _WANTED))
+    .values(stock=sa.case((products.c.stock.is_(None), None), else_=products.c.stock - _WANTED))
+)
+_STOCK_LEFT = sa.select(products.c.stock).where(products.c.id == _PRODUCT)
+_NEW_REQUEST = requests.insert().returning(requests.c.id)
+_ORDERED_LINES_DELETE = cart_items.delete().where(
+    cart_items.c.user_id == sa.bindparam("villager", type_=cart_items.c.user_id.type),
+    cart_items.c.product_id.in_(sa.bindparam("ordered", expanding=True)),
+)
+# A status change: the values to SET are the parameters named as columns.
+_TRANSITION = sa.update(requests).where(
+    requests.c.id == sa.bindparam("request", type_=requests.c.id.type),
+    requests.c.status == sa.bindparam("from_status", type_=requests.c.status.type),
+)
+
+
 async def _with_items(conn: AsyncConnection, rows: Sequence[Any]) -> list[ServiceRequest]:
     """The requests of these rows, with their items, read in one more query."""
     ids = [row.id for row in rows]
@@ -113,20 +136,10 @@ async def _with_items(conn: AsyncConnection, rows: Sequence[Any]) -> list[Servic
 
 async def _take_stock(conn: AsyncConnection, line: CartLine) -> None:
     """Reserve tracked stock atomically; never below zero."""
-    result = await conn.execute(
-        sa.update(products)
-        .where(products.c.id == line.product.id)
-        .where(sa.or_(products.c.stock.is_(None), products.c.stock >= line.quantity))
-        .values(
-            stock=sa.case(
-                (products.c.stock.is_(None), None), else_=products.c.stock - line.quantity
-            )
-        )
-    )
+    wanted = {"product": line.product.id, "wanted": line.quantity}
+    result = await conn.execute(_TAKE_STOCK, wanted)
     if result.rowcount == 0:
-        left = (
-            await conn.execute(sa.select(products.c.stock).where(products.c.id == line.product.id))
-        ).scalar()
+        left = (await conn.execute(_STOCK_LEFT, wanted)).scalar()
         raise OutOfStock(line.product.name, int(left or 0))
 
 
@@ -155,17 +168,16 @@ async def _audit(
     role: Role,
     reason: str | None,
 ) -> None:
-    await conn.execute(
-        request_events.insert().values(
-            request_id=request_id,
-            from_status=change.source.value,
-            to_status=change.target.value,
-            actor_id=actor_id,
-            actor_role=role.value,
-            reason=reason,
-            created_at=now(),
-        )
-    )
+    event = {
+        "request_id": request_id,
+        "from_status": change.source.value,
+        "to_status": change.target.value,
+        "actor_id": actor_id,
+        "actor_role": role.value,
+        "reason": reason,
+        "created_at": now(),
+    }
+    await conn.execute(request_events.insert(), event)
 
 
 class Requests:
@@ -190,11 +202,7 @@ class Requests:
                 await _take_stock(conn, line)
             request_id = await self._insert_order(conn, villager_id, center, checkout, lines)
             ordered = [line.product.id for line in lines]
-            await conn.execute(
-                cart_items.delete().where(
-                    cart_items.c.user_id == villager_id, cart_items.c.product_id.in_(ordered)
-                )
-            )
+            await conn.execute(_ORDERED_LINES_DELETE, {"villager": villager_id, "ordered": ordered})
             await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
             submitted = await self._get(conn, request_id)
             await enqueue(conn, notify(submitted, change))
@@ -248,27 +256,24 @@ class Requests:
     ) -> int:
         total = sum(line.subtotal.minor for line in lines)
         stamp = now()
-        result = await conn.execute(
-            requests.insert()
-            .values(
-                center_id=center.id,
-                villager_id=villager_id,
-                kind=RequestKind.GOODS.value,
-                status=RequestStatus.SUBMITTED.value,
-                currency=center.currency,
-                total_minor=total,
-                commission_minor=0,
-                fulfilment=checkout.fulfilment.value,
-                lat=checkout.lat,
-                lon=checkout.lon,
-                distance_m=checkout.distance_m,
-                note=checkout.note,
-                details="{}",
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            .returning(requests.c.id)
-        )
+        order = {
+            "center_id": center.id,
+            "villager_id": villager_id,
+            "kind": RequestKind.GOODS.value,
+            "status": RequestStatus.SUBMITTED.value,
+            "currency": center.currency,
+            "total_minor": total,
+            "commission_minor": 0,
+            "fulfilment": checkout.fulfilment.value,
+            "lat": checkout.lat,
+            "lon": checkout.lon,
+            "distance_m": checkout.distance_m,
+            "note": checkout.note,
+            "details": "{}",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        result = await conn.execute(_NEW_REQUEST, order)
         request_id = int(result.scalar_one())
         await conn.execute(
             request_items.insert(),
@@ -313,11 +318,8 @@ class Requests:
                 values["details"] = json.dumps({**current.details, **details}, ensure_ascii=False)
             if price is not None:
                 values["total_minor"], values["commission_minor"] = (m.minor for m in price)
-            updated = await conn.execute(
-                sa.update(requests)
-                .where(requests.c.id == request_id, requests.c.status == change.source.value)
-                .values(**values)
-            )
+            where = {"request": request_id, "from_status": change.source.value}
+            updated = await conn.execute(_TRANSITION, {**values, **where})
             if updated.rowcount != 1:
                 raise TransitionRefused("stale")
             if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):

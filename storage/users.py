@@ -30,6 +30,8 @@ _STANDING = (
     .order_by(centers.c.code)
 )
 _USER = users.select().where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
+# A change to one user: the values to SET are the parameters named as columns.
+_USER_UPDATE = users.update().where(users.c.id == sa.bindparam("user", type_=users.c.id.type))
 
 
 def user_from_row(row: Any) -> User:
@@ -94,13 +96,10 @@ class Users:
         if known is not None and all(getattr(known.user, k) == v for k, v in profile.items()):
             return known
         async with self.db.write() as conn:
-            updated = await conn.execute(
-                sa.update(users).where(users.c.id == user_id).values(**profile)
-            )
+            updated = await conn.execute(_USER_UPDATE, {"user": user_id, **profile})
             if updated.rowcount == 0:
-                await conn.execute(
-                    users.insert().values(id=user_id, muted=False, created_at=now(), **profile)
-                )
+                new = {"id": user_id, "muted": False, "created_at": now(), **profile}
+                await conn.execute(users.insert(), new)
             if known is None or known.user.blocked_at is not None:
                 await retry_cards_for(conn, user_id)
             standing = await _standing(conn, user_id)
@@ -118,9 +117,7 @@ class Users:
     async def _set(self, user_id: int, **values: Any) -> User:
         """Update some fields of a user and return the result."""
         async with self.db.write() as conn:
-            result = await conn.execute(
-                sa.update(users).where(users.c.id == user_id).values(**values)
-            )
+            result = await conn.execute(_USER_UPDATE, {"user": user_id, **values})
             if result.rowcount == 0:
                 raise RecordNotFound(str(user_id))
             row = (await conn.execute(_USER, {"user_id": user_id})).one()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.http_request import AiohttpRequest, json_bytes
 from bot.wire import BotRequest, UpdatesRequest, without_lone_surrogates
 
 
@@ -56,3 +57,34 @@ def test_answers_that_are_not_a_message_and_updates_are_left_whole() -> None:
         assert BotRequest.parse_json_payload(payload)["result"] == result
     updates = json.dumps({"ok": True, "result": [{"update_id": 1, "message": SENT}]}).encode()
     assert UpdatesRequest.parse_json_payload(updates)["result"][0]["message"] == SENT
+
+
+def test_a_pressed_buttons_update_loses_the_keyboard_of_the_bots_message() -> None:
+    pressed = {"id": "9", "from": {"id": 7}, "data": "a:1", "message": SENT}
+    payload = json.dumps({"ok": True, "result": [{"update_id": 2, "callback_query": pressed}]})
+    [update] = UpdatesRequest.parse_json_payload(payload.encode())["result"]
+    assert update["callback_query"]["data"] == "a:1"
+    assert update["callback_query"]["message"] == {
+        "message_id": 42,
+        "date": 1796000000,
+        "chat": {"id": 7, "type": "private", "first_name": "Budi"},
+        "text": "Telur ayam Rp 28.000",
+    }
+
+
+def test_call_parameters_go_as_the_same_json_whichever_encoder_takes_them() -> None:
+    usual = {"chat_id": 7, "text": "Beras 大米 😀 <b>&</b>", "reply_markup": {"a": [[1, None]]}}
+    assert json.loads(json_bytes(usual)) == usual
+    refused_by_orjson = {"text": "a\ud800b", 1: "key that is not a string"}
+    assert json.loads(json_bytes(refused_by_orjson)) == {
+        "text": "a\ud800b",
+        "1": "key that is not a string",
+    }
+
+
+def test_an_answer_orjson_refuses_is_parsed_the_standard_way() -> None:
+    not_utf8 = b'{"ok": true, "result": {"text": "caf\xe9"}}'
+    assert AiohttpRequest.parse_json_payload(not_utf8)["result"] == {"text": "caf\ufffd"}
+    lone = b'{"ok": true, "result": [{"message": {"text": "a\\ud800b"}}]}'
+    assert AiohttpRequest.parse_json_payload(lone)["result"][0]["message"]["text"] == "a\ud800b"
+    assert UpdatesRequest.parse_json_payload(lone)["result"][0]["message"]["text"] == "a\ufffdb"
