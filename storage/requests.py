@@ -81,9 +81,14 @@ async def _load(
     return await _with_items(conn, rows)
 
 
-# The queries of a request by id, read on every press on a request (built once).
-_ONE_REQUEST = requests.select().where(
-    requests.c.id == sa.bindparam("request_id", type_=requests.c.id.type)
+# A request by id with its items (a row each, or one row of nulls beside the request when it
+# has none), read several times on every press on a request, so in one statement built once.
+_ITEM_COLUMNS = [column.label(f"item_{column.name}") for column in request_items.c]
+_ONE_REQUEST = (
+    sa.select(requests, *_ITEM_COLUMNS)
+    .select_from(requests.outerjoin(request_items, request_items.c.request_id == requests.c.id))
+    .where(requests.c.id == sa.bindparam("request_id", type_=requests.c.id.type))
+    .order_by(request_items.c.id)
 )
 _ITEMS_OF = (
     request_items.select()
@@ -132,6 +137,25 @@ async def _with_items(conn: AsyncConnection, rows: Sequence[Any]) -> list[Servic
                 )
             )
     return [_request(row, items[row.id]) for row in rows]
+
+
+async def _one_request(conn: AsyncConnection, request_id: int) -> ServiceRequest:
+    """The request with its items, in one statement; RecordNotFound if there is none."""
+    rows = (await conn.execute(_ONE_REQUEST, {"request_id": request_id})).all()
+    if not rows:
+        raise RecordNotFound(str(request_id))
+    items = [
+        RequestItem(
+            sku=row.item_sku,
+            name=row.item_name,
+            unit=row.item_unit,
+            price=Money(row.item_price_minor, row.currency),
+            quantity=row.item_quantity,
+        )
+        for row in rows
+        if row.item_id is not None
+    ]
+    return _request(rows[0], items)
 
 
 async def _take_stock(conn: AsyncConnection, line: CartLine) -> None:
@@ -204,7 +228,7 @@ class Requests:
             ordered = [line.product.id for line in lines]
             await conn.execute(_ORDERED_LINES_DELETE, {"villager": villager_id, "ordered": ordered})
             await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
-            submitted = await self._get(conn, request_id)
+            submitted = await _one_request(conn, request_id)
             await enqueue(conn, notify(submitted, change))
         self.db.outbox_ready.set()
         return submitted
@@ -241,7 +265,7 @@ class Requests:
             )
             request_id = int(result.scalar_one())
             await _audit(conn, request_id, change, villager_id, Role.VILLAGER, None)
-            submitted = await self._get(conn, request_id)
+            submitted = await _one_request(conn, request_id)
             await enqueue(conn, notify(submitted, change))
         self.db.outbox_ready.set()
         return submitted
@@ -311,7 +335,7 @@ class Requests:
         the news of each villager's produce a completed order sold.
         """
         async with self.db.write() as conn:
-            current = await self._get(conn, request_id)
+            current = await _one_request(conn, request_id)
             change = decide(current)
             values = self._changes(change, reason)
             if details:
@@ -326,11 +350,11 @@ class Requests:
                 await _return_stock(conn, request_id)
             await _audit(conn, request_id, change, actor_id, role, reason)
             sales = await self._catalog_side(conn, current, change)
-            after = await self._get(conn, request_id)
+            after = await _one_request(conn, request_id)
             await enqueue(conn, notify(after, change))
             if on_sale is not None:
                 for sale in sales:
-                    await enqueue(conn, on_sale(await self._get(conn, sale.offer_id), sale))
+                    await enqueue(conn, on_sale(await _one_request(conn, sale.offer_id), sale))
         self.db.outbox_ready.set()
         return after
 
@@ -354,7 +378,7 @@ class Requests:
 
     async def _close_sold_out(self, conn: AsyncConnection, offer_id: int) -> None:
         """Every unit paid for: the bot completes the offer and takes it off sale."""
-        offer = await self._get(conn, offer_id)
+        offer = await _one_request(conn, offer_id)
         try:
             change = plan(offer.kind, None, offer.status, Action.COMPLETE, Role.SYSTEM)
         except TransitionRefused:  # closed by the manager already
@@ -378,17 +402,10 @@ class Requests:
             values["completed_at"] = stamp
         return values
 
-    async def _get(self, conn: AsyncConnection, request_id: int) -> ServiceRequest:
-        rows = (await conn.execute(_ONE_REQUEST, {"request_id": request_id})).all()
-        found = await _with_items(conn, rows)
-        if not found:
-            raise RecordNotFound(str(request_id))
-        return found[0]
-
     async def get(self, request_id: int) -> ServiceRequest:
         """One request with its items; RecordNotFound otherwise."""
-        async with self.db.read() as conn:
-            return await self._get(conn, request_id)
+        async with self.db.query() as conn:  # one statement: it sees one state of both tables
+            return await _one_request(conn, request_id)
 
     async def of_villager(
         self, villager_id: int, limit: int, offset: int = 0
