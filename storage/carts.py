@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,10 @@ async def cart_lines_in(
 ) -> list[CartLine]:
     """The user's cart lines for active products of this center, oldest first."""
     params = {"user_id": user_id, "center_id": center_id}
-    rows = (await conn.execute(_CART_LINES, params)).all()
+    return _cart_lines_from((await conn.execute(_CART_LINES, params)).all(), currency)
+
+
+def _cart_lines_from(rows: Sequence[sa.Row[Any]], currency: str) -> list[CartLine]:
     return [CartLine(product_from_row(row, currency), row.quantity) for row in rows]
 
 
@@ -90,8 +94,8 @@ class Carts:
 
     async def lines(self, user_id: int, center_id: int, currency: str) -> list[CartLine]:
         """The cart as the villager sees it."""
-        async with self.db.query() as conn:
-            return await cart_lines_in(conn, user_id, center_id, currency)
+        rows = await self.db.fetch(_CART_LINES, {"user_id": user_id, "center_id": center_id})
+        return _cart_lines_from(rows, currency)
 
     async def add(self, user_id: int, product_id: int, center_id: int, quantity: int) -> int:
         """Add `quantity` to the cart line; returns the new quantity (checked against stock)."""

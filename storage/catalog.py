@@ -174,8 +174,7 @@ class Catalog:
         if not wanted:
             return []
         params = {"center_id": center_id, "ids": wanted}
-        async with self.db.query() as conn:
-            rows = {row.id: row for row in (await conn.execute(_PRODUCTS_AMONG, params)).all()}
+        rows = {row.id: row for row in await self.db.fetch(_PRODUCTS_AMONG, params)}
         return [product_from_row(rows[i], currency) for i in wanted if i in rows]
 
     async def count(self, center_id: int) -> int:

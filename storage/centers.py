@@ -104,8 +104,8 @@ class Centers:
 
     async def get(self, center_id: int) -> Center:
         """The center with this id; RecordNotFound otherwise."""
-        async with self.db.query() as conn:
-            row = (await conn.execute(_CENTER, {"center_id": center_id})).first()
+        rows = await self.db.fetch(_CENTER, {"center_id": center_id})
+        row = rows[0] if rows else None
         if row is None:
             raise RecordNotFound(str(center_id))
         return center_from_row(row)

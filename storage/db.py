@@ -7,18 +7,19 @@ import functools
 import logging
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Insert, Table, event
+from sqlalchemy import Connection, Executable, Insert, Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.sqlite_driver import InlineConnection, inline_dbapi
 
@@ -110,6 +111,23 @@ class Database:
         """
         async with self._single.connect() as conn:
             yield conn
+
+    async def fetch(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
+        """The rows of one read statement, as `query()` runs it, for less CPU.
+
+        Taking a pooled connection, running the statement and giving the connection back
+        happen in one pass through SQLAlchemy's greenlet, where `query()` takes three: each
+        pass copies the caller's stack, and under load that was a third of a lone read's CPU.
+        """
+        return await greenlet_spawn(self._fetch_now, statement, parameters)
+
+    def _fetch_now(
+        self, statement: Executable, parameters: Mapping[str, Any] | None
+    ) -> Sequence[Row[Any]]:
+        with self._single.sync_engine.connect() as conn:
+            return conn.execute(statement, parameters).all()
 
     async def migrate(self) -> None:
         """Apply every pending migration; StorageUnavailable if the database cannot be used."""

@@ -171,9 +171,7 @@ class Outbox:
         a card with a newer edit of it pending is marked `superseded` (a burst of changes
         while the chat waits for its pace needs only the last).
         """
-        async with self.db.query() as conn:
-            result = await conn.execute(_DUE, {"now": now(), "limit": limit})
-            return [_row(row) for row in result.all()]
+        return [_row(row) for row in await self.db.fetch(_DUE, {"now": now(), "limit": limit})]
 
     async def next_due_at(self) -> float | None:
         """When the earliest pending message is due, if any."""

@@ -142,6 +142,11 @@ async def _with_items(conn: AsyncConnection, rows: Sequence[Any]) -> list[Servic
 async def _one_request(conn: AsyncConnection, request_id: int) -> ServiceRequest:
     """The request with its items, in one statement; RecordNotFound if there is none."""
     rows = (await conn.execute(_ONE_REQUEST, {"request_id": request_id})).all()
+    return _request_from_joined(rows, request_id)
+
+
+def _request_from_joined(rows: Sequence[Any], request_id: int) -> ServiceRequest:
+    """The request of _ONE_REQUEST's rows; RecordNotFound if there are none."""
     if not rows:
         raise RecordNotFound(str(request_id))
     items = [
@@ -404,8 +409,9 @@ class Requests:
 
     async def get(self, request_id: int) -> ServiceRequest:
         """One request with its items; RecordNotFound otherwise."""
-        async with self.db.query() as conn:  # one statement: it sees one state of both tables
-            return await _one_request(conn, request_id)
+        # One statement: it sees one state of both tables, without a transaction around it.
+        rows = await self.db.fetch(_ONE_REQUEST, {"request_id": request_id})
+        return _request_from_joined(rows, request_id)
 
     async def of_villager(
         self, villager_id: int, limit: int, offset: int = 0

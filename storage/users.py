@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -91,8 +92,7 @@ class Users:
             telegram_language=telegram_language,
             blocked_at=None,
         )
-        async with self.db.query() as conn:
-            known = await _standing(conn, user_id)
+        known = _standing_from(await self.db.fetch(_STANDING, {"user_id": user_id}), user_id)
         if known is not None and all(getattr(known.user, k) == v for k, v in profile.items()):
             return known
         async with self.db.write() as conn:
@@ -110,9 +110,8 @@ class Users:
 
     async def get(self, user_id: int) -> User | None:
         """The user, or None if they never wrote to the bot."""
-        async with self.db.query() as conn:
-            row = (await conn.execute(_USER, {"user_id": user_id})).first()
-        return None if row is None else user_from_row(row)
+        rows = await self.db.fetch(_USER, {"user_id": user_id})
+        return user_from_row(rows[0]) if rows else None
 
     async def _set(self, user_id: int, **values: Any) -> User:
         """Update some fields of a user and return the result."""
@@ -142,7 +141,11 @@ class Users:
 
 async def _standing(conn: AsyncConnection, user_id: int) -> Standing | None:
     """The user with their own and managed centers (by code), or None if never seen."""
-    rows = (await conn.execute(_STANDING, {"user_id": user_id})).all()
+    return _standing_from((await conn.execute(_STANDING, {"user_id": user_id})).all(), user_id)
+
+
+def _standing_from(rows: Sequence[Any], user_id: int) -> Standing | None:
+    """The Standing of _STANDING's rows for this user, or None if there are none."""
     if not rows:
         return None
     user = user_from_row(_columns(rows[0], _USER_FIELDS))

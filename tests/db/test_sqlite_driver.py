@@ -56,6 +56,7 @@ async def test_statements_and_commits_run_inline_without_a_trip_to_the_thread(
         await conn.execute(notes.update().where(notes.c.id == 1).values(text="gula"))
     async with db.query() as conn:
         assert (await conn.execute(sa.select(notes.c.text))).scalar_one() == "gula"
+    assert [row.text for row in await db.fetch(sa.select(notes.c.text))] == ["gula"]
     assert trips == []
 
 
