@@ -57,9 +57,10 @@ _THIS_LINE = sa.and_(cart_items.c.user_id == _USER, cart_items.c.product_id == _
 
 # Built once: these run on every press of Add, + and -, with the bound parameters villager, product
 # and center (not named as columns: SQLAlchemy keeps those names for SET values).
-_ORDERABLE = sa.select(products).where(
+_IS_ORDERABLE = sa.and_(
     products.c.id == _PRODUCT, products.c.center_id == _CENTER, products.c.active.is_(True)
 )
+_ORDERABLE = sa.select(products).where(_IS_ORDERABLE)
 # The product and what of it the cart already holds (0 when none), in one read.
 _ORDERABLE_AND_HELD = (
     sa.select(products, sa.func.coalesce(cart_items.c.quantity, 0).label("held"))
@@ -69,7 +70,7 @@ _ORDERABLE_AND_HELD = (
             sa.and_(cart_items.c.product_id == products.c.id, cart_items.c.user_id == _USER),
         )
     )
-    .where(products.c.id == _PRODUCT, products.c.center_id == _CENTER, products.c.active.is_(True))
+    .where(_IS_ORDERABLE)
 )
 _HELD = sa.select(cart_items.c.quantity).where(_THIS_LINE)
 # Lines at this center only: a villager may have moved centers.

@@ -226,10 +226,9 @@ class Outbox:
         One transaction, so a user who writes again meanwhile is never left marked blocked.
         """
         async with self.db.write() as conn:
+            blocked = {"status": BLOCKED, "attempts": row.attempts + 1}
             await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(status=BLOCKED, attempts=row.attempts + 1, last_error=_noted(row, error))
+                _ROW_UPDATE, {"row_id": row.id, **blocked, "last_error": _noted(row, error)}
             )
             await conn.execute(
                 sa.update(users).where(users.c.id == row.chat_id).values(blocked_at=now())

@@ -388,11 +388,8 @@ class Requests:
             change = plan(offer.kind, None, offer.status, Action.COMPLETE, Role.SYSTEM)
         except TransitionRefused:  # closed by the manager already
             return
-        updated = await conn.execute(
-            sa.update(requests)
-            .where(requests.c.id == offer_id, requests.c.status == change.source.value)
-            .values(**self._changes(change, None))
-        )
+        where = {"request": offer_id, "from_status": change.source.value}
+        updated = await conn.execute(_TRANSITION, {**self._changes(change, None), **where})
         if updated.rowcount == 1:
             await unlist_offer_in(conn, offer_id, offer.center_id)
             await _audit(conn, offer_id, change, None, Role.SYSTEM, None)
