@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bot_process import process_cpu_seconds, start_bot, stop_bot  # noqa: E402
 
-from bot.emulator import BotApiEmulator, SentMessage  # noqa: E402
+from bot.devtools.emulator import BotApiEmulator, SentMessage  # noqa: E402
 from storage import Storage  # noqa: E402
 from storage.clock import now  # noqa: E402
 from storage.schema import users  # noqa: E402

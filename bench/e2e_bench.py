@@ -52,8 +52,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bot_process import KIOSDESA, process_cpu_seconds, start_bot, stop_bot  # noqa: E402
 from orders_bench import DEFAULT_PG, fresh_database  # noqa: E402
 
-from bot.catalog_csv import parse_catalog_csv  # noqa: E402
-from bot.emulator import BotApiEmulator, SentMessage  # noqa: E402
+from bot.devtools.emulator import BotApiEmulator, SentMessage  # noqa: E402
+from bot.domain.catalog_csv import parse_catalog_csv  # noqa: E402
 from storage import Storage  # noqa: E402
 
 MANAGER = 900001

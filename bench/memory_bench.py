@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bot_process import start_bot, stop_bot  # noqa: E402
 from search_bench import query_mix, synthetic_catalog  # noqa: E402
 
-from bot.catalog_csv import CatalogRow  # noqa: E402
-from bot.emulator import BotApiEmulator  # noqa: E402
-from bot.money import Money  # noqa: E402
+from bot.devtools.emulator import BotApiEmulator  # noqa: E402
+from bot.domain.catalog_csv import CatalogRow  # noqa: E402
+from bot.domain.money import Money  # noqa: E402
 from storage import Storage  # noqa: E402
 from storage.clock import now  # noqa: E402
 from storage.schema import users  # noqa: E402

@@ -1,7 +1,7 @@
 """Request submission throughput: goods orders submitted through storage, per second.
 
 Each villager's cart holds 3 products (one with tracked stock, so submitting reserves it);
-`bot.orders.submit_order` turns it into a submitted order with its manager card in the
+`bot.services.orders.submit_order` turns it into a submitted order with its manager card in the
 outbox, as the bot does at checkout. Submitters run as concurrent tasks in one process
 sharing one Storage, as the bot's updates do. Every measurement gets a fresh database
 (a SQLite file, or a PostgreSQL database created and dropped), so runs do not interfere.
@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 
-from bot.catalog_csv import CatalogRow  # noqa: E402
-from bot.money import Money  # noqa: E402
-from bot.orders import submit_order  # noqa: E402
-from bot.pipeline import Fulfilment  # noqa: E402
+from bot.domain.catalog_csv import CatalogRow  # noqa: E402
+from bot.domain.entities import Center, Checkout, User  # noqa: E402
+from bot.domain.money import Money  # noqa: E402
+from bot.domain.pipeline import Fulfilment  # noqa: E402
+from bot.services.orders import submit_order  # noqa: E402
 from storage import Storage  # noqa: E402
-from storage.models import Center, Checkout, User  # noqa: E402
 
 MANAGER = 900001
 FIRST_VILLAGER = 20_000_001

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.search import CatalogIndex, SearchItem
+from bot.domain.search import CatalogIndex, SearchItem
 
 SIZES = (1_000, 10_000, 100_000)
 # p95 targets in milliseconds; the 1,000 row is held to the 10,000 target.

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_bench import PRODUCT_TYPES, synthetic_catalog  # noqa: E402
 
-from bot.catalog_csv import parse_catalog_csv  # noqa: E402
-from bot.search import CatalogIndex, SearchItem  # noqa: E402
+from bot.domain.catalog_csv import parse_catalog_csv  # noqa: E402
+from bot.domain.search import CatalogIndex, SearchItem  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 TARGET = 0.9

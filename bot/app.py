@@ -18,15 +18,15 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
-from bot.menus import set_manager_menu, set_villager_menus
-from bot.orders import expire_quotes
-from bot.outbox_sender import OutboxSender, calm_rate_limiter_log
-from bot.search_cache import SearchCache
-from bot.update_order import PerUserOrder
-from bot.wire import BotRequest, UpdatesRequest
+from bot.services.orders import expire_quotes
+from bot.services.search_cache import SearchCache
+from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
+from bot.transport.outbox_sender import OutboxSender, calm_rate_limiter_log
+from bot.transport.update_order import PerUserOrder
+from bot.transport.wire import BotRequest, UpdatesRequest
+from bot.views.menus import set_manager_menu, set_villager_menus
 from handlers.admin import build_admin_handlers, set_admin_menus
 from handlers.admin_new_center import build_new_center_conversation
 from handlers.announcements import build_announcement_handlers

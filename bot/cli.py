@@ -11,16 +11,21 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
-from bot.center_setup import center_code
 from bot.config import ConfigError, database_url_from_env, load_settings
-from bot.money import SUPPORTED_CURRENCIES
-from bot.prices_csv import PricesCsvError, default_price_rows, export_prices_csv, parse_prices_csv
+from bot.domain.catalog_csv import CatalogCsvError, RowError, export_catalog_csv, parse_catalog_csv
+from bot.domain.center_setup import center_code
+from bot.domain.entities import Center
+from bot.domain.errors import DuplicateCenter, RecordNotFound
+from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.domain.prices_csv import (
+    PricesCsvError,
+    default_price_rows,
+    export_prices_csv,
+    parse_prices_csv,
+)
 from bot.runner import run_bot
-from bot.texts import LOCALES
+from bot.views.texts import LOCALES
 from storage import Storage, StorageUnavailable
-from storage.errors import DuplicateCenter, RecordNotFound
-from storage.models import Center
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -278,7 +283,7 @@ async def _prices(store: Storage, args: argparse.Namespace) -> int:
 async def cmd_demo(args: argparse.Namespace) -> int:
     """Run the bot against the local emulator on a throw-away database."""
     # Imported here: the emulator's web server is not needed by the other commands.
-    from bot.demo import DemoError, ScriptError, run_demo
+    from bot.devtools.demo import DemoError, ScriptError, run_demo
 
     try:
         return await run_demo(args.script, args.language)

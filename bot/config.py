@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
+from bot.transport.pacer import DEFAULT_CHAT_RATE
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
 DEFAULT_BROADCAST_RATE = 30.0
-# Telegram: about one message a second to one chat; the outbox keeps each chat to this pace.
-DEFAULT_CHAT_RATE = 1.0
 
 
 class ConfigError(Exception):

@@ -8,8 +8,9 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.search_cache import SearchCache
-from bot.shown_cards import ShownCards
+from bot.services.search_cache import SearchCache
+from bot.transport.broadcaster import wake_broadcaster
+from bot.transport.shown_cards import ShownCards
 from storage import Storage
 
 SERVICES_KEY = "services"
@@ -65,3 +66,7 @@ class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], 
         if data is None:
             raise RuntimeError("dialog data needs a user")
         return data
+
+    def wake_broadcaster(self) -> None:
+        """Tell the broadcaster an announcement is ready to go (it also polls)."""
+        wake_broadcaster(self.bot_data)

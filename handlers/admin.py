@@ -13,21 +13,21 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
-from bot.announcement import number
-from bot.center_setup import center_code, user_id
 from bot.config import Settings
 from bot.context import KiosContext
-from bot.menus import set_personal_menu
-from bot.money import format_money
-from bot.poster import deep_link
-from bot.texts import Html, h, pick_locale, short, t
+from bot.domain.center_setup import center_code, user_id
+from bot.domain.entities import Center, OutboxMessage, User
+from bot.domain.errors import RecordNotFound
+from bot.domain.money import format_money
+from bot.views import callbacks
+from bot.views.announcement import number
+from bot.views.menus import set_personal_menu
+from bot.views.poster import deep_link
+from bot.views.texts import Html, h, pick_locale, short, t
 from handlers.common import notice, say, show, visitor
 from handlers.requests import page_buttons
 from storage import Storage
 from storage.clock import now
-from storage.errors import RecordNotFound
-from storage.models import Center, OutboxMessage, User
 from storage.overview import CenterFigures
 
 log = logging.getLogger(__name__)

@@ -20,12 +20,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.center_setup import center_code, center_name, typed_location, user_id, valid_location
 from bot.context import KiosContext
-from bot.money import SUPPORTED_CURRENCIES
-from bot.poster import deep_link
-from bot.texts import LOCALES, plain, t
+from bot.domain.center_setup import (
+    center_code,
+    center_name,
+    typed_location,
+    user_id,
+    valid_location,
+)
+from bot.domain.entities import Center
+from bot.domain.errors import DuplicateCenter, RecordNotFound
+from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.views import callbacks
+from bot.views.poster import deep_link
+from bot.views.texts import LOCALES, plain, t
 from handlers.admin import (
     is_operator,
     locales_of,
@@ -36,8 +44,6 @@ from handlers.admin import (
 )
 from handlers.common import leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.errors import DuplicateCenter, RecordNotFound
-from storage.models import Center
 
 CODE, NAME, MANAGER, CURRENCY, LANGUAGE, LOCATION, CONFIRM = (
     f"newcenter_{step}"

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import KiosContext
-from bot.poster import can_draw, deep_link, make_poster
-from bot.texts import pick_locale, plain, t
+from bot.domain.entities import Center
+from bot.views.poster import can_draw, deep_link, make_poster
+from bot.views.texts import pick_locale, plain, t
 from handlers.common import say, visitor
-from storage.models import Center
 
 # (wants muted, was muted already) -> the reply
 MUTE_REPLIES = {

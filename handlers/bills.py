@@ -16,15 +16,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.bills import TOKEN_VALUES, BillKind, check_customer, token_price
-from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
-from bot.money import format_money
-from bot.orders import submit_bill
-from bot.pipeline import RequestKind, Role
-from bot.service_validators import ValidationError
-from bot.texts import Html, plain, t
+from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
+from bot.domain.money import format_money
+from bot.domain.pipeline import RequestKind, Role
+from bot.domain.validators import ValidationError
+from bot.services.orders import submit_bill
+from bot.views import callbacks
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
 

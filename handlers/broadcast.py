@@ -18,15 +18,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.announcement import announcement_html, first_words, number, room_for_body, visible_length
-from bot.broadcaster import wake_broadcaster
 from bot.context import KiosContext
-from bot.texts import Html, plain, t
+from bot.domain.broadcasts import Broadcast, BroadcastStatus, Tally
+from bot.domain.entities import Center
+from bot.views import callbacks
+from bot.views.announcement import (
+    announcement_html,
+    first_words,
+    number,
+    room_for_body,
+    visible_length,
+)
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.broadcast_models import Broadcast, BroadcastStatus, Tally
-from storage.models import Center
 
 COMPOSE, CONFIRM = "broadcast_compose", "broadcast_confirm"
 SEND, CANCEL = "send", "cancel"
@@ -162,7 +167,7 @@ async def start_sending(
     await query.answer()
     zero, count = number(0, found.locale), number(total, found.locale)
     await show(query, t(found.locale, "broadcast.progress", done=zero, total=count))
-    wake_broadcaster(context.bot_data)
+    context.wake_broadcaster()
     return ConversationHandler.END
 
 

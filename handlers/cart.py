@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.money import Money, format_money
-from bot.texts import Html, plain, short, t
+from bot.domain.entities import CartLine
+from bot.domain.errors import OutOfStock, RecordNotFound
+from bot.domain.money import Money, format_money
+from bot.views import callbacks
+from bot.views.texts import Html, plain, short, t
 from handlers.common import Visitor, notice, say, show, visitor
-from storage.errors import OutOfStock, RecordNotFound
-from storage.models import CartLine
 
 CART_ACTIONS = {"inc": 1, "dec": -1}
 

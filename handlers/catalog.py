@@ -11,7 +11,8 @@ from telegram import Document, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.catalog_chat import (
+from bot.context import KiosContext
+from bot.domain.catalog_chat import (
     UNTRACKED,
     BadNumber,
     UploadProblem,
@@ -21,18 +22,17 @@ from bot.catalog_chat import (
     upload_problem,
     upload_text,
 )
-from bot.catalog_csv import (
+from bot.domain.catalog_csv import (
     CatalogCsvError,
     RowError,
     export_catalog_csv,
     is_produce_sku,
     parse_catalog_csv,
 )
-from bot.context import KiosContext
-from bot.money import format_money, minor_digits
-from bot.texts import Html, h, has, short, t
+from bot.domain.entities import Center, Product
+from bot.domain.money import format_money, minor_digits
+from bot.views.texts import Html, h, has, short, t
 from handlers.common import Visitor, say, visitor
-from storage.models import Center, Product
 
 
 def managed_center(found: Visitor) -> Center | None:

@@ -24,17 +24,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
-from bot.orders import check_delivery, submit_order
-from bot.pipeline import Fulfilment, Role
-from bot.texts import Html, h, plain, t
+from bot.domain.entities import Checkout, cart_snapshot
+from bot.domain.errors import CartChanged, EmptyCart, OutOfStock
+from bot.domain.pipeline import Fulfilment, Role
+from bot.services.orders import check_delivery, submit_order
+from bot.views import callbacks
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, h, plain, t
 from handlers.cart import cart_text, render_cart
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.errors import CartChanged, EmptyCart, OutOfStock
-from storage.models import Checkout, cart_snapshot
 
 CHOOSE, LOCATION, NOTE, CONFIRM = "choose", "location", "note", "confirm"
 # What a step returns: the next state, END, or None to stay where the dialog is.

@@ -17,8 +17,8 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ConversationHandler, MessageHandler, filters
 
 from bot.context import KiosContext
-from bot.texts import pick_locale, plain, short, t
-from storage.models import Center, User
+from bot.domain.entities import Center, User
+from bot.views.texts import pick_locale, plain, short, t
 
 
 @dataclass(frozen=True)

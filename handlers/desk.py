@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.money import format_money
-from bot.orders import authorize
-from bot.pipeline import TransitionRefused
-from bot.texts import Html, plain, t
+from bot.domain.money import format_money
+from bot.domain.pipeline import TransitionRefused
+from bot.services.orders import authorize
+from bot.views import callbacks
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.requests import card_for, page_buttons
 

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import KiosContext
-from bot.texts import pick_locale, plain, t
+from bot.views.texts import pick_locale, plain, t
 from storage.errors import is_database_busy
 
 log = logging.getLogger(__name__)

@@ -10,13 +10,13 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.money import MoneyError, parse_major
-from bot.service_validators import (
+from bot.domain.money import MoneyError, parse_major
+from bot.domain.travel import match_place
+from bot.domain.validators import (
     ValidationError,
     check_stay,
 )
-from bot.texts import plain, t
-from bot.travel import match_place
+from bot.views.texts import plain, t
 from handlers.common import say, visitor
 from handlers.travel_common import (
     DRAFT_KEY,

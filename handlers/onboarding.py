@@ -12,15 +12,15 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
-from bot.center_finder import find_centers
 from bot.context import KiosContext
-from bot.menus import set_personal_menu
-from bot.phones import normalize_phone
-from bot.texts import LOCALES, pick_locale, plain, t
+from bot.domain.entities import Center
+from bot.domain.errors import RecordNotFound
+from bot.domain.phones import normalize_phone
+from bot.services.center_finder import find_centers
+from bot.views import callbacks
+from bot.views.menus import set_personal_menu
+from bot.views.texts import LOCALES, pick_locale, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
-from storage.errors import RecordNotFound
-from storage.models import Center
 
 # A center code is short and plain; anything else after /start is not one.
 MAX_CODE_LENGTH = 32

@@ -15,12 +15,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.catalog_chat import BadNumber, parse_price, parse_stock, text_problem
-from bot.catalog_csv import MAX_CATEGORY_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS
 from bot.context import KiosContext
-from bot.money import minor_digits
-from bot.texts import t
+from bot.domain.catalog_chat import BadNumber, parse_price, parse_stock, text_problem
+from bot.domain.catalog_csv import MAX_CATEGORY_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS
+from bot.domain.entities import Center
+from bot.domain.money import minor_digits
+from bot.views import callbacks
+from bot.views.texts import t
 from handlers.common import notice, say, visitor
 from handlers.dialogs import Dialog
 from handlers.product_summary import (
@@ -43,7 +44,6 @@ from handlers.product_summary import (
     step_pattern,
     use_buttons,
 )
-from storage.models import Center
 
 # A forgotten /product must not take the manager's later messages for a product's name.
 DIALOG_TIMEOUT_S = 30 * 60

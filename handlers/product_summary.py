@@ -12,10 +12,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.money import Money, format_money
-from bot.texts import h, plain, t
+from bot.domain.money import Money, format_money
+from bot.views import callbacks
+from bot.views.texts import h, plain, t
 from handlers.common import leave_dialog, notice, remind_buttons, say, show_card, visitor
 from storage.catalog_edits import NewProduct
 

@@ -21,17 +21,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.question_texts import ASK, CLOSE, REPLY
-from bot.questions import QuestionRefused, authorize, check_can_ask
-from bot.questions import ask as ask_manager
-from bot.questions import close as close_question
-from bot.questions import reply as reply_in_thread
-from bot.texts import t
+from bot.domain.questions import Entry, EntryKind
+from bot.services.questions import QuestionRefused, authorize, check_can_ask
+from bot.services.questions import ask as ask_manager
+from bot.services.questions import close as close_question
+from bot.services.questions import reply as reply_in_thread
+from bot.views import callbacks
+from bot.views.question_texts import ASK, CLOSE, REPLY
+from bot.views.texts import t
 from handlers.common import Visitor, leave_dialog, notice, say, visitor
 from handlers.dialogs import Dialog
-from storage.question_models import Entry, EntryKind
 
 WRITING = "ask_writing"
 DRAFT = "ask"

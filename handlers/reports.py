@@ -13,14 +13,22 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import KiosContext
-from bot.money import format_money, minor_digits
-from bot.report_chart import ChartText, chart_font, make_chart
-from bot.report_csv import export_csv, in_report
-from bot.reports import Period, Report, Window, center_zone, parse_period, summarize, window_for
-from bot.texts import Html, h, plain, t
+from bot.domain.entities import Center
+from bot.domain.money import format_money, minor_digits
+from bot.domain.reports import (
+    Period,
+    Report,
+    Window,
+    center_zone,
+    parse_period,
+    summarize,
+    window_for,
+)
+from bot.views.report_chart import ChartText, chart_font, make_chart
+from bot.views.report_csv import export_csv, in_report
+from bot.views.texts import Html, h, plain, t
 from handlers.common import say, visitor
 from storage.clock import now
-from storage.models import Center
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.bills import BillKind, parse_quote
-from bot.cards import action_buttons, kind_key, manager_card_text, villager_card_text
 from bot.context import KiosContext
-from bot.money import Money, format_money
-from bot.orders import (
+from bot.domain.bills import BillKind, parse_quote
+from bot.domain.entities import ServiceRequest, User
+from bot.domain.money import Money, format_money
+from bot.domain.pipeline import (
+    Action,
+    RequestKind,
+    RequestStatus,
+    Role,
+    TransitionRefused,
+    actions_for,
+)
+from bot.domain.travel import parse_options
+from bot.services.orders import (
     Acted,
     accept_option,
     act,
@@ -31,13 +39,12 @@ from bot.orders import (
     quote,
     quote_options,
 )
-from bot.pipeline import Action, RequestKind, RequestStatus, Role, TransitionRefused, actions_for
-from bot.question_texts import ask_button
-from bot.texts import Html, h, plain, short, t
-from bot.travel import parse_options
+from bot.views import callbacks
+from bot.views.cards import action_buttons, kind_key, manager_card_text, villager_card_text
+from bot.views.question_texts import ask_button
+from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.models import ServiceRequest, User
 
 ORDERS_PER_PAGE = 5
 MANAGER_TEXT = "manager_text"

@@ -17,13 +17,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
-from bot.money import Money, format_money
-from bot.orders import submit_offer
-from bot.pipeline import Role
-from bot.produce import (
+from bot.domain.money import Money, format_money
+from bot.domain.pipeline import Role
+from bot.services.orders import submit_offer
+from bot.services.produce import (
     OfferError,
     check_name,
     check_price,
@@ -32,7 +30,9 @@ from bot.produce import (
     offer_details,
     units_for,
 )
-from bot.texts import Html, plain, t
+from bot.views import callbacks
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
 

@@ -12,14 +12,14 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.money import format_money
-from bot.texts import Html, h, plain, short, t
+from bot.domain.entities import Center, Product
+from bot.domain.errors import CartFull, OutOfStock, RecordNotFound
+from bot.domain.money import format_money
+from bot.views import callbacks
+from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, notice, say, show_card, visitor
 from handlers.onboarding import find_center
-from storage.errors import CartFull, OutOfStock, RecordNotFound
-from storage.models import Center, Product
 
 QUANTITY_CHOICES = (1, 2, 3, 5, 10)
 MAX_QUERY_LENGTH = 100

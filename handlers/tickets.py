@@ -7,14 +7,14 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot import callbacks
 from bot.context import KiosContext
-from bot.service_validators import (
+from bot.domain.travel import NEEDS_ID, TicketKind, match_place, parse_names
+from bot.domain.validators import (
     ValidationError,
     parse_id_number,
 )
-from bot.texts import plain, t
-from bot.travel import NEEDS_ID, TicketKind, match_place, parse_names
+from bot.views import callbacks
+from bot.views.texts import plain, t
 from handlers.common import Visitor, notice, say, visitor
 from handlers.travel_common import (
     CLASSES,

@@ -12,18 +12,24 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
-from bot.money import format_money
-from bot.orders import submit_topup
-from bot.phones import REGION_BY_CURRENCY, MobileNumber, PhoneError, operator_name, parse_mobile
-from bot.pipeline import Role
-from bot.texts import Html, plain, t
+from bot.domain.entities import ServiceProduct
+from bot.domain.errors import RecordNotFound
+from bot.domain.money import format_money
+from bot.domain.phones import (
+    REGION_BY_CURRENCY,
+    MobileNumber,
+    PhoneError,
+    operator_name,
+    parse_mobile,
+)
+from bot.domain.pipeline import Role
+from bot.services.orders import submit_topup
+from bot.views import callbacks
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 from handlers.dialogs import Dialog
-from storage.errors import RecordNotFound
-from storage.models import ServiceProduct
 
 NUMBER, PRODUCT, CONFIRM = "topup_number", "topup_product", "topup_confirm"
 DRAFT_KEY = "topup"

@@ -11,8 +11,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.travel import TicketKind
+from bot.domain.travel import TicketKind
+from bot.views import callbacks
 from handlers.dialogs import Dialog
 from handlers.lodging import (
     lodging_begin,

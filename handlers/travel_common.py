@@ -12,19 +12,19 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot import callbacks
-from bot.cards import action_buttons, villager_card_text
 from bot.context import KiosContext
-from bot.money import Money, format_money
-from bot.orders import submit_travel
-from bot.phones import REGION_BY_CURRENCY
-from bot.pipeline import RequestKind, Role
-from bot.service_validators import (
+from bot.domain.money import Money, format_money
+from bot.domain.phones import REGION_BY_CURRENCY
+from bot.domain.pipeline import RequestKind, Role
+from bot.domain.validators import (
     ValidationError,
     parse_passenger_count,
     parse_travel_date,
 )
-from bot.texts import Html, plain, t
+from bot.services.orders import submit_travel
+from bot.views import callbacks
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
 
 Step = str | int | None

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcast_models import (
+from bot.domain.broadcasts import (
     Broadcast,
     BroadcastStatus,
     DeliveryStatus,

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.entities import CartLine
+from bot.domain.errors import CartFull, OutOfStock, RecordNotFound
 from storage.catalog import product_from_row
 from storage.clock import now
 from storage.db import Database
-from storage.errors import CartFull, OutOfStock, RecordNotFound
-from storage.models import CartLine
 from storage.schema import cart_items, products
 
 # No villager needs more of one product in a single order; larger numbers are typos.

@@ -8,13 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.catalog_csv import CatalogRow
-from bot.money import Money
-from bot.search import SearchItem
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Product
+from bot.domain.errors import RecordNotFound
+from bot.domain.money import Money
+from bot.domain.search import SearchItem
 from storage.clock import now
 from storage.db import Database
-from storage.errors import RecordNotFound
-from storage.models import Product
 from storage.schema import centers, products
 
 ALIAS_SEPARATOR = "|"

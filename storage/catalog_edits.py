@@ -12,12 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.catalog_chat import new_sku
-from bot.money import Money
+from bot.domain.catalog_chat import new_sku
+from bot.domain.entities import Product
+from bot.domain.money import Money
 from storage.catalog import product_from_row
 from storage.clock import now
 from storage.db import Database
-from storage.models import Product
 from storage.schema import centers, products
 
 

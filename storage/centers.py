@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.entities import Center, OutboxMessage
+from bot.domain.errors import DuplicateCenter, RecordNotFound
 from storage.clock import now
 from storage.db import Database
-from storage.errors import DuplicateCenter, RecordNotFound
-from storage.models import Center, OutboxMessage
 from storage.outbox import enqueue
 from storage.schema import centers
 

@@ -1,34 +1,4 @@
-"""Domain exceptions raised by the data layer; handlers turn them into friendly answers."""
-
-
-class RecordNotFound(Exception):
-    """The center, product or request asked for does not exist."""
-
-
-class DuplicateCenter(Exception):
-    """A center with this code exists already."""
-
-
-class EmptyCart(Exception):
-    """Checkout with nothing in the cart."""
-
-
-class CartChanged(Exception):
-    """The cart or its prices changed after the villager saw the summary."""
-
-
-class CartFull(Exception):
-    """The cart has as many different products as one order can hold."""
-
-
-class OutOfStock(Exception):
-    """A tracked product has fewer units left than asked for."""
-
-    def __init__(self, product_name: str, available: int) -> None:
-        super().__init__(f"{product_name}: {available} left")
-        self.product_name = product_name
-        self.available = available
-
+"""How the database engines say they are busy, told apart from other failures."""
 
 # What SQLite and PostgreSQL say when another transaction holds the lock past the wait.
 _BUSY_SIGNS = ("database is locked", "database is busy", "lock timeout", "deadlock detected")

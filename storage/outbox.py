@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.pipeline import OPEN_STATUSES
+from bot.domain.entities import OutboxMessage, OutboxRow
+from bot.domain.pipeline import OPEN_STATUSES
 from storage.clock import now
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxRow
 from storage.schema import outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"

@@ -7,11 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.money import Money
-from bot.pipeline import OPEN_STATUSES, SALE_KINDS, RequestStatus
+from bot.domain.entities import Center
+from bot.domain.money import Money
+from bot.domain.pipeline import OPEN_STATUSES, SALE_KINDS, RequestStatus
 from storage.centers import center_from_row
 from storage.db import Database
-from storage.models import Center
 from storage.schema import centers, requests, users
 
 

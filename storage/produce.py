@@ -13,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.catalog_csv import PRODUCE_SKU_PREFIX
-from bot.money import Money
-from bot.pipeline import sold_out
+from bot.domain.catalog_csv import PRODUCE_SKU_PREFIX
+from bot.domain.entities import OutboxMessage, ServiceRequest
+from bot.domain.money import Money
+from bot.domain.pipeline import sold_out
 from storage.clock import now
 from storage.db import Database
-from storage.models import OutboxMessage, ServiceRequest
 from storage.schema import centers, products, request_items, requests, users
 
 # Keys of a produce offer's details.

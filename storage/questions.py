@@ -10,11 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.clock import now
-from storage.db import Database
-from storage.models import OutboxMessage
-from storage.outbox import enqueue
-from storage.question_models import (
+from bot.domain.entities import OutboxMessage
+from bot.domain.questions import (
     Direction,
     Entry,
     EntryKind,
@@ -22,6 +19,9 @@ from storage.question_models import (
     QuestionMessage,
     QuestionStatus,
 )
+from storage.clock import now
+from storage.db import Database
+from storage.outbox import enqueue
 from storage.schema import question_messages, questions
 
 # Builds the messages that carry a recorded message to the other side.

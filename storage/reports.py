@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.money import Money
-from bot.pipeline import RequestKind, RequestStatus
-from bot.reports import ReportRequest, SoldLine
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.domain.reports import ReportRequest, SoldLine
 from storage.db import Database
 from storage.schema import request_items, requests, users
 

@@ -9,8 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.money import Money
-from bot.pipeline import (
+from bot.domain.entities import (
+    CartLine,
+    Center,
+    Checkout,
+    OutboxMessage,
+    RequestItem,
+    ServiceRequest,
+    cart_snapshot,
+)
+from bot.domain.errors import CartChanged, EmptyCart, OutOfStock, RecordNotFound
+from bot.domain.money import Money
+from bot.domain.pipeline import (
     OPEN_STATUSES,
     Action,
     CatalogEffect,
@@ -26,16 +36,6 @@ from bot.pipeline import (
 from storage.carts import cart_lines_in
 from storage.clock import now
 from storage.db import Database
-from storage.errors import CartChanged, EmptyCart, OutOfStock, RecordNotFound
-from storage.models import (
-    CartLine,
-    Center,
-    Checkout,
-    OutboxMessage,
-    RequestItem,
-    ServiceRequest,
-    cart_snapshot,
-)
 from storage.outbox import enqueue
 from storage.produce import Sale, SaleNotifier, list_offer_in, record_sales_in, unlist_offer_in
 from storage.schema import cart_items, products, request_events, request_items, requests

@@ -8,14 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.money import Money
-from bot.pipeline import RequestKind
-from bot.prices_csv import PriceRow, in_list_order
-from bot.service_defaults import FEE_CODE, default_fees, default_topups
+from bot.domain.entities import Center, ServiceProduct
+from bot.domain.errors import RecordNotFound
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind
+from bot.domain.prices_csv import PriceRow, in_list_order
+from bot.domain.service_defaults import FEE_CODE, default_fees, default_topups
 from storage.catalog import ImportResult
 from storage.db import Database
-from storage.errors import RecordNotFound
-from storage.models import Center, ServiceProduct
 from storage.schema import service_products
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.entities import Standing, User
+from bot.domain.errors import RecordNotFound
 from storage.centers import center_from_row
 from storage.clock import now
 from storage.db import Database
-from storage.errors import RecordNotFound
-from storage.models import Standing, User
 from storage.outbox import retry_cards_for
 from storage.schema import centers, users
 

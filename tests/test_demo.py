@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import ScriptError, run_demo
-from bot.demo.render import Style, render_buttons, render_text
-from bot.demo.script import Action, ActionKind, parse_action, parse_script
-from bot.emulator import Button
+from bot.devtools.demo import ScriptError, run_demo
+from bot.devtools.demo.render import Style, render_buttons, render_text
+from bot.devtools.demo.script import Action, ActionKind, parse_action, parse_script
+from bot.devtools.emulator import Button
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "bot" / "demo" / "story.txt"
@@ -147,7 +147,7 @@ def test_buttons_are_numbered_across_rows() -> None:
 
 
 def test_the_command_replays_the_story_and_exits_on_its_own() -> None:
-    with demo_process("--script", "bot/demo/story.txt") as process:
+    with demo_process("--script", "bot/devtools/demo/story.txt") as process:
         try:
             out, err = process.communicate(timeout=30)
         finally:

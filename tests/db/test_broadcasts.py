@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.broadcaster import Broadcaster
+from bot.domain.broadcasts import BroadcastStatus, Tally
+from bot.transport.broadcaster import Broadcaster
 from storage import Storage
-from storage.broadcast_models import BroadcastStatus, Tally
 from storage.schema import broadcast_deliveries, users
 
 MANAGER, OTHER_MANAGER = 900001, 900002

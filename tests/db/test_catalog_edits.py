@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.catalog_csv import parse_catalog_csv
-from bot.money import Money
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.domain.money import Money
 from storage import Storage
 from storage.catalog_edits import NewProduct
 

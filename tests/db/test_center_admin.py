@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from bot.money import Money
+from bot.domain.entities import Center, OutboxMessage
+from bot.domain.errors import DuplicateCenter, RecordNotFound
+from bot.domain.money import Money
 from storage import Storage
-from storage.errors import DuplicateCenter, RecordNotFound
-from storage.models import Center, OutboxMessage
 
 
 def hello(center: Center) -> list[OutboxMessage]:

@@ -15,13 +15,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.catalog_csv import CatalogRow
-from bot.money import Money
-from bot.orders import submit_order
-from bot.pipeline import Fulfilment, RequestStatus
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Checkout
+from bot.domain.money import Money
+from bot.domain.pipeline import Fulfilment, RequestStatus
+from bot.services.orders import submit_order
 from storage import Storage
 from storage.db import Database, alembic_config
-from storage.models import Checkout
 from storage.schema import metadata
 
 MANAGER, SITI, BUDI = 900001, 700001, 700002

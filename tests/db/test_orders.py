@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from bot.catalog_csv import CatalogRow
-from bot.money import Money
-from bot.orders import act, submit_order
-from bot.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Center, Checkout, User
+from bot.domain.errors import CartFull, EmptyCart, OutOfStock
+from bot.domain.money import Money
+from bot.domain.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
+from bot.services.orders import act, submit_order
 from storage import Storage
-from storage.errors import CartFull, EmptyCart, OutOfStock
-from storage.models import Center, Checkout, User
 
 MANAGER, SITI, BUDI = 500, 7001, 7002
 

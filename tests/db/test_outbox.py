@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.domain.entities import OutboxMessage
 from storage import Storage
-from storage.models import OutboxMessage
 from storage.outbox import IN_FLIGHT, enqueue
 
 MANAGER, SITI = 500, 7001

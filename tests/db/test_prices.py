@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.money import Money
-from bot.pipeline import RequestKind
-from bot.prices_csv import PriceRow, default_price_rows, parse_prices_csv
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind
+from bot.domain.prices_csv import PriceRow, default_price_rows, parse_prices_csv
 from storage import Storage
 
 MANAGER = 500

@@ -11,14 +11,14 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from bot.catalog_csv import CatalogRow
-from bot.money import Money
-from bot.orders import act, submit_offer, submit_order
-from bot.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
-from bot.produce import offer_details
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Center, Checkout, Product, ServiceRequest
+from bot.domain.money import Money
+from bot.domain.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
+from bot.services.orders import act, submit_offer, submit_order
+from bot.services.produce import offer_details
 from storage import Storage
 from storage.catalog import product_from_row
-from storage.models import Center, Checkout, Product, ServiceRequest
 from storage.schema import outbox, products
 
 MANAGER, SITI, BUDI = 500, 7001, 7002

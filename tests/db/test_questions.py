@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import QuestionRefused, ask, close, reply
+from bot.domain.entities import Center, OutboxMessage
+from bot.domain.questions import Direction, Entry, EntryKind, QuestionStatus
+from bot.services.questions import QuestionRefused, ask, close, reply
 from storage import Storage
-from storage.models import Center, OutboxMessage
-from storage.question_models import Direction, Entry, EntryKind, QuestionStatus
 
 MANAGER, SITI, BUDI = 900001, 700001, 700002
 

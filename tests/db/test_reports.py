@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.catalog_csv import CatalogRow
-from bot.money import Money
-from bot.orders import act, submit_order
-from bot.pipeline import Action, Fulfilment, RequestKind, RequestStatus
-from bot.reports import SoldLine
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Center, Checkout, ServiceRequest
+from bot.domain.money import Money
+from bot.domain.pipeline import Action, Fulfilment, RequestKind, RequestStatus
+from bot.domain.reports import SoldLine
+from bot.services.orders import act, submit_order
 from storage import Storage
 from storage.clock import now
-from storage.models import Center, Checkout, ServiceRequest
 from storage.schema import requests
 
 MANAGER, OTHER_MANAGER, SITI = 500, 501, 7001

@@ -12,14 +12,14 @@ from typing import TypeVar
 
 import pytest
 
-from bot.catalog_csv import parse_catalog_csv
 from bot.config import DEFAULT_CHAT_RATE, Settings
-from bot.emulator import BotApiEmulator, SentMessage
-from bot.orders import submit_order
-from bot.pipeline import Fulfilment
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.domain.entities import Checkout, ServiceRequest
+from bot.domain.pipeline import Fulfilment
 from bot.runner import run_bot
+from bot.services.orders import submit_order
 from storage import Storage
-from storage.models import Checkout, ServiceRequest
 
 T = TypeVar("T")
 SAMPLE_CATALOG = Path(__file__).parents[2] / "bot" / "data" / "sample_catalog.csv"

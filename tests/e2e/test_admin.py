@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.money import format_money
-from bot.orders import act
-from bot.pipeline import Action
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.errors import RecordNotFound
+from bot.domain.money import format_money
+from bot.domain.pipeline import Action
+from bot.services.orders import act
 from storage import Storage
-from storage.errors import RecordNotFound
 from storage.schema import requests
 from tests.e2e.conftest import (
     BUDI,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import BotApiEmulator, SentMessage
-from bot.questions import ask as ask_manager
-from storage.question_models import Direction, Entry, EntryKind, QuestionStatus
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.questions import Direction, Entry, EntryKind, QuestionStatus
+from bot.services.questions import ask as ask_manager
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,

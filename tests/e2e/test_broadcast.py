@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from bot.emulator import BotApiEmulator, SentMessage, parse_html
-from bot.texts import t
+from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.domain.broadcasts import BroadcastStatus
+from bot.domain.entities import Center
+from bot.views.texts import t
 from storage import Storage
-from storage.broadcast_models import BroadcastStatus
-from storage.models import Center
 from tests.e2e.conftest import MANAGER, SITI, World, eventually, join, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")

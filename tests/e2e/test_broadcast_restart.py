@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import BotApiEmulator, server
-from bot.emulator.models import ApiError
-from bot.emulator.params import Call
-from bot.emulator.state import EmulatorState
+from bot.devtools.emulator import BotApiEmulator, server
+from bot.devtools.emulator.models import ApiError
+from bot.devtools.emulator.params import Call
+from bot.devtools.emulator.state import EmulatorState
 from storage import Storage
 from tests.e2e.conftest import MANAGER, eventually, register_users, seed, start_manager
 from tests.e2e.test_restart import Bots

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bot.catalog_csv import parse_catalog_csv
-from bot.emulator import BotApiEmulator
-from storage.models import Product
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.domain.entities import Product
 from storage.schema import products as products_table
 from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
 

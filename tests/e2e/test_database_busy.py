@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import storage.db
-from bot.emulator import BotApiEmulator, SentMessage, server
-from bot.emulator.params import Call
-from bot.emulator.state import EmulatorState
+from bot.devtools.emulator import BotApiEmulator, SentMessage, server
+from bot.devtools.emulator.params import Call
+from bot.devtools.emulator.state import EmulatorState
 from storage import Storage
 from tests.e2e.conftest import (
     BUDI,

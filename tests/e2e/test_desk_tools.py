@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from bot.emulator import BotApiEmulator, SentMessage, parse_html
-from bot.texts import t
+from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.views.texts import t
 from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")

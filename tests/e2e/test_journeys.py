@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from bot.emulator import parse_html
-from bot.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
-from bot.orders import act
-from bot.pipeline import Action, Fulfilment, RequestStatus
-from bot.texts import t
+from bot.devtools.emulator import parse_html
+from bot.domain.pipeline import Action, Fulfilment, RequestStatus
+from bot.services.orders import act
+from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
+from bot.views.texts import t
 from tests.e2e.conftest import (
     BUDI,
     FAR,

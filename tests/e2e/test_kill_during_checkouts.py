@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from bot.emulator import BotApiEmulator, SentMessage, parse_html
-from bot.pipeline import RequestStatus
+from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.domain.pipeline import RequestStatus
 from storage import Storage
 from storage.schema import conversations, outbox
 from tests.e2e.conftest import MANAGER, eventually, place_order, start_manager

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.orders import act
-from bot.pipeline import Action
-from bot.texts import t
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.pipeline import Action
+from bot.services.orders import act
+from bot.views.texts import t
 from storage import Storage
 from tests.e2e.conftest import (
     MANAGER,

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.emulator import BotApiEmulator
-from bot.http_request import AiohttpRequest
-from bot.outbox_sender import OutboxSender
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.entities import OutboxMessage, OutboxRow
+from bot.transport.http_request import AiohttpRequest
+from bot.transport.outbox_sender import OutboxSender
 from storage import Storage
-from storage.models import OutboxMessage, OutboxRow
 from storage.outbox import enqueue
 
 from .conftest import MANAGER, SITI, TOKEN

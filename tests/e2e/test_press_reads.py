@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storage.models import RequestStatus
+from bot.domain.entities import RequestStatus
 
 from .conftest import MANAGER, SITI, World, place_order, start_manager
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bot.emulator import BotApiEmulator, SentMessage
-from bot.pipeline import RequestStatus
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.pipeline import RequestStatus
 from storage.schema import products
 from tests.e2e.conftest import (
     BUDI,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator, SentMessage
-from storage.models import Product
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.entities import Product
 from tests.e2e.conftest import (
     MANAGER,
     SITI,

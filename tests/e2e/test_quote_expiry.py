@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.pipeline import RequestStatus
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.pipeline import RequestStatus
 from storage import Storage
 from tests.e2e.conftest import MANAGER, SITI, TOKEN, join, running_bot, seed, start_manager
 

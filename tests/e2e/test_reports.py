@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from babel.dates import format_timedelta
 from PIL import Image
 
-from bot.bills import BillKind
-from bot.emulator import BotApiEmulator, SentMessage, parse_html
-from bot.money import Money, format_money
-from bot.orders import act, fulfil_with_reference, submit_bill, submit_topup
-from bot.phones import parse_mobile
-from bot.pipeline import Action
-from bot.texts import t
+from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.domain.bills import BillKind
+from bot.domain.money import Money, format_money
+from bot.domain.phones import parse_mobile
+from bot.domain.pipeline import Action
+from bot.services.orders import act, fulfil_with_reference, submit_bill, submit_topup
+from bot.views.texts import t
 from storage import Storage
 from tests.e2e.conftest import BUDI, MANAGER, SITI, World, join, place_order, start_manager
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import BotApiEmulator
-from bot.pipeline import RequestStatus
-from bot.texts import plain
+from bot.devtools.emulator import BotApiEmulator
+from bot.domain.pipeline import RequestStatus
+from bot.views.texts import plain
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.pipeline import RequestStatus
+from bot.domain.pipeline import RequestStatus
 from tests.e2e.conftest import MANAGER, SITI, World, eventually, order_in_chat, start_manager
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.emulator import BotApiEmulator, Fault, FaultKind
+from bot.devtools.emulator import BotApiEmulator, Fault, FaultKind
 from storage import Storage
 from tests.e2e.conftest import MANAGER, World, eventually, place_order, start_manager
 

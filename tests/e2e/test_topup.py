@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.pipeline import RequestStatus
+from bot.domain.pipeline import RequestStatus
 from tests.e2e.conftest import BUDI, MANAGER, SITI, World
 
 

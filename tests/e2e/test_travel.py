@@ -3,7 +3,7 @@ the villager takes one, the manager books it and sends the booking code."""
 
 from __future__ import annotations
 
-from bot.pipeline import RequestStatus
+from bot.domain.pipeline import RequestStatus
 from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
 
 

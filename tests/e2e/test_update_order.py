@@ -7,7 +7,7 @@ wait their turn and are answered in the order they were sent.
 
 from __future__ import annotations
 
-from bot.emulator import Fault
+from bot.devtools.emulator import Fault
 
 from .conftest import BUDI, SITI, World, join
 

@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator
 
 TOKEN = "123:ABC"
 

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup as Markup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator
 
 from .conftest import TOKEN
 

@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.emulator import BotApiEmulator, Fault, FaultKind
+from bot.devtools.emulator import BotApiEmulator, Fault, FaultKind
 
 from .conftest import TOKEN
 

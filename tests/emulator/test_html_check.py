@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.html_check import (
+from bot.devtools.emulator.html_check import (
     HtmlParseError,
     parse_html,
     strip_outer_whitespace,

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator
 
 from .conftest import TOKEN
 
@@ -173,9 +173,9 @@ async def test_menu_button_and_reply_keyboard_remove(emu: BotApiEmulator) -> Non
 
 
 async def test_standalone_module_prints_url() -> None:
-    """`python -m bot.emulator --port 0` starts and prints where it listens."""
+    """`python -m bot.devtools.emulator --port 0` starts and prints where it listens."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.emulator", "--port", "0", stdout=asyncio.subprocess.PIPE
+        sys.executable, "-m", "bot.devtools.emulator", "--port", "0", stdout=asyncio.subprocess.PIPE
     )
     try:
         assert process.stdout is not None

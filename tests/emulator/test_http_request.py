@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.emulator import BotApiEmulator, Fault
-from bot.http_request import AiohttpRequest
+from bot.devtools.emulator import BotApiEmulator, Fault
+from bot.transport.http_request import AiohttpRequest
 
 from .conftest import TOKEN
 

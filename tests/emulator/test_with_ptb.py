@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator
 
 USER = 111
 

@@ -24,14 +24,14 @@ import pytest_asyncio
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
-from bot import callbacks
 from bot.app import KiosApplication, build_application
-from bot.broadcaster import Broadcaster
-from bot.catalog_csv import parse_catalog_csv
 from bot.config import Settings
-from bot.emulator import BotApiEmulator, SentMessage
-from bot.outbox_sender import OutboxSender
-from bot.texts import LOCALES, plain
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.transport.broadcaster import Broadcaster
+from bot.transport.outbox_sender import OutboxSender
+from bot.views import callbacks
+from bot.views.texts import LOCALES, plain
 from storage import Storage, schema
 from tests.e2e.conftest import UNLIMITED_CHAT_RATE
 

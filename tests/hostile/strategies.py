@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from bot import callbacks
+from bot.views import callbacks
 
 # Characters that have broken chat bots before: markup, bidi and invisible controls.
 NASTY = (

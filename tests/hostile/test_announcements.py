@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from bot.announcement import plain_text
-from bot.texts import t
-from bot.wire import without_lone_surrogates
+from bot.transport.wire import without_lone_surrogates
+from bot.views.announcement import plain_text
+from bot.views.texts import t
 from tests.hostile.conftest import MANAGER, Bot
 from tests.hostile.strategies import typed_text
 from tests.hostile.walker import Step, check_answered, visible_buttons

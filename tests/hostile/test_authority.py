@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.pipeline import Action, RequestKind
+from bot.domain.pipeline import Action, RequestKind
+from bot.views import callbacks
 from tests.hostile.conftest import MANAGER, Bot
 from tests.hostile.strategies import forged_callback
 from tests.hostile.walker import (

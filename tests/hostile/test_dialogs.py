@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.pipeline import Action, RequestKind
+from bot.domain.pipeline import Action, RequestKind
 from tests.hostile.conftest import ADMIN, MANAGER, Bot
 from tests.hostile.strategies import typed_text
 from tests.hostile.walker import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.texts import plain
+from bot.views.texts import plain
 from tests.hostile.conftest import Bot
 from tests.hostile.walker import joined_villager
 

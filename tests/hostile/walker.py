@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.pipeline import RequestKind
+from bot.domain.pipeline import RequestKind
 from tests.hostile.conftest import Bot, Reply, is_apology
 from tests.hostile.strategies import forged_callback, interruption, stray_kind, typed_text
 
@@ -132,9 +132,9 @@ async def joined_villager(bot: Bot) -> int:
 
 async def request_for_manager(bot: Bot, kind: RequestKind) -> int:
     """A new request waiting on the manager's desk (its card delivered); returns its id."""
-    from bot.orders import submit_order, submit_travel
-    from bot.pipeline import Fulfilment
-    from storage.models import Checkout
+    from bot.domain.entities import Checkout
+    from bot.domain.pipeline import Fulfilment
+    from bot.services.orders import submit_order, submit_travel
 
     villager_id = await joined_villager(bot)
     store = bot.store

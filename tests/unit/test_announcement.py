@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.announcement import (
+from bot.devtools.emulator import parse_html
+from bot.views.announcement import (
     MAX_CAPTION,
     MAX_TEXT,
     announcement_html,
@@ -11,8 +12,7 @@ from bot.announcement import (
     room_for_body,
     visible_length,
 )
-from bot.emulator import parse_html
-from bot.texts import LOCALES
+from bot.views.texts import LOCALES
 
 CENTER = "Kios Desa Leping & Co"
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.callbacks import MAX_BYTES, MAX_ID, PREFIXES, Callback, build, parse
-from bot.pipeline import Action
+from bot.domain.pipeline import Action
+from bot.views import callbacks
+from bot.views.callbacks import MAX_BYTES, MAX_ID, PREFIXES, Callback, build, parse
 
 SHORT_ARGS = st.from_regex(r"[a-z0-9_-]{1,16}", fullmatch=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog_chat import (
+from bot.domain.catalog_chat import (
     MAX_UPLOAD_BYTES,
     BadNumber,
     UploadProblem,
@@ -16,7 +16,7 @@ from bot.catalog_chat import (
     upload_problem,
     upload_text,
 )
-from bot.catalog_csv import CatalogCsvError, RowError, parse_catalog_csv
+from bot.domain.catalog_csv import CatalogCsvError, RowError, parse_catalog_csv
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import catalog_csv
-from bot.catalog_csv import (
+from bot.domain import catalog_csv
+from bot.domain.catalog_csv import (
     HEADER,
     MAX_ROWS,
     CatalogCsvError,
@@ -16,7 +16,7 @@ from bot.catalog_csv import (
     export_catalog_csv,
     parse_catalog_csv,
 )
-from bot.money import Money
+from bot.domain.money import Money
 
 SAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_catalog.csv"
 HEADER_LINE = "sku,name,category,price,unit,stock,aliases\n"

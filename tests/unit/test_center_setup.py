@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.center_setup import center_code, center_name, typed_location, user_id
+from bot.domain.center_setup import center_code, center_name, typed_location, user_id
 
 
 @pytest.mark.parametrize(

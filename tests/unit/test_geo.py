@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bot.geo import EARTH_MEAN_RADIUS_M, distance_m, valid_coordinates, within_radius
+from bot.domain.geo import EARTH_MEAN_RADIUS_M, distance_m, valid_coordinates, within_radius
 
 MONAS_JAKARTA = (-6.175392, 106.827153)
 GEDUNG_SATE_BANDUNG = (-6.902477, 107.618782)

@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from bot.texts import LOCALE_DIR, LOCALES, t
+from bot.views.texts import LOCALE_DIR, LOCALES, t
 
 # Tags Telegram's HTML parse mode accepts (we use no attributes except on <a>).
 ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a"}

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from bot.search import MIN_SCORE, CatalogIndex, SearchHit, SearchItem
+from bot.domain.search import MIN_SCORE, CatalogIndex, SearchHit, SearchItem
 
 
 def test_starting_the_bot_does_not_load_the_chart_library() -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.money import (
+from bot.domain.money import (
     MINOR_DIGITS,
     SUPPORTED_CURRENCIES,
     Money,

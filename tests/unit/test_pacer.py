@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.pacer import ChatPace, Pacer
+from bot.transport.pacer import ChatPace, Pacer
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.phones import (
+from bot.domain.phones import (
     OPERATORS,
     MobileNumber,
     PhoneError,

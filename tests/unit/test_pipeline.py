@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pipeline import (
+from bot.domain.pipeline import (
     Action,
     Fulfilment,
     RequestKind,

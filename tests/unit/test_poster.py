@@ -8,7 +8,7 @@ import pytest
 import qrcode
 from PIL import Image
 
-from bot.poster import PAGE, QR_BOX, QUIET_MODULES, deep_link, make_poster
+from bot.views.poster import PAGE, QR_BOX, QUIET_MODULES, deep_link, make_poster
 
 LINK = "https://t.me/kiosdesa_bot?start=LEPING"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.catalog_csv import RowError
-from bot.money import Money
-from bot.phones import OPERATORS
-from bot.pipeline import RequestKind
-from bot.prices_csv import (
+from bot.domain.catalog_csv import RowError
+from bot.domain.money import Money
+from bot.domain.phones import OPERATORS
+from bot.domain.pipeline import RequestKind
+from bot.domain.prices_csv import (
     HEADER,
     MAX_ROWS,
     PriceRow,

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.money import Money
-from bot.produce import (
+from bot.domain.money import Money
+from bot.services.produce import (
     OfferError,
     check_name,
     check_price,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.announcement import visible_length
-from bot.question_texts import split_text, to_manager, to_villager, utf16_length
-from storage.models import Center, User
-from storage.question_models import Direction, EntryKind, Question, QuestionMessage, QuestionStatus
+from bot.domain.entities import Center, User
+from bot.domain.questions import Direction, EntryKind, Question, QuestionMessage, QuestionStatus
+from bot.views.announcement import visible_length
+from bot.views.question_texts import split_text, to_manager, to_villager, utf16_length
 
 LEPING = Center(1, "LEPING", "Kios Desa Leping", 900, "IDR", "id", None, None, 3.0, 1)
 QUESTION = Question(7, 1, 700, QuestionStatus.OPEN, 0.0, 0.0, None, None)

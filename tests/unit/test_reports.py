@@ -9,12 +9,10 @@ from datetime import UTC, date, datetime
 
 from PIL import Image
 
-from bot.money import Money
-from bot.pipeline import RequestKind, RequestStatus
-from bot.poster import MISSING, font_at, has_glyphs
-from bot.report_chart import ChartText, chart_font, make_chart
-from bot.report_csv import EXPORT_COLUMNS, export_csv
-from bot.reports import (
+from bot.domain.entities import Center
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.domain.reports import (
     Period,
     ReportRequest,
     SoldLine,
@@ -23,8 +21,10 @@ from bot.reports import (
     summarize,
     window_for,
 )
+from bot.views.poster import MISSING, font_at, has_glyphs
+from bot.views.report_chart import ChartText, chart_font, make_chart
+from bot.views.report_csv import EXPORT_COLUMNS, export_csv
 from handlers.reports import Asked, chart_words
-from storage.models import Center
 
 JAKARTA = center_zone("IDR")
 HOUR = 3600.0

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.catalog_csv import parse_catalog_csv
-from bot.search import MIN_SCORE, CatalogIndex, SearchItem, normalize
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.domain.search import MIN_SCORE, CatalogIndex, SearchItem, normalize
 
 SAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_catalog.csv"
 

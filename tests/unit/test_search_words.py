@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.search import CatalogIndex, SearchItem
+from bot.domain.search import CatalogIndex, SearchItem
 
 KIOS = [
     SearchItem(1, "Minyak Goreng 1 liter", "Sembako", ("migor",)),

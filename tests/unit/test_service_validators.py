@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.service_validators import (
+from bot.domain.validators import (
     ValidationError,
     check_stay,
     format_token,

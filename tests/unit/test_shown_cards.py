@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.shown_cards import MAX_NOTES, ShownCards
+from bot.transport.shown_cards import MAX_NOTES, ShownCards
 
 BUTTONS = {"inline_keyboard": [[{"text": "Siap diambil", "callback_data": "rq:1:ready"}]]}
 

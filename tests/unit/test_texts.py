@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import SHORT_NAME, pick_locale, short, t
+from bot.views.texts import SHORT_NAME, pick_locale, short, t
 
 
 def test_long_names_are_cut_for_lists_and_notices() -> None:

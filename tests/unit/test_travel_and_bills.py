@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bills import BillKind, check_customer, check_reference, parse_quote
-from bot.money import Money, MoneyError
-from bot.service_validators import ValidationError
-from bot.travel import Option, match_place, parse_names, parse_options
+from bot.domain.bills import BillKind, check_customer, check_reference, parse_quote
+from bot.domain.money import Money, MoneyError
+from bot.domain.travel import Option, match_place, parse_names, parse_options
+from bot.domain.validators import ValidationError
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.update_order import PerUserOrder, user_key
+from bot.transport.update_order import PerUserOrder, user_key
 
 SITI, BUDI = 700001, 700002
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.http_request import AiohttpRequest, json_bytes
-from bot.wire import BotRequest, UpdatesRequest, without_lone_surrogates
+from bot.transport.http_request import AiohttpRequest, json_bytes
+from bot.transport.wire import BotRequest, UpdatesRequest, without_lone_surrogates
 
 
 def test_lone_surrogates_are_replaced_everywhere_in_an_update() -> None:

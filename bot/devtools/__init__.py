@@ -1,0 +1,1 @@
+"""Tools beside the product: the local Bot API emulator and the terminal demo."""

@@ -1,0 +1,52 @@
+"""Run the emulator standalone: `python -m bot.devtools.emulator --port 8081`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from bot.devtools.emulator.server import BotApiEmulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options mirroring the BotApiEmulator constructor."""
+    parser = argparse.ArgumentParser(prog="python -m bot.devtools.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=None, help="accept only this bot token")
+    parser.add_argument("--bot-username", default="kiosdesa_bot")
+    parser.add_argument("--global-rate", type=float, default=None, help="messages/s, all chats")
+    parser.add_argument("--per-chat-rate", type=float, default=None, help="messages/s per chat")
+    parser.add_argument(
+        "--lenient-html", action="store_true", help="accept bare '&' like real Telegram"
+    )
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Start the emulator and keep it running until cancelled."""
+    emulator = BotApiEmulator(
+        bot_username=args.bot_username,
+        token=args.token,
+        global_rate_per_s=args.global_rate,
+        per_chat_rate_per_s=args.per_chat_rate,
+        strict_html=not args.lenient_html,
+    )
+    await emulator.start(args.host, args.port)
+    print(f"Bot API emulator listening on {emulator.url}", flush=True)
+    print(f"Point the bot at TELEGRAM_API_URL={emulator.url}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await emulator.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

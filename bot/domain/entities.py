@@ -1,0 +1,230 @@
+"""Dataclasses the repositories return; plain values, no database handles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.money import Money
+from bot.domain.pipeline import PRICED_UP_FRONT, Fulfilment, RequestKind, RequestStatus
+
+
+@dataclass(frozen=True)
+class Center:
+    """A village service center with its manager."""
+
+    id: int
+    code: str
+    name: str
+    manager_id: int
+    currency: str
+    language: str
+    lat: float | None
+    lon: float | None
+    radius_km: float
+    catalog_version: int
+    # How long a quote waits for the villager's answer before it expires.
+    quote_ttl_s: int = 86_400
+    # Places villagers of this center travel to, matched first when they type one.
+    places: tuple[str, ...] = ()
+
+    @property
+    def has_location(self) -> bool:
+        """Whether delivery distances can be measured from this center."""
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass(frozen=True)
+class User:
+    """A Telegram user known to the bot: a villager, a manager, or both."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    telegram_language: str | None
+    language: str | None
+    phone: str | None
+    center_id: int | None
+    blocked_at: float | None
+    muted: bool
+
+    @property
+    def display_name(self) -> str:
+        """The name a manager sees."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or str(self.id)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user as an update finds them: their record, their center, the centers they manage."""
+
+    user: User
+    center: Center | None
+    managed: tuple[Center, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    """One catalog entry of a center."""
+
+    id: int
+    center_id: int
+    sku: str
+    name: str
+    category: str
+    price: Money
+    unit: str
+    stock: int | None
+    aliases: tuple[str, ...]
+    active: bool
+    # A Telegram file id of the photo villagers see on the product's card.
+    photo_file_id: str | None = None
+    # The villager selling their own produce through the center; None for the center's goods.
+    seller_id: int | None = None
+
+    @property
+    def in_stock(self) -> bool:
+        """Untracked stock counts as available."""
+        return self.stock is None or self.stock > 0
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """A product and how many the villager wants."""
+
+    product: Product
+    quantity: int
+
+    @property
+    def subtotal(self) -> Money:
+        """Price times quantity."""
+        return self.product.price.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class RequestItem:
+    """A line of a goods order, priced when it was submitted."""
+
+    sku: str
+    name: str
+    unit: str
+    price: Money
+    quantity: int
+
+    @property
+    def subtotal(self) -> Money:
+        """Price times quantity."""
+        return self.price.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """A villager's request of any kind, as the pipeline sees it."""
+
+    id: int
+    center_id: int
+    villager_id: int
+    kind: RequestKind
+    status: RequestStatus
+    total: Money
+    fulfilment: Fulfilment | None
+    lat: float | None
+    lon: float | None
+    distance_m: float | None
+    note: str | None
+    details: Mapping[str, Any]
+    reason: str | None
+    manager_chat_id: int | None
+    manager_message_id: int | None
+    created_at: float
+    updated_at: float
+    items: tuple[RequestItem, ...] = ()
+
+    @property
+    def priced_up_front(self) -> bool:
+        """Whether the price was known at submission (else the manager quotes it first)."""
+        return bool(self.details.get("priced", self.kind in PRICED_UP_FRONT))
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What the villager chose at checkout."""
+
+    fulfilment: Fulfilment
+    lat: float | None = None
+    lon: float | None = None
+    distance_m: float | None = None
+    note: str | None = None
+    # (product id, quantity, unit price) as the villager confirmed them; None skips the check.
+    expected_lines: tuple[tuple[int, int, int], ...] | None = None
+
+
+def cart_snapshot(lines: Sequence[CartLine]) -> tuple[tuple[int, int, int], ...]:
+    """What a summary showed: each line's product, quantity and unit price."""
+    return tuple((line.product.id, line.quantity, line.product.price.minor) for line in lines)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message to deliver after the transaction commits.
+
+    `card_request_id` marks the manager's card of a request: sent once, then edited in place.
+    With `media_kind` ("photo" or "voice") and `file_id`, the file is sent and `text` is its
+    caption.
+    """
+
+    chat_id: int
+    text: str
+    reply_markup: Mapping[str, Any] | None = None
+    card_request_id: int | None = None
+    media_kind: str | None = None
+    file_id: str | None = None
+
+    def payload_json(self) -> str:
+        """The Bot API parameters stored in the outbox row."""
+        payload: dict[str, Any] = {"text": self.text, "reply_markup": self.reply_markup}
+        if self.media_kind is not None:
+            payload["media"] = {"kind": self.media_kind, "file_id": self.file_id}
+        return json.dumps(payload, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A stored outbox message waiting for the sender."""
+
+    id: int
+    chat_id: int
+    text: str
+    reply_markup: Mapping[str, Any] | None
+    card_request_id: int | None
+    attempts: int
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    media_kind: str | None = None
+    file_id: str | None = None
+    # An edit of a card that a later pending edit of the same card replaces anyway.
+    superseded: bool = False
+    last_error: str | None = None
+    # Another pending message to the same chat comes after this one.
+    followed: bool = False
+
+    @property
+    def is_edit(self) -> bool:
+        """Whether it edits a card already in the chat (which cannot arrive twice)."""
+        return bool(self.extra.get("card_message_id"))
+
+
+@dataclass(frozen=True)
+class ServiceProduct:
+    """A priced service of a center: a credit denomination, a data package, a fee."""
+
+    id: int
+    center_id: int
+    kind: RequestKind
+    operator: str | None
+    code: str
+    name: str
+    price: Money
+    commission: Money

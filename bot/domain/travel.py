@@ -1,0 +1,156 @@
+"""Tickets and lodging: places, passengers, and the options a manager offers. Pure rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.domain.money import Money, MoneyError, parse_major
+from bot.domain.validators import ValidationError
+
+
+class TicketKind(StrEnum):
+    """How the villager travels."""
+
+    BUS = "bus"
+    TRAIN = "train"
+    FERRY = "ferry"
+    PLANE = "plane"
+
+
+# Trains and planes are booked on the passenger's identity number.
+NEEDS_ID = frozenset({TicketKind.TRAIN, TicketKind.PLANE})
+# Places villagers travel to most, offered as matches for what they type.
+PLACES = {
+    "ID": (
+        "Jakarta",
+        "Bandung",
+        "Semarang",
+        "Yogyakarta",
+        "Solo",
+        "Surabaya",
+        "Malang",
+        "Denpasar",
+        "Mataram",
+        "Medan",
+        "Padang",
+        "Palembang",
+        "Lampung",
+        "Makassar",
+        "Balikpapan",
+        "Pontianak",
+        "Banjarmasin",
+        "Manado",
+        "Kupang",
+        "Jayapura",
+        "Cirebon",
+        "Purwokerto",
+        "Madiun",
+        "Kediri",
+        "Jember",
+        "Banyuwangi",
+        "Merak",
+        "Bakauheni",
+        "Ketapang",
+        "Gilimanuk",
+        "Padang Bai",
+        "Lembar",
+    ),
+    "CN": (
+        "北京",
+        "上海",
+        "广州",
+        "深圳",
+        "成都",
+        "重庆",
+        "武汉",
+        "西安",
+        "杭州",
+        "南京",
+        "长沙",
+        "郑州",
+        "昆明",
+        "贵阳",
+        "南宁",
+        "福州",
+        "厦门",
+        "济南",
+        "沈阳",
+        "哈尔滨",
+    ),
+}
+# Names villagers use for places that spelling similarity alone gets wrong.
+PLACE_ALIASES = {
+    "jogja": "Yogyakarta",
+    "jogjakarta": "Yogyakarta",
+    "yogya": "Yogyakarta",
+    "djogja": "Yogyakarta",
+    "surakarta": "Solo",
+    "bali": "Denpasar",
+    "jkt": "Jakarta",
+    "sby": "Surabaya",
+    "lombok": "Mataram",
+    "bandar lampung": "Lampung",
+    "ujung pandang": "Makassar",
+}
+PLACE_MATCH_SCORE = 85.0
+MAX_PASSENGERS_NAMES = 20
+MAX_NAME_LENGTH = 60
+MAX_OPTIONS = 5
+
+
+def match_place(text: str, region: str, own: Sequence[str] = ()) -> str:
+    """The place the villager meant (the center's own list first, then the country's usual
+    places), or their words as typed (free text is allowed)."""
+    typed = " ".join(text.split())[:60]
+    if not typed:
+        raise ValidationError("format")
+    alias = PLACE_ALIASES.get(utils.default_process(typed))
+    if alias and region == "ID":
+        return alias
+    # Whole-word similarity: a partial match would turn "Jogjakarta" into "Jakarta".
+    found = process.extractOne(
+        typed,
+        (*own, *PLACES.get(region, ())),
+        scorer=fuzz.ratio,
+        processor=utils.default_process,
+        score_cutoff=PLACE_MATCH_SCORE,
+    )
+    return str(found[0]) if found else typed
+
+
+def parse_names(text: str, expected: int) -> list[str]:
+    """One passenger name a line, exactly `expected` of them."""
+    names = [" ".join(line.split())[:MAX_NAME_LENGTH] for line in text.splitlines()]
+    names = [name for name in names if name]
+    if len(names) != expected:
+        raise ValidationError("range")
+    return names
+
+
+@dataclass(frozen=True)
+class Option:
+    """One offer from the manager: what it is and its price."""
+
+    text: str
+    price: Money
+
+
+def parse_options(text: str, currency: str) -> list[Option]:
+    """The manager's offers, one a line, each ending with its price ("Rosalia 07:00 150000")."""
+    options = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if len(words) < 2:
+            raise MoneyError("each line needs a description and a price")
+        options.append(Option(" ".join(words[:-1])[:100], parse_major(words[-1], currency)))
+    if not 1 <= len(options) <= MAX_OPTIONS:
+        raise MoneyError(f"give 1 to {MAX_OPTIONS} options")
+    if any(option.price.minor <= 0 for option in options):
+        raise MoneyError("prices must be more than zero")
+    return options

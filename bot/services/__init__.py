@@ -1,0 +1,1 @@
+"""Use cases: what happens when a villager or manager acts, combining domain rules and storage."""

@@ -1,0 +1,92 @@
+"""The messages each request change causes, built inside the change's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
+from bot.domain.pipeline import Action, RequestKind, Role, Transition
+from bot.views.cards import action_buttons, manager_card_text, status_message
+from bot.views.texts import t
+from storage.requests import Notifier
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears about a request, in which language."""
+
+    center: Center
+    villager: User
+    villager_locale: str
+    manager_locale: str
+
+
+def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
+    """The manager's card for a request: sent once, then edited in place on every change."""
+    markup = action_buttons(request, Role.MANAGER, audience.manager_locale)
+    return OutboxMessage(
+        chat_id=audience.center.manager_id,
+        text=manager_card_text(request, audience.villager, audience.manager_locale),
+        reply_markup=markup.to_dict() if markup else None,
+        card_request_id=request.id,
+    )
+
+
+def messages_for(
+    request: ServiceRequest, change: Transition, audience: Audience
+) -> Sequence[OutboxMessage]:
+    """The card update, plus a message to whoever did not make the change (both, for expiry)."""
+    card = manager_card(request, audience)
+    if change.action is Action.SUBMIT:
+        return [*offer_photo(request, audience), card]
+    if change.action in (Action.CANCEL, Action.ACCEPT, Action.EXPIRE):
+        note = t(
+            audience.manager_locale,
+            f"manager.notify.{change.action.name.lower()}",
+            number=request.id,
+        )
+        manager_note = OutboxMessage(chat_id=audience.center.manager_id, text=note)
+        if change.action is not Action.EXPIRE:
+            return [card, manager_note]
+        return [card, manager_note, villager_message(request, change, audience)]
+    return [card, villager_message(request, change, audience)]
+
+
+def offer_photo(request: ServiceRequest, audience: Audience) -> list[OutboxMessage]:
+    """The photo of a villager's produce offer, so the manager sees what they approve."""
+    photo = request.details.get("photo_file_id")
+    if request.kind is not RequestKind.PRODUCE or not photo:
+        return []
+    caption = t(
+        audience.manager_locale,
+        "card.produce_photo_caption",
+        number=request.id,
+        name=request.details.get("name", ""),
+        seller=audience.villager.first_name,
+    )
+    return [
+        OutboxMessage(
+            chat_id=audience.center.manager_id, text=caption, media_kind="photo", file_id=photo
+        )
+    ]
+
+
+def villager_message(
+    request: ServiceRequest, change: Transition, audience: Audience
+) -> OutboxMessage:
+    """The villager's news of a change someone else made, with the buttons that apply now."""
+    text = status_message(request, change.action, audience.villager_locale)
+    markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
+    return OutboxMessage(
+        chat_id=request.villager_id, text=text, reply_markup=markup.to_dict() if markup else None
+    )
+
+
+def notifier_for(audience: Audience) -> Notifier:
+    """A Notifier bound to one audience, as the request repository expects."""
+
+    def notify(request: ServiceRequest, change: Transition) -> Sequence[OutboxMessage]:
+        return messages_for(request, change, audience)
+
+    return notify

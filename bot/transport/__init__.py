@@ -1,0 +1,1 @@
+"""How messages reach Telegram: the outbox sender, the broadcaster, pacing, HTTP, update order."""

@@ -1,0 +1,79 @@
+"""What comes off the wire: updates with text that can be sent back, answers without echoes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.transport.http_request import AiohttpRequest
+
+# JSON may carry a lone surrogate as an escape ("\ud83d"); it is not a character, so any
+# reply quoting it (or a database row storing it) would fail to encode as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A surrogate can only arrive escaped, so a payload without such an escape needs no walk.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+REPLACEMENT = "\ufffd"
+# What Telegram's answer to a send or an edit repeats of what the bot itself sent.
+ECHOED_FIELDS = ("reply_markup", "entities", "caption_entities", "link_preview_options")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The parsed JSON `value` with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(REPLACEMENT, value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def without_echoes(message: Any) -> None:
+    """Drop from a message of the bot's own (a parsed JSON dict) what the bot itself sent."""
+    if isinstance(message, dict) and "message_id" in message:
+        for field in ECHOED_FIELDS:
+            message.pop(field, None)
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The getUpdates connection (PTB's default: one connection), with cleaned-up text.
+
+    A pressed button's update carries the bot's message it sat under, keyboard and all; as
+    with answers (BotRequest), what the bot sent itself is dropped before PTB parses it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Parse Telegram's answer; drop echoes of the bot's messages and lone surrogates."""
+        parsed = AiohttpRequest.parse_json_payload(payload)
+        updates = parsed.get("result") if isinstance(parsed, dict) else None
+        for update in updates if isinstance(updates, list) else ():
+            pressed = update.get("callback_query") if isinstance(update, dict) else None
+            if isinstance(pressed, dict):
+                without_echoes(pressed.get("message"))
+        if _ESCAPED_SURROGATE.search(payload) is None:
+            return parsed
+        cleaned: dict[str, Any] = without_lone_surrogates(parsed)
+        return cleaned
+
+
+class BotRequest(AiohttpRequest):
+    """The connection for every method but getUpdates; answers come back without echoes.
+
+    Telegram answers a send or an edit with the whole message, including the keyboard and the
+    formatting the bot has just sent. The bot never reads those back (it keeps what it sent
+    where it needs it: the outbox, the shown cards), yet PTB would build an object for every
+    button and entity: under load that was about a tenth of the bot's CPU. So they are
+    dropped from the answer before PTB parses it; a returned Message has its id, chat, date
+    and text, and `reply_markup` and `entities` of None.
+    """
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Parse Telegram's answer as PTB does; a message in it loses what the bot sent."""
+        parsed = AiohttpRequest.parse_json_payload(payload)
+        without_echoes(parsed.get("result") if isinstance(parsed, dict) else None)
+        return parsed

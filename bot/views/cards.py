@@ -1,0 +1,299 @@
+"""How a request reads in chat: the manager's card, the villager's status line, their buttons.
+
+Used by handlers for direct replies and by the notifier for outbox messages, so both agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.bills import BillKind
+from bot.domain.entities import ServiceRequest, User
+from bot.domain.money import Money, format_money
+from bot.domain.phones import operator_name
+from bot.domain.pipeline import Action, Fulfilment, RequestKind, RequestStatus, Role, actions_for
+from bot.domain.validators import format_token
+from bot.views import callbacks
+from bot.views.texts import Html, h, has, plain, short, t
+
+
+def kind_key(request: ServiceRequest, group: str, name: str) -> str:
+    """`group.kind.name` where a kind words it its own way, else `group.name`."""
+    special = f"{group}.{request.kind.value}.{name}"
+    return special if has(special) else f"{group}.{name}"
+
+
+def serial_line(request: ServiceRequest, locale: str) -> Html:
+    """The serial number, token or receipt a fulfilled service carries, if any."""
+    serial = request.details.get("serial")
+    if not serial:
+        return Html("")
+    if request.details.get("bill") == BillKind.PLN_PREPAID.value:
+        return h(locale, "card.token", token=format_token(str(serial)))
+    return h(locale, kind_key(request, "card", "serial"), serial=serial)
+
+
+def bill_lines(request: ServiceRequest, locale: str) -> Html:
+    """Which bill, whose number, the amount (or that a quote is awaited) and any receipt."""
+    details, currency = request.details, request.total.currency
+    if "amount" in details:
+        amount = format_money(Money(int(details["amount"]), currency), locale)
+        charge = format_money(Money(int(details.get("fee", 0)), currency), locale)
+        price = h(
+            locale,
+            "card.bill_price",
+            amount=amount,
+            fee=charge,
+            total=format_money(request.total, locale),
+        )
+    else:
+        price = h(locale, "card.bill_unquoted")
+    return h(
+        locale,
+        "card.bill_lines",
+        bill=plain(locale, f"bill.{details.get('bill', '')}"),
+        customer=details.get("customer", ""),
+        price=price,
+        serial=serial_line(request, locale),
+    )
+
+
+def topup_lines(request: ServiceRequest, locale: str) -> Html:
+    """Number, operator, product and price of a phone top-up."""
+    details = request.details
+    return h(
+        locale,
+        "card.topup_lines",
+        phone=details.get("phone", ""),
+        operator=operator_name(str(details.get("operator", ""))),
+        product=details.get("product", ""),
+        total=format_money(request.total, locale),
+        serial=serial_line(request, locale),
+    )
+
+
+def when(iso_date: object, locale: str) -> str:
+    """A stored ISO date as the user's locale writes it."""
+    return format_date(date.fromisoformat(str(iso_date)), format="medium", locale=locale)
+
+
+def offer_lines(request: ServiceRequest, locale: str) -> Html:
+    """The manager's offers with their prices, the one chosen, or that offers are awaited."""
+    offered = request.details.get("options") or []
+    if not offered:
+        return h(locale, "card.awaiting_options")
+    currency = request.total.currency
+    chosen = request.details.get("chosen")
+    lines = [
+        t(
+            locale,
+            "card.option",
+            number=number,
+            text=option["text"],
+            price=format_money(Money(int(option["price"]), currency), locale),
+            mark="✔ " if chosen == number else "",
+        )
+        for number, option in enumerate(offered, start=1)
+    ]
+    if chosen:
+        lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
+    return Html("\n".join(lines))
+
+
+def ticket_lines(request: ServiceRequest, locale: str) -> Html:
+    """Route, date, passengers and class of a ticket, then the offers."""
+    d = request.details
+    return h(
+        locale,
+        "card.ticket_lines",
+        kind=plain(locale, f"ticket.{d.get('ticket')}"),
+        origin=d.get("from", ""),
+        destination=d.get("to", ""),
+        day=when(d.get("date"), locale),
+        count=len(d.get("names") or []),
+        names=", ".join(d.get("names") or []),
+        cls=plain(locale, f"ticket.class.{d.get('class')}"),
+        offers=offer_lines(request, locale),
+        serial=serial_line(request, locale),
+    )
+
+
+def lodging_lines(request: ServiceRequest, locale: str) -> Html:
+    """Place, dates, guests and budget of a room request, then the offers."""
+    d = request.details
+    budget = d.get("budget")
+    return h(
+        locale,
+        "card.lodging_lines",
+        place=d.get("place", ""),
+        check_in=when(d.get("check_in"), locale),
+        check_out=when(d.get("check_out"), locale),
+        nights=d.get("nights", 0),
+        guests=d.get("guests", 0),
+        budget=format_money(Money(int(budget), request.total.currency), locale) if budget else "-",
+        offers=offer_lines(request, locale),
+        serial=serial_line(request, locale),
+    )
+
+
+def produce_lines(request: ServiceRequest, locale: str) -> Html:
+    """What a villager offers for sale, at what price, and (once listed) how much has sold."""
+    d, currency = request.details, request.total.currency
+    unit = d.get("unit", "")
+    sold = Html("")
+    if request.status in (RequestStatus.APPROVED, RequestStatus.COMPLETED):
+        sold = h(
+            locale,
+            "card.produce_sold",
+            quantity=int(d.get("sold_quantity", 0)),
+            unit=unit,
+            amount=format_money(Money(int(d.get("sold_minor", 0)), currency), locale),
+        )
+    return h(
+        locale,
+        "card.produce_lines",
+        name=d.get("name", ""),
+        quantity=d.get("quantity", 0),
+        unit=unit,
+        price=format_money(Money(int(d.get("unit_price_minor", 0)), currency), locale),
+        total=format_money(request.total, locale),
+        photo=h(locale, "card.produce_photo") if d.get("photo_file_id") else Html(""),
+        sold=sold,
+    )
+
+
+def request_lines(request: ServiceRequest, locale: str) -> Html:
+    """What was asked for: a top-up's details, or a goods order's items and total."""
+    if request.kind is RequestKind.PRODUCE:
+        return produce_lines(request, locale)
+    if request.kind is RequestKind.TOPUP:
+        return topup_lines(request, locale)
+    if request.kind is RequestKind.BILL:
+        return bill_lines(request, locale)
+    if request.kind is RequestKind.TICKET:
+        return ticket_lines(request, locale)
+    if request.kind is RequestKind.LODGING:
+        return lodging_lines(request, locale)
+    lines = [
+        t(
+            locale,
+            "card.item",
+            quantity=item.quantity,
+            name=short(item.name),
+            unit=item.unit,
+            subtotal=format_money(item.subtotal, locale),
+        )
+        for item in request.items
+    ]
+    lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
+    return Html("\n".join(lines))
+
+
+def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
+    """Pickup, or delivery with its distance; nothing for services."""
+    if request.kind is not RequestKind.GOODS:
+        return Html("")
+    if request.fulfilment is Fulfilment.DELIVERY:
+        km = f"{(request.distance_m or 0) / 1000:.1f}"
+        return h(locale, "card.delivery", km=km)
+    return h(locale, "card.pickup")
+
+
+def status_name(request: ServiceRequest, locale: str) -> str:
+    """The request's status in words (a listed produce offer is "on sale", not "prepared")."""
+    return t(locale, kind_key(request, "status", request.status.value))
+
+
+def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> str:
+    """Everything the manager needs to decide on a request."""
+    phone = h(locale, "card.phone", phone=villager.phone) if villager.phone else Html("")
+    note = h(locale, "card.note", note=request.note) if request.note else Html("")
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale,
+        "card.manager",
+        number=request.id,
+        kind=plain(locale, f"kind.{request.kind.value}"),
+        name=villager.display_name,
+        phone=phone,
+        lines=request_lines(request, locale),
+        fulfilment=fulfilment_line(request, locale),
+        note=note,
+        reason=reason,
+        status=status_name(request, locale),
+    )
+
+
+def villager_card_text(request: ServiceRequest, locale: str) -> str:
+    """The villager's view of their request."""
+    note = h(locale, "card.note", note=request.note) if request.note else Html("")
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale,
+        "card.villager",
+        number=request.id,
+        kind=plain(locale, f"kind.{request.kind.value}"),
+        lines=request_lines(request, locale),
+        fulfilment=fulfilment_line(request, locale),
+        note=note,
+        reason=reason,
+        status=status_name(request, locale),
+    )
+
+
+def action_label(request: ServiceRequest, action: Action) -> str:
+    """The locale key of an action's button: cancelling a quote is declining it."""
+    if action is Action.CANCEL and request.status is RequestStatus.QUOTED:
+        return "action.decline"
+    return kind_key(request, "action", action.name.lower())
+
+
+def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKeyboardMarkup | None:
+    """One button per action `role` can take now; None when nothing applies.
+
+    Accepting a quote with several offers is one button per offer, each on its own row.
+    """
+    actions = actions_for(
+        request.kind, request.fulfilment, request.status, role, priced=request.priced_up_front
+    )
+    offered = request.details.get("options") or []
+    rows: list[list[InlineKeyboardButton]] = []
+    if Action.ACCEPT in actions and offered:
+        rows = [[option_button(request, number, locale)] for number in range(1, len(offered) + 1)]
+        actions = tuple(action for action in actions if action is not Action.ACCEPT)
+    buttons = [
+        InlineKeyboardButton(
+            plain(locale, action_label(request, action)),
+            callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
+        )
+        for action in actions
+    ]
+    if buttons:
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def option_button(request: ServiceRequest, number: int, locale: str) -> InlineKeyboardButton:
+    """The button that accepts offer `number` of a quote."""
+    price = Money(int(request.details["options"][number - 1]["price"]), request.total.currency)
+    label = plain(locale, "action.accept_option", number=number, price=format_money(price, locale))
+    return InlineKeyboardButton(
+        label, callback_data=callbacks.build(callbacks.OPTION, request.id, str(number))
+    )
+
+
+def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
+    """What the villager is told when someone else changed their request."""
+    reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
+    return t(
+        locale,
+        kind_key(request, "notify", action.name.lower()),
+        number=request.id,
+        status=status_name(request, locale),
+        reason=reason,
+        serial=serial_line(request, locale),
+        total=format_money(request.total, locale),
+    )
