@@ -18,7 +18,7 @@ from bot.devtools.demo.script import Action, ActionKind, parse_action, parse_scr
 from bot.devtools.emulator import Button
 
 ROOT = Path(__file__).resolve().parents[1]
-STORY = ROOT / "bot" / "demo" / "story.txt"
+STORY = ROOT / "bot" / "devtools" / "demo" / "story.txt"
 
 
 def demo_process(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
