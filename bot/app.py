@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
+from bot.domain.flood import FloodGate
 from bot.services.orders import expire_quotes
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
@@ -39,6 +40,7 @@ from handlers.common import build_not_understood_handler, private_messages_only,
 from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
+from handlers.flood import hold_back_floods
 from handlers.onboarding import build_onboarding_handlers
 from handlers.product_dialog import build_product_conversation
 from handlers.questions import build_question_conversation, build_question_handlers
@@ -56,7 +58,8 @@ log = logging.getLogger(__name__)
 
 KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 SENDER_KEY = "outbox_sender"
-GATE_GROUP = -1
+GATE_GROUP = -2
+FLOOD_GROUP = -1
 # Runs after every other group: writes dialog state to the database right away.
 FLUSH_GROUP = 100
 
@@ -102,9 +105,14 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .rate_limiter(AIORateLimiter(max_retries=3, overall_max_rate=overall_rate(settings)))
         .build()
     )
-    app.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, search=SearchCache(store))
+    flood = FloodGate(settings.flood_burst, settings.flood_per_minute)
+    app.bot_data[SERVICES_KEY] = Services(
+        settings=settings, store=store, search=SearchCache(store), flood=flood
+    )
     # Before everything: only private chats and new messages go on.
     app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
+    # Then: one user writing faster than a person does is slowed down, told once.
+    app.add_handler(TypeHandler(Update, hold_back_floods), group=FLOOD_GROUP)
     # Dialogs first: while one is open, its steps see the user's text and presses before
     # the general handlers below.
     app.add_handler(build_checkout_conversation())

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
+
+from bot.domain.flood import DEFAULT_BURST, DEFAULT_PER_MINUTE
 from bot.transport.pacer import DEFAULT_CHAT_RATE
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -34,6 +36,9 @@ class Settings:
     outbox_chat_rate_per_s: float = DEFAULT_CHAT_RATE
     # Seconds between looks for quotes whose time ran out.
     quote_check_seconds: float = 30.0
+    # One user's updates: a burst of this many, then this many a minute (more are refused).
+    flood_burst: int = DEFAULT_BURST
+    flood_per_minute: float = DEFAULT_PER_MINUTE
 
     @property
     def bot_base_url(self) -> str:
@@ -99,5 +104,11 @@ def load_settings(env_file: Path | None = None) -> Settings:
         broadcast_rate_per_s=parse_broadcast_rate(os.environ.get("BROADCAST_RATE", "")),
         outbox_chat_rate_per_s=parse_rate(
             "OUTBOX_CHAT_RATE", os.environ.get("OUTBOX_CHAT_RATE", ""), DEFAULT_CHAT_RATE
+        ),
+        flood_burst=max(
+            1, int(parse_rate("FLOOD_BURST", os.environ.get("FLOOD_BURST", ""), DEFAULT_BURST))
+        ),
+        flood_per_minute=parse_rate(
+            "FLOOD_PER_MINUTE", os.environ.get("FLOOD_PER_MINUTE", ""), DEFAULT_PER_MINUTE
         ),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.domain.flood import FloodGate
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import wake_broadcaster
 from bot.transport.shown_cards import ShownCards
@@ -25,6 +26,8 @@ class Services:
     search: SearchCache
     # Cards a press redrew, so the outbox does not edit them again to the same.
     shown_cards: ShownCards = field(default_factory=ShownCards)
+    # How fast each user may write (see bot/domain/flood.py).
+    flood: FloodGate = field(default_factory=FloodGate)
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -112,7 +113,10 @@ def register_users(emulator: BotApiEmulator) -> None:
 
 @contextlib.asynccontextmanager
 async def world_on(
-    emulator: BotApiEmulator, database_url: str, chat_rate: float = UNLIMITED_CHAT_RATE
+    emulator: BotApiEmulator,
+    database_url: str,
+    chat_rate: float = UNLIMITED_CHAT_RATE,
+    **overrides: Any,
 ) -> AsyncIterator[World]:
     """Seed the database and run the bot against `emulator` until the block ends."""
     await seed(database_url)
@@ -123,6 +127,7 @@ async def world_on(
         outbox_poll_seconds=0.5,
         outbox_chat_rate_per_s=chat_rate,
     )
+    settings = dataclasses.replace(settings, **overrides)
     async with running_bot(settings):
         yield World(emulator, database_url, settings)
 

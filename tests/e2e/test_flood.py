@@ -1,0 +1,78 @@
+"""One villager cannot bury the others: updates a user, questions and requests are bounded."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.devtools.emulator import BotApiEmulator
+from bot.views.texts import plain
+from tests.e2e.conftest import (
+    SITI,
+    World,
+    assert_all_answered,
+    join,
+    start_manager,
+    world_on,
+)
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+SLOW_DOWN = plain("en", "common.slow_down")
+
+
+async def test_a_villager_typing_faster_than_a_person_is_told_once_and_nothing_more_is_handled(
+    world: World,
+) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    burst = world.settings.flood_burst
+    before = len(emu.messages(SITI))
+    for n in range(burst + 40):
+        emu.send_text(SITI, f"minyak {n}")
+    await emu.wait_for(SITI, contains=SLOW_DOWN)
+    await asyncio.sleep(1.0)  # anything still coming would arrive by now
+    answers = emu.messages(SITI)[before:]
+    slow_downs = [m for m in answers if SLOW_DOWN in m.text]
+    assert len(slow_downs) == 1
+    # What was sent before the bucket ran dry was answered; what came after was not handled.
+    assert len(answers) - 1 < burst + 2  # a few tokens come back while the burst is read
+
+
+async def test_a_press_during_a_flood_is_answered_but_changes_nothing(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    emu.send_text(SITI, "minyak goreng")
+    results = await emu.wait_for(SITI, contains="Results for")
+    emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
+    card = await emu.wait_for(SITI, contains="Choose how many")
+    for n in range(world.settings.flood_burst + 5):
+        emu.send_text(SITI, f"gula {n}")
+    await emu.wait_for(SITI, contains=SLOW_DOWN)
+    emu.press(SITI, card.message_id, button_text="Add to cart")
+    await assert_all_answered(emu)
+    store = await world.store()
+    try:
+        center = await store.centers.by_code("LEPING")
+        assert await store.carts.lines(SITI, center.id, center.currency) == []
+    finally:
+        await store.close()
+
+
+async def test_the_bucket_fills_again_and_the_villager_goes_on(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    async with world_on(emu, sqlite_url, flood_burst=3, flood_per_minute=600.0):
+        await start_manager(emu)
+        await join(emu, SITI)
+        for n in range(10):
+            emu.send_text(SITI, f"beras {n}")
+        await emu.wait_for(SITI, contains=SLOW_DOWN)
+        await asyncio.sleep(0.5)  # 600 a minute: five tokens are back
+        mark = emu.mark(SITI)
+        emu.send_text(SITI, "/cart")
+        reply = await emu.wait_for(SITI, after=mark)
+        assert SLOW_DOWN not in reply.text
