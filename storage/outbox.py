@@ -47,6 +47,7 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
                 chat_id=m.chat_id,
                 payload=m.payload_json(),
                 card_request_id=m.card_request_id,
+                lane=int(m.lane),
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=created,
@@ -106,10 +107,14 @@ def _row(row: Any) -> OutboxRow:
 def _due_query() -> sa.Select[Any]:
     """Outbox.due's query, built once (it is read several times a second under load)."""
     earlier = outbox.alias("earlier")
+    # Ahead of a row: an older pending row of its lane, or any pending row of a lower lane.
     older_pending = sa.exists().where(
         earlier.c.chat_id == outbox.c.chat_id,
         earlier.c.status == PENDING,
-        earlier.c.id < outbox.c.id,
+        sa.or_(
+            earlier.c.lane < outbox.c.lane,
+            sa.and_(earlier.c.lane == outbox.c.lane, earlier.c.id < outbox.c.id),
+        ),
     )
     newer = outbox.alias("newer")
     newer_edit = sa.exists().where(
@@ -165,8 +170,9 @@ class Outbox:
     async def due(self, limit: int = 100) -> list[OutboxRow]:
         """Pending messages whose time has come, oldest first, with their card's message id.
 
-        A message waits while an older one to the same chat is still pending (e.g. backing
-        off), so each chat receives its messages in the order they were written, and a row
+        A message waits while an older one of its lane to the same chat is still pending (e.g.
+        backing off), or any of a lower lane (request cards go before conversation), so each
+        chat receives a lane's messages in the order they were written, and a row
         says whether more for its chat wait behind it (`followed`). An edit of
         a card with a newer edit of it pending is marked `superseded` (a burst of changes
         while the chat waits for its pace needs only the last).

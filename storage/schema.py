@@ -134,6 +134,8 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("sent_at", sa.Float),
+    # Lane.REQUESTS (0) goes before Lane.CONVERSATION (1) to the same chat.
+    sa.Column("lane", sa.SmallInteger, nullable=False, server_default="0"),
 )
 
 conversations = sa.Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from bot.domain.money import Money
@@ -167,6 +168,18 @@ def cart_snapshot(lines: Sequence[CartLine]) -> tuple[tuple[int, int, int], ...]
     return tuple((line.product.id, line.quantity, line.product.price.minor) for line in lines)
 
 
+class Lane(IntEnum):
+    """Which messages to one chat go first: a lower lane is sent before a higher one.
+
+    In a lane, messages go in the order they were written. Request cards and status messages
+    come before conversation (questions and answers), so a villager's chatter never queues a
+    manager's order cards behind it.
+    """
+
+    REQUESTS = 0
+    CONVERSATION = 1
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """A message to deliver after the transaction commits.
@@ -182,6 +195,7 @@ class OutboxMessage:
     card_request_id: int | None = None
     media_kind: str | None = None
     file_id: str | None = None
+    lane: Lane = Lane.REQUESTS
 
     def payload_json(self) -> str:
         """The Bot API parameters stored in the outbox row."""

@@ -12,7 +12,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.entities import Center, OutboxMessage, User
+from bot.domain.entities import Center, Lane, OutboxMessage, User
 from bot.domain.questions import EntryKind, Question, QuestionMessage
 from bot.views import callbacks
 from bot.views.announcement import MAX_CAPTION, MAX_TEXT, visible_length
@@ -98,7 +98,12 @@ def media(
 ) -> OutboxMessage:
     """A photo or voice message by its file id."""
     return OutboxMessage(
-        chat_id, caption, keyboard, media_kind=message.kind.value, file_id=message.file_id
+        chat_id,
+        caption,
+        keyboard,
+        media_kind=message.kind.value,
+        file_id=message.file_id,
+        lane=Lane.CONVERSATION,
     )
 
 
@@ -111,7 +116,7 @@ def texts(chat_id: int, header: str, text: str, keyboard: dict[str, object]) -> 
         pieces = [header + GAP + first if first else header, *pieces[1:]]
     last = len(pieces) - 1
     return [
-        OutboxMessage(chat_id, piece, keyboard if n == last else None)
+        OutboxMessage(chat_id, piece, keyboard if n == last else None, lane=Lane.CONVERSATION)
         for n, piece in enumerate(pieces)
     ]
 
@@ -140,4 +145,5 @@ def to_villager(
 
 def closed_notice(question: Question, locale: str) -> list[OutboxMessage]:
     """The villager's news that the manager closed their question."""
-    return [OutboxMessage(question.villager_id, t(locale, "ask.closed_notice", number=question.id))]
+    text = t(locale, "ask.closed_notice", number=question.id)
+    return [OutboxMessage(question.villager_id, text, lane=Lane.CONVERSATION)]

@@ -6,13 +6,20 @@ import asyncio
 
 import pytest
 
+from bot.config import DEFAULT_CHAT_RATE
 from bot.devtools.emulator import BotApiEmulator
+from bot.domain.questions import Entry, EntryKind
+from bot.services.questions import ask as ask_manager
+from bot.services.questions import reply
 from bot.views.texts import plain
 from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
     SITI,
     World,
     assert_all_answered,
     join,
+    order_in_chat,
     start_manager,
     world_on,
 )
@@ -20,6 +27,8 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 SLOW_DOWN = plain("en", "common.slow_down")
+# A villager's messages to the manager already queued when another villager orders.
+CHATTER = 20
 
 
 async def test_a_villager_typing_faster_than_a_person_is_told_once_and_nothing_more_is_handled(
@@ -76,3 +85,28 @@ async def test_the_bucket_fills_again_and_the_villager_goes_on(
         emu.send_text(SITI, "/cart")
         reply = await emu.wait_for(SITI, after=mark)
         assert SLOW_DOWN not in reply.text
+
+
+async def test_an_order_card_goes_before_a_villagers_queued_chatter(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    """At Telegram's pace (one message a second to a chat), cards jump the conversation lane."""
+    async with world_on(emu, sqlite_url, chat_rate=DEFAULT_CHAT_RATE) as world:
+        await start_manager(emu)
+        await join(emu, SITI)
+        store = await world.store()
+        try:
+            siti = await store.users.get(SITI)
+            center = await store.centers.by_code("LEPING")
+            assert siti is not None
+            question = await ask_manager(store, siti, center, Entry(EntryKind.TEXT, "Halo"))
+            for n in range(CHATTER):
+                await reply(store, question.id, SITI, Entry(EntryKind.TEXT, f"obrolan {n}"))
+        finally:
+            await store.close()
+        await order_in_chat(emu, BUDI)
+        card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0, timeout=30)
+        chatter = [m for m in emu.messages(MANAGER) if "obrolan" in m.text]
+        chatter_before_card = [m for m in chatter if m.message_id < card.message_id]
+        # Only what was already on its way when the order came; the rest waits behind the card.
+        assert len(chatter_before_card) < CHATTER // 2

@@ -287,6 +287,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
             admin_ids=frozenset({ADMIN}),
             broadcast_rate_per_s=1000.0,  # the rate limiter must not slow the examples down
             outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,  # each drain delivers what is due
+            flood_burst=1_000_000,  # the examples come faster than any person types
         )
         app = build_application(settings, store)
         try:

@@ -40,6 +40,8 @@ STOP_S = 15.0
 OUTBOX_POLL_S = 0.2
 # The demo's emulator enforces no flood limit: notifications need not wait a second a chat.
 DEMO_CHAT_RATE = 1000.0
+# A replayed script types faster than a person; the flood gate must not hold it back.
+DEMO_FLOOD_BURST = 100_000
 
 
 def _nothing() -> None:
@@ -146,6 +148,7 @@ class DemoSession:
             telegram_api_url=self.emu.url,
             outbox_poll_seconds=OUTBOX_POLL_S,
             outbox_chat_rate_per_s=DEMO_CHAT_RATE,
+            flood_burst=DEMO_FLOOD_BURST,
         )
         self._bot = asyncio.create_task(run_bot(settings, self.stop), name="kiosdesa-demo-bot")
         await self._wait_polling()
