@@ -60,11 +60,11 @@ async def press(emu: BotApiEmulator, user: int, message: SentMessage, label: str
 async def order(emu: BotApiEmulator) -> None:
     """Budi searches, adds one item and checks out for pickup."""
     emu.send_text(BUDI, "minyak goreng")
-    results = await emu.wait_for(BUDI, contains="Results for")
+    results = await emu.wait_for(BUDI, contains="Results for", timeout=120)
     await press(emu, BUDI, results, results.buttons[0][0].text)
-    card = await emu.wait_for(BUDI, contains="Choose how many")
+    card = await emu.wait_for(BUDI, contains="Choose how many", timeout=120)
     await press(emu, BUDI, card, "Add to cart")
-    await emu.wait_for(BUDI, contains="In your cart: 1")
+    await emu.wait_for(BUDI, contains="In your cart: 1", timeout=120)
     emu.send_text(BUDI, "/cart")
     for wait, label in (
         ("Your cart", "Checkout"),
@@ -72,7 +72,7 @@ async def order(emu: BotApiEmulator) -> None:
         ("Any note", "No note"),
         ("Please check your order", "Confirm"),
     ):
-        await press(emu, BUDI, await emu.wait_for(BUDI, contains=wait), label)
+        await press(emu, BUDI, await emu.wait_for(BUDI, contains=wait, timeout=120), label)
     await emu.wait_for(BUDI, contains="Order sent", timeout=120)
 
 
