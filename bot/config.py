@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
+
 from bot.transport.pacer import DEFAULT_CHAT_RATE
 
 DEFAULT_API_URL = "https://api.telegram.org"
