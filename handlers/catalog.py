@@ -18,20 +18,15 @@ from bot.domain.catalog_chat import (
     UploadProblem,
     parse_price,
     parse_stock,
-    shown_errors,
     upload_problem,
     upload_text,
 )
-from bot.domain.catalog_csv import (
-    CatalogCsvError,
-    RowError,
-    export_catalog_csv,
-    is_produce_sku,
-    parse_catalog_csv,
-)
+from bot.domain.catalog_csv import export_catalog_csv, is_produce_sku, parse_catalog_csv
 from bot.domain.entities import Center, Product
 from bot.domain.money import format_money, minor_digits
-from bot.views.texts import Html, h, has, short, t
+from bot.domain.sheet import SheetError
+from bot.views.sheet_texts import rejected_text
+from bot.views.texts import h, short, t
 from handlers.common import Visitor, say, visitor
 
 
@@ -78,8 +73,8 @@ async def import_text(
     """Import every row, or name every bad line and store nothing."""
     try:
         rows = parse_catalog_csv(text, center.currency)
-    except CatalogCsvError as exc:
-        await say(update, bad_rows_text(locale, exc.errors))
+    except SheetError as exc:
+        await say(update, rejected_text(locale, exc.errors))
         return
     result = await context.store.catalog.import_rows(center.id, rows)
     await say(
@@ -93,23 +88,6 @@ async def import_text(
             updated=result.updated,
         ),
     )
-
-
-def bad_rows_text(locale: str, errors: list[RowError]) -> str:
-    """Nothing imported: the first bad lines with their reasons, and how many more."""
-    shown, more = shown_errors(errors)
-    lines = [h(locale, "catalog.error_line", line=e.line, message=reason(locale, e)) for e in shown]
-    if more:
-        lines.append(h(locale, "catalog.error_more", count=more))
-    return t(locale, "catalog.rejected", count=len(errors), lines=Html("\n".join(lines)))
-
-
-def reason(locale: str, error: RowError) -> str:
-    """What is wrong on the line, in the manager's language where the problem is known."""
-    found = error.problem
-    if found is None or not has(f"catalog.row.{found.key}"):
-        return error.message
-    return h(locale, f"catalog.row.{found.key}", **found.values)
 
 
 async def export(update: Update, context: KiosContext) -> None:
