@@ -27,23 +27,23 @@ from bot.transport.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.transport.update_order import PerUserOrder
 from bot.transport.wire import BotRequest, UpdatesRequest
 from bot.views.menus import set_manager_menu, set_villager_menus
-from handlers.admin import build_admin_handlers, set_admin_menus
-from handlers.admin_new_center import build_new_center_conversation
-from handlers.announcements import build_announcement_handlers
-from handlers.bills import build_bill_conversation
+from handlers.ask import build_question_conversation, build_question_handlers
+from handlers.bill import build_bill_conversation
 from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
 from handlers.cart import build_cart_handlers
 from handlers.catalog import build_catalog_handlers
+from handlers.centers import build_admin_handlers, set_admin_menus
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
-from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
+from handlers.mute import build_announcement_handlers
+from handlers.new_center import build_new_center_conversation
 from handlers.onboarding import build_onboarding_handlers
-from handlers.product_dialog import build_product_conversation
-from handlers.questions import build_question_conversation, build_question_handlers
+from handlers.product import build_product_conversation
+from handlers.queue import build_desk_handlers
 from handlers.reports import build_report_handlers
-from handlers.requests import build_orders_handlers, build_request_conversation
+from handlers.request_actions import build_orders_handlers, build_request_conversation
 from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation

@@ -34,7 +34,7 @@ from bot.domain.money import SUPPORTED_CURRENCIES
 from bot.views import callbacks
 from bot.views.poster import deep_link
 from bot.views.texts import LOCALES, plain, t
-from handlers.admin import (
+from handlers.centers import (
     is_operator,
     locales_of,
     manager_label,

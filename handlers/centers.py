@@ -25,7 +25,7 @@ from bot.views.menus import set_personal_menu
 from bot.views.poster import deep_link
 from bot.views.texts import Html, h, pick_locale, short, t
 from handlers.common import notice, say, show, visitor
-from handlers.requests import page_buttons
+from handlers.request_actions import page_buttons
 from storage import Storage
 from storage.clock import now
 from storage.overview import CenterFigures

@@ -14,7 +14,7 @@ from bot.services.orders import authorize
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor
-from handlers.requests import card_for, page_buttons
+from handlers.request_actions import card_for, page_buttons
 
 QUEUE_PER_PAGE = 8
 
