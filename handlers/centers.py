@@ -24,7 +24,7 @@ from bot.views.announcement import number
 from bot.views.menus import set_personal_menu
 from bot.views.poster import deep_link
 from bot.views.texts import Html, h, pick_locale, short, t
-from handlers.common import notice, say, show, visitor
+from handlers.common import notice, say, show, visitor_of
 from handlers.request_actions import page_buttons
 from storage import Storage
 from storage.clock import now
@@ -45,11 +45,11 @@ def is_operator(update: Update, context: KiosContext) -> bool:
 
 async def refuse(update: Update, context: KiosContext) -> None:
     """Tell someone who is not an operator that this is not for them (and nothing more)."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     if update.callback_query is not None:
-        await notice(update.callback_query, found.locale, "admin.only_notice", alert=True)
+        await notice(update.callback_query, visitor.locale, "admin.only_notice", alert=True)
     else:
-        await say(update, t(found.locale, "admin.only"))
+        await say(update, t(visitor.locale, "admin.only"))
 
 
 def manager_label(locale: str, manager_id: int, manager: User | str | None) -> Html:
@@ -107,8 +107,8 @@ async def list_centers(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
-    text, markup = await centers_page(context, found.locale, 0)
+    visitor = await visitor_of(update, context)
+    text, markup = await centers_page(context, visitor.locale, 0)
     await say(update, text, markup)
 
 
@@ -119,13 +119,13 @@ async def centers_page_pressed(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     if parsed is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
     await query.answer()
-    text, markup = await centers_page(context, found.locale, parsed.ident)
+    text, markup = await centers_page(context, visitor.locale, parsed.ident)
     await show(query, text, markup)
 
 
@@ -190,18 +190,18 @@ async def set_manager(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = parse_set_manager(context.args or [])
     if parsed is None:
-        await say(update, t(found.locale, "admin.setmanager_usage"))
+        await say(update, t(visitor.locale, "admin.setmanager_usage"))
         return
     code, manager_id = parsed
     try:
         before = await context.store.centers.by_code(code)
     except RecordNotFound:
-        await say(update, t(found.locale, "admin.unknown_code", code=code))
+        await say(update, t(visitor.locale, "admin.unknown_code", code=code))
         return
-    await hand_over(update, context, found.locale, before, manager_id)
+    await hand_over(update, context, visitor.locale, before, manager_id)
 
 
 async def hand_over(

@@ -33,7 +33,7 @@ from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, h, plain, t
 from handlers.cart import cart_text, render_cart
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, notice, say, show, visitor_of
 from handlers.dialogs import Dialog
 
 CHOOSE, LOCATION, NOTE, CONFIRM = "choose", "location", "note", "confirm"
@@ -65,22 +65,22 @@ def draft(context: KiosContext) -> dict[str, Any]:
 async def begin(update: Update, context: KiosContext) -> Step:
     """Start checkout: ask pickup or delivery, if the cart has anything."""
     query = update.callback_query
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     if query:
         await query.answer()
-    if found.center is None or not await context.store.carts.lines(
-        found.user.id, found.center.id, found.center.currency
+    if visitor.center is None or not await context.store.carts.lines(
+        visitor.user.id, visitor.center.id, visitor.center.currency
     ):
-        await say(update, t(found.locale, "cart.empty"))
+        await say(update, t(visitor.locale, "cart.empty"))
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    options = [button(found.locale, "checkout.pickup", "pickup")]
-    if found.center.has_location:
-        options.append(button(found.locale, "checkout.delivery", "delivery"))
-    rows = [options, [button(found.locale, "checkout.cancel", "cancel")]]
+    options = [button(visitor.locale, "checkout.pickup", "pickup")]
+    if visitor.center.has_location:
+        options.append(button(visitor.locale, "checkout.delivery", "delivery"))
+    rows = [options, [button(visitor.locale, "checkout.cancel", "cancel")]]
     await say(
         update,
-        t(found.locale, "checkout.how", radius=f"{found.center.radius_km:g}"),
+        t(visitor.locale, "checkout.how", radius=f"{visitor.center.radius_km:g}"),
         InlineKeyboardMarkup(rows),
     )
     return CHOOSE
@@ -88,50 +88,50 @@ async def begin(update: Update, context: KiosContext) -> Step:
 
 async def pickup(update: Update, context: KiosContext) -> Step:
     """Pickup at the center; next, the note."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft(context).update(fulfilment=Fulfilment.PICKUP.value, lat=None, lon=None, distance_m=None)
-    await answer_and_mark(update, found, "checkout.chose_pickup")
-    return await ask_note(update, found)
+    await answer_and_mark(update, visitor, "checkout.chose_pickup")
+    return await ask_note(update, visitor)
 
 
 async def delivery(update: Update, context: KiosContext) -> Step:
     """Delivery: ask for the villager's location with a location button."""
-    found = await visitor(update, context)
-    await answer_and_mark(update, found, "checkout.chose_delivery")
+    visitor = await visitor_of(update, context)
+    await answer_and_mark(update, visitor, "checkout.chose_delivery")
     keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(plain(found.locale, "checkout.send_location"), request_location=True)]],
+        [[KeyboardButton(plain(visitor.locale, "checkout.send_location"), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await say(update, t(found.locale, "checkout.ask_location"), keyboard)
+    await say(update, t(visitor.locale, "checkout.ask_location"), keyboard)
     return LOCATION
 
 
-async def answer_and_mark(update: Update, found: Visitor, key: str) -> None:
+async def answer_and_mark(update: Update, visitor: Visitor, key: str) -> None:
     """Answer the press and leave the choice visible on the question, without buttons."""
     query = update.callback_query
     if query is None:
         return
     await query.answer()
-    await show(query, t(found.locale, key))
+    await show(query, t(visitor.locale, key))
 
 
 async def location(update: Update, context: KiosContext) -> Step:
     """Measure the distance; inside the radius go on, outside explain and offer pickup."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     message = update.effective_message
     place = message.location if message else None
-    assert place is not None and found.center is not None
-    checked = check_delivery(found.center, place.latitude, place.longitude)
+    assert place is not None and visitor.center is not None
+    checked = check_delivery(visitor.center, place.latitude, place.longitude)
     if checked is None or not checked.within:
         km = f"{(checked.distance_m if checked else 0) / 1000:.1f}"
         rows = [
-            [button(found.locale, "checkout.pickup", "pickup")],
-            [button(found.locale, "checkout.cancel", "cancel")],
+            [button(visitor.locale, "checkout.pickup", "pickup")],
+            [button(visitor.locale, "checkout.cancel", "cancel")],
         ]
         await say(
             update,
-            t(found.locale, "checkout.too_far", km=km, radius=f"{found.center.radius_km:g}"),
+            t(visitor.locale, "checkout.too_far", km=km, radius=f"{visitor.center.radius_km:g}"),
             InlineKeyboardMarkup(rows),
         )
         return LOCATION
@@ -143,26 +143,26 @@ async def location(update: Update, context: KiosContext) -> Step:
     )
     await say(
         update,
-        t(found.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
+        t(visitor.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
         ReplyKeyboardRemove(),
     )
-    return await ask_note(update, found)
+    return await ask_note(update, visitor)
 
 
 async def location_expected(update: Update, context: KiosContext) -> Step:
     """Something other than a location arrived: explain the button again."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "checkout.location_needed"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "checkout.location_needed"))
     return LOCATION
 
 
-async def ask_note(update: Update, found: Visitor) -> str:
+async def ask_note(update: Update, visitor: Visitor) -> str:
     """Offer an optional note for the manager."""
     rows = [
-        [button(found.locale, "checkout.skip_note", "skip")],
-        [button(found.locale, "checkout.cancel", "cancel")],
+        [button(visitor.locale, "checkout.skip_note", "skip")],
+        [button(visitor.locale, "checkout.cancel", "cancel")],
     ]
-    await say(update, t(found.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
+    await say(update, t(visitor.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
     return NOTE
 
 
@@ -183,31 +183,31 @@ async def skip_note(update: Update, context: KiosContext) -> Step:
 
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the order as it will be sent, with Confirm and Cancel."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     chosen = draft(context)
-    if found.center is None:
-        cart, _ = await render_cart(context, found)
+    if visitor.center is None:
+        cart, _ = await render_cart(context, visitor)
     else:
-        center = found.center
-        lines = await context.store.carts.lines(found.user.id, center.id, center.currency)
-        cart = cart_text(lines, found.locale, center.currency)
+        center = visitor.center
+        lines = await context.store.carts.lines(visitor.user.id, center.id, center.currency)
+        cart = cart_text(lines, visitor.locale, center.currency)
         # What the villager sees now is what Confirm will submit, or they are shown it again.
         chosen["center_id"] = center.id
         chosen["cart"] = [list(line) for line in cart_snapshot(lines)]
     if chosen.get("fulfilment") == Fulfilment.DELIVERY.value:
-        way = h(found.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
+        way = h(visitor.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
     else:
-        way = h(found.locale, "card.pickup")
+        way = h(visitor.locale, "card.pickup")
     note_line = (
-        h(found.locale, "card.note", note=chosen["note"]) if chosen.get("note") else Html("")
+        h(visitor.locale, "card.note", note=chosen["note"]) if chosen.get("note") else Html("")
     )
     rows = [
-        [button(found.locale, "checkout.confirm", "confirm")],
-        [button(found.locale, "checkout.cancel", "cancel")],
+        [button(visitor.locale, "checkout.confirm", "confirm")],
+        [button(visitor.locale, "checkout.cancel", "cancel")],
     ]
     await say(
         update,
-        t(found.locale, "checkout.summary", cart=Html(cart), fulfilment=way, note=note_line),
+        t(visitor.locale, "checkout.summary", cart=Html(cart), fulfilment=way, note=note_line),
         InlineKeyboardMarkup(rows),
     )
     return CONFIRM
@@ -217,12 +217,12 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit the order; the villager sees its number and status."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     chosen = draft(context)
-    if found.center is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+    if visitor.center is None:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    if "fulfilment" not in chosen or chosen.get("center_id") != found.center.id:
+    if "fulfilment" not in chosen or chosen.get("center_id") != visitor.center.id:
         # The draft was lost (a crash) or belongs to another center: ask again, keep the cart.
         return await begin(update, context)
     checkout = Checkout(
@@ -234,17 +234,17 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         expected_lines=tuple(tuple(line) for line in chosen.get("cart", [])),
     )
     try:
-        request = await submit_order(context.store, found.user, found.center, checkout)
+        request = await submit_order(context.store, visitor.user, visitor.center, checkout)
     except CartChanged:
-        await notice(query, found.locale, "checkout.cart_changed", alert=True)
+        await notice(query, visitor.locale, "checkout.cart_changed", alert=True)
         return await summary(update, context)
     except EmptyCart:
-        await notice(query, found.locale, "cart.empty_notice", alert=True)
+        await notice(query, visitor.locale, "cart.empty_notice", alert=True)
         return ConversationHandler.END
     except OutOfStock as exc:
         await notice(
             query,
-            found.locale,
+            visitor.locale,
             "shop.not_enough",
             alert=True,
             name=exc.product_name,
@@ -254,31 +254,31 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     text = t(
-        found.locale,
+        visitor.locale,
         "checkout.submitted",
         number=request.id,
-        card=Html(villager_card_text(request, found.locale)),
+        card=Html(villager_card_text(request, visitor.locale)),
     )
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: KiosContext) -> Step:
     """Leave checkout; the cart stays as it was."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(DRAFT_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, "checkout.cancelled"))
+        await show(update.callback_query, t(visitor.locale, "checkout.cancelled"))
     else:
-        await say(update, t(found.locale, "checkout.cancelled"), ReplyKeyboardRemove())
+        await say(update, t(visitor.locale, "checkout.cancelled"), ReplyKeyboardRemove())
     return ConversationHandler.END
 
 
 async def use_buttons(update: Update, context: KiosContext) -> None:
     """Typed text where a button is expected: say so, stay in the same step."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "checkout.use_buttons"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "checkout.use_buttons"))
 
 
 def build_checkout_conversation() -> Dialog:
@@ -323,5 +323,5 @@ async def stale_step(update: Update, context: KiosContext) -> None:
     """Tell the villager this checkout is over and where to go instead."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
-    await notice(query, found.locale, "checkout.stale", alert=True)
+    visitor = await visitor_of(update, context)
+    await notice(query, visitor.locale, "checkout.stale", alert=True)

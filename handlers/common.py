@@ -36,7 +36,7 @@ class Visitor:
         return bool(self.managed)
 
 
-async def visitor(update: Update, context: KiosContext) -> Visitor:
+async def visitor_of(update: Update, context: KiosContext) -> Visitor:
     """Record the user and load their center, managed centers and language."""
     tg = update.effective_user
     if tg is None:
@@ -98,9 +98,9 @@ async def notice(
     await query.answer(plain(locale, key, **shortened)[:200], show_alert=alert)
 
 
-def needs_center(found: Visitor) -> bool:
+def needs_center(visitor: Visitor) -> bool:
     """True if the villager has not joined a center yet."""
-    return found.center is None
+    return visitor.center is None
 
 
 async def unknown_button(update: Update, context: KiosContext) -> None:
@@ -108,14 +108,14 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    found = await visitor(update, context)
-    await notice(query, found.locale, "common.stale", alert=True)
+    visitor = await visitor_of(update, context)
+    await notice(query, visitor.locale, "common.stale", alert=True)
 
 
 async def not_understood(update: Update, context: KiosContext) -> None:
     """A message no handler took (a sticker, a photo between steps, an unknown command)."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "common.not_understood"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "common.not_understood"))
 
 
 def build_not_understood_handler() -> MessageHandler[KiosContext, None]:
@@ -136,17 +136,17 @@ async def private_messages_only(update: Update, context: KiosContext) -> None:
 
 async def leave_dialog(update: Update, context: KiosContext, draft_key: str, text_key: str) -> int:
     """End a dialog: forget its draft and say so (on the pressed message, or as a reply)."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(draft_key, None)
     if update.callback_query:
         await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, text_key))
+        await show(update.callback_query, t(visitor.locale, text_key))
     else:
-        await say(update, t(found.locale, text_key))
+        await say(update, t(visitor.locale, text_key))
     return ConversationHandler.END
 
 
 async def remind_buttons(update: Update, context: KiosContext, text_key: str) -> None:
     """Typed text where a button is expected: point to the buttons (the step stays)."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, text_key))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, text_key))

@@ -11,7 +11,7 @@ from bot.context import KiosContext
 from bot.domain.entities import Center
 from bot.views.poster import can_draw, deep_link, make_poster
 from bot.views.texts import pick_locale, plain, t
-from handlers.common import say, visitor
+from handlers.common import say, visitor_of
 
 # (wants muted, was muted already) -> the reply
 MUTE_REPLIES = {
@@ -34,10 +34,10 @@ async def unmute(update: Update, context: KiosContext) -> None:
 
 async def set_muted(update: Update, context: KiosContext, *, muted: bool) -> None:
     """Store the villager's choice and confirm it; repeating it changes nothing and says so."""
-    found = await visitor(update, context)
-    if found.user.muted != muted:
-        await context.store.users.set_muted(found.user.id, muted)
-    await say(update, t(found.locale, MUTE_REPLIES[muted, found.user.muted]))
+    visitor = await visitor_of(update, context)
+    if visitor.user.muted != muted:
+        await context.store.users.set_muted(visitor.user.id, muted)
+    await say(update, t(visitor.locale, MUTE_REPLIES[muted, visitor.user.muted]))
 
 
 def poster_tagline(center: Center) -> str:
@@ -48,13 +48,13 @@ def poster_tagline(center: Center) -> str:
 
 async def poster(update: Update, context: KiosContext) -> None:
     """/poster: send the manager an A4 poster whose QR code joins their center."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     chat = update.effective_chat
     assert chat is not None
-    if not found.managed:
-        await say(update, t(found.locale, "poster.not_manager"))
+    if not visitor.managed:
+        await say(update, t(visitor.locale, "poster.not_manager"))
         return
-    center = found.managed[0]
+    center = visitor.managed[0]
     link = deep_link(context.bot.username, center.code)
     # Drawing takes a moment: keep the event loop free for other villagers meanwhile.
     png = await asyncio.to_thread(
@@ -64,7 +64,7 @@ async def poster(update: Update, context: KiosContext) -> None:
     await chat.send_document(
         png,
         filename=f"poster-{center.code}.png",
-        caption=t(found.locale, "poster.caption", center=center.name, link=link),
+        caption=t(visitor.locale, "poster.caption", center=center.name, link=link),
     )
 
 

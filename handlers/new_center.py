@@ -42,7 +42,7 @@ from handlers.centers import (
     refresh_menu,
     refuse,
 )
-from handlers.common import leave_dialog, notice, remind_buttons, say, show, visitor
+from handlers.common import leave_dialog, notice, remind_buttons, say, show, visitor_of
 from handlers.dialogs import Dialog
 
 CODE, NAME, MANAGER, CURRENCY, LANGUAGE, LOCATION, CONFIRM = (
@@ -103,12 +103,12 @@ def typed(update: Update) -> str:
 @operators_only
 async def begin(update: Update, context: KiosContext) -> Step:
     """/newcenter: ask for the code."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog[DRAFT_KEY] = {}
     await say(
         update,
-        t(found.locale, "admin.new_ask_code"),
-        InlineKeyboardMarkup([cancel_row(found.locale)]),
+        t(visitor.locale, "admin.new_ask_code"),
+        InlineKeyboardMarkup([cancel_row(visitor.locale)]),
     )
     return CODE
 
@@ -116,31 +116,31 @@ async def begin(update: Update, context: KiosContext) -> Step:
 @operators_only
 async def code_typed(update: Update, context: KiosContext) -> Step:
     """Check the code is well formed and free, then ask for the name."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     code = center_code(typed(update))
     if code is None:
-        await say(update, t(found.locale, "admin.new_bad_code"))
+        await say(update, t(visitor.locale, "admin.new_bad_code"))
         return CODE
     try:
         taken = await context.store.centers.by_code(code)
     except RecordNotFound:
         draft(context)["code"] = code
-        await say(update, t(found.locale, "admin.new_ask_name", code=code))
+        await say(update, t(visitor.locale, "admin.new_ask_name", code=code))
         return NAME
-    await say(update, t(found.locale, "admin.new_code_taken", code=code, name=taken.name))
+    await say(update, t(visitor.locale, "admin.new_code_taken", code=code, name=taken.name))
     return CODE
 
 
 @operators_only
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the name and ask for the manager."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     name = center_name(typed(update))
     if name is None:
-        await say(update, t(found.locale, "admin.new_bad_name"))
+        await say(update, t(visitor.locale, "admin.new_bad_name"))
         return NAME
     draft(context)["name"] = name
-    await say(update, t(found.locale, "admin.new_ask_manager"))
+    await say(update, t(visitor.locale, "admin.new_ask_manager"))
     return MANAGER
 
 
@@ -161,14 +161,14 @@ async def manager_shared(update: Update, context: KiosContext) -> Step:
 
 async def manager_given(update: Update, context: KiosContext, manager_id: int | None) -> Step:
     """Keep the manager and ask for the currency."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     if manager_id is None:
-        await say(update, t(found.locale, "admin.new_bad_manager"))
+        await say(update, t(visitor.locale, "admin.new_bad_manager"))
         return MANAGER
     draft(context)["manager_id"] = manager_id
     row = [step_button(code, CURRENCY_ARG + code.lower()) for code in SUPPORTED_CURRENCIES]
-    markup = InlineKeyboardMarkup([row, cancel_row(found.locale)])
-    await say(update, t(found.locale, "admin.new_ask_currency"), markup)
+    markup = InlineKeyboardMarkup([row, cancel_row(visitor.locale)])
+    await say(update, t(visitor.locale, "admin.new_ask_currency"), markup)
     return CURRENCY
 
 
@@ -185,37 +185,37 @@ def chosen(update: Update, prefix: str, allowed: tuple[str, ...]) -> str | None:
 @operators_only
 async def currency_chosen(update: Update, context: KiosContext) -> Step:
     """Keep the currency and ask for the villagers' language."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     currency = chosen(update, CURRENCY_ARG, SUPPORTED_CURRENCIES)
     if currency is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return CURRENCY
     await query.answer()
     draft(context)["currency"] = currency
     row = [step_button(plain(code, "language.name"), LANGUAGE_ARG + code) for code in LOCALES]
-    markup = InlineKeyboardMarkup([row, cancel_row(found.locale)])
-    await show(query, t(found.locale, "admin.new_ask_language", currency=currency), markup)
+    markup = InlineKeyboardMarkup([row, cancel_row(visitor.locale)])
+    await show(query, t(visitor.locale, "admin.new_ask_language", currency=currency), markup)
     return LANGUAGE
 
 
 @operators_only
 async def language_chosen(update: Update, context: KiosContext) -> Step:
     """Keep the language and ask for the location."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     language = chosen(update, LANGUAGE_ARG, LOCALES)
     if language is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return LANGUAGE
     await query.answer()
     draft(context)["language"] = language
-    skip = step_button(plain(found.locale, "admin.new_skip"), SKIP)
-    markup = InlineKeyboardMarkup([[skip], cancel_row(found.locale)])
+    skip = step_button(plain(visitor.locale, "admin.new_skip"), SKIP)
+    markup = InlineKeyboardMarkup([[skip], cancel_row(visitor.locale)])
     name = plain(language, "language.name")
-    await show(query, t(found.locale, "admin.new_ask_location", language=name), markup)
+    await show(query, t(visitor.locale, "admin.new_ask_location", language=name), markup)
     return LOCATION
 
 
@@ -235,8 +235,8 @@ async def location_typed(update: Update, context: KiosContext) -> Step:
     """A location typed as "lat, lon"."""
     point = typed_location(typed(update))
     if point is None:
-        found = await visitor(update, context)
-        await say(update, t(found.locale, "admin.new_bad_location"))
+        visitor = await visitor_of(update, context)
+        await say(update, t(visitor.locale, "admin.new_bad_location"))
         return LOCATION
     return await location_given(update, context, point)
 
@@ -253,14 +253,14 @@ async def location_given(
     update: Update, context: KiosContext, point: tuple[float, float] | None
 ) -> Step:
     """Keep the location (or none) and show the summary with Create and Cancel."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     center = draft(context)
     center["lat"], center["lon"] = point if point else (None, None)
     if not complete(center):
         return await lost_draft(update, context)
-    create = step_button(plain(found.locale, "admin.new_create"), CREATE)
-    markup = InlineKeyboardMarkup([[create], cancel_row(found.locale)])
-    await say(update, await summary(context, found.locale, center), markup)
+    create = step_button(plain(visitor.locale, "admin.new_create"), CREATE)
+    markup = InlineKeyboardMarkup([[create], cancel_row(visitor.locale)])
+    await say(update, await summary(context, visitor.locale, center), markup)
     return CONFIRM
 
 
@@ -292,21 +292,21 @@ async def summary(context: KiosContext, locale: str, center: dict[str, Any]) -> 
 @operators_only
 async def create_pressed(update: Update, context: KiosContext) -> Step:
     """Create the center as summarized; tell its manager; show the operator its deep link."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     center = context.dialog.pop(DRAFT_KEY, None) or {}
     if not complete(center):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     await query.answer()
     try:
         created = await create(context, center)
     except DuplicateCenter:  # taken since the code was typed
-        await show(query, t(found.locale, "admin.new_code_taken_now", code=center["code"]))
+        await show(query, t(visitor.locale, "admin.new_code_taken_now", code=center["code"]))
         return ConversationHandler.END
     await refresh_menu(context.bot, context.store, context.settings, created.manager_id)
-    await show(query, await created_text(context, found.locale, created))
+    await show(query, await created_text(context, visitor.locale, created))
     return ConversationHandler.END
 
 
@@ -343,9 +343,9 @@ async def created_text(context: KiosContext, locale: str, center: Center) -> str
 
 async def lost_draft(update: Update, context: KiosContext) -> Step:
     """The draft is gone (e.g. an old button): start again."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(DRAFT_KEY, None)
-    await say(update, t(found.locale, "admin.new_lost"))
+    await say(update, t(visitor.locale, "admin.new_lost"))
     return ConversationHandler.END
 
 

@@ -22,7 +22,7 @@ from bot.domain.entities import Center
 from bot.domain.money import minor_digits
 from bot.views import callbacks
 from bot.views.texts import t
-from handlers.common import notice, say, visitor
+from handlers.common import notice, say, visitor_of
 from handlers.dialogs import Dialog
 from handlers.product_summary import (
     CATEGORY,
@@ -59,13 +59,13 @@ def typed_text(update: Update) -> str:
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/product: ask the new product's name."""
-    found = await visitor(update, context)
-    if not found.managed:
-        await say(update, t(found.locale, "product.not_manager"))
+    visitor = await visitor_of(update, context)
+    if not visitor.managed:
+        await say(update, t(visitor.locale, "product.not_manager"))
         return ConversationHandler.END
-    center = found.managed[0]
+    center = visitor.managed[0]
     context.dialog[DRAFT_KEY] = {"center_id": center.id}
-    await say(update, t(found.locale, "product.ask_name", center=center.name))
+    await say(update, t(visitor.locale, "product.ask_name", center=center.name))
     return NAME
 
 
@@ -76,11 +76,11 @@ async def refuse_text(update: Update, locale: str, problem: str, limit: int) -> 
 
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the name and offer the center's categories as buttons."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     name = typed_text(update)
     problem = text_problem(name, MAX_NAME_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_NAME_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_NAME_CHARS)
         return None
     draft = draft_of(context)
     names = await context.store.catalog_edits.categories(int(draft.get("center_id", 0)))
@@ -90,7 +90,7 @@ async def name_typed(update: Update, context: KiosContext) -> Step:
         for number, category in enumerate(draft["categories"])
     ]
     key = "product.ask_category" if rows else "product.ask_first_category"
-    await say(update, t(found.locale, key), InlineKeyboardMarkup(rows) if rows else None)
+    await say(update, t(visitor.locale, key), InlineKeyboardMarkup(rows) if rows else None)
     return CATEGORY
 
 
@@ -103,11 +103,11 @@ async def category_pressed(update: Update, context: KiosContext) -> Step:
     """An existing category was chosen."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     offered: list[str] = draft_of(context).get("categories", [])
     if parsed is None or parsed.ident >= len(offered):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return None
     await query.answer()
     return await keep_category(update, context, offered[parsed.ident])
@@ -115,11 +115,11 @@ async def category_pressed(update: Update, context: KiosContext) -> Step:
 
 async def category_typed(update: Update, context: KiosContext) -> Step:
     """A new category typed (one spelled like an existing one is that one)."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     category = typed_text(update)
     problem = text_problem(category, MAX_CATEGORY_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_CATEGORY_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_CATEGORY_CHARS)
         return None
     offered: list[str] = draft_of(context).get("categories", [])
     same = [name for name in offered if name.casefold() == category.casefold()]
@@ -128,10 +128,10 @@ async def category_typed(update: Update, context: KiosContext) -> Step:
 
 async def keep_category(update: Update, context: KiosContext, category: str) -> Step:
     """Keep the category and ask the price."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft_of(context)["category"] = category
     center = await draft_center(context)
-    await say(update, t(found.locale, "product.ask_price", example=price_example(center)))
+    await say(update, t(visitor.locale, "product.ask_price", example=price_example(center)))
     return PRICE
 
 
@@ -147,39 +147,39 @@ async def draft_center(context: KiosContext) -> Center | None:
 
 async def price_typed(update: Update, context: KiosContext) -> Step:
     """Keep the price (major units, as in the CSV) and ask the unit."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     center = await draft_center(context)
     try:
         price = parse_price(typed_text(update), center.currency if center else "IDR")
     except BadNumber:
-        await say(update, t(found.locale, "product.bad_price", example=price_example(center)))
+        await say(update, t(visitor.locale, "product.bad_price", example=price_example(center)))
         return None
     draft_of(context).update(price_minor=price.minor, currency=price.currency)
-    await say(update, t(found.locale, "product.ask_unit"))
+    await say(update, t(visitor.locale, "product.ask_unit"))
     return UNIT
 
 
 async def unit_typed(update: Update, context: KiosContext) -> Step:
     """Keep the unit and ask how many are in stock."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     unit = typed_text(update)
     problem = text_problem(unit, MAX_UNIT_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_UNIT_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_UNIT_CHARS)
         return None
     draft_of(context)["unit"] = unit
-    button = step_button(found.locale, "product.no_stock", "nostock")
-    await say(update, t(found.locale, "product.ask_stock"), InlineKeyboardMarkup([[button]]))
+    button = step_button(visitor.locale, "product.no_stock", "nostock")
+    await say(update, t(visitor.locale, "product.ask_stock"), InlineKeyboardMarkup([[button]]))
     return STOCK
 
 
 async def stock_typed(update: Update, context: KiosContext) -> Step:
     """Keep the typed stock ("-" for not counted) and ask for a photo."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
         stock = parse_stock(typed_text(update))
     except BadNumber:
-        await say(update, t(found.locale, "product.bad_stock"))
+        await say(update, t(visitor.locale, "product.bad_stock"))
         return None
     return await keep_stock(update, context, stock)
 
@@ -193,10 +193,10 @@ async def stock_skipped(update: Update, context: KiosContext) -> Step:
 
 async def keep_stock(update: Update, context: KiosContext, stock: int | None) -> Step:
     """Keep the stock and ask for a photo."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft_of(context)["stock"] = stock
-    button = step_button(found.locale, "product.no_photo", "nophoto")
-    await say(update, t(found.locale, "product.ask_photo"), InlineKeyboardMarkup([[button]]))
+    button = step_button(visitor.locale, "product.no_photo", "nophoto")
+    await say(update, t(visitor.locale, "product.ask_photo"), InlineKeyboardMarkup([[button]]))
     return PHOTO
 
 

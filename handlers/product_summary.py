@@ -16,7 +16,7 @@ from bot.context import KiosContext
 from bot.domain.money import Money, format_money
 from bot.views import callbacks
 from bot.views.texts import h, plain, t
-from handlers.common import leave_dialog, notice, remind_buttons, say, show_card, visitor
+from handlers.common import leave_dialog, notice, remind_buttons, say, show_card, visitor_of
 from storage.catalog_edits import NewProduct
 
 NAME, CATEGORY, PRICE, UNIT, STOCK, PHOTO, CONFIRM = (
@@ -81,19 +81,19 @@ def summary_text(locale: str, product: NewProduct) -> str:
 
 async def show_summary(update: Update, context: KiosContext) -> Step:
     """The summary with Save and Cancel; with the photo, as villagers will see it."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     product = new_product(draft_of(context))
     if product is None:
         return await leave_dialog(update, context, DRAFT_KEY, "product.stale")
-    text = summary_text(found.locale, product)
+    text = summary_text(visitor.locale, product)
     # Save carries this summary's number: a press on an older summary saves nothing.
     summary_number = secrets.randbelow(callbacks.MAX_ID) + 1
     draft_of(context)["summary"] = summary_number
     markup = InlineKeyboardMarkup(
         [
             [
-                step_button(found.locale, "product.save", "save", summary_number),
-                step_button(found.locale, "product.cancel", "no"),
+                step_button(visitor.locale, "product.save", "save", summary_number),
+                step_button(visitor.locale, "product.cancel", "no"),
             ]
         ]
     )
@@ -110,21 +110,21 @@ async def save_pressed(update: Update, context: KiosContext) -> Step:
     """Save the product the summary showed, if the presser still manages the center."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     draft = draft_of(context)
     if parsed is None or parsed.ident != draft.get("summary"):
-        await notice(query, found.locale, "product.stale_notice", alert=True)
+        await notice(query, visitor.locale, "product.stale_notice", alert=True)
         return None
     context.dialog.pop(DRAFT_KEY, None)
     product = new_product(draft)
     center_id = draft.get("center_id")
-    if product is None or center_id not in {center.id for center in found.managed}:
-        await notice(query, found.locale, "product.stale_notice", alert=True)
+    if product is None or center_id not in {center.id for center in visitor.managed}:
+        await notice(query, visitor.locale, "product.stale_notice", alert=True)
         return ConversationHandler.END
     saved = await context.store.catalog_edits.add_product(int(center_id), product)
     await query.answer()
-    text = t(found.locale, "product.saved", name=saved.name, sku=saved.sku)
+    text = t(visitor.locale, "product.saved", name=saved.name, sku=saved.sku)
     await show_card(query, text)
     return ConversationHandler.END
 
@@ -133,10 +133,10 @@ async def cancel_pressed(update: Update, context: KiosContext) -> Step:
     """Cancel on the summary (a photo or a text message): nothing is saved."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
-    await show_card(query, t(found.locale, "product.cancelled"))
+    await show_card(query, t(visitor.locale, "product.cancelled"))
     return ConversationHandler.END
 
 

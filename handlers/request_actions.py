@@ -43,7 +43,7 @@ from bot.views import callbacks
 from bot.views.cards import action_buttons, kind_key, manager_card_text, villager_card_text
 from bot.views.question_texts import ask_button
 from bot.views.texts import Html, h, plain, short, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, notice, say, show, visitor_of
 from handlers.dialogs import Dialog
 
 ORDERS_PER_PAGE = 5
@@ -76,15 +76,15 @@ async def card_for(
     return villager_card_text(request, locale), action_buttons(request, role, locale)
 
 
-async def refresh(update: Update, context: KiosContext, found: Visitor, request_id: int) -> None:
+async def refresh(update: Update, context: KiosContext, visitor: Visitor, request_id: int) -> None:
     """Redraw the pressed message with the request's current state (after a stale press)."""
     query = update.callback_query
     assert query is not None
     try:
-        request, _center, role = await authorize(context.store, request_id, found.user.id)
+        request, _center, role = await authorize(context.store, request_id, visitor.user.id)
     except TransitionRefused:
         return
-    text, markup = await card_for(context, request, role, found.locale)
+    text, markup = await card_for(context, request, role, visitor.locale)
     await show(query, text, markup)
 
 
@@ -92,34 +92,39 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
     """Apply the pressed action, or explain why it does not apply; Reject asks for a reason."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = parse_action(query.data)
     if parsed is None:
-        await notice(query, found.locale, "request.not_allowed", alert=True)
+        await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return ConversationHandler.END
     request_id, action = parsed
     if action in (Action.REJECT, Action.QUOTE):
-        return await ask_text(update, context, found, request_id, action)
+        return await ask_text(update, context, visitor, request_id, action)
     try:
-        authorized = await authorize(context.store, request_id, found.user.id, action)
+        authorized = await authorize(context.store, request_id, visitor.user.id, action)
         request, _center, _role = authorized
         if needs_reference(request, action):
-            return await ask_text(update, context, found, request_id, action)
-        acted = await act(context.store, request_id, action, found.user.id, authorized=authorized)
+            return await ask_text(update, context, visitor, request_id, action)
+        acted = await act(context.store, request_id, action, visitor.user.id, authorized=authorized)
     except TransitionRefused as refused:
         await notice(
-            query, found.locale, f"request.{refused.reason}", alert=refused.reason == "not_allowed"
+            query,
+            visitor.locale,
+            f"request.{refused.reason}",
+            alert=refused.reason == "not_allowed",
         )
-        await refresh(update, context, found, request_id)
+        await refresh(update, context, visitor, request_id)
         return ConversationHandler.END
     await notice(
         query,
-        found.locale,
+        visitor.locale,
         "request.done",
         number=request_id,
-        status=plain(found.locale, f"status.{acted.request.status.value}"),
+        status=plain(visitor.locale, f"status.{acted.request.status.value}"),
     )
-    text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
     if acted.role is Role.MANAGER:
         await redraw_card(context, query, text, markup)
     else:
@@ -145,22 +150,22 @@ async def redraw_card(
 
 
 async def ask_text(
-    update: Update, context: KiosContext, found: Visitor, request_id: int, action: Action
+    update: Update, context: KiosContext, visitor: Visitor, request_id: int, action: Action
 ) -> str | int:
     """Check the manager may take `action` now, then ask for its reason or reference."""
     query = update.callback_query
     assert query is not None
     try:
-        request, _center, role = await authorize(context.store, request_id, found.user.id, action)
+        request, _center, role = await authorize(context.store, request_id, visitor.user.id, action)
         if role is not Role.MANAGER or action not in action_set(request):
             raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
     except TransitionRefused as refused:
-        await notice(query, found.locale, f"request.{refused.reason}", alert=True)
+        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
         return ConversationHandler.END
     await query.answer()
     prompt = prompt_for(request, action)
     context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value, "prompt": prompt}
-    await say(update, t(found.locale, prompt, number=request_id))
+    await say(update, t(visitor.locale, prompt, number=request_id))
     return MANAGER_TEXT
 
 
@@ -191,10 +196,10 @@ def prompt_for(request: ServiceRequest, action: Action) -> str:
 
 
 async def apply_answer(
-    context: KiosContext, found: Visitor, request_id: int, action: Action, text: str
+    context: KiosContext, visitor: Visitor, request_id: int, action: Action, text: str
 ) -> Acted:
     """Take the manager's action with what they typed; ValueError if it does not parse."""
-    store, user_id = context.store, found.user.id
+    store, user_id = context.store, visitor.user.id
     if action is Action.REJECT:
         return await act(store, request_id, action, user_id, text)
     if action is Action.QUOTE:
@@ -210,26 +215,28 @@ async def apply_answer(
 
 async def text_given(update: Update, context: KiosContext) -> str | int:
     """Take the manager's typed reason, quote or reference; ask again if it does not parse."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     asked = context.dialog.get(ASKING_KEY) or {}
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     if not asked or not text or asked.get("action") not in {a.value for a in Action}:
         context.dialog.pop(ASKING_KEY, None)
-        await say(update, t(found.locale, "request.reason_missing"))
+        await say(update, t(visitor.locale, "request.reason_missing"))
         return ConversationHandler.END
     request_id, action = int(asked["request"]), Action(asked["action"])
     try:
-        acted = await apply_answer(context, found, request_id, action, text)
+        acted = await apply_answer(context, visitor, request_id, action, text)
     except ValueError:  # MoneyError and ValidationError: a typo, so the question stays open
-        await say(update, t(found.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
+        await say(update, t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
         return MANAGER_TEXT
     except TransitionRefused as refused:
         context.dialog.pop(ASKING_KEY, None)
-        await say(update, t(found.locale, f"request.{refused.reason}"))
+        await say(update, t(visitor.locale, f"request.{refused.reason}"))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
-    card, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
+    card, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
     await say(update, card, markup)
     return ConversationHandler.END
 
@@ -241,9 +248,9 @@ def prompt_for_id(asked: dict[str, object]) -> str:
 
 async def reason_cancelled(update: Update, context: KiosContext) -> int:
     """/cancel while a reason or reference was asked: nothing changes."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(ASKING_KEY, None)
-    await say(update, t(found.locale, "request.reject_cancelled"))
+    await say(update, t(visitor.locale, "request.reject_cancelled"))
     return ConversationHandler.END
 
 
@@ -251,19 +258,21 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
     """The villager accepts one of the manager's offers."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     number = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
     try:
         acted = await accept_option(
-            context.store, parsed.ident if parsed else 0, found.user.id, number
+            context.store, parsed.ident if parsed else 0, visitor.user.id, number
         )
     except TransitionRefused as refused:
-        await notice(query, found.locale, f"request.{refused.reason}", alert=True)
+        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
         return
-    status = plain(found.locale, f"status.{acted.request.status.value}")
-    await notice(query, found.locale, "request.done", number=acted.request.id, status=status)
-    text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
+    status = plain(visitor.locale, f"status.{acted.request.status.value}")
+    await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
     await show(query, text, markup)
 
 
@@ -323,24 +332,24 @@ def produce_line(request: ServiceRequest, locale: str) -> str:
 
 
 async def orders_page(
-    context: KiosContext, found: Visitor, page: int
+    context: KiosContext, visitor: Visitor, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the villager's requests, newest first, with Cancel where it still applies."""
     requests = context.store.requests
-    total = await requests.count_of_villager(found.user.id)
+    total = await requests.count_of_villager(visitor.user.id)
     # Questions about an order (or anything else) go to the manager from here.
-    ask = [ask_button(found.locale)] if found.center is not None else []
+    ask = [ask_button(visitor.locale)] if visitor.center is not None else []
     if total == 0:
-        return t(found.locale, "orders.none"), InlineKeyboardMarkup([ask]) if ask else None
+        return t(visitor.locale, "orders.none"), InlineKeyboardMarkup([ask]) if ask else None
     pages = (total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE
     page = min(max(page, 0), pages - 1)
-    shown = await requests.of_villager(found.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
+    shown = await requests.of_villager(visitor.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
-    lines = Html("\n".join(order_line(r, found.locale) for r in shown))
+    lines = Html("\n".join(order_line(r, visitor.locale) for r in shown))
     rows = [
         [
             InlineKeyboardButton(
-                plain(found.locale, "orders.cancel", number=r.id),
+                plain(visitor.locale, "orders.cancel", number=r.id),
                 callback_data=callbacks.build(callbacks.REQUEST, r.id, Action.CANCEL.value),
             )
         ]
@@ -349,7 +358,7 @@ async def orders_page(
     ]
     rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
     rows.append(ask)
-    text = t(found.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
+    text = t(visitor.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
     kept = [row for row in rows if row]
     # No buttons must mean no markup: PTB serializes an empty keyboard as {}, which Telegram
     # refuses ("can't parse reply keyboard markup JSON object").
@@ -379,8 +388,8 @@ def page_buttons(prefix: str, page: int, pages: int) -> list[InlineKeyboardButto
 
 async def my_orders(update: Update, context: KiosContext) -> None:
     """/orders: the villager's requests with their status."""
-    found = await visitor(update, context)
-    text, markup = await orders_page(context, found, 0)
+    visitor = await visitor_of(update, context)
+    text, markup = await orders_page(context, visitor, 0)
     await say(update, text, markup)
 
 
@@ -388,10 +397,10 @@ async def orders_page_pressed(update: Update, context: KiosContext) -> None:
     """Another page of /orders, in place."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     await query.answer()
-    text, markup = await orders_page(context, found, parsed.ident if parsed else 0)
+    text, markup = await orders_page(context, visitor, parsed.ident if parsed else 0)
     await show(query, text, markup)
 
 

@@ -33,7 +33,7 @@ from bot.services.produce import (
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
+from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
 from handlers.dialogs import Dialog
 
 NAME, QUANTITY, UNIT, PRICE, PHOTO, CONFIRM = (
@@ -74,100 +74,102 @@ def typed_text(update: Update) -> str:
     return (message.text or "")[:200] if message else ""
 
 
-async def refuse(update: Update, found: Visitor, error: OfferError, step: str) -> str:
+async def refuse(update: Update, visitor: Visitor, error: OfferError, step: str) -> str:
     """Explain why the answer was refused; the same question stays open."""
-    example = PRICE_EXAMPLES.get(found.center.currency if found.center else "IDR", "3000")
-    await say(update, t(found.locale, f"sell.error.{error.reason}", example=example))
+    example = PRICE_EXAMPLES.get(visitor.center.currency if visitor.center else "IDR", "3000")
+    await say(update, t(visitor.locale, f"sell.error.{error.reason}", example=example))
     return step
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/sell: ask what the villager wants to sell."""
-    found = await visitor(update, context)
-    if found.center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+    visitor = await visitor_of(update, context)
+    if visitor.center is None:
+        await say(update, t(visitor.locale, "onboarding.ask_center"))
         return ConversationHandler.END
-    context.dialog[DRAFT_KEY] = {"center": found.center.id}
-    markup = InlineKeyboardMarkup([cancel_row(found.locale)])
-    await say(update, t(found.locale, "sell.ask_name", center=found.center.name), markup)
+    context.dialog[DRAFT_KEY] = {"center": visitor.center.id}
+    markup = InlineKeyboardMarkup([cancel_row(visitor.locale)])
+    await say(update, t(visitor.locale, "sell.ask_name", center=visitor.center.name), markup)
     return NAME
 
 
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the produce's name and ask how many units there are."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
         name = check_name(typed_text(update))
     except OfferError as error:
-        return await refuse(update, found, error, NAME)
+        return await refuse(update, visitor, error, NAME)
     draft_of(context)["name"] = name
-    await say(update, t(found.locale, "sell.ask_quantity", name=name))
+    await say(update, t(visitor.locale, "sell.ask_quantity", name=name))
     return QUANTITY
 
 
 async def quantity_typed(update: Update, context: KiosContext) -> Step:
     """Keep the quantity and offer the usual units as buttons."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
         quantity = check_quantity(typed_text(update))
     except OfferError as error:
-        return await refuse(update, found, error, QUANTITY)
+        return await refuse(update, visitor, error, QUANTITY)
     draft_of(context)["quantity"] = quantity
-    units = units_for(found.locale)
+    units = units_for(visitor.locale)
     buttons = [
         InlineKeyboardButton(unit, callback_data=callbacks.build(callbacks.SELL, i, "unit"))
         for i, unit in enumerate(units)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [cancel_row(found.locale)]
-    await say(update, t(found.locale, "sell.ask_unit"), InlineKeyboardMarkup(rows))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [cancel_row(visitor.locale)]
+    await say(update, t(visitor.locale, "sell.ask_unit"), InlineKeyboardMarkup(rows))
     return UNIT
 
 
 async def unit_typed(update: Update, context: KiosContext) -> Step:
     """A unit of the villager's own (e.g. "karung")."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
         unit = check_unit(typed_text(update))
     except OfferError as error:
-        return await refuse(update, found, error, UNIT)
-    return await ask_price(update, context, found, unit)
+        return await refuse(update, visitor, error, UNIT)
+    return await ask_price(update, context, visitor, unit)
 
 
 async def unit_pressed(update: Update, context: KiosContext) -> Step:
     """One of the usual units."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    units = units_for(found.locale)
+    units = units_for(visitor.locale)
     if parsed is None or parsed.ident >= len(units):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return UNIT
     await query.answer()
-    return await ask_price(update, context, found, units[parsed.ident])
+    return await ask_price(update, context, visitor, units[parsed.ident])
 
 
-async def ask_price(update: Update, context: KiosContext, found: Visitor, unit: str) -> Step:
+async def ask_price(update: Update, context: KiosContext, visitor: Visitor, unit: str) -> Step:
     """Keep the unit and ask the price of one."""
     draft_of(context)["unit"] = unit
-    currency = found.center.currency if found.center else "IDR"
+    currency = visitor.center.currency if visitor.center else "IDR"
     example = PRICE_EXAMPLES.get(currency, "3000")
-    await say(update, t(found.locale, "sell.ask_price", unit=unit, example=example))
+    await say(update, t(visitor.locale, "sell.ask_price", unit=unit, example=example))
     return PRICE
 
 
 async def price_typed(update: Update, context: KiosContext) -> Step:
     """Keep the price and ask for a photo (or Skip)."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        price = check_price(typed_text(update), found.center.currency if found.center else "IDR")
+        price = check_price(
+            typed_text(update), visitor.center.currency if visitor.center else "IDR"
+        )
     except OfferError as error:
-        return await refuse(update, found, error, PRICE)
+        return await refuse(update, visitor, error, PRICE)
     draft_of(context)["price"] = price.minor
     markup = InlineKeyboardMarkup(
-        [[step_button(found.locale, "sell.skip_photo", "skip")], cancel_row(found.locale)]
+        [[step_button(visitor.locale, "sell.skip_photo", "skip")], cancel_row(visitor.locale)]
     )
-    await say(update, t(found.locale, "sell.ask_photo"), markup)
+    await say(update, t(visitor.locale, "sell.ask_photo"), markup)
     return PHOTO
 
 
@@ -189,33 +191,33 @@ async def photo_skipped(update: Update, context: KiosContext) -> Step:
 
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the offer as the manager will get it, with Confirm and Cancel."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft = draft_of(context)
-    if found.center is None or draft.get("center") != found.center.id or "price" not in draft:
+    if visitor.center is None or draft.get("center") != visitor.center.id or "price" not in draft:
         context.dialog.pop(DRAFT_KEY, None)
-        await say(update, t(found.locale, "common.stale"))
+        await say(update, t(visitor.locale, "common.stale"))
         return ConversationHandler.END
-    price = Money(int(draft["price"]), found.center.currency)
+    price = Money(int(draft["price"]), visitor.center.currency)
     text = t(
-        found.locale,
+        visitor.locale,
         "sell.summary",
         name=draft["name"],
         quantity=draft["quantity"],
         unit=draft["unit"],
-        price=format_money(price, found.locale),
-        total=format_money(price.times(int(draft["quantity"])), found.locale),
-        photo=plain(found.locale, "sell.with_photo" if draft.get("photo") else "sell.no_photo"),
+        price=format_money(price, visitor.locale),
+        total=format_money(price.times(int(draft["quantity"])), visitor.locale),
+        photo=plain(visitor.locale, "sell.with_photo" if draft.get("photo") else "sell.no_photo"),
     )
     markup = InlineKeyboardMarkup(
-        [[step_button(found.locale, "sell.confirm", "ok")], cancel_row(found.locale)]
+        [[step_button(visitor.locale, "sell.confirm", "ok")], cancel_row(visitor.locale)]
     )
     await say(update, text, markup)
     return CONFIRM
 
 
-def details_from(found: Visitor, draft: dict[str, Any]) -> dict[str, Any] | None:
+def details_from(visitor: Visitor, draft: dict[str, Any]) -> dict[str, Any] | None:
     """The offer the summary showed, checked again; None if it no longer holds."""
-    center = found.center
+    center = visitor.center
     if center is None or draft.get("center") != center.id:
         return None
     try:
@@ -235,15 +237,17 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     """Send the offer to the manager; the villager sees its number and status."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
-    details = details_from(found, context.dialog.pop(DRAFT_KEY, None) or {})
-    if details is None or found.center is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+    visitor = await visitor_of(update, context)
+    details = details_from(visitor, context.dialog.pop(DRAFT_KEY, None) or {})
+    if details is None or visitor.center is None:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_offer(context.store, found.user, found.center, details)
+    request = await submit_offer(context.store, visitor.user, visitor.center, details)
     await query.answer()
-    text = t(found.locale, "sell.submitted", card=Html(villager_card_text(request, found.locale)))
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    text = t(
+        visitor.locale, "sell.submitted", card=Html(villager_card_text(request, visitor.locale))
+    )
+    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
     return ConversationHandler.END
 
 

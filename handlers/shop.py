@@ -18,7 +18,7 @@ from bot.domain.errors import CartFull, OutOfStock, RecordNotFound
 from bot.domain.money import format_money
 from bot.views import callbacks
 from bot.views.texts import Html, h, plain, short, t
-from handlers.common import Visitor, notice, say, show_card, visitor
+from handlers.common import Visitor, notice, say, show_card, visitor_of
 from handlers.onboarding import find_center
 
 QUANTITY_CHOICES = (1, 2, 3, 5, 10)
@@ -47,33 +47,33 @@ def product_button(
 
 async def search_command(update: Update, context: KiosContext) -> None:
     """/search TEXT: search the catalog, or explain how."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = " ".join(context.args or [])
     if not query:
-        await say(update, t(found.locale, "shop.search_usage"))
+        await say(update, t(visitor.locale, "shop.search_usage"))
         return
-    await search(update, context, found, query)
+    await search(update, context, visitor, query)
 
 
 async def typed_text(update: Update, context: KiosContext) -> None:
     """Plain text outside any dialog: find a center first, then search goods."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     message = update.effective_message
     text = (message.text or "").strip()[:MAX_QUERY_LENGTH] if message else ""
     if not text:  # only characters Python counts as blank (e.g. \x1c): nothing to look for
-        await say(update, t(found.locale, "common.not_understood"))
+        await say(update, t(visitor.locale, "common.not_understood"))
         return
-    if found.center is None:
-        await find_center(update, context, found, text)
+    if visitor.center is None:
+        await find_center(update, context, visitor, text)
     else:
-        await search(update, context, found, text)
+        await search(update, context, visitor, text)
 
 
-async def search(update: Update, context: KiosContext, found: Visitor, query: str) -> None:
+async def search(update: Update, context: KiosContext, visitor: Visitor, query: str) -> None:
     """Show the best matches as buttons, or say nothing matched and what to try."""
-    center = found.center
+    center = visitor.center
     if center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+        await say(update, t(visitor.locale, "onboarding.ask_center"))
         return
     query = query[:MAX_QUERY_LENGTH]  # it is quoted back: a long /search must still fit
     index = await context.search.index_for(center)
@@ -82,48 +82,48 @@ async def search(update: Update, context: KiosContext, found: Visitor, query: st
         center.id, center.currency, [hit.product_id for hit in hits]
     )
     if not products:
-        await say(update, t(found.locale, "shop.no_results", query=query))
+        await say(update, t(visitor.locale, "shop.no_results", query=query))
         return
     sellers = await context.store.produce.seller_names(p.seller_id for p in products)
-    rows = [product_button(p, found.locale, sellers.get(p.seller_id or 0)) for p in products]
-    await say(update, t(found.locale, "shop.results", query=query), InlineKeyboardMarkup(rows))
+    rows = [product_button(p, visitor.locale, sellers.get(p.seller_id or 0)) for p in products]
+    await say(update, t(visitor.locale, "shop.results", query=query), InlineKeyboardMarkup(rows))
 
 
 async def categories(update: Update, context: KiosContext) -> None:
     """/categories: one button per category."""
-    found = await visitor(update, context)
-    if found.center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+    visitor = await visitor_of(update, context)
+    if visitor.center is None:
+        await say(update, t(visitor.locale, "onboarding.ask_center"))
         return
-    names = (await context.search.index_for(found.center)).categories()
+    names = (await context.search.index_for(visitor.center)).categories()
     if not names:
-        await say(update, t(found.locale, "shop.empty_catalog"))
+        await say(update, t(visitor.locale, "shop.empty_catalog"))
         return
     rows = [
         [InlineKeyboardButton(name[:60], callback_data=callbacks.build(callbacks.CATEGORY, number))]
         for number, name in enumerate(names[:MAX_CATEGORY_BUTTONS])
     ]
-    await say(update, t(found.locale, "shop.categories"), InlineKeyboardMarkup(rows))
+    await say(update, t(visitor.locale, "shop.categories"), InlineKeyboardMarkup(rows))
 
 
 async def category_chosen(update: Update, context: KiosContext) -> None:
     """List the products of the pressed category."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    center = found.center
+    center = visitor.center
     names = (await context.search.index_for(center)).categories() if center else []
     if center is None or parsed is None or parsed.ident >= len(names):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
     await query.answer()
     name = names[parsed.ident]
     ids = (await context.search.index_for(center)).in_category(name)[:MAX_CATEGORY_RESULTS]
     products = await context.store.catalog.products(center.id, center.currency, ids)
     sellers = await context.store.produce.seller_names(p.seller_id for p in products)
-    rows = [product_button(p, found.locale, sellers.get(p.seller_id or 0)) for p in products]
-    await say(update, t(found.locale, "shop.category", category=name), InlineKeyboardMarkup(rows))
+    rows = [product_button(p, visitor.locale, sellers.get(p.seller_id or 0)) for p in products]
+    await say(update, t(visitor.locale, "shop.category", category=name), InlineKeyboardMarkup(rows))
 
 
 def stock_line(product: Product, locale: str) -> Html:
@@ -260,10 +260,12 @@ async def seller_of(context: KiosContext, product: Product) -> str | None:
     return (await context.store.produce.seller_names([product.seller_id])).get(product.seller_id)
 
 
-async def cart_quantity(context: KiosContext, found: Visitor, product_id: int) -> int:
+async def cart_quantity(context: KiosContext, visitor: Visitor, product_id: int) -> int:
     """How many of this product the villager already has in the cart."""
-    assert found.center is not None
-    lines = await context.store.carts.lines(found.user.id, found.center.id, found.center.currency)
+    assert visitor.center is not None
+    lines = await context.store.carts.lines(
+        visitor.user.id, visitor.center.id, visitor.center.currency
+    )
     return next((line.quantity for line in lines if line.product.id == product_id), 0)
 
 
@@ -271,39 +273,41 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
     """Open a product card (as a new message) or change its chosen quantity (in place)."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     quantity = chosen_quantity(parsed.arg) if parsed else None
-    product = await load_product(context, found.center, parsed.ident) if parsed else None
+    product = await load_product(context, visitor.center, parsed.ident) if parsed else None
     if product is None or quantity is None or parsed is None:
-        await notice(query, found.locale, "shop.product_gone", alert=True)
+        await notice(query, visitor.locale, "shop.product_gone", alert=True)
         return
     await query.answer()
-    in_cart = await cart_quantity(context, found, product.id)
+    in_cart = await cart_quantity(context, visitor, product.id)
     seller = await seller_of(context, product)
     if parsed.arg is None:
-        await send_card(update, product, found.locale, quantity, in_cart, seller)
+        await send_card(update, product, visitor.locale, quantity, in_cart, seller)
     else:
-        await redraw_card(update, product, found.locale, quantity, in_cart, seller)
+        await redraw_card(update, product, visitor.locale, quantity, in_cart, seller)
 
 
 async def add_pressed(update: Update, context: KiosContext) -> None:
     """Add the chosen quantity to the cart, never past tracked stock."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     quantity = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
-    product = await load_product(context, found.center, parsed.ident) if parsed else None
-    if product is None or found.center is None or quantity not in QUANTITY_CHOICES:
-        await notice(query, found.locale, "shop.product_gone", alert=True)
+    product = await load_product(context, visitor.center, parsed.ident) if parsed else None
+    if product is None or visitor.center is None or quantity not in QUANTITY_CHOICES:
+        await notice(query, visitor.locale, "shop.product_gone", alert=True)
         return
     try:
-        total = await context.store.carts.add(found.user.id, product.id, found.center.id, quantity)
+        total = await context.store.carts.add(
+            visitor.user.id, product.id, visitor.center.id, quantity
+        )
     except OutOfStock as exc:
         await notice(
             query,
-            found.locale,
+            visitor.locale,
             "shop.not_enough",
             alert=True,
             name=exc.product_name,
@@ -311,11 +315,11 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
         )
         return
     except CartFull:
-        await notice(query, found.locale, "shop.cart_full", alert=True)
+        await notice(query, visitor.locale, "shop.cart_full", alert=True)
         return
-    await notice(query, found.locale, "shop.added", quantity=quantity, name=product.name)
+    await notice(query, visitor.locale, "shop.added", quantity=quantity, name=product.name)
     seller = await seller_of(context, product)
-    await redraw_card(update, product, found.locale, quantity, total, seller)
+    await redraw_card(update, product, visitor.locale, quantity, total, seller)
 
 
 def build_shop_handlers() -> Sequence[BaseHandler[Update, KiosContext, None]]:

@@ -25,7 +25,7 @@ from bot.services.orders import submit_travel
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
+from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
 
 Step = str | int | None
 Handler = BaseHandler[Update, KiosContext, object]
@@ -53,14 +53,14 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def region(found: Visitor) -> str:
+def region(visitor: Visitor) -> str:
     """The center's country."""
-    return REGION_BY_CURRENCY.get(found.center.currency if found.center else "IDR", "ID")
+    return REGION_BY_CURRENCY.get(visitor.center.currency if visitor.center else "IDR", "ID")
 
 
-def own_places(found: Visitor) -> tuple[str, ...]:
+def own_places(visitor: Visitor) -> tuple[str, ...]:
     """The places the center listed for its villagers."""
-    return found.center.places if found.center else ()
+    return visitor.center.places if visitor.center else ()
 
 
 def button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
@@ -112,7 +112,7 @@ def count_buttons(locale: str, step: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, [button(plain(locale, "travel.cancel"), "no")]])
 
 
-def chosen_day(update: Update, found: Visitor) -> date:
+def chosen_day(update: Update, visitor: Visitor) -> date:
     """The day pressed or typed; ValidationError when it is not a coming day."""
     ident = ident_of(update)
     if ident is not None and update.callback_query:
@@ -120,7 +120,7 @@ def chosen_day(update: Update, found: Visitor) -> date:
         if not today() <= day <= today() + timedelta(days=365):
             raise ValidationError("past")
         return day
-    return parse_travel_date(typed(update), today(), found.locale)
+    return parse_travel_date(typed(update), today(), visitor.locale)
 
 
 def chosen_count(update: Update) -> int:
@@ -131,33 +131,35 @@ def chosen_count(update: Update) -> int:
     return parse_passenger_count(typed(update))
 
 
-async def refuse(update: Update, found: Visitor, reason: str, state: str) -> Step:
+async def refuse(update: Update, visitor: Visitor, reason: str, state: str) -> Step:
     """Explain what was wrong with the input and stay in the same step."""
     if update.callback_query:
-        await notice(update.callback_query, found.locale, f"travel.invalid.{reason}", alert=True)
+        await notice(update.callback_query, visitor.locale, f"travel.invalid.{reason}", alert=True)
     else:
-        await say(update, t(found.locale, f"travel.invalid.{reason}"))
+        await say(update, t(visitor.locale, f"travel.invalid.{reason}"))
     return state
 
 
-async def summary(update: Update, context: KiosContext, found: Visitor) -> Step:
+async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Show the request as the manager will get it, with Confirm and Cancel."""
     chosen = draft(context)
     kind = RequestKind.LODGING if chosen.get("lodging") else RequestKind.TICKET
-    preview = summary_text(chosen, kind, found)
+    preview = summary_text(chosen, kind, visitor)
     rows = [
-        [button(plain(found.locale, "travel.confirm"), "ok")],
-        [button(plain(found.locale, "travel.cancel"), "no")],
+        [button(plain(visitor.locale, "travel.confirm"), "ok")],
+        [button(plain(visitor.locale, "travel.cancel"), "no")],
     ]
     await say(
-        update, t(found.locale, "travel.summary", details=Html(preview)), InlineKeyboardMarkup(rows)
+        update,
+        t(visitor.locale, "travel.summary", details=Html(preview)),
+        InlineKeyboardMarkup(rows),
     )
     return CONFIRM
 
 
-def summary_text(chosen: dict[str, Any], kind: RequestKind, found: Visitor) -> str:
+def summary_text(chosen: dict[str, Any], kind: RequestKind, visitor: Visitor) -> str:
     """The request's details in the villager's words."""
-    locale = found.locale
+    locale = visitor.locale
 
     def day(key: str) -> str:
         return format_date(date.fromisoformat(chosen[key]), "medium", locale=locale)
@@ -183,32 +185,34 @@ def summary_text(chosen: dict[str, Any], kind: RequestKind, found: Visitor) -> s
         check_out=day("check_out"),
         nights=chosen["nights"],
         guests=chosen["guests"],
-        budget=budget_text(budget, found),
+        budget=budget_text(budget, visitor),
     )
 
 
-def budget_text(budget: object, found: Visitor) -> str:
+def budget_text(budget: object, visitor: Visitor) -> str:
     """The budget per night as money, or a dash."""
-    if not budget or found.center is None:
+    if not budget or visitor.center is None:
         return "-"
-    return format_money(Money(int(str(budget)), found.center.currency), found.locale)
+    return format_money(Money(int(str(budget)), visitor.center.currency), visitor.locale)
 
 
 async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit; the villager sees its number and that options will follow."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     chosen = context.dialog.pop(DRAFT_KEY, None) or {}
     complete = {"names", "class"} <= chosen.keys() or {"place", "guests"} <= chosen.keys()
-    if found.center is None or not complete:
-        await notice(query, found.locale, "common.stale", alert=True)
+    if visitor.center is None or not complete:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     kind = RequestKind.LODGING if chosen.pop("lodging", False) else RequestKind.TICKET
-    request = await submit_travel(context.store, found.user, found.center, kind, chosen)
+    request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
     await query.answer()
-    text = t(found.locale, "travel.submitted", card=Html(villager_card_text(request, found.locale)))
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    text = t(
+        visitor.locale, "travel.submitted", card=Html(villager_card_text(request, visitor.locale))
+    )
+    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
     return ConversationHandler.END
 
 
