@@ -30,13 +30,11 @@ from bot.services.questions import reply as reply_in_thread
 from bot.views import callbacks
 from bot.views.question_texts import ASK, CLOSE, REPLY
 from bot.views.texts import t
-from handlers.common import Visitor, leave_dialog, notice, say, visitor_of
-from handlers.dialogs import Dialog
+from handlers.common import Visitor, notice, say, visitor_of
+from handlers.dialogs import Dialog, Handler, Step, leave_dialog
 
 WRITING = "ask_writing"
 DRAFT = "ask"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 # A forgotten /ask must not take the villager's later searches for a question.
 WRITING_TIMEOUT_S = 30 * 60
 REFUSALS = {

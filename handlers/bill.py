@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -19,47 +18,48 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.domain.money import format_money
-from bot.domain.pipeline import RequestKind, Role
+from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
 from bot.services.orders import submit_bill
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
-from handlers.dialogs import Dialog
+from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Handler,
+    Step,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 KIND, CUSTOMER, TOKEN, CONFIRM = "bill_kind", "bill_customer", "bill_token", "bill_confirm"
 DRAFT_KEY = "bill"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 
 
-def step_button(locale: str, label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
+def step_button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A bill dialog button."""
-    return InlineKeyboardButton(label, callback_data=callbacks.build(callbacks.BILL, ident, step))
+    return InlineKeyboardButton(label, callback_data=callbacks.step(callbacks.BILL, step, ident))
 
 
-def step_pattern(step: str) -> str:
-    """Anchored pattern of one bill step button (any id)."""
-    return rf"^{callbacks.BILL}:[0-9]+:{step}$"
+def step_pattern(*steps: str) -> str:
+    """Anchored pattern of the bill step buttons `steps` (any id)."""
+    return callbacks.step_pattern(callbacks.BILL, *steps, ident=None)
 
 
 def cancel_row(locale: str) -> list[InlineKeyboardButton]:
     """The row with Cancel."""
-    return [step_button(locale, plain(locale, "bill.cancel"), "no")]
+    return [step_button(plain(locale, "bill.cancel"), "no")]
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/bill: ask which bill."""
     visitor = await visitor_of(update, context)
-    if visitor.center is None:
-        await say(update, t(visitor.locale, "onboarding.ask_center"))
+    if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    rows = [
-        [step_button(visitor.locale, plain(visitor.locale, f"bill.{b.value}"), b.value)]
-        for b in BillKind
-    ]
+    rows = [[step_button(plain(visitor.locale, f"bill.{b.value}"), b.value)] for b in BillKind]
     rows.append(cancel_row(visitor.locale))
     await say(update, t(visitor.locale, "bill.ask_kind"), InlineKeyboardMarkup(rows))
     return KIND
@@ -88,9 +88,8 @@ async def customer_typed(update: Update, context: KiosContext) -> Step:
     if draft.get("bill") not in {b.value for b in BillKind}:
         return await begin(update, context)
     bill = BillKind(draft["bill"])
-    message = update.effective_message
     try:
-        customer = check_customer(bill, (message.text or "")[:64] if message else "")
+        customer = check_customer(bill, typed_text(update, 64))
     except ValidationError as error:
         await say(update, t(visitor.locale, f"bill.invalid.{error.reason}", example=example(bill)))
         return CUSTOMER
@@ -118,7 +117,6 @@ async def ask_token(update: Update, context: KiosContext, visitor: Visitor) -> S
     rows = [
         [
             step_button(
-                visitor.locale,
                 plain(
                     visitor.locale,
                     "bill.token_button",
@@ -176,7 +174,7 @@ async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Ste
         price=Html(price),
     )
     rows = [
-        [step_button(visitor.locale, plain(visitor.locale, "bill.confirm"), "ok")],
+        [step_button(plain(visitor.locale, "bill.confirm"), "ok")],
         cancel_row(visitor.locale),
     ]
     await say(update, text, InlineKeyboardMarkup(rows))
@@ -199,10 +197,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         context.store, visitor.user, visitor.center, bill, draft["customer"], token
     )
     await query.answer()
-    text = t(
-        visitor.locale, "bill.submitted", card=Html(villager_card_text(request, visitor.locale))
-    )
-    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
+    await show_submitted(query, visitor.locale, "bill.submitted", request)
     return ConversationHandler.END
 
 
@@ -220,12 +215,14 @@ def build_bill_conversation() -> Dialog:
     """The persistent /bill dialog."""
     typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
     cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step_pattern("no"))
-    kinds = "|".join(b.value for b in BillKind)
     return Dialog(
         entry_points=[CommandHandler("bill", begin)],
         states={
             KIND: [
-                CallbackQueryHandler(kind_chosen, pattern=rf"^{callbacks.BILL}:0:({kinds})$"),
+                CallbackQueryHandler(
+                    kind_chosen,
+                    pattern=callbacks.step_pattern(callbacks.BILL, *(b.value for b in BillKind)),
+                ),
                 typed,
             ],
             CUSTOMER: [MessageHandler(filters.TEXT & ~filters.COMMAND, customer_typed)],

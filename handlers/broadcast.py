@@ -31,12 +31,10 @@ from bot.views.announcement import (
 )
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, say, show, visitor_of
-from handlers.dialogs import Dialog
+from handlers.dialogs import Dialog, Handler, Step
 
 COMPOSE, CONFIRM = "broadcast_compose", "broadcast_confirm"
 SEND, CANCEL = "send", "cancel"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 # A forgotten /broadcast must not take the manager's later messages for an announcement.
 COMPOSE_TIMEOUT_S = 30 * 60
 LISTED = 10

@@ -13,7 +13,15 @@ from bot.domain.errors import OutOfStock, RecordNotFound
 from bot.domain.money import Money, format_money
 from bot.views import callbacks
 from bot.views.texts import Html, plain, short, t
-from handlers.common import Visitor, notice, say, show, visitor_of
+from handlers.common import (
+    Visitor,
+    answer_press,
+    notice,
+    notice_out_of_stock,
+    say,
+    show,
+    visitor_of,
+)
 
 CART_ACTIONS = {"inc": 1, "dec": -1}
 
@@ -63,7 +71,7 @@ def cart_buttons(lines: Sequence[CartLine], locale: str) -> InlineKeyboardMarkup
         [
             InlineKeyboardButton(
                 plain(locale, "cart.checkout"),
-                callback_data=callbacks.build(callbacks.CHECKOUT, 0, "start"),
+                callback_data=callbacks.step(callbacks.CHECKOUT, "start"),
             )
         ]
     )
@@ -84,8 +92,7 @@ async def render_cart(
 async def show_cart(update: Update, context: KiosContext) -> None:
     """/cart, or the cart button: show the cart as a new message."""
     visitor = await visitor_of(update, context)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer_press(update)
     text, markup = await render_cart(context, visitor)
     await say(update, text, markup)
 
@@ -107,15 +114,8 @@ async def change_line(update: Update, context: KiosContext) -> None:
             await carts.change(
                 visitor.user.id, parsed.ident, visitor.center.id, CART_ACTIONS[parsed.arg]
             )
-    except OutOfStock as exc:
-        await notice(
-            query,
-            visitor.locale,
-            "shop.not_enough",
-            alert=True,
-            name=exc.product_name,
-            left=exc.available,
-        )
+    except OutOfStock as refused:
+        await notice_out_of_stock(query, visitor.locale, refused)
         return
     except RecordNotFound:
         await carts.remove(visitor.user.id, parsed.ident)

@@ -1,20 +1,11 @@
-"""Checkout: pickup or delivery (with a location inside the radius), a note, then confirm.
+"""Checkout: pickup or delivery (handlers/checkout_delivery.py), a note, then confirm.
 
 The dialog's state and draft are persisted, so a restart leaves the villager where they were.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -27,47 +18,43 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.entities import Checkout, cart_snapshot
 from bot.domain.errors import CartChanged, EmptyCart, OutOfStock
-from bot.domain.pipeline import Fulfilment, Role
-from bot.services.orders import check_delivery, submit_order
+from bot.domain.pipeline import Fulfilment
+from bot.services.orders import submit_order
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, h, plain, t
+from bot.views.texts import Html, h, t
 from handlers.cart import cart_text, render_cart
-from handlers.common import Visitor, notice, say, show, visitor_of
-from handlers.dialogs import Dialog
+from handlers.checkout_delivery import (
+    CHOOSE,
+    CONFIRM,
+    DRAFT_KEY,
+    LOCATION,
+    NOTE,
+    button,
+    delivery,
+    location,
+    location_expected,
+    pickup,
+    step,
+)
+from handlers.common import answer_press, notice, notice_out_of_stock, say, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Handler,
+    Step,
+    draft_of,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
-CHOOSE, LOCATION, NOTE, CONFIRM = "choose", "location", "note", "confirm"
-# What a step returns: the next state, END, or None to stay where the dialog is.
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
-DRAFT_KEY = "checkout"
 MAX_NOTE_LENGTH = 500
-
-
-def step(name: str) -> str:
-    """Anchored pattern of one checkout button."""
-    return f"^{callbacks.build(callbacks.CHECKOUT, 0, name)}$"
-
-
-def button(locale: str, key: str, name: str) -> InlineKeyboardButton:
-    """A checkout step button."""
-    return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.CHECKOUT, 0, name)
-    )
-
-
-def draft(context: KiosContext) -> dict[str, Any]:
-    """The checkout being filled in (persisted with the user's dialog data)."""
-    value: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return value
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """Start checkout: ask pickup or delivery, if the cart has anything."""
-    query = update.callback_query
     visitor = await visitor_of(update, context)
-    if query:
-        await query.answer()
+    await answer_press(update)
     if visitor.center is None or not await context.store.carts.lines(
         visitor.user.id, visitor.center.id, visitor.center.currency
     ):
@@ -86,105 +73,23 @@ async def begin(update: Update, context: KiosContext) -> Step:
     return CHOOSE
 
 
-async def pickup(update: Update, context: KiosContext) -> Step:
-    """Pickup at the center; next, the note."""
-    visitor = await visitor_of(update, context)
-    draft(context).update(fulfilment=Fulfilment.PICKUP.value, lat=None, lon=None, distance_m=None)
-    await answer_and_mark(update, visitor, "checkout.chose_pickup")
-    return await ask_note(update, visitor)
-
-
-async def delivery(update: Update, context: KiosContext) -> Step:
-    """Delivery: ask for the villager's location with a location button."""
-    visitor = await visitor_of(update, context)
-    await answer_and_mark(update, visitor, "checkout.chose_delivery")
-    keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(plain(visitor.locale, "checkout.send_location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    await say(update, t(visitor.locale, "checkout.ask_location"), keyboard)
-    return LOCATION
-
-
-async def answer_and_mark(update: Update, visitor: Visitor, key: str) -> None:
-    """Answer the press and leave the choice visible on the question, without buttons."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    await show(query, t(visitor.locale, key))
-
-
-async def location(update: Update, context: KiosContext) -> Step:
-    """Measure the distance; inside the radius go on, outside explain and offer pickup."""
-    visitor = await visitor_of(update, context)
-    message = update.effective_message
-    place = message.location if message else None
-    assert place is not None and visitor.center is not None
-    checked = check_delivery(visitor.center, place.latitude, place.longitude)
-    if checked is None or not checked.within:
-        km = f"{(checked.distance_m if checked else 0) / 1000:.1f}"
-        rows = [
-            [button(visitor.locale, "checkout.pickup", "pickup")],
-            [button(visitor.locale, "checkout.cancel", "cancel")],
-        ]
-        await say(
-            update,
-            t(visitor.locale, "checkout.too_far", km=km, radius=f"{visitor.center.radius_km:g}"),
-            InlineKeyboardMarkup(rows),
-        )
-        return LOCATION
-    draft(context).update(
-        fulfilment=Fulfilment.DELIVERY.value,
-        lat=place.latitude,
-        lon=place.longitude,
-        distance_m=round(checked.distance_m),
-    )
-    await say(
-        update,
-        t(visitor.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
-        ReplyKeyboardRemove(),
-    )
-    return await ask_note(update, visitor)
-
-
-async def location_expected(update: Update, context: KiosContext) -> Step:
-    """Something other than a location arrived: explain the button again."""
-    visitor = await visitor_of(update, context)
-    await say(update, t(visitor.locale, "checkout.location_needed"))
-    return LOCATION
-
-
-async def ask_note(update: Update, visitor: Visitor) -> str:
-    """Offer an optional note for the manager."""
-    rows = [
-        [button(visitor.locale, "checkout.skip_note", "skip")],
-        [button(visitor.locale, "checkout.cancel", "cancel")],
-    ]
-    await say(update, t(visitor.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
-    return NOTE
-
-
 async def note(update: Update, context: KiosContext) -> Step:
     """Keep the typed note (trimmed to a sane length) and show the summary."""
-    message = update.effective_message
-    draft(context)["note"] = (message.text or "").strip()[:MAX_NOTE_LENGTH] if message else ""
+    draft_of(context, DRAFT_KEY)["note"] = typed_text(update).strip()[:MAX_NOTE_LENGTH]
     return await summary(update, context)
 
 
 async def skip_note(update: Update, context: KiosContext) -> Step:
     """No note; show the summary."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    draft(context)["note"] = ""
+    await answer_press(update)
+    draft_of(context, DRAFT_KEY)["note"] = ""
     return await summary(update, context)
 
 
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the order as it will be sent, with Confirm and Cancel."""
     visitor = await visitor_of(update, context)
-    chosen = draft(context)
+    chosen = draft_of(context, DRAFT_KEY)
     if visitor.center is None:
         cart, _ = await render_cart(context, visitor)
     else:
@@ -218,7 +123,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     query = update.callback_query
     assert query is not None
     visitor = await visitor_of(update, context)
-    chosen = draft(context)
+    chosen = draft_of(context, DRAFT_KEY)
     if visitor.center is None:
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
@@ -241,44 +146,25 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     except EmptyCart:
         await notice(query, visitor.locale, "cart.empty_notice", alert=True)
         return ConversationHandler.END
-    except OutOfStock as exc:
-        await notice(
-            query,
-            visitor.locale,
-            "shop.not_enough",
-            alert=True,
-            name=exc.product_name,
-            left=exc.available,
-        )
+    except OutOfStock as refused:
+        await notice_out_of_stock(query, visitor.locale, refused)
         return ConversationHandler.END
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
-    text = t(
-        visitor.locale,
-        "checkout.submitted",
-        number=request.id,
-        card=Html(villager_card_text(request, visitor.locale)),
-    )
-    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
+    await show_submitted(query, visitor.locale, "checkout.submitted", request, number=request.id)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: KiosContext) -> Step:
-    """Leave checkout; the cart stays as it was."""
-    visitor = await visitor_of(update, context)
-    context.dialog.pop(DRAFT_KEY, None)
-    if update.callback_query:
-        await update.callback_query.answer()
-        await show(update.callback_query, t(visitor.locale, "checkout.cancelled"))
-    else:
-        await say(update, t(visitor.locale, "checkout.cancelled"), ReplyKeyboardRemove())
-    return ConversationHandler.END
+    """Leave checkout (taking the location keyboard away); the cart stays as it was."""
+    return await leave_dialog(
+        update, context, DRAFT_KEY, "checkout.cancelled", markup=ReplyKeyboardRemove()
+    )
 
 
 async def use_buttons(update: Update, context: KiosContext) -> None:
     """Typed text where a button is expected: say so, stay in the same step."""
-    visitor = await visitor_of(update, context)
-    await say(update, t(visitor.locale, "checkout.use_buttons"))
+    await remind_buttons(update, context, "checkout.use_buttons")
 
 
 def build_checkout_conversation() -> Dialog:

@@ -16,32 +16,26 @@ from bot.context import KiosContext
 from bot.domain.money import Money, format_money
 from bot.views import callbacks
 from bot.views.texts import h, plain, t
-from handlers.common import leave_dialog, notice, remind_buttons, say, show_card, visitor_of
+from handlers.common import notice, say, show_card, visitor_of
+from handlers.dialogs import Step, draft_of, leave_dialog, remind_buttons
 from storage.catalog_edits import NewProduct
 
 NAME, CATEGORY, PRICE, UNIT, STOCK, PHOTO, CONFIRM = (
     f"product_{step}" for step in ("name", "category", "price", "unit", "stock", "photo", "confirm")
 )
 DRAFT_KEY = "new_product"
-Step = str | int | None
 
 
 def step_button(locale: str, key: str, step: str, number: int = 0) -> InlineKeyboardButton:
     """A /product dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.NEW_PRODUCT, number, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.NEW_PRODUCT, step, number)
     )
 
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one /product step button (any number)."""
-    return rf"^{callbacks.NEW_PRODUCT}:[0-9]+:{step}$"
-
-
-def draft_of(context: KiosContext) -> dict[str, Any]:
-    """The product being described (empty if the dialog was left)."""
-    draft: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return draft
+    return callbacks.step_pattern(callbacks.NEW_PRODUCT, step, ident=None)
 
 
 def new_product(draft: dict[str, Any]) -> NewProduct | None:
@@ -82,13 +76,13 @@ def summary_text(locale: str, product: NewProduct) -> str:
 async def show_summary(update: Update, context: KiosContext) -> Step:
     """The summary with Save and Cancel; with the photo, as villagers will see it."""
     visitor = await visitor_of(update, context)
-    product = new_product(draft_of(context))
+    product = new_product(draft_of(context, DRAFT_KEY))
     if product is None:
         return await leave_dialog(update, context, DRAFT_KEY, "product.stale")
     text = summary_text(visitor.locale, product)
     # Save carries this summary's number: a press on an older summary saves nothing.
     summary_number = secrets.randbelow(callbacks.MAX_ID) + 1
-    draft_of(context)["summary"] = summary_number
+    draft_of(context, DRAFT_KEY)["summary"] = summary_number
     markup = InlineKeyboardMarkup(
         [
             [
@@ -112,7 +106,7 @@ async def save_pressed(update: Update, context: KiosContext) -> Step:
     assert query is not None
     visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    draft = draft_of(context)
+    draft = draft_of(context, DRAFT_KEY)
     if parsed is None or parsed.ident != draft.get("summary"):
         await notice(query, visitor.locale, "product.stale_notice", alert=True)
         return None

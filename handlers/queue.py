@@ -1,4 +1,4 @@
-"""The manager's desk: /queue of open requests, oldest first, paged, each opening its card."""
+"""/queue: the manager's open requests, oldest first, paged, each opening its card."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from bot.domain.pipeline import TransitionRefused
 from bot.services.orders import authorize
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor_of
-from handlers.request_actions import card_for, page_buttons
+from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
+from handlers.request_actions import card_for
 
 QUEUE_PER_PAGE = 8
 
 
 async def queue_page(
-    context: KiosContext, visitor: Visitor, page: int
+    context: KiosContext, visitor: Visitor, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the open requests of every center the user manages."""
     if not visitor.managed:
@@ -30,9 +30,8 @@ async def queue_page(
     total = await requests.count_open(center.id)
     if total == 0:
         return t(visitor.locale, "desk.queue_empty", center=center.name), None
-    pages = (total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE
-    page = min(max(page, 0), pages - 1)
-    shown = await requests.open_for_center(center.id, QUEUE_PER_PAGE, page * QUEUE_PER_PAGE)
+    page = page_of(asked, total, QUEUE_PER_PAGE)
+    shown = await requests.open_for_center(center.id, page.size, page.offset)
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
     lines = Html(
         "\n".join(
@@ -56,15 +55,15 @@ async def queue_page(
         ]
         for r in shown
     ]
-    rows.append(page_buttons(callbacks.QUEUE_PAGE, page, pages))
+    rows.append(page_buttons(callbacks.QUEUE_PAGE, page))
     text = t(
         visitor.locale,
         "desk.queue",
         center=center.name,
         count=total,
         lines=lines,
-        page=page + 1,
-        pages=pages,
+        page=page.index + 1,
+        pages=page.count,
     )
     return text, InlineKeyboardMarkup([row for row in rows if row])
 
@@ -105,7 +104,7 @@ async def open_request(update: Update, context: KiosContext) -> None:
     await say(update, text, markup)
 
 
-def build_desk_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+def build_queue_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /queue, its pages and opening a card."""
     return [
         CommandHandler("queue", queue),

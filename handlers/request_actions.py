@@ -1,11 +1,12 @@
-"""Buttons on a request, for villagers and managers alike, and the villager's /orders list.
+"""Buttons on a request's card, for villagers and managers alike: an action, a quote's option,
+or an action that asks the manager to type a reason, a quote or a reference first.
 
 Every press is authorized on the server: role, center and current status decide, not the button.
 """
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -18,15 +19,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import BillKind, parse_quote
 from bot.domain.entities import ServiceRequest, User
-from bot.domain.money import Money, format_money
-from bot.domain.pipeline import (
-    Action,
-    RequestKind,
-    RequestStatus,
-    Role,
-    TransitionRefused,
-    actions_for,
-)
+from bot.domain.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
 from bot.domain.travel import parse_options
 from bot.services.orders import (
     Acted,
@@ -40,13 +33,11 @@ from bot.services.orders import (
     quote_options,
 )
 from bot.views import callbacks
-from bot.views.cards import action_buttons, kind_key, manager_card_text, villager_card_text
-from bot.views.question_texts import ask_button
-from bot.views.texts import Html, h, plain, short, t
+from bot.views.cards import action_buttons, manager_card_text, villager_card_text
+from bot.views.texts import plain, t
 from handlers.common import Visitor, notice, say, show, visitor_of
-from handlers.dialogs import Dialog
+from handlers.dialogs import Dialog, Step
 
-ORDERS_PER_PAGE = 5
 MANAGER_TEXT = "manager_text"
 ASKING_KEY = "asking"
 ANSWER_TIMEOUT_S = 15 * 60
@@ -88,7 +79,7 @@ async def refresh(update: Update, context: KiosContext, visitor: Visitor, reques
     await show(query, text, markup)
 
 
-async def request_pressed(update: Update, context: KiosContext) -> str | int | None:
+async def request_pressed(update: Update, context: KiosContext) -> Step:
     """Apply the pressed action, or explain why it does not apply; Reject asks for a reason."""
     query = update.callback_query
     assert query is not None
@@ -157,7 +148,7 @@ async def ask_text(
     assert query is not None
     try:
         request, _center, role = await authorize(context.store, request_id, visitor.user.id, action)
-        if role is not Role.MANAGER or action not in action_set(request):
+        if role is not Role.MANAGER or action not in actions_of(request, Role.MANAGER):
             raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
     except TransitionRefused as refused:
         await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
@@ -169,14 +160,10 @@ async def ask_text(
     return MANAGER_TEXT
 
 
-def action_set(request: ServiceRequest) -> tuple[Action, ...]:
-    """The manager's actions on a request now."""
+def actions_of(request: ServiceRequest, role: Role) -> tuple[Action, ...]:
+    """The actions `role` can take on the request now."""
     return actions_for(
-        request.kind,
-        request.fulfilment,
-        request.status,
-        Role.MANAGER,
-        priced=request.priced_up_front,
+        request.kind, request.fulfilment, request.status, role, priced=request.priced_up_front
     )
 
 
@@ -292,122 +279,6 @@ def build_request_conversation() -> Dialog:
     )
 
 
-def order_line(request: ServiceRequest, locale: str) -> str:
-    """One line of the villager's list."""
-    if request.kind is RequestKind.PRODUCE:
-        return produce_line(request, locale)
-    return t(
-        locale,
-        "orders.line",
-        number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
-        total=format_money(request.total, locale),
-        status=plain(locale, f"status.{request.status.value}"),
-    )
-
-
-def produce_line(request: ServiceRequest, locale: str) -> str:
-    """A produce offer in the seller's list: what, its status, and what has sold of it."""
-    d = request.details
-    sold = Html("")
-    if request.status in (RequestStatus.APPROVED, RequestStatus.COMPLETED):
-        amount = Money(int(d.get("sold_minor", 0)), request.total.currency)
-        sold = h(
-            locale,
-            "orders.produce_sold",
-            quantity=int(d.get("sold_quantity", 0)),
-            offered=d.get("quantity", 0),
-            unit=d.get("unit", ""),
-            amount=format_money(amount, locale),
-        )
-    return t(
-        locale,
-        "orders.produce_line",
-        number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
-        name=short(str(d.get("name", ""))),
-        status=plain(locale, kind_key(request, "status", request.status.value)),
-        sold=sold,
-    )
-
-
-async def orders_page(
-    context: KiosContext, visitor: Visitor, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of the villager's requests, newest first, with Cancel where it still applies."""
-    requests = context.store.requests
-    total = await requests.count_of_villager(visitor.user.id)
-    # Questions about an order (or anything else) go to the manager from here.
-    ask = [ask_button(visitor.locale)] if visitor.center is not None else []
-    if total == 0:
-        return t(visitor.locale, "orders.none"), InlineKeyboardMarkup([ask]) if ask else None
-    pages = (total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE
-    page = min(max(page, 0), pages - 1)
-    shown = await requests.of_villager(visitor.user.id, ORDERS_PER_PAGE, page * ORDERS_PER_PAGE)
-    # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
-    lines = Html("\n".join(order_line(r, visitor.locale) for r in shown))
-    rows = [
-        [
-            InlineKeyboardButton(
-                plain(visitor.locale, "orders.cancel", number=r.id),
-                callback_data=callbacks.build(callbacks.REQUEST, r.id, Action.CANCEL.value),
-            )
-        ]
-        for r in shown
-        if Action.CANCEL in _villager_actions(r)
-    ]
-    rows.append(page_buttons(callbacks.ORDERS_PAGE, page, pages))
-    rows.append(ask)
-    text = t(visitor.locale, "orders.list", lines=lines, page=page + 1, pages=pages)
-    kept = [row for row in rows if row]
-    # No buttons must mean no markup: PTB serializes an empty keyboard as {}, which Telegram
-    # refuses ("can't parse reply keyboard markup JSON object").
-    return text, InlineKeyboardMarkup(kept) if kept else None
-
-
-def _villager_actions(request: ServiceRequest) -> tuple[Action, ...]:
-    """The villager's actions on a request now."""
-    return actions_for(
-        request.kind,
-        request.fulfilment,
-        request.status,
-        Role.VILLAGER,
-        priced=request.priced_up_front,
-    )
-
-
-def page_buttons(prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """Previous / next buttons where there is somewhere to go."""
-    row = []
-    if page > 0:
-        row.append(InlineKeyboardButton("◀", callback_data=callbacks.build(prefix, page - 1)))
-    if page + 1 < pages:
-        row.append(InlineKeyboardButton("▶", callback_data=callbacks.build(prefix, page + 1)))
-    return row
-
-
-async def my_orders(update: Update, context: KiosContext) -> None:
-    """/orders: the villager's requests with their status."""
-    visitor = await visitor_of(update, context)
-    text, markup = await orders_page(context, visitor, 0)
-    await say(update, text, markup)
-
-
-async def orders_page_pressed(update: Update, context: KiosContext) -> None:
-    """Another page of /orders, in place."""
-    query = update.callback_query
-    assert query is not None
-    visitor = await visitor_of(update, context)
-    parsed = callbacks.parse(query.data)
-    await query.answer()
-    text, markup = await orders_page(context, visitor, parsed.ident if parsed else 0)
-    await show(query, text, markup)
-
-
-def build_orders_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
-    """Handlers for /orders and its pages."""
-    return [
-        CommandHandler("orders", my_orders),
-        CallbackQueryHandler(orders_page_pressed, pattern=callbacks.pattern(callbacks.ORDERS_PAGE)),
-        CallbackQueryHandler(option_pressed, pattern=callbacks.pattern(callbacks.OPTION)),
-    ]
+def build_option_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """The villager's press on one of a quote's options."""
+    return [CallbackQueryHandler(option_pressed, pattern=callbacks.pattern(callbacks.OPTION))]

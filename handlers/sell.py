@@ -9,7 +9,6 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -19,7 +18,6 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.money import Money, format_money
-from bot.domain.pipeline import Role
 from bot.services.orders import submit_offer
 from bot.services.produce import (
     OfferError,
@@ -31,10 +29,17 @@ from bot.services.produce import (
     units_for,
 )
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
-from handlers.dialogs import Dialog
+from bot.views.texts import plain, t
+from handlers.common import Visitor, joined_center, notice, say, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Step,
+    draft_of,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 NAME, QUANTITY, UNIT, PRICE, PHOTO, CONFIRM = (
     "sell_name",
@@ -45,33 +50,21 @@ NAME, QUANTITY, UNIT, PRICE, PHOTO, CONFIRM = (
     "sell_confirm",
 )
 DRAFT_KEY = "sell"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
+# What the villager types is cut well past any valid answer.
+MAX_TYPED = 200
 PRICE_EXAMPLES = {"IDR": "3000", "CNY": "4.50"}
 
 
 def step_button(locale: str, key: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A /sell dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.SELL, ident, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.SELL, step, ident)
     )
 
 
 def cancel_row(locale: str) -> list[InlineKeyboardButton]:
     """The Cancel button every step shows."""
     return [step_button(locale, "sell.cancel", "no")]
-
-
-def draft_of(context: KiosContext) -> dict[str, Any]:
-    """The offer as far as the villager has told it."""
-    draft: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return draft
-
-
-def typed_text(update: Update) -> str:
-    """What the villager typed (cut well past any valid answer)."""
-    message = update.effective_message
-    return (message.text or "")[:200] if message else ""
 
 
 async def refuse(update: Update, visitor: Visitor, error: OfferError, step: str) -> str:
@@ -84,12 +77,12 @@ async def refuse(update: Update, visitor: Visitor, error: OfferError, step: str)
 async def begin(update: Update, context: KiosContext) -> Step:
     """/sell: ask what the villager wants to sell."""
     visitor = await visitor_of(update, context)
-    if visitor.center is None:
-        await say(update, t(visitor.locale, "onboarding.ask_center"))
+    center = await joined_center(update, visitor)
+    if center is None:
         return ConversationHandler.END
-    context.dialog[DRAFT_KEY] = {"center": visitor.center.id}
+    context.dialog[DRAFT_KEY] = {"center": center.id}
     markup = InlineKeyboardMarkup([cancel_row(visitor.locale)])
-    await say(update, t(visitor.locale, "sell.ask_name", center=visitor.center.name), markup)
+    await say(update, t(visitor.locale, "sell.ask_name", center=center.name), markup)
     return NAME
 
 
@@ -97,10 +90,10 @@ async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the produce's name and ask how many units there are."""
     visitor = await visitor_of(update, context)
     try:
-        name = check_name(typed_text(update))
+        name = check_name(typed_text(update, MAX_TYPED))
     except OfferError as error:
         return await refuse(update, visitor, error, NAME)
-    draft_of(context)["name"] = name
+    draft_of(context, DRAFT_KEY)["name"] = name
     await say(update, t(visitor.locale, "sell.ask_quantity", name=name))
     return QUANTITY
 
@@ -109,13 +102,13 @@ async def quantity_typed(update: Update, context: KiosContext) -> Step:
     """Keep the quantity and offer the usual units as buttons."""
     visitor = await visitor_of(update, context)
     try:
-        quantity = check_quantity(typed_text(update))
+        quantity = check_quantity(typed_text(update, MAX_TYPED))
     except OfferError as error:
         return await refuse(update, visitor, error, QUANTITY)
-    draft_of(context)["quantity"] = quantity
+    draft_of(context, DRAFT_KEY)["quantity"] = quantity
     units = units_for(visitor.locale)
     buttons = [
-        InlineKeyboardButton(unit, callback_data=callbacks.build(callbacks.SELL, i, "unit"))
+        InlineKeyboardButton(unit, callback_data=callbacks.step(callbacks.SELL, "unit", i))
         for i, unit in enumerate(units)
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [cancel_row(visitor.locale)]
@@ -127,7 +120,7 @@ async def unit_typed(update: Update, context: KiosContext) -> Step:
     """A unit of the villager's own (e.g. "karung")."""
     visitor = await visitor_of(update, context)
     try:
-        unit = check_unit(typed_text(update))
+        unit = check_unit(typed_text(update, MAX_TYPED))
     except OfferError as error:
         return await refuse(update, visitor, error, UNIT)
     return await ask_price(update, context, visitor, unit)
@@ -149,7 +142,7 @@ async def unit_pressed(update: Update, context: KiosContext) -> Step:
 
 async def ask_price(update: Update, context: KiosContext, visitor: Visitor, unit: str) -> Step:
     """Keep the unit and ask the price of one."""
-    draft_of(context)["unit"] = unit
+    draft_of(context, DRAFT_KEY)["unit"] = unit
     currency = visitor.center.currency if visitor.center else "IDR"
     example = PRICE_EXAMPLES.get(currency, "3000")
     await say(update, t(visitor.locale, "sell.ask_price", unit=unit, example=example))
@@ -161,11 +154,11 @@ async def price_typed(update: Update, context: KiosContext) -> Step:
     visitor = await visitor_of(update, context)
     try:
         price = check_price(
-            typed_text(update), visitor.center.currency if visitor.center else "IDR"
+            typed_text(update, MAX_TYPED), visitor.center.currency if visitor.center else "IDR"
         )
     except OfferError as error:
         return await refuse(update, visitor, error, PRICE)
-    draft_of(context)["price"] = price.minor
+    draft_of(context, DRAFT_KEY)["price"] = price.minor
     markup = InlineKeyboardMarkup(
         [[step_button(visitor.locale, "sell.skip_photo", "skip")], cancel_row(visitor.locale)]
     )
@@ -177,7 +170,7 @@ async def photo_sent(update: Update, context: KiosContext) -> Step:
     """Keep the largest size of the photo and show the summary."""
     message = update.effective_message
     assert message is not None and message.photo
-    draft_of(context)["photo"] = message.photo[-1].file_id
+    draft_of(context, DRAFT_KEY)["photo"] = message.photo[-1].file_id
     return await summary(update, context)
 
 
@@ -185,14 +178,14 @@ async def photo_skipped(update: Update, context: KiosContext) -> Step:
     """No photo: show the summary."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    draft_of(context)["photo"] = None
+    draft_of(context, DRAFT_KEY)["photo"] = None
     return await summary(update, context)
 
 
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the offer as the manager will get it, with Confirm and Cancel."""
     visitor = await visitor_of(update, context)
-    draft = draft_of(context)
+    draft = draft_of(context, DRAFT_KEY)
     if visitor.center is None or draft.get("center") != visitor.center.id or "price" not in draft:
         context.dialog.pop(DRAFT_KEY, None)
         await say(update, t(visitor.locale, "common.stale"))
@@ -244,10 +237,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         return ConversationHandler.END
     request = await submit_offer(context.store, visitor.user, visitor.center, details)
     await query.answer()
-    text = t(
-        visitor.locale, "sell.submitted", card=Html(villager_card_text(request, visitor.locale))
-    )
-    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
+    await show_submitted(query, visitor.locale, "sell.submitted", request)
     return ConversationHandler.END
 
 
@@ -268,7 +258,7 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one /sell step button."""
-    return f"^{callbacks.build(callbacks.SELL, 0, step)}$"
+    return callbacks.step_pattern(callbacks.SELL, step)
 
 
 def build_sell_conversation() -> Dialog:
@@ -280,7 +270,9 @@ def build_sell_conversation() -> Dialog:
             NAME: [MessageHandler(text, name_typed)],
             QUANTITY: [MessageHandler(text, quantity_typed)],
             UNIT: [
-                CallbackQueryHandler(unit_pressed, pattern=rf"^{callbacks.SELL}:[0-9]+:unit$"),
+                CallbackQueryHandler(
+                    unit_pressed, pattern=callbacks.step_pattern(callbacks.SELL, "unit", ident=None)
+                ),
                 MessageHandler(text, unit_typed),
             ],
             PRICE: [MessageHandler(text, price_typed)],

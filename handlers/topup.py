@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -23,18 +22,22 @@ from bot.domain.phones import (
     operator_name,
     parse_mobile,
 )
-from bot.domain.pipeline import Role
 from bot.services.orders import submit_topup
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
-from handlers.dialogs import Dialog
+from bot.views.texts import plain, t
+from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Handler,
+    Step,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 NUMBER, PRODUCT, CONFIRM = "topup_number", "topup_product", "topup_confirm"
 DRAFT_KEY = "topup"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 EXAMPLES = {"ID": "0812 3456 7890", "CN": "138 0013 8000"}
 
 
@@ -46,7 +49,7 @@ def region_of(visitor: Visitor) -> str:
 def step_button(locale: str, key: str, step: str) -> InlineKeyboardButton:
     """A top-up dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.TOPUP, 0, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.TOPUP, step)
     )
 
 
@@ -63,8 +66,7 @@ def own_number(visitor: Visitor) -> MobileNumber | None:
 async def begin(update: Update, context: KiosContext) -> Step:
     """/topup: ask which number, offering the villager's own."""
     visitor = await visitor_of(update, context)
-    if visitor.center is None:
-        await say(update, t(visitor.locale, "onboarding.ask_center"))
+    if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
     rows = [[step_button(visitor.locale, "topup.cancel", "no")]]
@@ -72,7 +74,7 @@ async def begin(update: Update, context: KiosContext) -> Step:
     if own is not None:
         label = plain(visitor.locale, "topup.own_button", phone=own.national)
         own_button = InlineKeyboardButton(
-            label, callback_data=callbacks.build(callbacks.TOPUP, 0, "own")
+            label, callback_data=callbacks.step(callbacks.TOPUP, "own")
         )
         rows.insert(0, [own_button])
     text = t(visitor.locale, "topup.ask_number", example=EXAMPLES[region_of(visitor)])
@@ -83,11 +85,9 @@ async def begin(update: Update, context: KiosContext) -> Step:
 async def number_typed(update: Update, context: KiosContext) -> Step:
     """Check the typed number and offer its operator's products."""
     visitor = await visitor_of(update, context)
-    message = update.effective_message
-    typed = (message.text or "")[:64] if message else ""
     example = EXAMPLES[region_of(visitor)]
     try:
-        number = parse_mobile(typed, region_of(visitor))
+        number = parse_mobile(typed_text(update, 64), region_of(visitor))
     except PhoneError as error:
         await say(update, t(visitor.locale, f"topup.{error.reason}", example=example))
         return NUMBER
@@ -185,9 +185,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         return ConversationHandler.END
     request = await submit_topup(context.store, visitor.user, visitor.center, number, product)
     await query.answer()
-    card = Html(villager_card_text(request, visitor.locale))
-    text = t(visitor.locale, "topup.submitted", card=card)
-    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
+    await show_submitted(query, visitor.locale, "topup.submitted", request)
     return ConversationHandler.END
 
 
@@ -217,7 +215,7 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one top-up step button."""
-    return f"^{callbacks.build(callbacks.TOPUP, 0, step)}$"
+    return callbacks.step_pattern(callbacks.TOPUP, step)
 
 
 def build_topup_conversation() -> Dialog:
@@ -232,7 +230,9 @@ def build_topup_conversation() -> Dialog:
                 MessageHandler(filters.TEXT & ~filters.COMMAND, number_typed),
             ],
             PRODUCT: [
-                CallbackQueryHandler(product_chosen, pattern=rf"^{callbacks.TOPUP}:[1-9][0-9]*$"),
+                CallbackQueryHandler(
+                    product_chosen, pattern=callbacks.item_pattern(callbacks.TOPUP)
+                ),
                 typed,
             ],
             CONFIRM: [CallbackQueryHandler(confirm, pattern=step_pattern("ok")), typed],

@@ -1,4 +1,7 @@
-"""What the ticket and lodging dialogs share: buttons, dates, counts, and their ending."""
+"""The end of /ticket and /lodging: the last, optional answer (a note, a budget), the summary,
+Confirm and Cancel; and what their questions share: the dialog's states and buttons, days and
+counts to press or type, refusals.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +10,30 @@ from typing import Any
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    ConversationHandler,
-)
+from telegram.ext import ConversationHandler
 
 from bot.context import KiosContext
-from bot.domain.money import Money, format_money
+from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
-from bot.domain.pipeline import RequestKind, Role
-from bot.domain.validators import (
-    ValidationError,
-    parse_passenger_count,
-    parse_travel_date,
-)
+from bot.domain.pipeline import RequestKind
+from bot.domain.validators import ValidationError, parse_passenger_count, parse_travel_date
 from bot.services.orders import submit_travel
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor_of
+from handlers.common import Visitor, answer_press, notice, say, visitor_of
+from handlers.dialogs import (
+    Step,
+    draft_of,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 DRAFT_KEY = "travel"
 CLASSES = ("economy", "business", "any")
+# What the villager types is bounded (names and identity numbers of a group are long).
+MAX_TYPED = 1000
 DAY_BUTTONS = 7
 COUNT_BUTTONS = 6
 (T_KIND, T_FROM, T_TO, T_DATE, T_PAX, T_NAMES, T_IDS, T_CLASS, T_NOTE, CONFIRM) = (
@@ -65,24 +68,22 @@ def own_places(visitor: Visitor) -> tuple[str, ...]:
 
 def button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A travel dialog button."""
-    return InlineKeyboardButton(label, callback_data=callbacks.build(callbacks.TRAVEL, ident, step))
+    return InlineKeyboardButton(label, callback_data=callbacks.step(callbacks.TRAVEL, step, ident))
 
 
 def pattern(step: str) -> str:
-    """Anchored pattern of one travel step button."""
-    return rf"^{callbacks.TRAVEL}:[0-9]+:{step}$"
+    """Anchored pattern of one travel step button (any number)."""
+    return callbacks.step_pattern(callbacks.TRAVEL, step, ident=None)
 
 
 def draft(context: KiosContext) -> dict[str, Any]:
     """The trip or stay being described (persisted with the dialog)."""
-    value: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return value
+    return draft_of(context, DRAFT_KEY)
 
 
 def typed(update: Update) -> str:
     """The text the villager typed, bounded."""
-    message = update.effective_message
-    return (message.text or "")[:1000] if message else ""
+    return typed_text(update, MAX_TYPED)
 
 
 def ident_of(update: Update) -> int | None:
@@ -90,12 +91,6 @@ def ident_of(update: Update) -> int | None:
     query = update.callback_query
     parsed = callbacks.parse(query.data if query else None)
     return parsed.ident if parsed else None
-
-
-async def pressed(update: Update) -> None:
-    """Answer the press (steps then send their next question as a new message)."""
-    if update.callback_query:
-        await update.callback_query.answer()
 
 
 def day_buttons(locale: str, step: str, start: date) -> InlineKeyboardMarkup:
@@ -138,6 +133,28 @@ async def refuse(update: Update, visitor: Visitor, reason: str, state: str) -> S
     else:
         await say(update, t(visitor.locale, f"travel.invalid.{reason}"))
     return state
+
+
+async def note(update: Update, context: KiosContext) -> Step:
+    """Keep the note (or none) and show the summary."""
+    visitor = await visitor_of(update, context)
+    await answer_press(update)
+    draft(context)["note"] = typed(update).strip()[:500] if not update.callback_query else ""
+    return await summary(update, context, visitor)
+
+
+async def lodging_budget(update: Update, context: KiosContext) -> Step:
+    """Keep the budget per night (or none) and show the summary."""
+    visitor = await visitor_of(update, context)
+    assert visitor.center is not None
+    if update.callback_query is None:
+        try:
+            budget = parse_major(typed(update).replace(".", "").strip(), visitor.center.currency)
+        except MoneyError:
+            return await refuse(update, visitor, "budget", L_BUDGET)
+        draft(context)["budget"] = budget.minor
+    await answer_press(update)
+    return await summary(update, context, visitor)
 
 
 async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
@@ -209,10 +226,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     kind = RequestKind.LODGING if chosen.pop("lodging", False) else RequestKind.TICKET
     request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
     await query.answer()
-    text = t(
-        visitor.locale, "travel.submitted", card=Html(villager_card_text(request, visitor.locale))
-    )
-    await show(query, text, action_buttons(request, Role.VILLAGER, visitor.locale))
+    await show_submitted(query, visitor.locale, "travel.submitted", request)
     return ConversationHandler.END
 
 
