@@ -40,15 +40,10 @@ COMPOSE_TIMEOUT_S = 30 * 60
 LISTED = 10
 
 
-def managed_center(visitor: Visitor) -> Center | None:
-    """The center the manager broadcasts to (the first they manage, as /queue does)."""
-    return visitor.managed[0] if visitor.managed else None
-
-
 async def begin(update: Update, context: KiosContext) -> Step:
     """/broadcast: ask the manager for a text or a photo with a caption."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "broadcast.not_manager"))
         return ConversationHandler.END
@@ -74,7 +69,7 @@ async def photo_sent(update: Update, context: KiosContext) -> Step:
 async def preview(update: Update, context: KiosContext, body: str, photo: str | None) -> Step:
     """Store the draft and show it exactly as villagers will get it, with Send and Cancel."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "broadcast.not_manager"))
         return ConversationHandler.END
@@ -184,7 +179,7 @@ async def cancel_draft(
 async def cancel_command(update: Update, context: KiosContext) -> Step:
     """/cancel while composing: drop the draft, if any."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is not None:
         await context.store.broadcasts.cancel_drafts(center.id)
     await say(update, t(visitor.locale, "broadcast.cancelled"))
@@ -237,7 +232,7 @@ def list_line(locale: str, broadcast: Broadcast, tally: Tally) -> str:
 async def past_broadcasts(update: Update, context: KiosContext) -> None:
     """/broadcasts: the center's last ten announcements with sent, blocked and failed."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "broadcast.not_manager"))
         return

@@ -32,12 +32,7 @@ from bot.domain.catalog_csv import (
 from bot.domain.entities import Center, Product
 from bot.domain.money import format_money, minor_digits
 from bot.views.texts import Html, h, has, short, t
-from handlers.common import Visitor, say, visitor_of
-
-
-def managed_center(visitor: Visitor) -> Center | None:
-    """The center whose catalog the manager keeps (the first they manage, as /queue does)."""
-    return visitor.managed[0] if visitor.managed else None
+from handlers.common import say, visitor_of
 
 
 async def document_received(update: Update, context: KiosContext) -> None:
@@ -45,7 +40,7 @@ async def document_received(update: Update, context: KiosContext) -> None:
     visitor = await visitor_of(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "catalog.file_not_manager"))
         return
@@ -115,7 +110,7 @@ def reason(locale: str, error: RowError) -> str:
 async def export(update: Update, context: KiosContext) -> None:
     """/catalog: the center's catalog as a CSV file, in the import format."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     chat = update.effective_chat
     if center is None or chat is None:
         await say(update, t(visitor.locale, "catalog.not_manager"))
@@ -143,7 +138,7 @@ def stock_args(args: list[str]) -> tuple[str, int | None] | None:
 async def set_stock(update: Update, context: KiosContext) -> None:
     """/stock SKU N (or "-" to stop counting): change one product's stock."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "catalog.not_manager"))
         return
@@ -162,7 +157,7 @@ async def set_stock(update: Update, context: KiosContext) -> None:
 async def set_price(update: Update, context: KiosContext) -> None:
     """/price SKU AMOUNT: change one product's price (in major units, as in the CSV)."""
     visitor = await visitor_of(update, context)
-    center = managed_center(visitor)
+    center = visitor.managed_center
     if center is None:
         await say(update, t(visitor.locale, "catalog.not_manager"))
         return

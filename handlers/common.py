@@ -38,6 +38,11 @@ class Visitor:
         """Whether the user manages at least one center."""
         return bool(self.managed)
 
+    @property
+    def managed_center(self) -> Center | None:
+        """The center a manager's commands act on: the first they manage (None for others)."""
+        return self.managed[0] if self.managed else None
+
 
 async def visitor_of(update: Update, context: KiosContext) -> Visitor:
     """Record the user and load their center, managed centers and language."""

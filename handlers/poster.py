@@ -25,10 +25,10 @@ async def poster(update: Update, context: KiosContext) -> None:
     visitor = await visitor_of(update, context)
     chat = update.effective_chat
     assert chat is not None
-    if not visitor.managed:
+    center = visitor.managed_center
+    if center is None:
         await say(update, t(visitor.locale, "poster.not_manager"))
         return
-    center = visitor.managed[0]
     link = deep_link(context.bot.username, center.code)
     # Drawing takes a moment: keep the event loop free for other villagers meanwhile.
     png = await asyncio.to_thread(

@@ -52,10 +52,10 @@ MAX_CATEGORY_BUTTONS = 30
 async def begin(update: Update, context: KiosContext) -> Step:
     """/product: ask the new product's name."""
     visitor = await visitor_of(update, context)
-    if not visitor.managed:
+    center = visitor.managed_center
+    if center is None:
         await say(update, t(visitor.locale, "product.not_manager"))
         return ConversationHandler.END
-    center = visitor.managed[0]
     context.dialog[DRAFT_KEY] = {"center_id": center.id}
     await say(update, t(visitor.locale, "product.ask_name", center=center.name))
     return NAME

@@ -23,9 +23,9 @@ async def queue_page(
     context: KiosContext, visitor: Visitor, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the open requests of every center the user manages."""
-    if not visitor.managed:
+    center = visitor.managed_center
+    if center is None:
         return t(visitor.locale, "desk.not_manager"), None
-    center = visitor.managed[0]
     requests = context.store.requests
     total = await requests.count_open(center.id)
     if total == 0:

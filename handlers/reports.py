@@ -43,13 +43,13 @@ class Asked:
 async def asked(update: Update, context: KiosContext, period: Period | None) -> Asked | None:
     """The manager's center and window; answers refusals and bad periods itself (then None)."""
     visitor = await visitor_of(update, context)
-    if not visitor.managed:
+    center = visitor.managed_center
+    if center is None:
         await say(update, t(visitor.locale, "report.not_manager"))
         return None
     if period is None:
         await say(update, t(visitor.locale, "report.usage"))
         return None
-    center = visitor.managed[0]
     return Asked(visitor.locale, center, window_for(period, now(), center_zone(center.currency)))
 
 
