@@ -28,24 +28,28 @@ from bot.transport.outbox_sender import OutboxSender, calm_rate_limiter_log
 from bot.transport.update_order import PerUserOrder
 from bot.transport.wire import BotRequest, UpdatesRequest
 from bot.views.menus import set_manager_menu, set_villager_menus
-from handlers.admin import build_admin_handlers, set_admin_menus
-from handlers.admin_new_center import build_new_center_conversation
-from handlers.announcements import build_announcement_handlers
-from handlers.bills import build_bill_conversation
+from handlers.ask import build_question_conversation, build_question_handlers
+from handlers.bill import build_bill_conversation
 from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
 from handlers.cart import build_cart_handlers
 from handlers.catalog import build_catalog_handlers
+from handlers.centers import build_centers_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
-from handlers.desk import build_desk_handlers
 from handlers.dialogs import Dialog
 from handlers.errors import on_error
 from handlers.flood import hold_back_floods
+from handlers.mute import build_mute_handlers
+from handlers.new_center import build_new_center_conversation
 from handlers.onboarding import build_onboarding_handlers
-from handlers.product_dialog import build_product_conversation
-from handlers.questions import build_question_conversation, build_question_handlers
+from handlers.operator import set_admin_menus
+from handlers.orders import build_orders_handlers
+from handlers.poster import build_poster_handlers
+from handlers.product import build_product_conversation
+from handlers.product_card import build_product_card_handlers
+from handlers.queue import build_queue_handlers
 from handlers.reports import build_report_handlers
-from handlers.requests import build_orders_handlers, build_request_conversation
+from handlers.request_actions import build_option_handlers, build_request_conversation
 from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
@@ -132,17 +136,20 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_catalog_handlers())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
+    app.add_handlers(build_product_card_handlers())
     app.add_handlers(build_cart_handlers())
     app.add_handlers(build_orders_handlers())
-    app.add_handlers(build_desk_handlers())
+    app.add_handlers(build_option_handlers())
+    app.add_handlers(build_queue_handlers())
     # /broadcasts, and Send/Cancel of an announcement pressed outside its dialog.
     app.add_handlers(build_broadcast_handlers())
     # /mute, /unmute for villagers and /poster for managers: plain commands, no dialog.
-    app.add_handlers(build_announcement_handlers())
+    app.add_handlers(build_mute_handlers())
+    app.add_handlers(build_poster_handlers())
     # /today, /report and /export: the manager's figures, plain commands.
     app.add_handlers(build_report_handlers())
     # The operator's /centers and /setmanager (each checks ADMIN_IDS itself).
-    app.add_handlers(build_admin_handlers())
+    app.add_handlers(build_centers_handlers())
     app.add_handler(build_stale_checkout_handler())
     # Any other press (forged or outdated data) is still answered, so no spinner is left.
     app.add_handler(CallbackQueryHandler(unknown_button))

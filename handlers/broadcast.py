@@ -30,31 +30,24 @@ from bot.views.announcement import (
     visible_length,
 )
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
-from handlers.dialogs import Dialog
+from handlers.common import Visitor, notice, say, show, visitor_of
+from handlers.dialogs import Dialog, Handler, Step
 
 COMPOSE, CONFIRM = "broadcast_compose", "broadcast_confirm"
 SEND, CANCEL = "send", "cancel"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 # A forgotten /broadcast must not take the manager's later messages for an announcement.
 COMPOSE_TIMEOUT_S = 30 * 60
 LISTED = 10
 
 
-def managed_center(found: Visitor) -> Center | None:
-    """The center the manager broadcasts to (the first they manage, as /queue does)."""
-    return found.managed[0] if found.managed else None
-
-
 async def begin(update: Update, context: KiosContext) -> Step:
     """/broadcast: ask the manager for a text or a photo with a caption."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "broadcast.not_manager"))
+        await say(update, t(visitor.locale, "broadcast.not_manager"))
         return ConversationHandler.END
-    await say(update, t(found.locale, "broadcast.ask", center=center.name))
+    await say(update, t(visitor.locale, "broadcast.ask", center=center.name))
     return COMPOSE
 
 
@@ -75,20 +68,20 @@ async def photo_sent(update: Update, context: KiosContext) -> Step:
 
 async def preview(update: Update, context: KiosContext, body: str, photo: str | None) -> Step:
     """Store the draft and show it exactly as villagers will get it, with Send and Cancel."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "broadcast.not_manager"))
+        await say(update, t(visitor.locale, "broadcast.not_manager"))
         return ConversationHandler.END
-    refusal = too_long_or_empty(found.locale, center, body, photo)
+    refusal = too_long_or_empty(visitor.locale, center, body, photo)
     if refusal:
         await say(update, refusal)
         return None
-    draft = await context.store.broadcasts.compose(center.id, found.user.id, body, photo)
-    await show_as_villagers_will(update, found.locale, center, draft)
-    recipients = await context.store.broadcasts.count_recipients(center.id, found.user.id)
-    count = number(recipients, found.locale)
-    await say(update, t(found.locale, "broadcast.confirm", count=count), buttons(found, draft))
+    draft = await context.store.broadcasts.compose(center.id, visitor.user.id, body, photo)
+    await show_as_villagers_will(update, visitor.locale, center, draft)
+    recipients = await context.store.broadcasts.count_recipients(center.id, visitor.user.id)
+    count = number(recipients, visitor.locale)
+    await say(update, t(visitor.locale, "broadcast.confirm", count=count), buttons(visitor, draft))
     return CONFIRM
 
 
@@ -115,13 +108,13 @@ async def show_as_villagers_will(
     return await say(update, text)
 
 
-def buttons(found: Visitor, draft: Broadcast) -> InlineKeyboardMarkup:
+def buttons(visitor: Visitor, draft: Broadcast) -> InlineKeyboardMarkup:
     """Send and Cancel for this draft."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    plain(found.locale, f"broadcast.{action}"),
+                    plain(visitor.locale, f"broadcast.{action}"),
                     callback_data=callbacks.build(callbacks.BROADCAST, draft.id, action),
                 )
                 for action in (SEND, CANCEL)
@@ -134,69 +127,69 @@ async def pressed(update: Update, context: KiosContext) -> Step:
     """Send or Cancel, after checking the presser manages the draft and it is still a draft."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     draft = await context.store.broadcasts.get(parsed.ident) if parsed else None
     if parsed is None or parsed.arg not in (SEND, CANCEL) or draft is None:
-        await notice(query, found.locale, "broadcast.not_allowed", alert=True)
+        await notice(query, visitor.locale, "broadcast.not_allowed", alert=True)
         return ConversationHandler.END
-    if draft.center_id not in {center.id for center in found.managed}:
-        await notice(query, found.locale, "broadcast.not_allowed", alert=True)
+    if draft.center_id not in {center.id for center in visitor.managed}:
+        await notice(query, visitor.locale, "broadcast.not_allowed", alert=True)
         return ConversationHandler.END
     if draft.status is not BroadcastStatus.DRAFT:
-        await notice(query, found.locale, "broadcast.stale", alert=True)
+        await notice(query, visitor.locale, "broadcast.stale", alert=True)
         return ConversationHandler.END
     if parsed.arg == CANCEL:
-        return await cancel_draft(update, context, found, draft)
-    return await start_sending(update, context, found, draft)
+        return await cancel_draft(update, context, visitor, draft)
+    return await start_sending(update, context, visitor, draft)
 
 
 async def start_sending(
-    update: Update, context: KiosContext, found: Visitor, draft: Broadcast
+    update: Update, context: KiosContext, visitor: Visitor, draft: Broadcast
 ) -> Step:
     """Fix the recipients and hand the broadcast to the sender; this message shows progress."""
     query = update.callback_query
     assert query is not None and query.message is not None
     message = query.message
     total = await context.store.broadcasts.start_sending(
-        draft.id, found.user.id, message.chat.id, message.message_id
+        draft.id, visitor.user.id, message.chat.id, message.message_id
     )
     if total is None:  # sent or cancelled a moment ago (a double press)
-        await notice(query, found.locale, "broadcast.stale", alert=True)
+        await notice(query, visitor.locale, "broadcast.stale", alert=True)
         return ConversationHandler.END
     await query.answer()
-    zero, count = number(0, found.locale), number(total, found.locale)
-    await show(query, t(found.locale, "broadcast.progress", done=zero, total=count))
+    zero, count = number(0, visitor.locale), number(total, visitor.locale)
+    await show(query, t(visitor.locale, "broadcast.progress", done=zero, total=count))
     context.wake_broadcaster()
     return ConversationHandler.END
 
 
 async def cancel_draft(
-    update: Update, context: KiosContext, found: Visitor, draft: Broadcast
+    update: Update, context: KiosContext, visitor: Visitor, draft: Broadcast
 ) -> Step:
     """Drop the draft; nothing is sent."""
     query = update.callback_query
     assert query is not None
     await context.store.broadcasts.cancel_drafts(draft.center_id)
     await query.answer()
-    await show(query, t(found.locale, "broadcast.cancelled"))
+    await show(query, t(visitor.locale, "broadcast.cancelled"))
     return ConversationHandler.END
 
 
 async def cancel_command(update: Update, context: KiosContext) -> Step:
     """/cancel while composing: drop the draft, if any."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is not None:
         await context.store.broadcasts.cancel_drafts(center.id)
-    await say(update, t(found.locale, "broadcast.cancelled"))
+    await say(update, t(visitor.locale, "broadcast.cancelled"))
     return ConversationHandler.END
 
 
 async def wrong_kind(update: Update, context: KiosContext) -> Step:
     """Anything but a text or a photo: say what is expected, stay in the step."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "broadcast.wrong_kind"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "broadcast.wrong_kind"))
     return None
 
 
@@ -238,18 +231,18 @@ def list_line(locale: str, broadcast: Broadcast, tally: Tally) -> str:
 
 async def past_broadcasts(update: Update, context: KiosContext) -> None:
     """/broadcasts: the center's last ten announcements with sent, blocked and failed."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "broadcast.not_manager"))
+        await say(update, t(visitor.locale, "broadcast.not_manager"))
         return
     recent = await context.store.broadcasts.recent(center.id, LISTED)
     if not recent:
-        await say(update, t(found.locale, "broadcast.none", center=center.name))
+        await say(update, t(visitor.locale, "broadcast.none", center=center.name))
         return
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
-    lines = Html("\n".join(list_line(found.locale, b, tally) for b, tally in recent))
-    await say(update, t(found.locale, "broadcast.list", center=center.name, lines=lines))
+    lines = Html("\n".join(list_line(visitor.locale, b, tally) for b, tally in recent))
+    await say(update, t(visitor.locale, "broadcast.list", center=center.name, lines=lines))
 
 
 async def pressed_outside_dialog(update: Update, context: KiosContext) -> None:

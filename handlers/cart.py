@@ -13,7 +13,15 @@ from bot.domain.errors import OutOfStock, RecordNotFound
 from bot.domain.money import Money, format_money
 from bot.views import callbacks
 from bot.views.texts import Html, plain, short, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import (
+    Visitor,
+    answer_press,
+    notice,
+    notice_out_of_stock,
+    say,
+    show,
+    visitor_of,
+)
 
 CART_ACTIONS = {"inc": 1, "dec": -1}
 
@@ -63,7 +71,7 @@ def cart_buttons(lines: Sequence[CartLine], locale: str) -> InlineKeyboardMarkup
         [
             InlineKeyboardButton(
                 plain(locale, "cart.checkout"),
-                callback_data=callbacks.build(callbacks.CHECKOUT, 0, "start"),
+                callback_data=callbacks.step(callbacks.CHECKOUT, "start"),
             )
         ]
     )
@@ -71,22 +79,21 @@ def cart_buttons(lines: Sequence[CartLine], locale: str) -> InlineKeyboardMarkup
 
 
 async def render_cart(
-    context: KiosContext, found: Visitor
+    context: KiosContext, visitor: Visitor
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The villager's cart as text and buttons."""
-    center = found.center
+    center = visitor.center
     if center is None:
-        return t(found.locale, "onboarding.ask_center"), None
-    lines = await context.store.carts.lines(found.user.id, center.id, center.currency)
-    return cart_text(lines, found.locale, center.currency), cart_buttons(lines, found.locale)
+        return t(visitor.locale, "onboarding.ask_center"), None
+    lines = await context.store.carts.lines(visitor.user.id, center.id, center.currency)
+    return cart_text(lines, visitor.locale, center.currency), cart_buttons(lines, visitor.locale)
 
 
 async def show_cart(update: Update, context: KiosContext) -> None:
     """/cart, or the cart button: show the cart as a new message."""
-    found = await visitor(update, context)
-    if update.callback_query:
-        await update.callback_query.answer()
-    text, markup = await render_cart(context, found)
+    visitor = await visitor_of(update, context)
+    await answer_press(update)
+    text, markup = await render_cart(context, visitor)
     await say(update, text, markup)
 
 
@@ -94,33 +101,26 @@ async def change_line(update: Update, context: KiosContext) -> None:
     """More, less or remove on a cart line; the cart message is redrawn in place."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    if parsed is None or found.center is None or parsed.arg not in ("inc", "dec", "rm"):
-        await notice(query, found.locale, "common.stale", alert=True)
+    if parsed is None or visitor.center is None or parsed.arg not in ("inc", "dec", "rm"):
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
     carts = context.store.carts
     try:
         if parsed.arg == "rm":
-            await carts.remove(found.user.id, parsed.ident)
+            await carts.remove(visitor.user.id, parsed.ident)
         else:
             await carts.change(
-                found.user.id, parsed.ident, found.center.id, CART_ACTIONS[parsed.arg]
+                visitor.user.id, parsed.ident, visitor.center.id, CART_ACTIONS[parsed.arg]
             )
-    except OutOfStock as exc:
-        await notice(
-            query,
-            found.locale,
-            "shop.not_enough",
-            alert=True,
-            name=exc.product_name,
-            left=exc.available,
-        )
+    except OutOfStock as refused:
+        await notice_out_of_stock(query, visitor.locale, refused)
         return
     except RecordNotFound:
-        await carts.remove(found.user.id, parsed.ident)
+        await carts.remove(visitor.user.id, parsed.ident)
     await query.answer()
-    text, markup = await render_cart(context, found)
+    text, markup = await render_cart(context, visitor)
     await show(query, text, markup)
 
 

@@ -18,44 +18,34 @@ from bot.domain.catalog_chat import (
     UploadProblem,
     parse_price,
     parse_stock,
-    shown_errors,
     upload_problem,
     upload_text,
 )
-from bot.domain.catalog_csv import (
-    CatalogCsvError,
-    RowError,
-    export_catalog_csv,
-    is_produce_sku,
-    parse_catalog_csv,
-)
+from bot.domain.catalog_csv import export_catalog_csv, is_produce_sku, parse_catalog_csv
 from bot.domain.entities import Center, Product
 from bot.domain.money import format_money, minor_digits
-from bot.views.texts import Html, h, has, short, t
-from handlers.common import Visitor, say, visitor
-
-
-def managed_center(found: Visitor) -> Center | None:
-    """The center whose catalog the manager keeps (the first they manage, as /queue does)."""
-    return found.managed[0] if found.managed else None
+from bot.domain.sheet import SheetError
+from bot.views.sheet_texts import rejected_text
+from bot.views.texts import h, short, t
+from handlers.common import say, visitor_of
 
 
 async def document_received(update: Update, context: KiosContext) -> None:
     """A file: a manager's catalog CSV is imported; anyone else is told what the bot reads."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None
-    center = managed_center(found)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "catalog.file_not_manager"))
+        await say(update, t(visitor.locale, "catalog.file_not_manager"))
         return
     document = message.document
     problem = upload_problem(document.file_name, document.mime_type, document.file_size)
     text = await download(document) if problem is None else problem
     if isinstance(text, UploadProblem):
-        await refuse_file(update, found.locale, text)
+        await refuse_file(update, visitor.locale, text)
         return
-    await import_text(update, context, found.locale, center, text)
+    await import_text(update, context, visitor.locale, center, text)
 
 
 async def download(document: Document) -> str | UploadProblem:
@@ -78,8 +68,8 @@ async def import_text(
     """Import every row, or name every bad line and store nothing."""
     try:
         rows = parse_catalog_csv(text, center.currency)
-    except CatalogCsvError as exc:
-        await say(update, bad_rows_text(locale, exc.errors))
+    except SheetError as exc:
+        await say(update, rejected_text(locale, exc.errors))
         return
     result = await context.store.catalog.import_rows(center.id, rows)
     await say(
@@ -95,30 +85,13 @@ async def import_text(
     )
 
 
-def bad_rows_text(locale: str, errors: list[RowError]) -> str:
-    """Nothing imported: the first bad lines with their reasons, and how many more."""
-    shown, more = shown_errors(errors)
-    lines = [h(locale, "catalog.error_line", line=e.line, message=reason(locale, e)) for e in shown]
-    if more:
-        lines.append(h(locale, "catalog.error_more", count=more))
-    return t(locale, "catalog.rejected", count=len(errors), lines=Html("\n".join(lines)))
-
-
-def reason(locale: str, error: RowError) -> str:
-    """What is wrong on the line, in the manager's language where the problem is known."""
-    found = error.problem
-    if found is None or not has(f"catalog.row.{found.key}"):
-        return error.message
-    return h(locale, f"catalog.row.{found.key}", **found.values)
-
-
 async def export(update: Update, context: KiosContext) -> None:
     """/catalog: the center's catalog as a CSV file, in the import format."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     chat = update.effective_chat
     if center is None or chat is None:
-        await say(update, t(found.locale, "catalog.not_manager"))
+        await say(update, t(visitor.locale, "catalog.not_manager"))
         return
     rows = await context.store.catalog.export_rows(center.id, center.currency)
     # With a byte-order mark, spreadsheets open the file as UTF-8; the import drops it.
@@ -126,7 +99,7 @@ async def export(update: Update, context: KiosContext) -> None:
     await chat.send_document(
         data,
         filename=f"catalog-{center.code}.csv",
-        caption=t(found.locale, "catalog.exported", center=center.name, count=len(rows)),
+        caption=t(visitor.locale, "catalog.exported", center=center.name, count=len(rows)),
     )
 
 
@@ -142,29 +115,29 @@ def stock_args(args: list[str]) -> tuple[str, int | None] | None:
 
 async def set_stock(update: Update, context: KiosContext) -> None:
     """/stock SKU N (or "-" to stop counting): change one product's stock."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "catalog.not_manager"))
+        await say(update, t(visitor.locale, "catalog.not_manager"))
         return
     wanted = stock_args(context.args or [])
     if wanted is None:
-        await say(update, t(found.locale, "catalog.stock_usage", untracked=UNTRACKED))
+        await say(update, t(visitor.locale, "catalog.stock_usage", untracked=UNTRACKED))
         return
     sku, stock = wanted
     if is_produce_sku(sku):
-        await say(update, t(found.locale, "catalog.produce_sku", sku=short(sku)))
+        await say(update, t(visitor.locale, "catalog.produce_sku", sku=short(sku)))
         return
     product = await context.store.catalog_edits.set_stock(center.id, sku, stock)
-    await changed(update, found.locale, sku, product)
+    await changed(update, visitor.locale, sku, product)
 
 
 async def set_price(update: Update, context: KiosContext) -> None:
     """/price SKU AMOUNT: change one product's price (in major units, as in the CSV)."""
-    found = await visitor(update, context)
-    center = managed_center(found)
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
     if center is None:
-        await say(update, t(found.locale, "catalog.not_manager"))
+        await say(update, t(visitor.locale, "catalog.not_manager"))
         return
     args = context.args or []
     example = "12.50" if minor_digits(center.currency) else "15000"
@@ -173,13 +146,13 @@ async def set_price(update: Update, context: KiosContext) -> None:
     except BadNumber:
         price = None
     if price is None:
-        await say(update, t(found.locale, "catalog.price_usage", example=example))
+        await say(update, t(visitor.locale, "catalog.price_usage", example=example))
         return
     if is_produce_sku(args[0]):
-        await say(update, t(found.locale, "catalog.produce_sku", sku=short(args[0])))
+        await say(update, t(visitor.locale, "catalog.produce_sku", sku=short(args[0])))
         return
     product = await context.store.catalog_edits.set_price(center.id, args[0], price)
-    await changed(update, found.locale, args[0], product)
+    await changed(update, visitor.locale, args[0], product)
 
 
 async def changed(update: Update, locale: str, sku: str, product: Product | None) -> None:

@@ -1,4 +1,4 @@
-"""What every handler needs: who is writing, in which language, and safe replies."""
+"""What every handler needs: who is writing, in which language, safe replies, and pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from telegram import (
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -14,10 +15,12 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, ConversationHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import KiosContext
 from bot.domain.entities import Center, User
+from bot.domain.errors import OutOfStock
+from bot.views import callbacks
 from bot.views.texts import pick_locale, plain, short, t
 
 
@@ -35,8 +38,13 @@ class Visitor:
         """Whether the user manages at least one center."""
         return bool(self.managed)
 
+    @property
+    def managed_center(self) -> Center | None:
+        """The center a manager's commands act on: the first they manage (None for others)."""
+        return self.managed[0] if self.managed else None
 
-async def visitor(update: Update, context: KiosContext) -> Visitor:
+
+async def visitor_of(update: Update, context: KiosContext) -> Visitor:
     """Record the user and load their center, managed centers and language."""
     tg = update.effective_user
     if tg is None:
@@ -89,6 +97,12 @@ async def show_card(
             raise
 
 
+async def answer_press(update: Update) -> None:
+    """Answer the press, if the update is one (a step may be reached by either)."""
+    if update.callback_query:
+        await update.callback_query.answer()
+
+
 async def notice(
     query: CallbackQuery, locale: str, key: str, *, alert: bool = False, **values: object
 ) -> None:
@@ -98,9 +112,23 @@ async def notice(
     await query.answer(plain(locale, key, **shortened)[:200], show_alert=alert)
 
 
-def needs_center(found: Visitor) -> bool:
-    """True if the villager has not joined a center yet."""
-    return found.center is None
+async def notice_out_of_stock(query: CallbackQuery, locale: str, refused: OutOfStock) -> None:
+    """Answer a press that asked for more than is left: the product and how many remain."""
+    await notice(
+        query,
+        locale,
+        "shop.not_enough",
+        alert=True,
+        name=refused.product_name,
+        left=refused.available,
+    )
+
+
+async def joined_center(update: Update, visitor: Visitor) -> Center | None:
+    """The villager's center; without one, they are asked to join one first (and get None)."""
+    if visitor.center is None:
+        await say(update, t(visitor.locale, "onboarding.ask_center"))
+    return visitor.center
 
 
 async def unknown_button(update: Update, context: KiosContext) -> None:
@@ -108,14 +136,14 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    found = await visitor(update, context)
-    await notice(query, found.locale, "common.stale", alert=True)
+    visitor = await visitor_of(update, context)
+    await notice(query, visitor.locale, "common.stale", alert=True)
 
 
 async def not_understood(update: Update, context: KiosContext) -> None:
     """A message no handler took (a sticker, a photo between steps, an unknown command)."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "common.not_understood"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "common.not_understood"))
 
 
 def build_not_understood_handler() -> MessageHandler[KiosContext, None]:
@@ -134,19 +162,31 @@ async def private_messages_only(update: Update, context: KiosContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def leave_dialog(update: Update, context: KiosContext, draft_key: str, text_key: str) -> int:
-    """End a dialog: forget its draft and say so (on the pressed message, or as a reply)."""
-    found = await visitor(update, context)
-    context.dialog.pop(draft_key, None)
-    if update.callback_query:
-        await update.callback_query.answer()
-        await show(update.callback_query, t(found.locale, text_key))
-    else:
-        await say(update, t(found.locale, text_key))
-    return ConversationHandler.END
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: which one (from 0), how many there are, and how many items a page."""
+
+    index: int
+    count: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        """How many items come before this page."""
+        return self.index * self.size
 
 
-async def remind_buttons(update: Update, context: KiosContext, text_key: str) -> None:
-    """Typed text where a button is expected: point to the buttons (the step stays)."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, text_key))
+def page_of(asked: int, total: int, size: int) -> Page:
+    """Page `asked` of a list of `total` items (at least one), kept within its pages."""
+    count = (total + size - 1) // size
+    return Page(min(max(asked, 0), count - 1), count, size)
+
+
+def page_buttons(prefix: str, page: Page) -> list[InlineKeyboardButton]:
+    """Previous / next buttons where there is somewhere to go."""
+    row = []
+    if page.index > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=callbacks.build(prefix, page.index - 1)))
+    if page.index + 1 < page.count:
+        row.append(InlineKeyboardButton("▶", callback_data=callbacks.build(prefix, page.index + 1)))
+    return row

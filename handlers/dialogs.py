@@ -1,22 +1,35 @@
-"""Dialogs that give way to each other: the one the user started last gets their messages.
+"""What every dialog shares: the steps' kit, and dialogs that give way to each other.
 
-Several ConversationHandlers can hold a state for the same user (a top-up left half-way,
-then /bill); without this, the first one registered would keep answering the user's text.
-When the latest dialog ends (or refuses to start), the one it interrupted answers again.
+The kit: a step's return type, its draft, the typed text, the submitted card, leaving.
+
+Giving way: several ConversationHandlers can hold a state for the same user (a top-up left
+half-way, then /bill); without this, the first one registered would keep answering the user's
+text. When the latest dialog ends (or refuses to start), the one it interrupted answers again.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, ConversationHandler
+from telegram import CallbackQuery, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import MessageLimit
+from telegram.ext import Application, BaseHandler, ConversationHandler
 
 from bot.context import KiosContext
+from bot.domain.entities import ServiceRequest
+from bot.domain.pipeline import Role
+from bot.views.cards import action_buttons, villager_card_text
+from bot.views.texts import Html, t
+from handlers.common import say, show, visitor_of
 
+# What a step returns: the next state, END, or None to stay where the dialog is.
+Step = str | int | None
+# A step's callback, and a handler in a dialog's states or fallbacks.
+StepHandler = Callable[[Update, KiosContext], Coroutine[Any, Any, Step]]
+Handler = BaseHandler[Update, KiosContext, object]
 # Keys in the user's persisted dialog data: the dialog they started last, the dialog each
 # one interrupted, and when each dialog last heard from them.
 ACTIVE_DIALOG = "active_dialog"
@@ -24,6 +37,52 @@ INTERRUPTED = "interrupted_dialogs"
 LAST_SEEN = "dialog_seen_at"
 # Wall-clock seconds, as stored in LAST_SEEN (a module attribute, so tests can move time on).
 clock = time.time
+
+
+def draft_of(context: KiosContext, key: str) -> dict[str, Any]:
+    """The draft a dialog keeps under `key` in the user's persisted data (empty if none yet)."""
+    draft: dict[str, Any] = context.dialog.setdefault(key, {})
+    return draft
+
+
+def typed_text(update: Update, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    """The text of the message, cut to `limit` characters ("" for anything but text)."""
+    message = update.effective_message
+    return (message.text or "")[:limit] if message else ""
+
+
+async def show_submitted(
+    query: CallbackQuery, locale: str, key: str, request: ServiceRequest, **values: object
+) -> None:
+    """Replace the summary with text `key` around the new request's card, and its buttons."""
+    card = Html(villager_card_text(request, locale))
+    text = t(locale, key, card=card, **values)
+    await show(query, text, action_buttons(request, Role.VILLAGER, locale))
+
+
+async def leave_dialog(
+    update: Update,
+    context: KiosContext,
+    draft_key: str,
+    text_key: str,
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+) -> int:
+    """End a dialog: forget its draft and say so (on the pressed message, or as a reply with
+    `markup`, e.g. to take a reply keyboard away)."""
+    visitor = await visitor_of(update, context)
+    context.dialog.pop(draft_key, None)
+    if update.callback_query:
+        await update.callback_query.answer()
+        await show(update.callback_query, t(visitor.locale, text_key))
+    else:
+        await say(update, t(visitor.locale, text_key), markup)
+    return ConversationHandler.END
+
+
+async def remind_buttons(update: Update, context: KiosContext, text_key: str) -> None:
+    """Typed text where a button is expected: point to the buttons (the step stays)."""
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, text_key))
 
 
 class Dialog(ConversationHandler[KiosContext]):

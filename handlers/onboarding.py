@@ -20,7 +20,7 @@ from bot.services.center_finder import find_centers
 from bot.views import callbacks
 from bot.views.menus import set_personal_menu
 from bot.views.texts import LOCALES, pick_locale, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
+from handlers.common import Visitor, notice, say, show, visitor_of
 
 # A center code is short and plain; anything else after /start is not one.
 MAX_CODE_LENGTH = 32
@@ -34,60 +34,60 @@ def contact_keyboard(locale: str) -> ReplyKeyboardMarkup:
 
 async def start(update: Update, context: KiosContext) -> None:
     """Join the center named in the deep link, or greet and explain how to find one."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     code = (context.args or [""])[0][:MAX_CODE_LENGTH]
-    admin = found.user.id in context.settings.admin_ids
-    if found.is_manager or admin:  # an operator's menu, once they have opened the bot
+    admin = visitor.user.id in context.settings.admin_ids
+    if visitor.is_manager or admin:  # an operator's menu, once they have opened the bot
         await set_personal_menu(
-            context.bot, found.user.id, found.locale, manager=found.is_manager, admin=admin
+            context.bot, visitor.user.id, visitor.locale, manager=visitor.is_manager, admin=admin
         )
     if code:
-        await join_by_code(update, context, found, code)
-    elif found.center is not None:
-        await welcome(update, found, found.center)
-    elif found.is_manager:
-        center = found.managed[0]
-        found = Visitor(
-            await context.store.users.join_center(found.user.id, center.id),
+        await join_by_code(update, context, visitor, code)
+    elif visitor.center is not None:
+        await welcome(update, visitor, visitor.center)
+    elif visitor.is_manager:
+        center = visitor.managed[0]
+        visitor = Visitor(
+            await context.store.users.join_center(visitor.user.id, center.id),
             center,
-            found.managed,
-            found.locale,
+            visitor.managed,
+            visitor.locale,
         )
-        await welcome(update, found, center)
+        await welcome(update, visitor, center)
     else:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+        await say(update, t(visitor.locale, "onboarding.ask_center"))
 
 
-async def join_by_code(update: Update, context: KiosContext, found: Visitor, code: str) -> None:
+async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, code: str) -> None:
     """Join center `code`, or say it does not exist."""
     try:
         center = await context.store.centers.by_code(code)
     except RecordNotFound:
-        await say(update, t(found.locale, "onboarding.unknown_code", code=code))
+        await say(update, t(visitor.locale, "onboarding.unknown_code", code=code))
         return
-    await join(update, context, found, center)
+    await join(update, context, visitor, center)
 
 
-async def join(update: Update, context: KiosContext, found: Visitor, center: Center) -> None:
+async def join(update: Update, context: KiosContext, visitor: Visitor, center: Center) -> None:
     """Make the user a villager of `center` and welcome them in its language if they have none."""
-    user = await context.store.users.join_center(found.user.id, center.id)
+    user = await context.store.users.join_center(visitor.user.id, center.id)
     locale = pick_locale(user.language, user.telegram_language, center.language)
-    await welcome(update, Visitor(user, center, found.managed, locale), center)
+    await welcome(update, Visitor(user, center, visitor.managed, locale), center)
 
 
-async def welcome(update: Update, found: Visitor, center: Center) -> None:
+async def welcome(update: Update, visitor: Visitor, center: Center) -> None:
     """Greet the villager and show what they can do; offer to share their phone."""
-    key = "onboarding.welcome_manager" if found.is_manager else "onboarding.welcome"
-    text = t(found.locale, key, name=found.user.first_name, center=center.name)
-    markup = None if found.user.phone else contact_keyboard(found.locale)
+    key = "onboarding.welcome_manager" if visitor.is_manager else "onboarding.welcome"
+    text = t(visitor.locale, key, name=visitor.user.first_name, center=center.name)
+    markup = None if visitor.user.phone else contact_keyboard(visitor.locale)
     await say(update, text, markup)
 
 
-async def find_center(update: Update, context: KiosContext, found: Visitor, query: str) -> None:
+async def find_center(update: Update, context: KiosContext, visitor: Visitor, query: str) -> None:
     """Show the centers whose names match what the villager typed."""
     matches = find_centers(query, await context.store.centers.all_centers())
     if not matches:
-        await say(update, t(found.locale, "onboarding.no_center", query=query))
+        await say(update, t(visitor.locale, "onboarding.no_center", query=query))
         return
     buttons = [
         [
@@ -97,47 +97,47 @@ async def find_center(update: Update, context: KiosContext, found: Visitor, quer
         ]
         for c in matches
     ]
-    await say(update, t(found.locale, "onboarding.pick_center"), InlineKeyboardMarkup(buttons))
+    await say(update, t(visitor.locale, "onboarding.pick_center"), InlineKeyboardMarkup(buttons))
 
 
 async def center_chosen(update: Update, context: KiosContext) -> None:
     """Join the center whose button was pressed."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     try:
         center = await context.store.centers.get(parsed.ident if parsed else -1)
     except RecordNotFound:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
     await query.answer()
-    await show(query, t(found.locale, "onboarding.joined", center=center.name))
-    await join(update, context, found, center)
+    await show(query, t(visitor.locale, "onboarding.joined", center=center.name))
+    await join(update, context, visitor, center)
 
 
 async def contact_shared(update: Update, context: KiosContext) -> None:
     """Store the villager's own phone number; someone else's contact is refused."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     message = update.effective_message
     contact = message.contact if message else None
-    if contact is None or contact.user_id != found.user.id:
+    if contact is None or contact.user_id != visitor.user.id:
         await say(
-            update, t(found.locale, "onboarding.phone_not_own"), contact_keyboard(found.locale)
+            update, t(visitor.locale, "onboarding.phone_not_own"), contact_keyboard(visitor.locale)
         )
         return
-    currency = found.center.currency if found.center else "IDR"
+    currency = visitor.center.currency if visitor.center else "IDR"
     phone = normalize_phone(contact.phone_number, currency)
     if phone is None:
-        await say(update, t(found.locale, "onboarding.phone_invalid"))
+        await say(update, t(visitor.locale, "onboarding.phone_invalid"))
         return
-    await context.store.users.set_phone(found.user.id, phone)
-    await say(update, t(found.locale, "onboarding.phone_saved", phone=phone), None)
+    await context.store.users.set_phone(visitor.user.id, phone)
+    await say(update, t(visitor.locale, "onboarding.phone_saved", phone=phone), None)
 
 
 async def choose_language(update: Update, context: KiosContext) -> None:
     """Offer the three languages."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     buttons = [
         [
             InlineKeyboardButton(
@@ -147,27 +147,27 @@ async def choose_language(update: Update, context: KiosContext) -> None:
             for code in LOCALES
         ]
     ]
-    await say(update, t(found.locale, "language.ask"), InlineKeyboardMarkup(buttons))
+    await say(update, t(visitor.locale, "language.ask"), InlineKeyboardMarkup(buttons))
 
 
 async def language_chosen(update: Update, context: KiosContext) -> None:
     """Remember the chosen language and confirm in it."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     if parsed is None or parsed.arg not in LOCALES:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
-    await context.store.users.set_language(found.user.id, parsed.arg)
+    await context.store.users.set_language(visitor.user.id, parsed.arg)
     await query.answer()
     await show(query, t(parsed.arg, "language.set"))
 
 
 async def nothing_to_cancel(update: Update, context: KiosContext) -> None:
     """/cancel outside any dialog: say so, and clear a leftover reply keyboard."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "common.nothing_to_cancel"), ReplyKeyboardRemove())
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "common.nothing_to_cancel"), ReplyKeyboardRemove())
 
 
 def build_onboarding_handlers() -> list[BaseHandler[Update, KiosContext, None]]:

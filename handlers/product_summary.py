@@ -16,32 +16,26 @@ from bot.context import KiosContext
 from bot.domain.money import Money, format_money
 from bot.views import callbacks
 from bot.views.texts import h, plain, t
-from handlers.common import leave_dialog, notice, remind_buttons, say, show_card, visitor
+from handlers.common import notice, say, show_card, visitor_of
+from handlers.dialogs import Step, draft_of, leave_dialog, remind_buttons
 from storage.catalog_edits import NewProduct
 
 NAME, CATEGORY, PRICE, UNIT, STOCK, PHOTO, CONFIRM = (
     f"product_{step}" for step in ("name", "category", "price", "unit", "stock", "photo", "confirm")
 )
 DRAFT_KEY = "new_product"
-Step = str | int | None
 
 
 def step_button(locale: str, key: str, step: str, number: int = 0) -> InlineKeyboardButton:
     """A /product dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.NEW_PRODUCT, number, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.NEW_PRODUCT, step, number)
     )
 
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one /product step button (any number)."""
-    return rf"^{callbacks.NEW_PRODUCT}:[0-9]+:{step}$"
-
-
-def draft_of(context: KiosContext) -> dict[str, Any]:
-    """The product being described (empty if the dialog was left)."""
-    draft: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return draft
+    return callbacks.step_pattern(callbacks.NEW_PRODUCT, step, ident=None)
 
 
 def new_product(draft: dict[str, Any]) -> NewProduct | None:
@@ -81,19 +75,19 @@ def summary_text(locale: str, product: NewProduct) -> str:
 
 async def show_summary(update: Update, context: KiosContext) -> Step:
     """The summary with Save and Cancel; with the photo, as villagers will see it."""
-    found = await visitor(update, context)
-    product = new_product(draft_of(context))
+    visitor = await visitor_of(update, context)
+    product = new_product(draft_of(context, DRAFT_KEY))
     if product is None:
         return await leave_dialog(update, context, DRAFT_KEY, "product.stale")
-    text = summary_text(found.locale, product)
+    text = summary_text(visitor.locale, product)
     # Save carries this summary's number: a press on an older summary saves nothing.
     summary_number = secrets.randbelow(callbacks.MAX_ID) + 1
-    draft_of(context)["summary"] = summary_number
+    draft_of(context, DRAFT_KEY)["summary"] = summary_number
     markup = InlineKeyboardMarkup(
         [
             [
-                step_button(found.locale, "product.save", "save", summary_number),
-                step_button(found.locale, "product.cancel", "no"),
+                step_button(visitor.locale, "product.save", "save", summary_number),
+                step_button(visitor.locale, "product.cancel", "no"),
             ]
         ]
     )
@@ -110,21 +104,21 @@ async def save_pressed(update: Update, context: KiosContext) -> Step:
     """Save the product the summary showed, if the presser still manages the center."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    draft = draft_of(context)
+    draft = draft_of(context, DRAFT_KEY)
     if parsed is None or parsed.ident != draft.get("summary"):
-        await notice(query, found.locale, "product.stale_notice", alert=True)
+        await notice(query, visitor.locale, "product.stale_notice", alert=True)
         return None
     context.dialog.pop(DRAFT_KEY, None)
     product = new_product(draft)
     center_id = draft.get("center_id")
-    if product is None or center_id not in {center.id for center in found.managed}:
-        await notice(query, found.locale, "product.stale_notice", alert=True)
+    if product is None or center_id not in {center.id for center in visitor.managed}:
+        await notice(query, visitor.locale, "product.stale_notice", alert=True)
         return ConversationHandler.END
     saved = await context.store.catalog_edits.add_product(int(center_id), product)
     await query.answer()
-    text = t(found.locale, "product.saved", name=saved.name, sku=saved.sku)
+    text = t(visitor.locale, "product.saved", name=saved.name, sku=saved.sku)
     await show_card(query, text)
     return ConversationHandler.END
 
@@ -133,10 +127,10 @@ async def cancel_pressed(update: Update, context: KiosContext) -> Step:
     """Cancel on the summary (a photo or a text message): nothing is saved."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
-    await show_card(query, t(found.locale, "product.cancelled"))
+    await show_card(query, t(visitor.locale, "product.cancelled"))
     return ConversationHandler.END
 
 

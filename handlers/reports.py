@@ -27,7 +27,7 @@ from bot.domain.reports import (
 from bot.views.report_chart import ChartText, chart_font, make_chart
 from bot.views.report_csv import export_csv, in_report
 from bot.views.texts import Html, h, plain, t
-from handlers.common import say, visitor
+from handlers.common import say, visitor_of
 from storage.clock import now
 
 
@@ -42,15 +42,15 @@ class Asked:
 
 async def asked(update: Update, context: KiosContext, period: Period | None) -> Asked | None:
     """The manager's center and window; answers refusals and bad periods itself (then None)."""
-    found = await visitor(update, context)
-    if not found.managed:
-        await say(update, t(found.locale, "report.not_manager"))
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
+    if center is None:
+        await say(update, t(visitor.locale, "report.not_manager"))
         return None
     if period is None:
-        await say(update, t(found.locale, "report.usage"))
+        await say(update, t(visitor.locale, "report.usage"))
         return None
-    center = found.managed[0]
-    return Asked(found.locale, center, window_for(period, now(), center_zone(center.currency)))
+    return Asked(visitor.locale, center, window_for(period, now(), center_zone(center.currency)))
 
 
 def date_range(window: Window, locale: str) -> str:
@@ -180,15 +180,17 @@ async def send_chart(update: Update, asked: Asked, report: Report) -> None:
 
 async def send_report(update: Update, context: KiosContext, period: Period | None) -> None:
     """The report of `period` for the manager's center: text, then the chart."""
-    found = await asked(update, context, period)
-    if found is None:
+    wanted = await asked(update, context, period)
+    if wanted is None:
         return
-    window = found.window
-    rows = await context.store.reports.requests_in_window(found.center.id, window.start, window.end)
-    report = summarize(rows, window, found.center.currency)
-    await say(update, report_text(found, report))
+    window = wanted.window
+    rows = await context.store.reports.requests_in_window(
+        wanted.center.id, window.start, window.end
+    )
+    report = summarize(rows, window, wanted.center.currency)
+    await say(update, report_text(wanted, report))
     if report.submitted or report.completed:
-        await send_chart(update, found, report)
+        await send_chart(update, wanted, report)
 
 
 async def today(update: Update, context: KiosContext) -> None:
@@ -203,19 +205,21 @@ async def report(update: Update, context: KiosContext) -> None:
 
 async def export(update: Update, context: KiosContext) -> None:
     """/export [day|week|month]: the period's requests as a CSV file."""
-    found = await asked(update, context, parse_period(context.args or []))
-    if found is None:
+    wanted = await asked(update, context, parse_period(context.args or []))
+    if wanted is None:
         return
-    window = found.window
-    rows = await context.store.reports.requests_in_window(found.center.id, window.start, window.end)
+    window = wanted.window
+    rows = await context.store.reports.requests_in_window(
+        wanted.center.id, window.start, window.end
+    )
     shown = in_report(rows, window)
     if not shown:
-        await say(update, "\n".join((heading(found), "", t(found.locale, "report.empty"))))
+        await say(update, "\n".join((heading(wanted), "", t(wanted.locale, "report.empty"))))
         return
     chat = update.effective_chat
     assert chat is not None
-    name = f"requests-{found.center.code}-{window.first.isoformat()}-{window.last.isoformat()}.csv"
-    caption = t(found.locale, "report.export_caption", count=len(shown), range=heading(found))
+    name = f"requests-{wanted.center.code}-{window.first.isoformat()}-{window.last.isoformat()}.csv"
+    caption = t(wanted.locale, "report.export_caption", count=len(shown), range=heading(wanted))
     await chat.send_document(export_csv(shown, window), filename=name, caption=caption)
 
 

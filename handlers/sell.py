@@ -9,7 +9,6 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -19,7 +18,6 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.money import Money, format_money
-from bot.domain.pipeline import Role
 from bot.services.orders import submit_offer
 from bot.services.produce import (
     OfferError,
@@ -31,10 +29,17 @@ from bot.services.produce import (
     units_for,
 )
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
-from handlers.dialogs import Dialog
+from bot.views.texts import plain, t
+from handlers.common import Visitor, joined_center, notice, say, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Step,
+    draft_of,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 NAME, QUANTITY, UNIT, PRICE, PHOTO, CONFIRM = (
     "sell_name",
@@ -45,15 +50,15 @@ NAME, QUANTITY, UNIT, PRICE, PHOTO, CONFIRM = (
     "sell_confirm",
 )
 DRAFT_KEY = "sell"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
+# What the villager types is cut well past any valid answer.
+MAX_TYPED = 200
 PRICE_EXAMPLES = {"IDR": "3000", "CNY": "4.50"}
 
 
 def step_button(locale: str, key: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A /sell dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.SELL, ident, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.SELL, step, ident)
     )
 
 
@@ -62,112 +67,102 @@ def cancel_row(locale: str) -> list[InlineKeyboardButton]:
     return [step_button(locale, "sell.cancel", "no")]
 
 
-def draft_of(context: KiosContext) -> dict[str, Any]:
-    """The offer as far as the villager has told it."""
-    draft: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return draft
-
-
-def typed_text(update: Update) -> str:
-    """What the villager typed (cut well past any valid answer)."""
-    message = update.effective_message
-    return (message.text or "")[:200] if message else ""
-
-
-async def refuse(update: Update, found: Visitor, error: OfferError, step: str) -> str:
+async def refuse(update: Update, visitor: Visitor, error: OfferError, step: str) -> str:
     """Explain why the answer was refused; the same question stays open."""
-    example = PRICE_EXAMPLES.get(found.center.currency if found.center else "IDR", "3000")
-    await say(update, t(found.locale, f"sell.error.{error.reason}", example=example))
+    example = PRICE_EXAMPLES.get(visitor.center.currency if visitor.center else "IDR", "3000")
+    await say(update, t(visitor.locale, f"sell.error.{error.reason}", example=example))
     return step
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/sell: ask what the villager wants to sell."""
-    found = await visitor(update, context)
-    if found.center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+    visitor = await visitor_of(update, context)
+    center = await joined_center(update, visitor)
+    if center is None:
         return ConversationHandler.END
-    context.dialog[DRAFT_KEY] = {"center": found.center.id}
-    markup = InlineKeyboardMarkup([cancel_row(found.locale)])
-    await say(update, t(found.locale, "sell.ask_name", center=found.center.name), markup)
+    context.dialog[DRAFT_KEY] = {"center": center.id}
+    markup = InlineKeyboardMarkup([cancel_row(visitor.locale)])
+    await say(update, t(visitor.locale, "sell.ask_name", center=center.name), markup)
     return NAME
 
 
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the produce's name and ask how many units there are."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        name = check_name(typed_text(update))
+        name = check_name(typed_text(update, MAX_TYPED))
     except OfferError as error:
-        return await refuse(update, found, error, NAME)
-    draft_of(context)["name"] = name
-    await say(update, t(found.locale, "sell.ask_quantity", name=name))
+        return await refuse(update, visitor, error, NAME)
+    draft_of(context, DRAFT_KEY)["name"] = name
+    await say(update, t(visitor.locale, "sell.ask_quantity", name=name))
     return QUANTITY
 
 
 async def quantity_typed(update: Update, context: KiosContext) -> Step:
     """Keep the quantity and offer the usual units as buttons."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        quantity = check_quantity(typed_text(update))
+        quantity = check_quantity(typed_text(update, MAX_TYPED))
     except OfferError as error:
-        return await refuse(update, found, error, QUANTITY)
-    draft_of(context)["quantity"] = quantity
-    units = units_for(found.locale)
+        return await refuse(update, visitor, error, QUANTITY)
+    draft_of(context, DRAFT_KEY)["quantity"] = quantity
+    units = units_for(visitor.locale)
     buttons = [
-        InlineKeyboardButton(unit, callback_data=callbacks.build(callbacks.SELL, i, "unit"))
+        InlineKeyboardButton(unit, callback_data=callbacks.step(callbacks.SELL, "unit", i))
         for i, unit in enumerate(units)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [cancel_row(found.locale)]
-    await say(update, t(found.locale, "sell.ask_unit"), InlineKeyboardMarkup(rows))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [cancel_row(visitor.locale)]
+    await say(update, t(visitor.locale, "sell.ask_unit"), InlineKeyboardMarkup(rows))
     return UNIT
 
 
 async def unit_typed(update: Update, context: KiosContext) -> Step:
     """A unit of the villager's own (e.g. "karung")."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        unit = check_unit(typed_text(update))
+        unit = check_unit(typed_text(update, MAX_TYPED))
     except OfferError as error:
-        return await refuse(update, found, error, UNIT)
-    return await ask_price(update, context, found, unit)
+        return await refuse(update, visitor, error, UNIT)
+    return await ask_price(update, context, visitor, unit)
 
 
 async def unit_pressed(update: Update, context: KiosContext) -> Step:
     """One of the usual units."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    units = units_for(found.locale)
+    units = units_for(visitor.locale)
     if parsed is None or parsed.ident >= len(units):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return UNIT
     await query.answer()
-    return await ask_price(update, context, found, units[parsed.ident])
+    return await ask_price(update, context, visitor, units[parsed.ident])
 
 
-async def ask_price(update: Update, context: KiosContext, found: Visitor, unit: str) -> Step:
+async def ask_price(update: Update, context: KiosContext, visitor: Visitor, unit: str) -> Step:
     """Keep the unit and ask the price of one."""
-    draft_of(context)["unit"] = unit
-    currency = found.center.currency if found.center else "IDR"
+    draft_of(context, DRAFT_KEY)["unit"] = unit
+    currency = visitor.center.currency if visitor.center else "IDR"
     example = PRICE_EXAMPLES.get(currency, "3000")
-    await say(update, t(found.locale, "sell.ask_price", unit=unit, example=example))
+    await say(update, t(visitor.locale, "sell.ask_price", unit=unit, example=example))
     return PRICE
 
 
 async def price_typed(update: Update, context: KiosContext) -> Step:
     """Keep the price and ask for a photo (or Skip)."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        price = check_price(typed_text(update), found.center.currency if found.center else "IDR")
+        price = check_price(
+            typed_text(update, MAX_TYPED), visitor.center.currency if visitor.center else "IDR"
+        )
     except OfferError as error:
-        return await refuse(update, found, error, PRICE)
-    draft_of(context)["price"] = price.minor
+        return await refuse(update, visitor, error, PRICE)
+    draft_of(context, DRAFT_KEY)["price"] = price.minor
     markup = InlineKeyboardMarkup(
-        [[step_button(found.locale, "sell.skip_photo", "skip")], cancel_row(found.locale)]
+        [[step_button(visitor.locale, "sell.skip_photo", "skip")], cancel_row(visitor.locale)]
     )
-    await say(update, t(found.locale, "sell.ask_photo"), markup)
+    await say(update, t(visitor.locale, "sell.ask_photo"), markup)
     return PHOTO
 
 
@@ -175,7 +170,7 @@ async def photo_sent(update: Update, context: KiosContext) -> Step:
     """Keep the largest size of the photo and show the summary."""
     message = update.effective_message
     assert message is not None and message.photo
-    draft_of(context)["photo"] = message.photo[-1].file_id
+    draft_of(context, DRAFT_KEY)["photo"] = message.photo[-1].file_id
     return await summary(update, context)
 
 
@@ -183,39 +178,39 @@ async def photo_skipped(update: Update, context: KiosContext) -> Step:
     """No photo: show the summary."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    draft_of(context)["photo"] = None
+    draft_of(context, DRAFT_KEY)["photo"] = None
     return await summary(update, context)
 
 
 async def summary(update: Update, context: KiosContext) -> Step:
     """Show the offer as the manager will get it, with Confirm and Cancel."""
-    found = await visitor(update, context)
-    draft = draft_of(context)
-    if found.center is None or draft.get("center") != found.center.id or "price" not in draft:
+    visitor = await visitor_of(update, context)
+    draft = draft_of(context, DRAFT_KEY)
+    if visitor.center is None or draft.get("center") != visitor.center.id or "price" not in draft:
         context.dialog.pop(DRAFT_KEY, None)
-        await say(update, t(found.locale, "common.stale"))
+        await say(update, t(visitor.locale, "common.stale"))
         return ConversationHandler.END
-    price = Money(int(draft["price"]), found.center.currency)
+    price = Money(int(draft["price"]), visitor.center.currency)
     text = t(
-        found.locale,
+        visitor.locale,
         "sell.summary",
         name=draft["name"],
         quantity=draft["quantity"],
         unit=draft["unit"],
-        price=format_money(price, found.locale),
-        total=format_money(price.times(int(draft["quantity"])), found.locale),
-        photo=plain(found.locale, "sell.with_photo" if draft.get("photo") else "sell.no_photo"),
+        price=format_money(price, visitor.locale),
+        total=format_money(price.times(int(draft["quantity"])), visitor.locale),
+        photo=plain(visitor.locale, "sell.with_photo" if draft.get("photo") else "sell.no_photo"),
     )
     markup = InlineKeyboardMarkup(
-        [[step_button(found.locale, "sell.confirm", "ok")], cancel_row(found.locale)]
+        [[step_button(visitor.locale, "sell.confirm", "ok")], cancel_row(visitor.locale)]
     )
     await say(update, text, markup)
     return CONFIRM
 
 
-def details_from(found: Visitor, draft: dict[str, Any]) -> dict[str, Any] | None:
+def details_from(visitor: Visitor, draft: dict[str, Any]) -> dict[str, Any] | None:
     """The offer the summary showed, checked again; None if it no longer holds."""
-    center = found.center
+    center = visitor.center
     if center is None or draft.get("center") != center.id:
         return None
     try:
@@ -235,15 +230,14 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     """Send the offer to the manager; the villager sees its number and status."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
-    details = details_from(found, context.dialog.pop(DRAFT_KEY, None) or {})
-    if details is None or found.center is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+    visitor = await visitor_of(update, context)
+    details = details_from(visitor, context.dialog.pop(DRAFT_KEY, None) or {})
+    if details is None or visitor.center is None:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_offer(context.store, found.user, found.center, details)
+    request = await submit_offer(context.store, visitor.user, visitor.center, details)
     await query.answer()
-    text = t(found.locale, "sell.submitted", card=Html(villager_card_text(request, found.locale)))
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    await show_submitted(query, visitor.locale, "sell.submitted", request)
     return ConversationHandler.END
 
 
@@ -264,7 +258,7 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one /sell step button."""
-    return f"^{callbacks.build(callbacks.SELL, 0, step)}$"
+    return callbacks.step_pattern(callbacks.SELL, step)
 
 
 def build_sell_conversation() -> Dialog:
@@ -276,7 +270,9 @@ def build_sell_conversation() -> Dialog:
             NAME: [MessageHandler(text, name_typed)],
             QUANTITY: [MessageHandler(text, quantity_typed)],
             UNIT: [
-                CallbackQueryHandler(unit_pressed, pattern=rf"^{callbacks.SELL}:[0-9]+:unit$"),
+                CallbackQueryHandler(
+                    unit_pressed, pattern=callbacks.step_pattern(callbacks.SELL, "unit", ident=None)
+                ),
                 MessageHandler(text, unit_typed),
             ],
             PRICE: [MessageHandler(text, price_typed)],

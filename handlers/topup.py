@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -23,151 +22,152 @@ from bot.domain.phones import (
     operator_name,
     parse_mobile,
 )
-from bot.domain.pipeline import Role
 from bot.services.orders import submit_topup
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
-from handlers.dialogs import Dialog
+from bot.views.texts import plain, t
+from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Handler,
+    Step,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 NUMBER, PRODUCT, CONFIRM = "topup_number", "topup_product", "topup_confirm"
 DRAFT_KEY = "topup"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 EXAMPLES = {"ID": "0812 3456 7890", "CN": "138 0013 8000"}
 
 
-def region_of(found: Visitor) -> str:
+def region_of(visitor: Visitor) -> str:
     """The country whose numbers the villager's center tops up."""
-    return REGION_BY_CURRENCY.get(found.center.currency if found.center else "IDR", "ID")
+    return REGION_BY_CURRENCY.get(visitor.center.currency if visitor.center else "IDR", "ID")
 
 
 def step_button(locale: str, key: str, step: str) -> InlineKeyboardButton:
     """A top-up dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.build(callbacks.TOPUP, 0, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.TOPUP, step)
     )
 
 
-def own_number(found: Visitor) -> MobileNumber | None:
+def own_number(visitor: Visitor) -> MobileNumber | None:
     """The villager's shared phone, if it is a mobile number this center can top up."""
-    if not found.user.phone:
+    if not visitor.user.phone:
         return None
     try:
-        return parse_mobile(found.user.phone, region_of(found))
+        return parse_mobile(visitor.user.phone, region_of(visitor))
     except PhoneError:
         return None
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/topup: ask which number, offering the villager's own."""
-    found = await visitor(update, context)
-    if found.center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+    visitor = await visitor_of(update, context)
+    if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    rows = [[step_button(found.locale, "topup.cancel", "no")]]
-    own = own_number(found)
+    rows = [[step_button(visitor.locale, "topup.cancel", "no")]]
+    own = own_number(visitor)
     if own is not None:
-        label = plain(found.locale, "topup.own_button", phone=own.national)
+        label = plain(visitor.locale, "topup.own_button", phone=own.national)
         own_button = InlineKeyboardButton(
-            label, callback_data=callbacks.build(callbacks.TOPUP, 0, "own")
+            label, callback_data=callbacks.step(callbacks.TOPUP, "own")
         )
         rows.insert(0, [own_button])
-    text = t(found.locale, "topup.ask_number", example=EXAMPLES[region_of(found)])
+    text = t(visitor.locale, "topup.ask_number", example=EXAMPLES[region_of(visitor)])
     await say(update, text, InlineKeyboardMarkup(rows))
     return NUMBER
 
 
 async def number_typed(update: Update, context: KiosContext) -> Step:
     """Check the typed number and offer its operator's products."""
-    found = await visitor(update, context)
-    message = update.effective_message
-    typed = (message.text or "")[:64] if message else ""
-    example = EXAMPLES[region_of(found)]
+    visitor = await visitor_of(update, context)
+    example = EXAMPLES[region_of(visitor)]
     try:
-        number = parse_mobile(typed, region_of(found))
+        number = parse_mobile(typed_text(update, 64), region_of(visitor))
     except PhoneError as error:
-        await say(update, t(found.locale, f"topup.{error.reason}", example=example))
+        await say(update, t(visitor.locale, f"topup.{error.reason}", example=example))
         return NUMBER
-    return await offer_products(update, context, found, number)
+    return await offer_products(update, context, visitor, number)
 
 
 async def own_chosen(update: Update, context: KiosContext) -> Step:
     """Top up the villager's own shared number."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
-    number = own_number(found)
+    number = own_number(visitor)
     if number is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return NUMBER
     await query.answer()
-    return await offer_products(update, context, found, number)
+    return await offer_products(update, context, visitor, number)
 
 
 async def offer_products(
-    update: Update, context: KiosContext, found: Visitor, number: MobileNumber
+    update: Update, context: KiosContext, visitor: Visitor, number: MobileNumber
 ) -> Step:
     """List the center's credit and data products for the number's operator."""
-    assert found.center is not None
+    assert visitor.center is not None
     if number.operator is None:
-        await say(update, t(found.locale, "topup.unknown_operator", phone=number.national))
+        await say(update, t(visitor.locale, "topup.unknown_operator", phone=number.national))
         return NUMBER
-    products = await context.store.services.topups_for(found.center, number.operator)
+    products = await context.store.services.topups_for(visitor.center, number.operator)
     operator = operator_name(number.operator)
     if not products:
-        await say(update, t(found.locale, "topup.no_products", operator=operator))
+        await say(update, t(visitor.locale, "topup.no_products", operator=operator))
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {"national": number.national, "operator": number.operator}
     rows = [
         [
             InlineKeyboardButton(
                 plain(
-                    found.locale,
+                    visitor.locale,
                     "topup.product_button",
                     name=p.name,
-                    price=format_money(p.price, found.locale),
+                    price=format_money(p.price, visitor.locale),
                 ),
                 callback_data=callbacks.build(callbacks.TOPUP, p.id),
             )
         ]
         for p in products
     ]
-    rows.append([step_button(found.locale, "topup.cancel", "no")])
-    text = t(found.locale, "topup.choose", phone=number.national, operator=operator)
+    rows.append([step_button(visitor.locale, "topup.cancel", "no")])
+    text = t(visitor.locale, "topup.choose", phone=number.national, operator=operator)
     await say(update, text, InlineKeyboardMarkup(rows))
     return PRODUCT
 
 
 async def product_chosen(update: Update, context: KiosContext) -> Step:
     """Show the top-up to confirm."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
-    assert query is not None and found.center is not None
+    assert query is not None and visitor.center is not None
     parsed = callbacks.parse(query.data)
     draft = context.dialog.get(DRAFT_KEY) or {}
     try:
-        product = await context.store.services.get(parsed.ident if parsed else 0, found.center)
+        product = await context.store.services.get(parsed.ident if parsed else 0, visitor.center)
     except RecordNotFound:
         product = None
     if product is None or product.operator != draft.get("operator"):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return PRODUCT
     await query.answer()
     draft["product_id"] = product.id
     rows = [
-        [step_button(found.locale, "topup.confirm", "ok")],
-        [step_button(found.locale, "topup.cancel", "no")],
+        [step_button(visitor.locale, "topup.confirm", "ok")],
+        [step_button(visitor.locale, "topup.cancel", "no")],
     ]
     text = t(
-        found.locale,
+        visitor.locale,
         "topup.summary",
         phone=draft["national"],
         operator=operator_name(product.operator or ""),
         product=product.name,
-        price=format_money(product.price, found.locale),
+        price=format_money(product.price, visitor.locale),
     )
     await show(query, text, InlineKeyboardMarkup(rows))
     return CONFIRM
@@ -175,31 +175,29 @@ async def product_chosen(update: Update, context: KiosContext) -> Step:
 
 async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit the top-up; the villager sees its number and status."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     draft = context.dialog.pop(DRAFT_KEY, None) or {}
-    number, product = await _draft_parts(context, found, draft)
-    if number is None or product is None or found.center is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+    number, product = await _draft_parts(context, visitor, draft)
+    if number is None or product is None or visitor.center is None:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_topup(context.store, found.user, found.center, number, product)
+    request = await submit_topup(context.store, visitor.user, visitor.center, number, product)
     await query.answer()
-    card = Html(villager_card_text(request, found.locale))
-    text = t(found.locale, "topup.submitted", card=card)
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    await show_submitted(query, visitor.locale, "topup.submitted", request)
     return ConversationHandler.END
 
 
 async def _draft_parts(
-    context: KiosContext, found: Visitor, draft: dict[str, object]
+    context: KiosContext, visitor: Visitor, draft: dict[str, object]
 ) -> tuple[MobileNumber | None, ServiceProduct | None]:
     """The number and product the draft names, re-checked now; None where they no longer hold."""
-    if found.center is None or "product_id" not in draft:
+    if visitor.center is None or "product_id" not in draft:
         return None, None
     try:
-        number = parse_mobile(str(draft["national"]), region_of(found))
-        product = await context.store.services.get(int(str(draft["product_id"])), found.center)
+        number = parse_mobile(str(draft["national"]), region_of(visitor))
+        product = await context.store.services.get(int(str(draft["product_id"])), visitor.center)
     except (PhoneError, RecordNotFound, ValueError):
         return None, None
     return number, product
@@ -217,7 +215,7 @@ async def use_buttons(update: Update, context: KiosContext) -> None:
 
 def step_pattern(step: str) -> str:
     """Anchored pattern of one top-up step button."""
-    return f"^{callbacks.build(callbacks.TOPUP, 0, step)}$"
+    return callbacks.step_pattern(callbacks.TOPUP, step)
 
 
 def build_topup_conversation() -> Dialog:
@@ -232,7 +230,9 @@ def build_topup_conversation() -> Dialog:
                 MessageHandler(filters.TEXT & ~filters.COMMAND, number_typed),
             ],
             PRODUCT: [
-                CallbackQueryHandler(product_chosen, pattern=rf"^{callbacks.TOPUP}:[1-9][0-9]*$"),
+                CallbackQueryHandler(
+                    product_chosen, pattern=callbacks.item_pattern(callbacks.TOPUP)
+                ),
                 typed,
             ],
             CONFIRM: [CallbackQueryHandler(confirm, pattern=step_pattern("ok")), typed],

@@ -11,14 +11,14 @@ from collections.abc import Collection
 from enum import Enum
 from typing import Final
 
-from bot.domain.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, Problem, RowError, is_produce_sku
+from bot.domain.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, is_produce_sku
 from bot.domain.money import Money, MoneyError, parse_major
+from bot.domain.sheet import Problem, RowError, has_control_character
 
 # A catalog of a few thousand products is well under this; anything bigger is not a shop list.
 MAX_UPLOAD_BYTES: Final = 1_000_000
 # Errors named in one reply: enough to fix a file in a round or two, and inside 4096 characters.
 ERRORS_SHOWN: Final = 20
-ERROR_MESSAGE_CHARS: Final = 150
 # A value quoted in an error (a sku, column names): the rest of a long one adds nothing.
 ERROR_VALUE_CHARS: Final = 70
 # "-" stops tracking a product's stock (it is then always available).
@@ -78,18 +78,16 @@ def upload_text(data: bytes) -> str | UploadProblem:
 
 
 def shown_errors(errors: list[RowError]) -> tuple[list[RowError], int]:
-    """The first errors to name (each message and value cut to fit) and how many more."""
+    """The first errors of a sheet to name (each value cut to fit) and how many more."""
     shown = [_shortened(error) for error in errors[:ERRORS_SHOWN]]
     return shown, max(0, len(errors) - ERRORS_SHOWN)
 
 
 def _shortened(error: RowError) -> RowError:
-    """The error with its English message and its problem's values cut short."""
-    found = error.problem
-    if found is not None:
-        values = {name: _cut(value, ERROR_VALUE_CHARS) for name, value in found.values.items()}
-        found = Problem(found.key, values)
-    return RowError(error.line, _cut(error.message, ERROR_MESSAGE_CHARS), found)
+    """The error with its problem's values cut short."""
+    values = error.problem.values
+    cut = {name: _cut(value, ERROR_VALUE_CHARS) for name, value in values.items()}
+    return RowError(error.line, Problem(error.problem.key, cut))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -128,7 +126,7 @@ def text_problem(text: str, max_chars: int) -> str | None:
         return "empty"
     if len(text) > max_chars:
         return "long"
-    if any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in text):
+    if has_control_character(text):
         return "lines"  # a line break would break list buttons and the CSV export
     return None
 

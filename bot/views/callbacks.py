@@ -112,3 +112,20 @@ def parse(data: str | None) -> Callback | None:
 def pattern(prefix: str) -> str:
     """The anchored regex a CallbackQueryHandler uses for `prefix`."""
     return f"^{re.escape(prefix)}:"
+
+
+def step(prefix: str, name: str, ident: int = 0) -> str:
+    """Callback data of a dialog's step button, `prefix:ident:name` (ident 0 unless it has one)."""
+    return build(prefix, ident, name)
+
+
+def step_pattern(prefix: str, *names: str, ident: int | None = 0) -> str:
+    """The anchored regex of a dialog's step buttons `names`, with id `ident` (None: any id)."""
+    idents = "[0-9]+" if ident is None else str(ident)
+    choices = "|".join(re.escape(name) for name in names)
+    return f"^{re.escape(prefix)}:{idents}:({choices})$"
+
+
+def item_pattern(prefix: str) -> str:
+    """The anchored regex of `prefix:<id>` buttons that carry a positive id and nothing else."""
+    return f"^{re.escape(prefix)}:[1-9][0-9]*$"

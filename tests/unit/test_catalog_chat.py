@@ -16,7 +16,8 @@ from bot.domain.catalog_chat import (
     upload_problem,
     upload_text,
 )
-from bot.domain.catalog_csv import CatalogCsvError, RowError, parse_catalog_csv
+from bot.domain.catalog_csv import parse_catalog_csv
+from bot.domain.sheet import RowError, SheetError, SheetProblem, problem
 
 
 @pytest.mark.parametrize(
@@ -49,11 +50,13 @@ def test_the_text_of_a_file_drops_the_byte_order_mark() -> None:
 
 
 def test_only_the_first_twenty_errors_are_named_each_cut_short() -> None:
-    errors = [RowError(line, "x" * 500) for line in range(2, 32)]
+    long_name = problem(SheetProblem.EMPTY, column="x" * 500)
+    errors = [RowError(line, long_name) for line in range(2, 32)]
     shown, more = shown_errors(errors)
     assert [error.line for error in shown] == list(range(2, 22)) and more == 10
-    assert all(len(error.message) == 150 and error.message.endswith("…") for error in shown)
-    few = [RowError(2, "price must be more than 0")]
+    columns = [error.problem.values["column"] for error in shown]
+    assert all(len(column) == 70 and column.endswith("…") for column in columns)
+    few = [RowError(2, problem(SheetProblem.ZERO_PRICE))]
     assert shown_errors(few) == (few, 0)
 
 
@@ -96,9 +99,8 @@ def test_skus_are_made_from_names_and_never_reused() -> None:
 
 def test_long_values_in_errors_are_cut_for_the_chat() -> None:
     header = "sku,name,category,price,unit," + ",".join(f"kolom{n}" for n in range(40))
-    with pytest.raises(CatalogCsvError) as raised:
+    with pytest.raises(SheetError) as raised:
         parse_catalog_csv(header + "\n", "IDR")
     (shown,), more = shown_errors(raised.value.errors)
-    assert more == 0 and shown.problem is not None
-    assert shown.problem.key == "unknown_columns"
-    assert len(shown.problem.values["columns"]) == 70 and len(shown.message) == 150
+    assert more == 0 and shown.problem.key == SheetProblem.UNKNOWN_COLUMNS
+    assert len(shown.problem.values["columns"]) == 70

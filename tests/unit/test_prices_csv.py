@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.catalog_csv import RowError
 from bot.domain.money import Money
 from bot.domain.phones import OPERATORS
 from bot.domain.pipeline import RequestKind
@@ -12,20 +11,22 @@ from bot.domain.prices_csv import (
     HEADER,
     MAX_ROWS,
     PriceRow,
-    PricesCsvError,
     default_price_rows,
     export_prices_csv,
     parse_prices_csv,
 )
+from bot.domain.sheet import SheetError
+from bot.views.sheet_texts import problem_text
 
 HEADER_LINE = "kind,operator,code,name,price,commission\n"
 TOPUP = RequestKind.TOPUP
 
 
-def errors_of(text: str, currency: str = "IDR") -> list[RowError]:
-    with pytest.raises(PricesCsvError) as caught:
+def errors_of(text: str, currency: str = "IDR") -> list[tuple[int, str]]:
+    """Each bad line and what it is told in English (as the command line prints it)."""
+    with pytest.raises(SheetError) as caught:
         parse_prices_csv(text, currency)
-    return caught.value.errors
+    return [(error.line, problem_text("en", error.problem)) for error in caught.value.errors]
 
 
 def idr(minor: int) -> Money:
@@ -75,30 +76,30 @@ def test_every_bad_line_is_reported_with_its_reasons() -> None:
     )
     operators = "telkomsel, indosat, xl, axis, smartfren, tri"
     assert errors_of(text) == [
-        RowError(3, f"operator 'simpati' is not one of: {operators}"),
-        RowError(4, "commission is more than the price"),
-        RowError(5, f"operator is empty (a topup needs one of: {operators})"),
-        RowError(5, "code must not contain spaces"),
-        RowError(5, "name is empty"),
-        RowError(5, "price: IDR amounts have no decimals (write 15000, not 15.000)"),
-        RowError(5, "commission: amount must not be negative"),
-        RowError(6, f"kind 'produce' has no price list (use {KINDS})"),
-        RowError(7, f"kind 'pulsa' is unknown (use {KINDS})"),
-        RowError(7, "price must be more than 0"),
-        RowError(8, "expected 6 cells, found 5"),
-        RowError(9, "code 'TELKOMSEL-p5' is already used on line 2"),
+        (3, f"operator 'simpati' is not one of: {operators}"),
+        (4, "commission is more than the price"),
+        (5, f"operator is empty (a topup needs one of: {operators})"),
+        (5, "code must not contain spaces"),
+        (5, "name is empty"),
+        (5, "price: IDR amounts have no decimals (write 15000, not 15.000)"),
+        (5, "commission: amount must not be negative"),
+        (6, f"kind 'produce' has no price list (use {KINDS})"),
+        (7, f"kind 'pulsa' is unknown (use {KINDS})"),
+        (7, "price must be more than 0"),
+        (8, "expected 6 cells, found 5"),
+        (9, "code 'TELKOMSEL-p5' is already used on line 2"),
     ]
 
 
 def test_a_code_may_repeat_across_kinds_only() -> None:
     text = HEADER_LINE + "topup,xl,X1,Pulsa,1000,\ntopup,tri,x1,Pulsa,1000,\n"
-    assert errors_of(text) == [RowError(3, "code 'x1' is already used on line 2")]
+    assert errors_of(text) == [(3, "code 'x1' is already used on line 2")]
 
 
 def test_an_indonesian_operator_is_refused_at_a_chinese_center() -> None:
     text = HEADER_LINE + "topup,telkomsel,T-1,Pulsa,30,\n"
     assert errors_of(text, "CNY") == [
-        RowError(2, "operator 'telkomsel' is not one of: cmcc, unicom, telecom")
+        (2, "operator 'telkomsel' is not one of: cmcc, unicom, telecom")
     ]
 
 
@@ -111,38 +112,38 @@ def test_long_and_control_character_cells_are_named() -> None:
         + f"topup,xl,C-4,{'x' * 1001},1000,\n"
     )
     assert errors_of(text) == [
-        RowError(2, "code is longer than 64 characters"),
-        RowError(3, "name is longer than 200 characters"),
-        RowError(4, "name contains a line break or control character"),
-        RowError(5, "name is far too long (1,001 characters)"),
+        (2, "code is longer than 64 characters"),
+        (3, "name is longer than 200 characters"),
+        (4, "name contains a line break or control character"),
+        (5, "name is far too long (1,001 characters)"),
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", [RowError(1, "no prices: the file is empty")]),
-        (HEADER_LINE, [RowError(1, "no prices: the file has a header but no rows")]),
+        ("", [(1, "no prices: the file is empty")]),
+        (HEADER_LINE, [(1, "no prices: the file has a header but no rows")]),
         (
             "kind;operator;code;name;price\n",
-            [RowError(1, "columns must be separated by commas, not semicolons")],
+            [(1, "columns must be separated by commas, not semicolons")],
         ),
         (
             "kind,code,name,price,fee,price\n",
             [
-                RowError(1, "missing columns: operator"),
-                RowError(1, "unknown columns: fee"),
-                RowError(1, "repeated columns: price"),
+                (1, "missing columns: operator"),
+                (1, "unknown columns: fee"),
+                (1, "repeated columns: price"),
             ],
         ),
         (HEADER_LINE + 'topup,xl,"X,Pulsa,1000,\n', None),
     ],
 )
-def test_unusable_files_say_why(text: str, expected: list[RowError] | None) -> None:
+def test_unusable_files_say_why(text: str, expected: list[tuple[int, str]] | None) -> None:
     errors = errors_of(text)
     if expected is None:
-        assert [error.line for error in errors] == [2]
-        assert "unclosed quote" in errors[0].message
+        assert [line for line, _ in errors] == [2]
+        assert "unclosed quote" in errors[0][1]
     else:
         assert errors == expected
 
@@ -150,7 +151,7 @@ def test_unusable_files_say_why(text: str, expected: list[RowError] | None) -> N
 def test_too_many_rows_stops_reading() -> None:
     text = HEADER_LINE + "".join(f"topup,xl,X{n},Pulsa,1000,\n" for n in range(MAX_ROWS + 1))
     assert errors_of(text) == [
-        RowError(MAX_ROWS + 2, f"too many rows: at most {MAX_ROWS:,} prices per file")
+        (MAX_ROWS + 2, f"too many rows: at most {MAX_ROWS:,} prices per file")
     ]
 
 

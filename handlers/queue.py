@@ -1,4 +1,4 @@
-"""The manager's desk: /queue of open requests, oldest first, paged, each opening its card."""
+"""/queue: the manager's open requests, oldest first, paged, each opening its card."""
 
 from __future__ import annotations
 
@@ -13,36 +13,35 @@ from bot.domain.pipeline import TransitionRefused
 from bot.services.orders import authorize
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, notice, say, show, visitor
-from handlers.requests import card_for, page_buttons
+from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
+from handlers.request_actions import card_for
 
 QUEUE_PER_PAGE = 8
 
 
 async def queue_page(
-    context: KiosContext, found: Visitor, page: int
+    context: KiosContext, visitor: Visitor, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A page of the open requests of every center the user manages."""
-    if not found.managed:
-        return t(found.locale, "desk.not_manager"), None
-    center = found.managed[0]
+    center = visitor.managed_center
+    if center is None:
+        return t(visitor.locale, "desk.not_manager"), None
     requests = context.store.requests
     total = await requests.count_open(center.id)
     if total == 0:
-        return t(found.locale, "desk.queue_empty", center=center.name), None
-    pages = (total + QUEUE_PER_PAGE - 1) // QUEUE_PER_PAGE
-    page = min(max(page, 0), pages - 1)
-    shown = await requests.open_for_center(center.id, QUEUE_PER_PAGE, page * QUEUE_PER_PAGE)
+        return t(visitor.locale, "desk.queue_empty", center=center.name), None
+    page = page_of(asked, total, QUEUE_PER_PAGE)
+    shown = await requests.open_for_center(center.id, page.size, page.offset)
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
     lines = Html(
         "\n".join(
             t(
-                found.locale,
+                visitor.locale,
                 "desk.queue_line",
                 number=r.id,
                 time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
-                total=format_money(r.total, found.locale),
-                status=plain(found.locale, f"status.{r.status.value}"),
+                total=format_money(r.total, visitor.locale),
+                status=plain(visitor.locale, f"status.{r.status.value}"),
             )
             for r in shown
         )
@@ -50,29 +49,29 @@ async def queue_page(
     rows = [
         [
             InlineKeyboardButton(
-                plain(found.locale, "desk.open", number=r.id),
+                plain(visitor.locale, "desk.open", number=r.id),
                 callback_data=callbacks.build(callbacks.REQUEST_VIEW, r.id),
             )
         ]
         for r in shown
     ]
-    rows.append(page_buttons(callbacks.QUEUE_PAGE, page, pages))
+    rows.append(page_buttons(callbacks.QUEUE_PAGE, page))
     text = t(
-        found.locale,
+        visitor.locale,
         "desk.queue",
         center=center.name,
         count=total,
         lines=lines,
-        page=page + 1,
-        pages=pages,
+        page=page.index + 1,
+        pages=page.count,
     )
     return text, InlineKeyboardMarkup([row for row in rows if row])
 
 
 async def queue(update: Update, context: KiosContext) -> None:
     """/queue: the open requests, oldest first."""
-    found = await visitor(update, context)
-    text, markup = await queue_page(context, found, 0)
+    visitor = await visitor_of(update, context)
+    text, markup = await queue_page(context, visitor, 0)
     await say(update, text, markup)
 
 
@@ -80,10 +79,10 @@ async def queue_page_pressed(update: Update, context: KiosContext) -> None:
     """Another page of the queue, in place."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     await query.answer()
-    text, markup = await queue_page(context, found, parsed.ident if parsed else 0)
+    text, markup = await queue_page(context, visitor, parsed.ident if parsed else 0)
     await show(query, text, markup)
 
 
@@ -91,21 +90,21 @@ async def open_request(update: Update, context: KiosContext) -> None:
     """Send a request's card with its buttons, if the user has a role in it."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     try:
         request, _center, role = await authorize(
-            context.store, parsed.ident if parsed else 0, found.user.id
+            context.store, parsed.ident if parsed else 0, visitor.user.id
         )
     except TransitionRefused:
-        await notice(query, found.locale, "request.not_allowed", alert=True)
+        await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return
     await query.answer()
-    text, markup = await card_for(context, request, role, found.locale)
+    text, markup = await card_for(context, request, role, visitor.locale)
     await say(update, text, markup)
 
 
-def build_desk_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+def build_queue_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /queue, its pages and opening a card."""
     return [
         CommandHandler("queue", queue),

@@ -1,4 +1,4 @@
-"""The operator's chat: /centers with their figures, /setmanager to hand a center over.
+"""The operator's /centers with their figures, and /setmanager to hand a center over.
 
 Only users in ADMIN_IDS get answers here; the check is made on the server for every command
 and every press, so a forged page button from anyone else shows nothing.
@@ -6,58 +6,35 @@ and every press, so a forged page button from anyone else shows nothing.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
-from telegram import Bot, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.config import Settings
 from bot.context import KiosContext
 from bot.domain.center_setup import center_code, user_id
-from bot.domain.entities import Center, OutboxMessage, User
+from bot.domain.entities import Center
 from bot.domain.errors import RecordNotFound
 from bot.domain.money import format_money
 from bot.views import callbacks
 from bot.views.announcement import number
-from bot.views.menus import set_personal_menu
 from bot.views.poster import deep_link
-from bot.views.texts import Html, h, pick_locale, short, t
-from handlers.common import notice, say, show, visitor
-from handlers.requests import page_buttons
-from storage import Storage
+from bot.views.texts import Html, h, short, t
+from handlers.common import notice, page_buttons, page_of, say, show, visitor_of
+from handlers.operator import (
+    is_operator,
+    locales_of,
+    manager_label,
+    manager_messages,
+    refresh_menu,
+    refuse,
+)
 from storage.clock import now
 from storage.overview import CenterFigures
-
-log = logging.getLogger(__name__)
 
 # Five centers a page keeps a page far below Telegram's 4096 characters (names are cut).
 PAGE_SIZE = 5
 RECENT_DAYS = 7
-
-
-def is_operator(update: Update, context: KiosContext) -> bool:
-    """Whether the user behind the update is one of the configured operators."""
-    user = update.effective_user
-    return user is not None and user.id in context.settings.admin_ids
-
-
-async def refuse(update: Update, context: KiosContext) -> None:
-    """Tell someone who is not an operator that this is not for them (and nothing more)."""
-    found = await visitor(update, context)
-    if update.callback_query is not None:
-        await notice(update.callback_query, found.locale, "admin.only_notice", alert=True)
-    else:
-        await say(update, t(found.locale, "admin.only"))
-
-
-def manager_label(locale: str, manager_id: int, manager: User | str | None) -> Html:
-    """The manager as the operator reads them: name and id, or the id of someone unknown."""
-    name = manager.display_name if isinstance(manager, User) else manager
-    if name:
-        return h(locale, "admin.manager_known", name=short(name), id=manager_id)
-    return h(locale, "admin.manager_unknown", id=manager_id)
 
 
 def center_block(locale: str, figures: CenterFigures) -> Html:
@@ -78,27 +55,26 @@ def center_block(locale: str, figures: CenterFigures) -> Html:
 
 
 async def centers_page(
-    context: KiosContext, locale: str, page: int
+    context: KiosContext, locale: str, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of /centers and its previous / next buttons."""
     store = context.store
     total = await store.overview.count_centers()
     if total == 0:
         return t(locale, "admin.centers_none"), None
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(page, pages - 1)
+    page = page_of(asked, total, PAGE_SIZE)
     since = now() - RECENT_DAYS * 86_400
-    shown = await store.overview.center_figures(since, PAGE_SIZE, page * PAGE_SIZE)
+    shown = await store.overview.center_figures(since, page.size, page.offset)
     blocks = Html("\n\n".join(center_block(locale, figures) for figures in shown))
     text = t(
         locale,
         "admin.centers",
         count=number(total, locale),
-        page=page + 1,
-        pages=pages,
+        page=page.index + 1,
+        pages=page.count,
         blocks=blocks,
     )
-    row = page_buttons(callbacks.ADMIN_PAGE, page, pages)
+    row = page_buttons(callbacks.ADMIN_PAGE, page)
     return text, InlineKeyboardMarkup([row]) if row else None
 
 
@@ -107,8 +83,8 @@ async def list_centers(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
-    text, markup = await centers_page(context, found.locale, 0)
+    visitor = await visitor_of(update, context)
+    text, markup = await centers_page(context, visitor.locale, 0)
     await say(update, text, markup)
 
 
@@ -119,62 +95,14 @@ async def centers_page_pressed(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     if parsed is None:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return
     await query.answer()
-    text, markup = await centers_page(context, found.locale, parsed.ident)
+    text, markup = await centers_page(context, visitor.locale, parsed.ident)
     await show(query, text, markup)
-
-
-async def locales_of(store: Storage, user_ids: Iterable[int], fallback: str) -> dict[int, str]:
-    """The language to write to each user in; users who never opened the bot are left out."""
-    locales = {}
-    for known_id in set(user_ids):
-        user = await store.users.get(known_id)
-        if user is not None:
-            locales[known_id] = pick_locale(user.language, user.telegram_language, fallback)
-    return locales
-
-
-def manager_messages(
-    before: Center | None, after: Center, link: str, locales: Mapping[int, str]
-) -> list[OutboxMessage]:
-    """What the new manager (and the one before, if any) are told, if the bot knows them."""
-    messages = []
-    if after.manager_id in locales:
-        locale = locales[after.manager_id]
-        text = t(locale, "admin.notify_assigned", center=after.name, code=after.code, link=link)
-        messages.append(OutboxMessage(after.manager_id, text))
-    previous = before.manager_id if before else None
-    if previous is not None and previous != after.manager_id and previous in locales:
-        text = t(locales[previous], "admin.notify_removed", center=after.name, code=after.code)
-        messages.append(OutboxMessage(previous, text))
-    return messages
-
-
-async def refresh_menu(bot: Bot, store: Storage, settings: Settings, user_id: int) -> None:
-    """Give the user the menu of what they are now (manager, operator, villager)."""
-    managed = await store.centers.managed_by(user_id)
-    user = await store.users.get(user_id)
-    locale = pick_locale(
-        user.language if user else None,
-        user.telegram_language if user else None,
-        managed[0].language if managed else None,
-    )
-    admin = user_id in settings.admin_ids
-    try:
-        await set_personal_menu(bot, user_id, locale, manager=bool(managed), admin=admin)
-    except TelegramError as exc:  # e.g. they never opened the bot: set again on their /start
-        log.warning("no menu for user %s yet: %s", user_id, exc)
-
-
-async def set_admin_menus(bot: Bot, store: Storage, settings: Settings) -> None:
-    """At start: every operator's menu with the admin commands."""
-    for admin_id in sorted(settings.admin_ids):
-        await refresh_menu(bot, store, settings, admin_id)
 
 
 def parse_set_manager(args: Sequence[str]) -> tuple[str, int] | None:
@@ -190,18 +118,18 @@ async def set_manager(update: Update, context: KiosContext) -> None:
     if not is_operator(update, context):
         await refuse(update, context)
         return
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = parse_set_manager(context.args or [])
     if parsed is None:
-        await say(update, t(found.locale, "admin.setmanager_usage"))
+        await say(update, t(visitor.locale, "admin.setmanager_usage"))
         return
     code, manager_id = parsed
     try:
         before = await context.store.centers.by_code(code)
     except RecordNotFound:
-        await say(update, t(found.locale, "admin.unknown_code", code=code))
+        await say(update, t(visitor.locale, "admin.unknown_code", code=code))
         return
-    await hand_over(update, context, found.locale, before, manager_id)
+    await hand_over(update, context, visitor.locale, before, manager_id)
 
 
 async def hand_over(
@@ -234,7 +162,7 @@ async def hand_over(
     await say(update, text)
 
 
-def build_admin_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+def build_centers_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """/centers and its pages, /setmanager."""
     return [
         CommandHandler("centers", list_centers),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -19,85 +18,85 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.domain.money import format_money
-from bot.domain.pipeline import RequestKind, Role
+from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
 from bot.services.orders import submit_bill
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
-from handlers.dialogs import Dialog
+from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
+from handlers.dialogs import (
+    Dialog,
+    Handler,
+    Step,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
 KIND, CUSTOMER, TOKEN, CONFIRM = "bill_kind", "bill_customer", "bill_token", "bill_confirm"
 DRAFT_KEY = "bill"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 
 
-def step_button(locale: str, label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
+def step_button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A bill dialog button."""
-    return InlineKeyboardButton(label, callback_data=callbacks.build(callbacks.BILL, ident, step))
+    return InlineKeyboardButton(label, callback_data=callbacks.step(callbacks.BILL, step, ident))
 
 
-def step_pattern(step: str) -> str:
-    """Anchored pattern of one bill step button (any id)."""
-    return rf"^{callbacks.BILL}:[0-9]+:{step}$"
+def step_pattern(*steps: str) -> str:
+    """Anchored pattern of the bill step buttons `steps` (any id)."""
+    return callbacks.step_pattern(callbacks.BILL, *steps, ident=None)
 
 
 def cancel_row(locale: str) -> list[InlineKeyboardButton]:
     """The row with Cancel."""
-    return [step_button(locale, plain(locale, "bill.cancel"), "no")]
+    return [step_button(plain(locale, "bill.cancel"), "no")]
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/bill: ask which bill."""
-    found = await visitor(update, context)
-    if found.center is None:
-        await say(update, t(found.locale, "onboarding.ask_center"))
+    visitor = await visitor_of(update, context)
+    if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    rows = [
-        [step_button(found.locale, plain(found.locale, f"bill.{b.value}"), b.value)]
-        for b in BillKind
-    ]
-    rows.append(cancel_row(found.locale))
-    await say(update, t(found.locale, "bill.ask_kind"), InlineKeyboardMarkup(rows))
+    rows = [[step_button(plain(visitor.locale, f"bill.{b.value}"), b.value)] for b in BillKind]
+    rows.append(cancel_row(visitor.locale))
+    await say(update, t(visitor.locale, "bill.ask_kind"), InlineKeyboardMarkup(rows))
     return KIND
 
 
 async def kind_chosen(update: Update, context: KiosContext) -> Step:
     """Ask for the customer or meter number of the chosen bill."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     parsed = callbacks.parse(query.data)
     if parsed is None or parsed.arg not in {b.value for b in BillKind}:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return KIND
     await query.answer()
     bill = BillKind(parsed.arg)
     context.dialog[DRAFT_KEY] = {"bill": bill.value}
-    await show(query, t(found.locale, f"bill.ask_customer.{bill.value}"))
+    await show(query, t(visitor.locale, f"bill.ask_customer.{bill.value}"))
     return CUSTOMER
 
 
 async def customer_typed(update: Update, context: KiosContext) -> Step:
     """Check the number; prepaid goes on to the token's value, other bills to the summary."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft = context.dialog.get(DRAFT_KEY) or {}
     if draft.get("bill") not in {b.value for b in BillKind}:
         return await begin(update, context)
     bill = BillKind(draft["bill"])
-    message = update.effective_message
     try:
-        customer = check_customer(bill, (message.text or "")[:64] if message else "")
+        customer = check_customer(bill, typed_text(update, 64))
     except ValidationError as error:
-        await say(update, t(found.locale, f"bill.invalid.{error.reason}", example=example(bill)))
+        await say(update, t(visitor.locale, f"bill.invalid.{error.reason}", example=example(bill)))
         return CUSTOMER
     draft["customer"] = customer
     if bill is BillKind.PLN_PREPAID:
-        return await ask_token(update, context, found)
-    return await summary(update, context, found)
+        return await ask_token(update, context, visitor)
+    return await summary(update, context, visitor)
 
 
 def example(bill: BillKind) -> str:
@@ -110,20 +109,19 @@ def example(bill: BillKind) -> str:
     }[bill]
 
 
-async def ask_token(update: Update, context: KiosContext, found: Visitor) -> Step:
+async def ask_token(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Offer the token values with their price including the fee."""
-    assert found.center is not None
-    currency = found.center.currency
-    charge = await context.store.services.fee_for(found.center, RequestKind.BILL)
+    assert visitor.center is not None
+    currency = visitor.center.currency
+    charge = await context.store.services.fee_for(visitor.center, RequestKind.BILL)
     rows = [
         [
             step_button(
-                found.locale,
                 plain(
-                    found.locale,
+                    visitor.locale,
                     "bill.token_button",
-                    value=format_money(token_price(v, currency), found.locale),
-                    price=format_money(token_price(v, currency) + charge, found.locale),
+                    value=format_money(token_price(v, currency), visitor.locale),
+                    price=format_money(token_price(v, currency) + charge, visitor.locale),
                 ),
                 "tok",
                 v,
@@ -131,53 +129,53 @@ async def ask_token(update: Update, context: KiosContext, found: Visitor) -> Ste
         ]
         for v in TOKEN_VALUES
     ]
-    rows.append(cancel_row(found.locale))
-    await say(update, t(found.locale, "bill.ask_token"), InlineKeyboardMarkup(rows))
+    rows.append(cancel_row(visitor.locale))
+    await say(update, t(visitor.locale, "bill.ask_token"), InlineKeyboardMarkup(rows))
     return TOKEN
 
 
 async def token_chosen(update: Update, context: KiosContext) -> Step:
     """Keep the token's value and show the summary."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     parsed = callbacks.parse(query.data)
     draft = context.dialog.get(DRAFT_KEY) or {}
     if parsed is None or parsed.ident not in TOKEN_VALUES or "customer" not in draft:
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return TOKEN
     await query.answer()
     draft["token_value"] = parsed.ident
-    return await summary(update, context, found)
+    return await summary(update, context, visitor)
 
 
-async def summary(update: Update, context: KiosContext, found: Visitor) -> Step:
+async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Show what will be sent, with Confirm and Cancel."""
-    assert found.center is not None
+    assert visitor.center is not None
     draft = context.dialog[DRAFT_KEY]
-    bill, currency = BillKind(draft["bill"]), found.center.currency
+    bill, currency = BillKind(draft["bill"]), visitor.center.currency
     if "token_value" in draft:
         value = token_price(int(draft["token_value"]), currency)
-        charge = await context.store.services.fee_for(found.center, RequestKind.BILL)
+        charge = await context.store.services.fee_for(visitor.center, RequestKind.BILL)
         price = t(
-            found.locale,
+            visitor.locale,
             "bill.summary_price",
-            value=format_money(value, found.locale),
-            fee=format_money(charge, found.locale),
-            total=format_money(value + charge, found.locale),
+            value=format_money(value, visitor.locale),
+            fee=format_money(charge, visitor.locale),
+            total=format_money(value + charge, visitor.locale),
         )
     else:
-        price = t(found.locale, "bill.summary_quote")
+        price = t(visitor.locale, "bill.summary_quote")
     text = t(
-        found.locale,
+        visitor.locale,
         "bill.summary",
-        bill=plain(found.locale, f"bill.{bill.value}"),
+        bill=plain(visitor.locale, f"bill.{bill.value}"),
         customer=draft["customer"],
         price=Html(price),
     )
     rows = [
-        [step_button(found.locale, plain(found.locale, "bill.confirm"), "ok")],
-        cancel_row(found.locale),
+        [step_button(plain(visitor.locale, "bill.confirm"), "ok")],
+        cancel_row(visitor.locale),
     ]
     await say(update, text, InlineKeyboardMarkup(rows))
     return CONFIRM
@@ -185,22 +183,21 @@ async def summary(update: Update, context: KiosContext, found: Visitor) -> Step:
 
 async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit the bill; the villager sees its number and status."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     draft = context.dialog.pop(DRAFT_KEY, None) or {}
-    if found.center is None or "customer" not in draft:
-        await notice(query, found.locale, "common.stale", alert=True)
+    if visitor.center is None or "customer" not in draft:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     bill = BillKind(draft["bill"])
     value = draft.get("token_value")
-    token = token_price(int(value), found.center.currency) if value else None
+    token = token_price(int(value), visitor.center.currency) if value else None
     request = await submit_bill(
-        context.store, found.user, found.center, bill, draft["customer"], token
+        context.store, visitor.user, visitor.center, bill, draft["customer"], token
     )
     await query.answer()
-    text = t(found.locale, "bill.submitted", card=Html(villager_card_text(request, found.locale)))
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    await show_submitted(query, visitor.locale, "bill.submitted", request)
     return ConversationHandler.END
 
 
@@ -218,12 +215,14 @@ def build_bill_conversation() -> Dialog:
     """The persistent /bill dialog."""
     typed: Handler = MessageHandler(filters.TEXT & ~filters.COMMAND, use_buttons)
     cancel_button: Handler = CallbackQueryHandler(cancel, pattern=step_pattern("no"))
-    kinds = "|".join(b.value for b in BillKind)
     return Dialog(
         entry_points=[CommandHandler("bill", begin)],
         states={
             KIND: [
-                CallbackQueryHandler(kind_chosen, pattern=rf"^{callbacks.BILL}:0:({kinds})$"),
+                CallbackQueryHandler(
+                    kind_chosen,
+                    pattern=callbacks.step_pattern(callbacks.BILL, *(b.value for b in BillKind)),
+                ),
                 typed,
             ],
             CUSTOMER: [MessageHandler(filters.TEXT & ~filters.COMMAND, customer_typed)],

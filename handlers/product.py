@@ -22,8 +22,8 @@ from bot.domain.entities import Center
 from bot.domain.money import minor_digits
 from bot.views import callbacks
 from bot.views.texts import t
-from handlers.common import notice, say, visitor
-from handlers.dialogs import Dialog
+from handlers.common import notice, say, visitor_of
+from handlers.dialogs import Dialog, Step, draft_of, typed_text
 from handlers.product_summary import (
     CATEGORY,
     CONFIRM,
@@ -33,10 +33,8 @@ from handlers.product_summary import (
     PRICE,
     STOCK,
     UNIT,
-    Step,
     cancel,
     cancel_pressed,
-    draft_of,
     photo_expected,
     save_pressed,
     show_summary,
@@ -51,21 +49,15 @@ DIALOG_TIMEOUT_S = 30 * 60
 MAX_CATEGORY_BUTTONS = 30
 
 
-def typed_text(update: Update) -> str:
-    """The trimmed text of the message."""
-    message = update.effective_message
-    return (message.text or "").strip() if message else ""
-
-
 async def begin(update: Update, context: KiosContext) -> Step:
     """/product: ask the new product's name."""
-    found = await visitor(update, context)
-    if not found.managed:
-        await say(update, t(found.locale, "product.not_manager"))
+    visitor = await visitor_of(update, context)
+    center = visitor.managed_center
+    if center is None:
+        await say(update, t(visitor.locale, "product.not_manager"))
         return ConversationHandler.END
-    center = found.managed[0]
     context.dialog[DRAFT_KEY] = {"center_id": center.id}
-    await say(update, t(found.locale, "product.ask_name", center=center.name))
+    await say(update, t(visitor.locale, "product.ask_name", center=center.name))
     return NAME
 
 
@@ -76,13 +68,13 @@ async def refuse_text(update: Update, locale: str, problem: str, limit: int) -> 
 
 async def name_typed(update: Update, context: KiosContext) -> Step:
     """Keep the name and offer the center's categories as buttons."""
-    found = await visitor(update, context)
-    name = typed_text(update)
+    visitor = await visitor_of(update, context)
+    name = typed_text(update).strip()
     problem = text_problem(name, MAX_NAME_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_NAME_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_NAME_CHARS)
         return None
-    draft = draft_of(context)
+    draft = draft_of(context, DRAFT_KEY)
     names = await context.store.catalog_edits.categories(int(draft.get("center_id", 0)))
     draft.update(name=name, categories=names[:MAX_CATEGORY_BUTTONS])
     rows = [
@@ -90,24 +82,24 @@ async def name_typed(update: Update, context: KiosContext) -> Step:
         for number, category in enumerate(draft["categories"])
     ]
     key = "product.ask_category" if rows else "product.ask_first_category"
-    await say(update, t(found.locale, key), InlineKeyboardMarkup(rows) if rows else None)
+    await say(update, t(visitor.locale, key), InlineKeyboardMarkup(rows) if rows else None)
     return CATEGORY
 
 
 def category_data(number: int) -> str:
     """Callback data of the button of the offered category `number`."""
-    return callbacks.build(callbacks.NEW_PRODUCT, number, "cat")
+    return callbacks.step(callbacks.NEW_PRODUCT, "cat", number)
 
 
 async def category_pressed(update: Update, context: KiosContext) -> Step:
     """An existing category was chosen."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    offered: list[str] = draft_of(context).get("categories", [])
+    offered: list[str] = draft_of(context, DRAFT_KEY).get("categories", [])
     if parsed is None or parsed.ident >= len(offered):
-        await notice(query, found.locale, "common.stale", alert=True)
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return None
     await query.answer()
     return await keep_category(update, context, offered[parsed.ident])
@@ -115,23 +107,23 @@ async def category_pressed(update: Update, context: KiosContext) -> Step:
 
 async def category_typed(update: Update, context: KiosContext) -> Step:
     """A new category typed (one spelled like an existing one is that one)."""
-    found = await visitor(update, context)
-    category = typed_text(update)
+    visitor = await visitor_of(update, context)
+    category = typed_text(update).strip()
     problem = text_problem(category, MAX_CATEGORY_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_CATEGORY_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_CATEGORY_CHARS)
         return None
-    offered: list[str] = draft_of(context).get("categories", [])
+    offered: list[str] = draft_of(context, DRAFT_KEY).get("categories", [])
     same = [name for name in offered if name.casefold() == category.casefold()]
     return await keep_category(update, context, same[0] if same else category)
 
 
 async def keep_category(update: Update, context: KiosContext, category: str) -> Step:
     """Keep the category and ask the price."""
-    found = await visitor(update, context)
-    draft_of(context)["category"] = category
+    visitor = await visitor_of(update, context)
+    draft_of(context, DRAFT_KEY)["category"] = category
     center = await draft_center(context)
-    await say(update, t(found.locale, "product.ask_price", example=price_example(center)))
+    await say(update, t(visitor.locale, "product.ask_price", example=price_example(center)))
     return PRICE
 
 
@@ -142,44 +134,44 @@ def price_example(center: Center | None) -> str:
 
 async def draft_center(context: KiosContext) -> Center | None:
     """The center the draft is for."""
-    return await context.store.centers.get(int(draft_of(context).get("center_id", 0)))
+    return await context.store.centers.get(int(draft_of(context, DRAFT_KEY).get("center_id", 0)))
 
 
 async def price_typed(update: Update, context: KiosContext) -> Step:
     """Keep the price (major units, as in the CSV) and ask the unit."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     center = await draft_center(context)
     try:
-        price = parse_price(typed_text(update), center.currency if center else "IDR")
+        price = parse_price(typed_text(update).strip(), center.currency if center else "IDR")
     except BadNumber:
-        await say(update, t(found.locale, "product.bad_price", example=price_example(center)))
+        await say(update, t(visitor.locale, "product.bad_price", example=price_example(center)))
         return None
-    draft_of(context).update(price_minor=price.minor, currency=price.currency)
-    await say(update, t(found.locale, "product.ask_unit"))
+    draft_of(context, DRAFT_KEY).update(price_minor=price.minor, currency=price.currency)
+    await say(update, t(visitor.locale, "product.ask_unit"))
     return UNIT
 
 
 async def unit_typed(update: Update, context: KiosContext) -> Step:
     """Keep the unit and ask how many are in stock."""
-    found = await visitor(update, context)
-    unit = typed_text(update)
+    visitor = await visitor_of(update, context)
+    unit = typed_text(update).strip()
     problem = text_problem(unit, MAX_UNIT_CHARS)
     if problem:
-        await refuse_text(update, found.locale, problem, MAX_UNIT_CHARS)
+        await refuse_text(update, visitor.locale, problem, MAX_UNIT_CHARS)
         return None
-    draft_of(context)["unit"] = unit
-    button = step_button(found.locale, "product.no_stock", "nostock")
-    await say(update, t(found.locale, "product.ask_stock"), InlineKeyboardMarkup([[button]]))
+    draft_of(context, DRAFT_KEY)["unit"] = unit
+    button = step_button(visitor.locale, "product.no_stock", "nostock")
+    await say(update, t(visitor.locale, "product.ask_stock"), InlineKeyboardMarkup([[button]]))
     return STOCK
 
 
 async def stock_typed(update: Update, context: KiosContext) -> Step:
     """Keep the typed stock ("-" for not counted) and ask for a photo."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        stock = parse_stock(typed_text(update))
+        stock = parse_stock(typed_text(update).strip())
     except BadNumber:
-        await say(update, t(found.locale, "product.bad_stock"))
+        await say(update, t(visitor.locale, "product.bad_stock"))
         return None
     return await keep_stock(update, context, stock)
 
@@ -193,10 +185,10 @@ async def stock_skipped(update: Update, context: KiosContext) -> Step:
 
 async def keep_stock(update: Update, context: KiosContext, stock: int | None) -> Step:
     """Keep the stock and ask for a photo."""
-    found = await visitor(update, context)
-    draft_of(context)["stock"] = stock
-    button = step_button(found.locale, "product.no_photo", "nophoto")
-    await say(update, t(found.locale, "product.ask_photo"), InlineKeyboardMarkup([[button]]))
+    visitor = await visitor_of(update, context)
+    draft_of(context, DRAFT_KEY)["stock"] = stock
+    button = step_button(visitor.locale, "product.no_photo", "nophoto")
+    await say(update, t(visitor.locale, "product.ask_photo"), InlineKeyboardMarkup([[button]]))
     return PHOTO
 
 
@@ -204,7 +196,7 @@ async def photo_sent(update: Update, context: KiosContext) -> Step:
     """Keep the photo's largest size and show the summary."""
     message = update.effective_message
     assert message is not None and message.photo
-    draft_of(context)["photo"] = message.photo[-1].file_id
+    draft_of(context, DRAFT_KEY)["photo"] = message.photo[-1].file_id
     return await show_summary(update, context)
 
 
@@ -212,7 +204,7 @@ async def photo_skipped(update: Update, context: KiosContext) -> Step:
     """No photo: show the summary."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    draft_of(context)["photo"] = None
+    draft_of(context, DRAFT_KEY)["photo"] = None
     return await show_summary(update, context)
 
 

@@ -1,4 +1,7 @@
-"""What the ticket and lodging dialogs share: buttons, dates, counts, and their ending."""
+"""The end of /ticket and /lodging: the last, optional answer (a note, a budget), the summary,
+Confirm and Cancel; and what their questions share: the dialog's states and buttons, days and
+counts to press or type, refusals.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +10,30 @@ from typing import Any
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    ConversationHandler,
-)
+from telegram.ext import ConversationHandler
 
 from bot.context import KiosContext
-from bot.domain.money import Money, format_money
+from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
-from bot.domain.pipeline import RequestKind, Role
-from bot.domain.validators import (
-    ValidationError,
-    parse_passenger_count,
-    parse_travel_date,
-)
+from bot.domain.pipeline import RequestKind
+from bot.domain.validators import ValidationError, parse_passenger_count, parse_travel_date
 from bot.services.orders import submit_travel
 from bot.views import callbacks
-from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, leave_dialog, notice, remind_buttons, say, show, visitor
+from handlers.common import Visitor, answer_press, notice, say, visitor_of
+from handlers.dialogs import (
+    Step,
+    draft_of,
+    leave_dialog,
+    remind_buttons,
+    show_submitted,
+    typed_text,
+)
 
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 DRAFT_KEY = "travel"
 CLASSES = ("economy", "business", "any")
+# What the villager types is bounded (names and identity numbers of a group are long).
+MAX_TYPED = 1000
 DAY_BUTTONS = 7
 COUNT_BUTTONS = 6
 (T_KIND, T_FROM, T_TO, T_DATE, T_PAX, T_NAMES, T_IDS, T_CLASS, T_NOTE, CONFIRM) = (
@@ -53,36 +56,34 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def region(found: Visitor) -> str:
+def region(visitor: Visitor) -> str:
     """The center's country."""
-    return REGION_BY_CURRENCY.get(found.center.currency if found.center else "IDR", "ID")
+    return REGION_BY_CURRENCY.get(visitor.center.currency if visitor.center else "IDR", "ID")
 
 
-def own_places(found: Visitor) -> tuple[str, ...]:
+def own_places(visitor: Visitor) -> tuple[str, ...]:
     """The places the center listed for its villagers."""
-    return found.center.places if found.center else ()
+    return visitor.center.places if visitor.center else ()
 
 
 def button(label: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A travel dialog button."""
-    return InlineKeyboardButton(label, callback_data=callbacks.build(callbacks.TRAVEL, ident, step))
+    return InlineKeyboardButton(label, callback_data=callbacks.step(callbacks.TRAVEL, step, ident))
 
 
 def pattern(step: str) -> str:
-    """Anchored pattern of one travel step button."""
-    return rf"^{callbacks.TRAVEL}:[0-9]+:{step}$"
+    """Anchored pattern of one travel step button (any number)."""
+    return callbacks.step_pattern(callbacks.TRAVEL, step, ident=None)
 
 
 def draft(context: KiosContext) -> dict[str, Any]:
     """The trip or stay being described (persisted with the dialog)."""
-    value: dict[str, Any] = context.dialog.setdefault(DRAFT_KEY, {})
-    return value
+    return draft_of(context, DRAFT_KEY)
 
 
 def typed(update: Update) -> str:
     """The text the villager typed, bounded."""
-    message = update.effective_message
-    return (message.text or "")[:1000] if message else ""
+    return typed_text(update, MAX_TYPED)
 
 
 def ident_of(update: Update) -> int | None:
@@ -90,12 +91,6 @@ def ident_of(update: Update) -> int | None:
     query = update.callback_query
     parsed = callbacks.parse(query.data if query else None)
     return parsed.ident if parsed else None
-
-
-async def pressed(update: Update) -> None:
-    """Answer the press (steps then send their next question as a new message)."""
-    if update.callback_query:
-        await update.callback_query.answer()
 
 
 def day_buttons(locale: str, step: str, start: date) -> InlineKeyboardMarkup:
@@ -112,7 +107,7 @@ def count_buttons(locale: str, step: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, [button(plain(locale, "travel.cancel"), "no")]])
 
 
-def chosen_day(update: Update, found: Visitor) -> date:
+def chosen_day(update: Update, visitor: Visitor) -> date:
     """The day pressed or typed; ValidationError when it is not a coming day."""
     ident = ident_of(update)
     if ident is not None and update.callback_query:
@@ -120,7 +115,7 @@ def chosen_day(update: Update, found: Visitor) -> date:
         if not today() <= day <= today() + timedelta(days=365):
             raise ValidationError("past")
         return day
-    return parse_travel_date(typed(update), today(), found.locale)
+    return parse_travel_date(typed(update), today(), visitor.locale)
 
 
 def chosen_count(update: Update) -> int:
@@ -131,33 +126,57 @@ def chosen_count(update: Update) -> int:
     return parse_passenger_count(typed(update))
 
 
-async def refuse(update: Update, found: Visitor, reason: str, state: str) -> Step:
+async def refuse(update: Update, visitor: Visitor, reason: str, state: str) -> Step:
     """Explain what was wrong with the input and stay in the same step."""
     if update.callback_query:
-        await notice(update.callback_query, found.locale, f"travel.invalid.{reason}", alert=True)
+        await notice(update.callback_query, visitor.locale, f"travel.invalid.{reason}", alert=True)
     else:
-        await say(update, t(found.locale, f"travel.invalid.{reason}"))
+        await say(update, t(visitor.locale, f"travel.invalid.{reason}"))
     return state
 
 
-async def summary(update: Update, context: KiosContext, found: Visitor) -> Step:
+async def note(update: Update, context: KiosContext) -> Step:
+    """Keep the note (or none) and show the summary."""
+    visitor = await visitor_of(update, context)
+    await answer_press(update)
+    draft(context)["note"] = typed(update).strip()[:500] if not update.callback_query else ""
+    return await summary(update, context, visitor)
+
+
+async def lodging_budget(update: Update, context: KiosContext) -> Step:
+    """Keep the budget per night (or none) and show the summary."""
+    visitor = await visitor_of(update, context)
+    assert visitor.center is not None
+    if update.callback_query is None:
+        try:
+            budget = parse_major(typed(update).replace(".", "").strip(), visitor.center.currency)
+        except MoneyError:
+            return await refuse(update, visitor, "budget", L_BUDGET)
+        draft(context)["budget"] = budget.minor
+    await answer_press(update)
+    return await summary(update, context, visitor)
+
+
+async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Show the request as the manager will get it, with Confirm and Cancel."""
     chosen = draft(context)
     kind = RequestKind.LODGING if chosen.get("lodging") else RequestKind.TICKET
-    preview = summary_text(chosen, kind, found)
+    preview = summary_text(chosen, kind, visitor)
     rows = [
-        [button(plain(found.locale, "travel.confirm"), "ok")],
-        [button(plain(found.locale, "travel.cancel"), "no")],
+        [button(plain(visitor.locale, "travel.confirm"), "ok")],
+        [button(plain(visitor.locale, "travel.cancel"), "no")],
     ]
     await say(
-        update, t(found.locale, "travel.summary", details=Html(preview)), InlineKeyboardMarkup(rows)
+        update,
+        t(visitor.locale, "travel.summary", details=Html(preview)),
+        InlineKeyboardMarkup(rows),
     )
     return CONFIRM
 
 
-def summary_text(chosen: dict[str, Any], kind: RequestKind, found: Visitor) -> str:
+def summary_text(chosen: dict[str, Any], kind: RequestKind, visitor: Visitor) -> str:
     """The request's details in the villager's words."""
-    locale = found.locale
+    locale = visitor.locale
 
     def day(key: str) -> str:
         return format_date(date.fromisoformat(chosen[key]), "medium", locale=locale)
@@ -183,32 +202,31 @@ def summary_text(chosen: dict[str, Any], kind: RequestKind, found: Visitor) -> s
         check_out=day("check_out"),
         nights=chosen["nights"],
         guests=chosen["guests"],
-        budget=budget_text(budget, found),
+        budget=budget_text(budget, visitor),
     )
 
 
-def budget_text(budget: object, found: Visitor) -> str:
+def budget_text(budget: object, visitor: Visitor) -> str:
     """The budget per night as money, or a dash."""
-    if not budget or found.center is None:
+    if not budget or visitor.center is None:
         return "-"
-    return format_money(Money(int(str(budget)), found.center.currency), found.locale)
+    return format_money(Money(int(str(budget)), visitor.center.currency), visitor.locale)
 
 
 async def confirm(update: Update, context: KiosContext) -> Step:
     """Submit; the villager sees its number and that options will follow."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
     chosen = context.dialog.pop(DRAFT_KEY, None) or {}
     complete = {"names", "class"} <= chosen.keys() or {"place", "guests"} <= chosen.keys()
-    if found.center is None or not complete:
-        await notice(query, found.locale, "common.stale", alert=True)
+    if visitor.center is None or not complete:
+        await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     kind = RequestKind.LODGING if chosen.pop("lodging", False) else RequestKind.TICKET
-    request = await submit_travel(context.store, found.user, found.center, kind, chosen)
+    request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
     await query.answer()
-    text = t(found.locale, "travel.submitted", card=Html(villager_card_text(request, found.locale)))
-    await show(query, text, action_buttons(request, Role.VILLAGER, found.locale))
+    await show_submitted(query, visitor.locale, "travel.submitted", request)
     return ConversationHandler.END
 
 

@@ -30,13 +30,11 @@ from bot.services.questions import reply as reply_in_thread
 from bot.views import callbacks
 from bot.views.question_texts import ASK, CLOSE, REPLY
 from bot.views.texts import t
-from handlers.common import Visitor, leave_dialog, notice, say, visitor
-from handlers.dialogs import Dialog
+from handlers.common import Visitor, notice, say, visitor_of
+from handlers.dialogs import Dialog, Handler, Step, leave_dialog
 
 WRITING = "ask_writing"
 DRAFT = "ask"
-Step = str | int | None
-Handler = BaseHandler[Update, KiosContext, object]
 # A forgotten /ask must not take the villager's later searches for a question.
 WRITING_TIMEOUT_S = 30 * 60
 REFUSALS = {
@@ -47,30 +45,30 @@ REFUSALS = {
 }
 
 
-def refusal_text(found: Visitor, refused: QuestionRefused) -> str:
+def refusal_text(visitor: Visitor, refused: QuestionRefused) -> str:
     """The refusal in the user's words."""
-    center = found.center.name if found.center else ""
+    center = visitor.center.name if visitor.center else ""
     return t(
-        found.locale, REFUSALS[refused.reason], number=refused.question_id or "", center=center
+        visitor.locale, REFUSALS[refused.reason], number=refused.question_id or "", center=center
     )
 
 
-async def refuse_press(query: CallbackQuery, found: Visitor, refused: QuestionRefused) -> None:
+async def refuse_press(query: CallbackQuery, visitor: Visitor, refused: QuestionRefused) -> None:
     """Answer a press that does not apply with an alert; nothing changes."""
     key = REFUSALS[refused.reason]
-    await notice(query, found.locale, key, alert=True, number=refused.question_id or "")
+    await notice(query, visitor.locale, key, alert=True, number=refused.question_id or "")
 
 
 async def begin(update: Update, context: KiosContext) -> Step:
     """/ask: check the villager has a center, then ask for the message."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        center = check_can_ask(found.user, found.center)
+        center = check_can_ask(visitor.user, visitor.center)
     except QuestionRefused as refused:
-        await say(update, refusal_text(found, refused))
+        await say(update, refusal_text(visitor, refused))
         return ConversationHandler.END
     context.dialog[DRAFT] = {"question": None}
-    await say(update, t(found.locale, "ask.prompt", center=center.name))
+    await say(update, t(visitor.locale, "ask.prompt", center=center.name))
     return WRITING
 
 
@@ -82,15 +80,15 @@ async def pressed(update: Update, context: KiosContext) -> Step:
     if parsed is not None and parsed.arg == ASK:
         await query.answer()
         return await begin(update, context)
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     try:
-        thread = await authorize(context.store, parsed.ident if parsed else 0, found.user.id)
+        thread = await authorize(context.store, parsed.ident if parsed else 0, visitor.user.id)
     except QuestionRefused as refused:
-        await refuse_press(query, found, refused)
+        await refuse_press(query, visitor, refused)
         return ConversationHandler.END
     await query.answer()
     context.dialog[DRAFT] = {"question": thread.question.id}
-    await say(update, t(found.locale, "ask.reply_prompt", number=thread.question.id))
+    await say(update, t(visitor.locale, "ask.reply_prompt", number=thread.question.id))
     return WRITING
 
 
@@ -119,26 +117,26 @@ async def voice_sent(update: Update, context: KiosContext) -> Step:
 
 async def relay(update: Update, context: KiosContext, entry: Entry) -> Step:
     """Record the message and send it on (a new thread, or a reply); tell the writer."""
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     draft = context.dialog.pop(DRAFT, None) or {}
     question_id = draft.get("question")
     try:
         if question_id is None:
-            question = await ask_manager(context.store, found.user, found.center, entry)
-            center = found.center.name if found.center else ""
-            await say(update, t(found.locale, "ask.sent", number=question.id, center=center))
+            question = await ask_manager(context.store, visitor.user, visitor.center, entry)
+            center = visitor.center.name if visitor.center else ""
+            await say(update, t(visitor.locale, "ask.sent", number=question.id, center=center))
         else:
-            thread = await reply_in_thread(context.store, int(question_id), found.user.id, entry)
-            await say(update, t(found.locale, "ask.reply_sent", number=thread.question.id))
+            thread = await reply_in_thread(context.store, int(question_id), visitor.user.id, entry)
+            await say(update, t(visitor.locale, "ask.reply_sent", number=thread.question.id))
     except QuestionRefused as refused:
-        await say(update, refusal_text(found, refused))
+        await say(update, refusal_text(visitor, refused))
     return ConversationHandler.END
 
 
 async def wrong_kind(update: Update, context: KiosContext) -> Step:
     """Anything but a text, a photo or a voice message: say what is expected, stay."""
-    found = await visitor(update, context)
-    await say(update, t(found.locale, "ask.wrong_kind"))
+    visitor = await visitor_of(update, context)
+    await say(update, t(visitor.locale, "ask.wrong_kind"))
     return None
 
 
@@ -151,14 +149,14 @@ async def close_pressed(update: Update, context: KiosContext) -> None:
     """Close: the manager ends the thread; the villager is told, the buttons go away."""
     query = update.callback_query
     assert query is not None
-    found = await visitor(update, context)
+    visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     try:
-        thread = await close_question(context.store, parsed.ident if parsed else 0, found.user.id)
+        thread = await close_question(context.store, parsed.ident if parsed else 0, visitor.user.id)
     except QuestionRefused as refused:
-        await refuse_press(query, found, refused)
+        await refuse_press(query, visitor, refused)
         return
-    await notice(query, found.locale, "ask.closed_done", number=thread.question.id)
+    await notice(query, visitor.locale, "ask.closed_done", number=thread.question.id)
     with contextlib.suppress(BadRequest):  # the message is too old to edit: the close stands
         await query.edit_message_reply_markup(None)
 

@@ -1,0 +1,110 @@
+"""`kiosdesa center`: create, list and change centers."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.common import CliError, code_arg, with_store
+from bot.domain.errors import DuplicateCenter, RecordNotFound
+from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.views.texts import LOCALES
+from storage import Storage
+
+
+def add_center_commands(parser: argparse.ArgumentParser) -> None:
+    """center add | list | set-places | set-quote-hours | set-manager."""
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = sub.add_parser("add", help="create a center")
+    add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
+    add.add_argument("--name", required=True, help="the center's name as villagers know it")
+    add.add_argument("--manager", required=True, type=int, help="the manager's Telegram user id")
+    add.add_argument("--currency", default="IDR", choices=SUPPORTED_CURRENCIES)
+    add.add_argument(
+        "--language", default="id", choices=LOCALES, help="default language of its villagers"
+    )
+    add.add_argument("--lat", type=float, help="the center's latitude (needed for delivery)")
+    add.add_argument("--lon", type=float, help="the center's longitude (needed for delivery)")
+    add.add_argument("--radius-km", type=float, default=3.0, help="delivery radius (default 3)")
+    add.add_argument(
+        "--quote-hours",
+        type=float,
+        default=24.0,
+        help="how long a quoted price waits for the villager's answer (default 24)",
+    )
+    sub.add_parser("list", help="list every center")
+    places = sub.add_parser("set-places", help="the places its villagers travel to (tickets)")
+    places.add_argument("code", type=code_arg)
+    places.add_argument("places", help='comma-separated, e.g. "Solo,Terminal Tirtonadi,Klaten"')
+    ttl = sub.add_parser("set-quote-hours", help="how long the center's quotes wait for an answer")
+    ttl.add_argument("code", type=code_arg)
+    ttl.add_argument("hours", type=float)
+    manager = sub.add_parser("set-manager", help="give a center to another manager")
+    manager.add_argument("code", type=code_arg)
+    manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
+
+
+async def cmd_center(args: argparse.Namespace) -> int:
+    """center add | list | set-manager."""
+    return await with_store(lambda store: _center(store, args))
+
+
+async def _center(store: Storage, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        _check_location(args)
+        try:
+            center = await store.centers.add_center(
+                args.code,
+                args.name,
+                args.manager,
+                currency=args.currency,
+                language=args.language,
+                lat=args.lat,
+                lon=args.lon,
+                radius_km=args.radius_km,
+                quote_ttl_s=quote_seconds(args.quote_hours),
+            )
+        except DuplicateCenter as exc:
+            raise CliError(f"a center with code {exc} exists already") from exc
+        print(f"created center {center.code} ({center.name}), manager {center.manager_id}")
+    elif args.action == "list":
+        for c in await store.centers.all_centers():
+            where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
+            print(
+                f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
+            )
+    elif args.action == "set-places":
+        names = [" ".join(name.split())[:60] for name in args.places.split(",")]
+        try:
+            center = await store.centers.set_places(args.code, [name for name in names if name])
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"{center.code} lists {len(center.places)} places: {', '.join(center.places)}")
+    elif args.action == "set-quote-hours":
+        try:
+            center = await store.centers.set_quote_ttl(args.code, quote_seconds(args.hours))
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
+    else:
+        try:
+            center = await store.centers.set_manager(args.code, args.manager)
+        except RecordNotFound as exc:
+            raise CliError(f"no center with code {args.code}") from exc
+        print(f"center {center.code} is now managed by {center.manager_id}")
+    return 0
+
+
+def quote_seconds(hours: float) -> int:
+    """Quote lifetime in seconds: from a minute to 30 days."""
+    if not 1 / 60 <= hours <= 720:
+        raise CliError("quote hours must be from 0.02 (a minute) to 720 (30 days)")
+    return round(hours * 3600)
+
+
+def _check_location(args: argparse.Namespace) -> None:
+    if (args.lat is None) != (args.lon is None):
+        raise CliError("give both --lat and --lon, or neither")
+    if args.lat is not None and not (-90 <= args.lat <= 90 and -180 <= args.lon <= 180):
+        raise CliError("--lat must be within -90..90 and --lon within -180..180")
+    if not 0 < args.radius_km <= 100:
+        raise CliError("--radius-km must be more than 0 and at most 100")

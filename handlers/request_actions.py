@@ -1,0 +1,284 @@
+"""Buttons on a request's card, for villagers and managers alike: an action, a quote's option,
+or an action that asks the manager to type a reason, a quote or a reference first.
+
+Every press is authorized on the server: role, center and current status decide, not the button.
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import KiosContext
+from bot.domain.bills import BillKind, parse_quote
+from bot.domain.entities import ServiceRequest, User
+from bot.domain.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
+from bot.domain.travel import parse_options
+from bot.services.orders import (
+    Acted,
+    accept_option,
+    act,
+    authorize,
+    bill_of,
+    fulfil_with_reference,
+    needs_reference,
+    quote,
+    quote_options,
+)
+from bot.views import callbacks
+from bot.views.cards import action_buttons, manager_card_text, villager_card_text
+from bot.views.texts import plain, t
+from handlers.common import Visitor, notice, say, show, visitor_of
+from handlers.dialogs import Dialog, Step
+
+MANAGER_TEXT = "manager_text"
+ASKING_KEY = "asking"
+ANSWER_TIMEOUT_S = 15 * 60
+
+
+def parse_action(data: str | None) -> tuple[int, Action] | None:
+    """The request id and action a request button carries; None if forged."""
+    parsed = callbacks.parse(data)
+    if parsed is None or parsed.arg not in {a.value for a in Action}:
+        return None
+    return parsed.ident, Action(parsed.arg)
+
+
+async def card_for(
+    context: KiosContext,
+    request: ServiceRequest,
+    role: Role,
+    locale: str,
+    villager: User | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The request as `role` sees it, with the buttons that apply now (`villager`: its
+    villager, if the caller has them loaded already)."""
+    if role is Role.MANAGER:
+        villager = villager or await context.store.users.get(request.villager_id)
+        assert villager is not None
+        return manager_card_text(request, villager, locale), action_buttons(request, role, locale)
+    return villager_card_text(request, locale), action_buttons(request, role, locale)
+
+
+async def refresh(update: Update, context: KiosContext, visitor: Visitor, request_id: int) -> None:
+    """Redraw the pressed message with the request's current state (after a stale press)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        request, _center, role = await authorize(context.store, request_id, visitor.user.id)
+    except TransitionRefused:
+        return
+    text, markup = await card_for(context, request, role, visitor.locale)
+    await show(query, text, markup)
+
+
+async def request_pressed(update: Update, context: KiosContext) -> Step:
+    """Apply the pressed action, or explain why it does not apply; Reject asks for a reason."""
+    query = update.callback_query
+    assert query is not None
+    visitor = await visitor_of(update, context)
+    parsed = parse_action(query.data)
+    if parsed is None:
+        await notice(query, visitor.locale, "request.not_allowed", alert=True)
+        return ConversationHandler.END
+    request_id, action = parsed
+    if action in (Action.REJECT, Action.QUOTE):
+        return await ask_text(update, context, visitor, request_id, action)
+    try:
+        authorized = await authorize(context.store, request_id, visitor.user.id, action)
+        request, _center, _role = authorized
+        if needs_reference(request, action):
+            return await ask_text(update, context, visitor, request_id, action)
+        acted = await act(context.store, request_id, action, visitor.user.id, authorized=authorized)
+    except TransitionRefused as refused:
+        await notice(
+            query,
+            visitor.locale,
+            f"request.{refused.reason}",
+            alert=refused.reason == "not_allowed",
+        )
+        await refresh(update, context, visitor, request_id)
+        return ConversationHandler.END
+    await notice(
+        query,
+        visitor.locale,
+        "request.done",
+        number=request_id,
+        status=plain(visitor.locale, f"status.{acted.request.status.value}"),
+    )
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
+    if acted.role is Role.MANAGER:
+        await redraw_card(context, query, text, markup)
+    else:
+        await show(query, text, markup)
+    return ConversationHandler.END
+
+
+async def redraw_card(
+    context: KiosContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Redraw the pressed card, unless the outbox just did; note it, so the outbox need not."""
+    message = query.message
+    if not isinstance(message, Message):
+        await show(query, text, markup)
+        return
+    shown_cards = context.services.shown_cards
+    buttons = markup.to_dict() if markup else None
+    if shown_cards.already_shows(message.chat.id, message.message_id, text, buttons):
+        return
+    with shown_cards.redrawing(message.chat.id, message.message_id):
+        await show(query, text, markup)
+        shown_cards.note(message.chat.id, message.message_id, text, buttons)
+
+
+async def ask_text(
+    update: Update, context: KiosContext, visitor: Visitor, request_id: int, action: Action
+) -> str | int:
+    """Check the manager may take `action` now, then ask for its reason or reference."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        request, _center, role = await authorize(context.store, request_id, visitor.user.id, action)
+        if role is not Role.MANAGER or action not in actions_of(request, Role.MANAGER):
+            raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
+    except TransitionRefused as refused:
+        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    prompt = prompt_for(request, action)
+    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value, "prompt": prompt}
+    await say(update, t(visitor.locale, prompt, number=request_id))
+    return MANAGER_TEXT
+
+
+def actions_of(request: ServiceRequest, role: Role) -> tuple[Action, ...]:
+    """The actions `role` can take on the request now."""
+    return actions_for(
+        request.kind, request.fulfilment, request.status, role, priced=request.priced_up_front
+    )
+
+
+def prompt_for(request: ServiceRequest, action: Action) -> str:
+    """The question the manager answers by typing: a reason, a quote, a serial, token or receipt."""
+    if action is Action.REJECT:
+        return "request.ask_reason"
+    travel = request.kind in (RequestKind.TICKET, RequestKind.LODGING)
+    if action is Action.QUOTE:
+        return "request.ask_options" if travel else "request.ask_quote"
+    if travel:
+        return "request.ask_booking"
+    bill = bill_of(request)
+    if bill is BillKind.PLN_PREPAID:
+        return "request.ask_token"
+    return "request.ask_receipt" if bill is not None else "request.ask_reference"
+
+
+async def apply_answer(
+    context: KiosContext, visitor: Visitor, request_id: int, action: Action, text: str
+) -> Acted:
+    """Take the manager's action with what they typed; ValueError if it does not parse."""
+    store, user_id = context.store, visitor.user.id
+    if action is Action.REJECT:
+        return await act(store, request_id, action, user_id, text)
+    if action is Action.QUOTE:
+        request = await store.requests.get(request_id)
+        if request.kind in (RequestKind.TICKET, RequestKind.LODGING):
+            options = parse_options(text, request.total.currency)
+            return await quote_options(store, request_id, user_id, options)
+        center = await store.centers.get(request.center_id)
+        amount, charge = parse_quote(text, await store.services.fee_for(center, request.kind))
+        return await quote(store, request_id, user_id, amount, charge)
+    return await fulfil_with_reference(store, request_id, user_id, text)
+
+
+async def text_given(update: Update, context: KiosContext) -> str | int:
+    """Take the manager's typed reason, quote or reference; ask again if it does not parse."""
+    visitor = await visitor_of(update, context)
+    asked = context.dialog.get(ASKING_KEY) or {}
+    message = update.effective_message
+    text = (message.text or "").strip() if message else ""
+    if not asked or not text or asked.get("action") not in {a.value for a in Action}:
+        context.dialog.pop(ASKING_KEY, None)
+        await say(update, t(visitor.locale, "request.reason_missing"))
+        return ConversationHandler.END
+    request_id, action = int(asked["request"]), Action(asked["action"])
+    try:
+        acted = await apply_answer(context, visitor, request_id, action, text)
+    except ValueError:  # MoneyError and ValidationError: a typo, so the question stays open
+        await say(update, t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
+        return MANAGER_TEXT
+    except TransitionRefused as refused:
+        context.dialog.pop(ASKING_KEY, None)
+        await say(update, t(visitor.locale, f"request.{refused.reason}"))
+        return ConversationHandler.END
+    context.dialog.pop(ASKING_KEY, None)
+    card, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
+    await say(update, card, markup)
+    return ConversationHandler.END
+
+
+def prompt_for_id(asked: dict[str, object]) -> str:
+    """The prompt key stored with the question (so a retry repeats the same question)."""
+    return str(asked.get("prompt", "request.ask_reference"))
+
+
+async def reason_cancelled(update: Update, context: KiosContext) -> int:
+    """/cancel while a reason or reference was asked: nothing changes."""
+    visitor = await visitor_of(update, context)
+    context.dialog.pop(ASKING_KEY, None)
+    await say(update, t(visitor.locale, "request.reject_cancelled"))
+    return ConversationHandler.END
+
+
+async def option_pressed(update: Update, context: KiosContext) -> None:
+    """The villager accepts one of the manager's offers."""
+    query = update.callback_query
+    assert query is not None
+    visitor = await visitor_of(update, context)
+    parsed = callbacks.parse(query.data)
+    number = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
+    try:
+        acted = await accept_option(
+            context.store, parsed.ident if parsed else 0, visitor.user.id, number
+        )
+    except TransitionRefused as refused:
+        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
+        return
+    status = plain(visitor.locale, f"status.{acted.request.status.value}")
+    await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor.locale, acted.villager
+    )
+    await show(query, text, markup)
+
+
+def build_request_conversation() -> Dialog:
+    """Request buttons; Reject asks a reason, a top-up a reference (persisted like any dialog)."""
+    return Dialog(
+        entry_points=[
+            CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(callbacks.REQUEST))
+        ],
+        states={MANAGER_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, text_given)]},
+        fallbacks=[CommandHandler("cancel", reason_cancelled)],
+        name="request_actions",
+        persistent=True,
+        # A reason or serial asked long ago must not swallow a later, unrelated message.
+        conversation_timeout=ANSWER_TIMEOUT_S,
+        allow_reentry=True,
+    )
+
+
+def build_option_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
+    """The villager's press on one of a quote's options."""
+    return [CallbackQueryHandler(option_pressed, pattern=callbacks.pattern(callbacks.OPTION))]
