@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import KiosContext
 from bot.domain.flood import Verdict
 from bot.views.texts import t
-from handlers.common import say, visitor
+from handlers.common import say, visitor_of
 
 
 async def hold_back_floods(update: Update, context: KiosContext) -> None:
@@ -26,7 +26,7 @@ async def hold_back_floods(update: Update, context: KiosContext) -> None:
         return
     query = update.callback_query
     if verdict is Verdict.REFUSE_AND_TELL:
-        locale = (await visitor(update, context)).locale
+        locale = (await visitor_of(update, context)).locale
         if query is not None:
             await query.answer(t(locale, "common.slow_down"), show_alert=True)
         else:
