@@ -23,7 +23,7 @@ from bot.domain.prices_csv import (
     export_prices_csv,
     parse_prices_csv,
 )
-from bot.runner import run_bot
+from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
 from storage import Storage, StorageUnavailable
 
@@ -328,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return run_loop(COMMANDS[args.command](args), fast=args.command == "run")
-    except (ConfigError, StorageUnavailable, CliError) as exc:
+    except (ConfigError, StorageUnavailable, TelegramUnavailable, CliError) as exc:
         print(f"kiosdesa: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
