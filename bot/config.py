@@ -24,7 +24,7 @@ class ConfigError(Exception):
 class Settings:
     """Everything the bot needs to start, resolved from the environment."""
 
-    bot_token: str
+    bot_token: str = field(repr=False)  # so a logged Settings shows no token
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = DEFAULT_API_URL
     admin_ids: frozenset[int] = field(default_factory=frozenset)
@@ -49,6 +49,12 @@ class Settings:
     def file_base_url(self) -> str:
         """Root for file downloads, as PTB's `base_file_url` expects it."""
         return f"{self.telegram_api_url.rstrip('/')}/file/bot"
+
+
+def masked_token(token: str) -> str:
+    """The token as errors show it: the bot's id (public: the bot's user id), then ***."""
+    bot_id, colon, _secret = token.partition(":")
+    return f"{bot_id}:***" if colon and bot_id.isdigit() else "***"
 
 
 def parse_admin_ids(raw: str) -> frozenset[int]:

@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import logging
 import signal
+import warnings
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.app import build_application, start_services, stop_services
-from bot.config import Settings
+from bot.config import Settings, masked_token
 from storage import Storage
+from storage.db import Database, masked_url
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +23,26 @@ log = logging.getLogger(__name__)
 LONG_POLL_TIMEOUT_S = 10
 
 
+class TelegramUnavailable(Exception):
+    """Telegram rejected the token or could not be reached at start; one line, token masked."""
+
+
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Open the database, poll until `stop` is set or a signal arrives, then close cleanly."""
+    """Open the database, poll until `stop` is set or a signal arrives, then close cleanly.
+
+    A database that cannot be opened fails first (StorageUnavailable), then a rejected token
+    or an unreachable Telegram (TelegramUnavailable), before the schema is upgraded.
+    """
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    store = await Storage.open(settings.database_url)
+    # PTB's advice on the dialogs' per_message setting is for developers, not the operator.
+    warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+    store = Storage(Database(settings.database_url))
+    app = build_application(settings, store)
     try:
-        app = build_application(settings, store)
+        await store.db.probe()
+        await _reach_telegram(app.bot, settings)
+        await store.db.migrate()
         async with app:
             await start_services(app)
             await app.start()
@@ -40,7 +57,31 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await app.stop()
             await stop_services(app)
     finally:
+        # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
+        await app.bot.shutdown()
         await store.close()
+
+
+async def _reach_telegram(bot: Bot, settings: Settings) -> None:
+    """Ask Telegram who the bot is (getMe); TelegramUnavailable if it refuses or is away."""
+    try:
+        await bot.initialize()
+    except TelegramError as exc:
+        # `from None`: PTB's own message (the chained exception) holds the whole token.
+        raise TelegramUnavailable(_failure_line(exc, settings)) from None
+
+
+def _failure_line(exc: TelegramError, settings: Settings) -> str:
+    """One line for the operator on a failed getMe, with the token masked."""
+    token = masked_token(settings.bot_token)
+    if isinstance(exc, InvalidToken):
+        return f"Telegram rejected BOT_TOKEN {token}: copy the token from @BotFather again"
+    where = masked_url(settings.telegram_api_url)
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = detail.replace(settings.bot_token, token)
+    if isinstance(exc, NetworkError):
+        return f"cannot reach Telegram at {where}: {detail}"
+    return f"Telegram at {where} refused to start the bot: {detail}"
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

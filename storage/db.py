@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import re
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ from storage.sqlite_driver import InlineConnection, inline_dbapi
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# A password given as a query option (`?password=...`), which SQLAlchemy does not hide.
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 # How long a SQLite writer waits for another writer before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -38,9 +42,15 @@ def async_url(database_url: str) -> str:
     """Map a plain `sqlite:///` or `postgresql://` URL to its asyncio driver."""
     try:
         url = make_url(database_url)
-    except ArgumentError as exc:
-        raise StorageUnavailable(f"DATABASE_URL is not a database URL: {database_url!r}") from exc
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = masked_url(database_url)
+        raise StorageUnavailable(f"DATABASE_URL is not a database URL: {shown!r}") from None
     backend = url.get_backend_name()
+    if backend == "sqlite" and (url.username or url.password or url.host or url.port):
+        raise StorageUnavailable(
+            f"DATABASE_URL for SQLite is sqlite:///file.db (or sqlite:////absolute/path.db), "
+            f"got {_safe(database_url)!r}"
+        )
     if backend == "sqlite":
         return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
     if backend in ("postgresql", "postgres"):
@@ -155,17 +165,53 @@ class Database:
         with self.engine.sync_engine.connect() as conn:
             return conn.execute(statement, parameters).all()
 
-    async def migrate(self) -> None:
-        """Apply every pending migration; StorageUnavailable if the database cannot be used."""
-        try:
+    async def probe(self) -> None:
+        """Open the database once, a new SQLite file private to its owner; else StorageUnavailable.
+
+        Nothing is written: the bot checks the database, then Telegram, then migrates.
+        """
+        with self._unavailable():
             if self.is_sqlite:
                 _probe_sqlite_file(self.url)
+            else:
+                await self._probe_server()
+
+    async def migrate(self) -> None:
+        """Apply every pending migration; StorageUnavailable if the database cannot be used."""
+        with self._unavailable():
             async with _migration_lock(), self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
+
+    async def _probe_server(self) -> None:
+        """Connect once, so an option in the URL the driver does not take is one line.
+
+        asyncpg gets the URL's query options as arguments: `?sslmode=require` (it wants
+        `?ssl=require`) is a TypeError, which is no OperationalError.
+        """
+        try:
+            async with self.engine.connect():
+                pass
+        except (TypeError, ValueError) as exc:
+            raise StorageUnavailable(
+                f"DATABASE_URL {_safe(self.url)} has an option the driver does not take: "
+                f"{self._detail(exc)}"
+            ) from None
+
+    @contextmanager
+    def _unavailable(self) -> Iterator[None]:
+        """The driver's failures to open the database as StorageUnavailable, in one line."""
+        try:
+            yield
         except (OperationalError, DBAPIError, OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(
-                f"cannot open the database {_safe(self.url)}: {_first_line(exc)}"
+                f"cannot open the database {_safe(self.url)}: {self._detail(exc)}"
             ) from exc
+
+    def _detail(self, exc: BaseException) -> str:
+        """The first line of `exc`, with the URL's password masked should the driver quote it."""
+        password = make_url(self.url).password
+        detail = _first_line(exc)
+        return detail.replace(password, "***") if password else detail
 
     async def close(self) -> None:
         """Release every connection."""
@@ -192,12 +238,40 @@ def _probe_sqlite_file(url: str) -> None:
     """
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
+        _create_private(database)
         sqlite3.connect(database).close()
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner alone: it holds villagers' phones.
+
+    SQLite gives its -wal and -shm files the main file's mode. A file already there keeps
+    the mode its operator chose.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def masked_url(text: str) -> str:
+    """`text` with the password of its user part (`user:password@`) replaced by ***.
+
+    For a DATABASE_URL too malformed to parse: everything between the user's name and the
+    last '@' is masked, whatever it holds.
+    """
+    head, at, tail = text.rpartition("@")
+    scheme_end = head.find("//")
+    start = scheme_end + 2 if scheme_end >= 0 else 0
+    if scheme_end < 0 and head.count(":") > 1:  # "postgresql:user:password"
+        start = head.find(":") + 1
+    user, colon, _password = head[start:].partition(":")
+    if at and colon:
+        text = f"{head[:start]}{user}:***@{tail}"
+    return _QUERY_PASSWORD.sub(r"\1***", text)
 
 
 def _safe(url: str) -> str:
     """The URL with its password masked, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    return masked_url(make_url(url).render_as_string(hide_password=True))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -251,6 +325,7 @@ async def open_database(database_url: str) -> Database:
     """Open the database and bring its schema up to date."""
     database = Database(database_url)
     try:
+        await database.probe()
         await database.migrate()
     except BaseException:
         await database.close()

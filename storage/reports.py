@@ -51,13 +51,20 @@ class Reports:
             .where(requests.c.center_id == center_id, touched)
             .order_by(requests.c.id)
         )
+        # The lines are chosen by the same conditions, not by a list of ids: asyncpg takes
+        # at most 32,767 parameters, fewer than a busy center's requests in a month.
+        items = (
+            sa.select(request_items.c.request_id, request_items.c.name, request_items.c.quantity)
+            .join(requests, requests.c.id == request_items.c.request_id)
+            .where(requests.c.center_id == center_id, touched)
+            .order_by(request_items.c.id)
+        )
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
-            ids = [row.id for row in rows]
-            lines: dict[int, list[SoldLine]] = {i: [] for i in ids}
-            if ids:
-                items = request_items.select().where(request_items.c.request_id.in_(ids))
-                for item in (await conn.execute(items.order_by(request_items.c.id))).all():
+            lines: dict[int, list[SoldLine]] = {row.id: [] for row in rows}
+            for item in (await conn.execute(items)).all():
+                # PostgreSQL's second read may see a request submitted after the first.
+                if item.request_id in lines:
                     lines[item.request_id].append(SoldLine(item.name, item.quantity))
         return [_report_row(row, lines[row.id]) for row in rows]
 

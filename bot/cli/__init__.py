@@ -19,7 +19,7 @@ from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
-from bot.runner import run_bot
+from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
 from storage import StorageUnavailable
 
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return run_loop(COMMANDS[args.command](args), fast=args.command == "run")
-    except (ConfigError, StorageUnavailable, CliError) as exc:
+    except (ConfigError, StorageUnavailable, TelegramUnavailable, CliError) as exc:
         print(f"kiosdesa: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,125 @@
+"""`kiosdesa run` that cannot start: one line for the operator, exit status 2, no secret in it."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.emulator import BotApiEmulator
+from tests.test_cli import Kiosdesa, assert_one_line_failure
+
+# The token @BotFather gave, and the same with its last character mistyped.
+REAL_TOKEN = "123456:AAHdq-the-secret-part-of-the-token"
+MISTYPED_TOKEN = "123456:AAHdq-the-secret-part-of-the-tokeN"
+SECRET = "the-secret-part-of-the-toke"
+PASSWORD = "s3cr3t-pw"
+# Nothing listens on port 1 (tcpmux): a connection there is refused at once.
+NOWHERE = "127.0.0.1:1"
+
+
+async def kiosdesa_run(kiosdesa: Kiosdesa, **env: str) -> subprocess.CompletedProcess[str]:
+    """`kiosdesa run` in its own process, while this test's event loop serves the emulator."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=kiosdesa.workdir,
+        env={**kiosdesa.env, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(
+        ["kiosdesa", "run"], process.returncode, out.decode(), err.decode()
+    )
+
+
+def assert_masked_failure(done: subprocess.CompletedProcess[str], secret: str) -> str:
+    """One line on stderr, nothing on stdout, exit status 2, and `secret` nowhere."""
+    line = assert_one_line_failure(done)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert secret not in done.stderr
+    return line
+
+
+async def test_a_mistyped_token_is_one_line_with_only_the_bot_id(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=MISTYPED_TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    line = assert_masked_failure(done, SECRET)
+    assert (
+        line
+        == "kiosdesa: Telegram rejected BOT_TOKEN 123456:***: copy the token from @BotFather again"
+    )
+    # The database was checked first: its new file is the operator's alone.
+    assert stat.S_IMODE((tmp_path / "k.db").stat().st_mode) == 0o600
+
+
+async def test_telegram_out_of_reach_at_start_is_one_line(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    nowhere = f"http://{NOWHERE}"
+
+    done = await kiosdesa_run(kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=nowhere)
+
+    line = assert_masked_failure(done, SECRET)
+    assert line.startswith(f"kiosdesa: cannot reach Telegram at {nowhere}: ")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # A colon left out after the scheme: not a URL at all.
+        ("postgresql//kios:s3cr3t-pw@db/kiosdesa", "'postgresql//kios:***@db/kiosdesa'"),
+        ("postgresql:/kios:s3cr3t-pw@db/kiosdesa", "'postgresql:/kios:***@db/kiosdesa'"),
+        # A port that is no number.
+        (
+            "postgresql://kios:s3cr3t-pw@db:port/kiosdesa",
+            "'postgresql://kios:***@db:port/kiosdesa'",
+        ),
+        # A server and a user given to SQLite, which takes a file.
+        ("sqlite://kios:s3cr3t-pw@db/k.db", "'sqlite://kios:***@db/k.db'"),
+    ],
+)
+def test_a_malformed_database_url_is_one_line_without_its_password(
+    tmp_path: Path, url: str, shown: str
+) -> None:
+    kiosdesa = Kiosdesa(tmp_path, url)
+
+    line = assert_masked_failure(kiosdesa("run", BOT_TOKEN=REAL_TOKEN), PASSWORD)
+
+    assert line.startswith("kiosdesa: DATABASE_URL ")
+    assert line.endswith(shown)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # libpq's option name, which asyncpg does not take (it wants ?ssl=require).
+        (
+            f"postgresql://kios:{PASSWORD}@{NOWHERE}/kiosdesa?sslmode=require",
+            "has an option the driver does not take: ",
+        ),
+        # A password passed as a query option, which SQLAlchemy itself does not hide.
+        (
+            f"postgresql://kios@{NOWHERE}/kiosdesa?password={PASSWORD}",
+            "?password=***: ",
+        ),
+    ],
+)
+def test_a_database_url_the_driver_refuses_is_one_line_without_its_password(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    kiosdesa = Kiosdesa(tmp_path, url)
+
+    line = assert_masked_failure(kiosdesa("center", "list"), PASSWORD)
+
+    assert expected in line
