@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
-from bot.services.orders import expire_quotes
+from bot.services.quotes import expire_quotes
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.transport.outbox_sender import OutboxSender, calm_rate_limiter_log

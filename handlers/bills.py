@@ -21,7 +21,7 @@ from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.domain.money import format_money
 from bot.domain.pipeline import RequestKind, Role
 from bot.domain.validators import ValidationError
-from bot.services.orders import submit_bill
+from bot.services.submissions import submit_bill
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t

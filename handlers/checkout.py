@@ -28,7 +28,7 @@ from bot.context import KiosContext
 from bot.domain.entities import Checkout, cart_snapshot
 from bot.domain.errors import CartChanged, EmptyCart, OutOfStock
 from bot.domain.pipeline import Fulfilment, Role
-from bot.services.orders import check_delivery, submit_order
+from bot.services.submissions import check_delivery, submit_order
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, h, plain, t

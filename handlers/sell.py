@@ -20,7 +20,6 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.money import Money, format_money
 from bot.domain.pipeline import Role
-from bot.services.orders import submit_offer
 from bot.services.produce import (
     OfferError,
     check_name,
@@ -30,6 +29,7 @@ from bot.services.produce import (
     offer_details,
     units_for,
 )
+from bot.services.submissions import submit_offer
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t

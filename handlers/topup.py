@@ -24,7 +24,7 @@ from bot.domain.phones import (
     parse_mobile,
 )
 from bot.domain.pipeline import Role
-from bot.services.orders import submit_topup
+from bot.services.submissions import submit_topup
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t

@@ -21,7 +21,7 @@ from bot.domain.validators import (
     parse_passenger_count,
     parse_travel_date,
 )
-from bot.services.orders import submit_travel
+from bot.services.submissions import submit_travel
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, plain, t
