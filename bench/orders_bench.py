@@ -1,7 +1,7 @@
 """Request submission throughput: goods orders submitted through storage, per second.
 
 Each villager's cart holds 3 products (one with tracked stock, so submitting reserves it);
-`bot.services.orders.submit_order` turns it into a submitted order with its manager card in the
+`bot.services.submissions.submit_order` turns it into a submitted order with its manager card in the
 outbox, as the bot does at checkout. Submitters run as concurrent tasks in one process
 sharing one Storage, as the bot's updates do. Every measurement gets a fresh database
 (a SQLite file, or a PostgreSQL database created and dropped), so runs do not interfere.
@@ -34,7 +34,7 @@ from bot.domain.catalog_csv import CatalogRow  # noqa: E402
 from bot.domain.entities import Center, Checkout, User  # noqa: E402
 from bot.domain.money import Money  # noqa: E402
 from bot.domain.pipeline import Fulfilment  # noqa: E402
-from bot.services.orders import submit_order  # noqa: E402
+from bot.services.submissions import submit_order  # noqa: E402
 from storage import Storage  # noqa: E402
 
 MANAGER = 900001

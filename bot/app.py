@@ -21,10 +21,11 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.domain.flood import FloodGate
-from bot.services.orders import expire_quotes
+from bot.services.quotes import expire_quotes
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
-from bot.transport.outbox_sender import OutboxSender, calm_rate_limiter_log
+from bot.transport.outbox_sender import OutboxSender
+from bot.transport.telegram_answers import calm_rate_limiter_log
 from bot.transport.update_order import PerUserOrder
 from bot.transport.wire import BotRequest, UpdatesRequest
 from bot.views.menus import set_manager_menu, set_villager_menus

@@ -20,7 +20,7 @@ from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.domain.money import format_money
 from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
-from bot.services.orders import submit_bill
+from bot.services.submissions import submit_bill
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, joined_center, notice, say, show, visitor_of

@@ -19,7 +19,7 @@ from bot.context import KiosContext
 from bot.domain.entities import Checkout, cart_snapshot
 from bot.domain.errors import CartChanged, EmptyCart, OutOfStock
 from bot.domain.pipeline import Fulfilment
-from bot.services.orders import submit_order
+from bot.services.submissions import submit_order
 from bot.views import callbacks
 from bot.views.texts import Html, h, t
 from handlers.cart import cart_text, render_cart

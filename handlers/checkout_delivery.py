@@ -17,7 +17,7 @@ from telegram import (
 
 from bot.context import KiosContext
 from bot.domain.pipeline import Fulfilment
-from bot.services.orders import check_delivery
+from bot.services.submissions import check_delivery
 from bot.views import callbacks
 from bot.views.texts import plain, t
 from handlers.common import Visitor, say, show, visitor_of

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import KiosContext
 from bot.domain.money import format_money
 from bot.domain.pipeline import TransitionRefused
-from bot.services.orders import authorize
+from bot.services.acting import authorize
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of

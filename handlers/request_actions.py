@@ -21,11 +21,9 @@ from bot.domain.bills import BillKind, parse_quote
 from bot.domain.entities import ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
 from bot.domain.travel import parse_options
-from bot.services.orders import (
-    Acted,
+from bot.services.acting import Acted, act, authorize
+from bot.services.quotes import (
     accept_option,
-    act,
-    authorize,
     bill_of,
     fulfil_with_reference,
     needs_reference,

@@ -18,7 +18,6 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.money import Money, format_money
-from bot.services.orders import submit_offer
 from bot.services.produce import (
     OfferError,
     check_name,
@@ -28,6 +27,7 @@ from bot.services.produce import (
     offer_details,
     units_for,
 )
+from bot.services.submissions import submit_offer
 from bot.views import callbacks
 from bot.views.texts import plain, t
 from handlers.common import Visitor, joined_center, notice, say, visitor_of

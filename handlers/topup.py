@@ -22,7 +22,7 @@ from bot.domain.phones import (
     operator_name,
     parse_mobile,
 )
-from bot.services.orders import submit_topup
+from bot.services.submissions import submit_topup
 from bot.views import callbacks
 from bot.views.texts import plain, t
 from handlers.common import Visitor, joined_center, notice, say, show, visitor_of

@@ -17,7 +17,7 @@ from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
 from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError, parse_passenger_count, parse_travel_date
-from bot.services.orders import submit_travel
+from bot.services.submissions import submit_travel
 from bot.views import callbacks
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, answer_press, notice, say, visitor_of

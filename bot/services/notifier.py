@@ -1,4 +1,4 @@
-"""The messages each request change causes, built inside the change's transaction."""
+"""Who hears about a request, and the messages each change causes (built in its transaction)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
-from bot.views.texts import t
+from bot.views.texts import t, user_locale
+from storage import Storage
 from storage.requests import Notifier
 
 
@@ -20,6 +21,13 @@ class Audience:
     villager: User
     villager_locale: str
     manager_locale: str
+
+
+async def audience(store: Storage, center: Center, villager: User) -> Audience:
+    """Who hears about a request of this villager at this center, in their languages."""
+    manager = await store.users.get(center.manager_id)
+    villager_locale = user_locale(villager, center.language)
+    return Audience(center, villager, villager_locale, user_locale(manager, center.language))
 
 
 def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:

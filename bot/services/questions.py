@@ -13,7 +13,7 @@ from bot.domain.entities import Center, OutboxMessage, User
 from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import Role
 from bot.domain.questions import Direction, Entry, Question, QuestionMessage
-from bot.services.orders import audience
+from bot.services.notifier import audience
 from bot.views import question_texts
 from storage import Storage
 

@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.domain.entities import User
+
 LOCALES = ("id", "en", "zh")
 DEFAULT_LOCALE = "id"
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -40,6 +42,13 @@ def pick_locale(chosen: str | None, telegram: str | None, center: str | None) ->
         if locale:
             return locale
     return DEFAULT_LOCALE
+
+
+def user_locale(user: User | None, center_language: str | None) -> str:
+    """pick_locale for a stored user, who may be unknown (then the center's language)."""
+    if user is None:
+        return pick_locale(None, None, center_language)
+    return pick_locale(user.language, user.telegram_language, center_language)
 
 
 def _escape(value: Any) -> str:

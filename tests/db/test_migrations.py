@@ -19,7 +19,7 @@ from bot.domain.catalog_csv import CatalogRow
 from bot.domain.entities import Checkout
 from bot.domain.money import Money
 from bot.domain.pipeline import Fulfilment, RequestStatus
-from bot.services.orders import submit_order
+from bot.services.submissions import submit_order
 from storage import Storage
 from storage.db import Database, alembic_config
 from storage.schema import metadata

@@ -11,7 +11,8 @@ from bot.domain.entities import Center, Checkout, User
 from bot.domain.errors import CartFull, EmptyCart, OutOfStock
 from bot.domain.money import Money
 from bot.domain.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
-from bot.services.orders import act, submit_order
+from bot.services.acting import act
+from bot.services.submissions import submit_order
 from storage import Storage
 
 MANAGER, SITI, BUDI = 500, 7001, 7002

@@ -15,8 +15,9 @@ from bot.domain.catalog_csv import CatalogRow
 from bot.domain.entities import Center, Checkout, Product, ServiceRequest
 from bot.domain.money import Money
 from bot.domain.pipeline import Action, Fulfilment, RequestStatus, TransitionRefused
-from bot.services.orders import act, submit_offer, submit_order
+from bot.services.acting import act
 from bot.services.produce import offer_details
+from bot.services.submissions import submit_offer, submit_order
 from storage import Storage
 from storage.catalog import product_from_row
 from storage.schema import outbox, products

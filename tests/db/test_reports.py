@@ -9,7 +9,8 @@ from bot.domain.entities import Center, Checkout, ServiceRequest
 from bot.domain.money import Money
 from bot.domain.pipeline import Action, Fulfilment, RequestKind, RequestStatus
 from bot.domain.reports import SoldLine
-from bot.services.orders import act, submit_order
+from bot.services.acting import act
+from bot.services.submissions import submit_order
 from storage import Storage
 from storage.clock import now
 from storage.schema import requests

@@ -19,7 +19,7 @@ from bot.domain.catalog_csv import parse_catalog_csv
 from bot.domain.entities import Checkout, ServiceRequest
 from bot.domain.pipeline import Fulfilment
 from bot.runner import run_bot
-from bot.services.orders import submit_order
+from bot.services.submissions import submit_order
 from storage import Storage
 
 T = TypeVar("T")

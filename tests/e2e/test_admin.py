@@ -16,7 +16,7 @@ from bot.devtools.emulator import BotApiEmulator
 from bot.domain.errors import RecordNotFound
 from bot.domain.money import format_money
 from bot.domain.pipeline import Action
-from bot.services.orders import act
+from bot.services.acting import act
 from storage import Storage
 from storage.schema import requests
 from tests.e2e.conftest import (

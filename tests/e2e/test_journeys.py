@@ -9,7 +9,7 @@ import pytest
 
 from bot.devtools.emulator import parse_html
 from bot.domain.pipeline import Action, Fulfilment, RequestStatus
-from bot.services.orders import act
+from bot.services.acting import act
 from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
 from bot.views.texts import t
 from tests.e2e.conftest import (

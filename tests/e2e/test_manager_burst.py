@@ -17,7 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.devtools.emulator import BotApiEmulator
 from bot.domain.pipeline import Action
-from bot.services.orders import act
+from bot.services.acting import act
 from bot.views.texts import t
 from storage import Storage
 from tests.e2e.conftest import (

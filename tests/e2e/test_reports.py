@@ -21,7 +21,9 @@ from bot.domain.bills import BillKind
 from bot.domain.money import Money, format_money
 from bot.domain.phones import parse_mobile
 from bot.domain.pipeline import Action
-from bot.services.orders import act, fulfil_with_reference, submit_bill, submit_topup
+from bot.services.acting import act
+from bot.services.quotes import fulfil_with_reference
+from bot.services.submissions import submit_bill, submit_topup
 from bot.views.texts import t
 from storage import Storage
 from tests.e2e.conftest import BUDI, MANAGER, SITI, World, join, place_order, start_manager

@@ -134,7 +134,7 @@ async def request_for_manager(bot: Bot, kind: RequestKind) -> int:
     """A new request waiting on the manager's desk (its card delivered); returns its id."""
     from bot.domain.entities import Checkout
     from bot.domain.pipeline import Fulfilment
-    from bot.services.orders import submit_order, submit_travel
+    from bot.services.submissions import submit_order, submit_travel
 
     villager_id = await joined_villager(bot)
     store = bot.store

@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-from bot.domain.search import MIN_SCORE, CatalogIndex, SearchHit, SearchItem
+from bot.domain.search import CatalogIndex, SearchHit, SearchItem
+from bot.domain.search_scoring import MIN_SCORE
 
 
 def test_starting_the_bot_does_not_load_the_chart_library() -> None:

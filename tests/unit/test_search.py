@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.catalog_csv import parse_catalog_csv
-from bot.domain.search import MIN_SCORE, CatalogIndex, SearchItem, normalize
+from bot.domain.search import CatalogIndex, SearchItem, normalize
+from bot.domain.search_scoring import MIN_SCORE
 
 SAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_catalog.csv"
 

@@ -57,6 +57,10 @@ class ScriptError(Exception):
     """A script that cannot be replayed; the message names every bad line."""
 
 
+class DemoError(Exception):
+    """A step that cannot be done as written (no such button, the bot stopped, ...)."""
+
+
 def parse_action(text: str) -> Action:
     """Turn what a person typed into an Action (see the module docstring)."""
     stripped = text.strip()

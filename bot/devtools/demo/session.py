@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
 from bot.config import Settings
+from bot.devtools.demo.buttons import pressed_button
 from bot.devtools.demo.render import render_message, render_toast
-from bot.devtools.demo.script import Action, ActionKind
+from bot.devtools.demo.script import Action, ActionKind, DemoError
 from bot.devtools.demo.transcript import Transcript
-from bot.devtools.emulator import BotApiEmulator, Button, SentMessage
-from bot.domain.catalog_csv import parse_catalog_csv
+from bot.devtools.demo.world import (
+    DEMO_PHONE,
+    HOME_LAT,
+    HOME_LON,
+    MANAGER_ID,
+    VILLAGER_ID,
+    Person,
+    bypass_proxies_for_localhost,
+    seed,
+)
+from bot.devtools.emulator import BotApiEmulator, SentMessage
 from bot.runner import run_bot
-from storage import Storage
 
-DEMO_CODE = "LEPING"
-DEMO_CENTER_NAME = "Kios Desa Leping"
-MANAGER_ID = 1001
-VILLAGER_ID = 2001
 TOKEN = "123456:KIOSDESA-DEMO"
-CENTER_LAT, CENTER_LON = -7.5600, 110.8200
-# The villager's house, 1.1 km east of the center: inside the 3 km delivery radius.
-HOME_LAT, HOME_LON = -7.5600, 110.8300
-DEMO_PHONE = "6281234567890"
 # How long the bot may take before its first reaction to an action, and how long it must
 # stay quiet afterwards before the next step (notifications go out through the outbox).
 FIRST_REACTION_S = 10.0
@@ -46,47 +44,6 @@ DEMO_FLOOD_BURST = 100_000
 
 def _nothing() -> None:
     """Unsubscribing before subscribing."""
-
-
-class DemoError(Exception):
-    """A step that cannot be done as written (no such button, the bot stopped, ...)."""
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone the demo user can play: a Telegram user and the name the transcript uses."""
-
-    user_id: int
-    label: str
-
-
-async def seed(database_url: str, language: str) -> None:
-    """The operator's set-up: the demo center, its manager and the sample catalog."""
-    catalog = resources.files("bot").joinpath("data/sample_catalog.csv").read_text("utf-8")
-    store = await Storage.open(database_url)
-    try:
-        center = await store.centers.add_center(
-            DEMO_CODE,
-            DEMO_CENTER_NAME,
-            MANAGER_ID,
-            language=language,
-            lat=CENTER_LAT,
-            lon=CENTER_LON,
-            radius_km=3.0,
-        )
-        await store.catalog.import_rows(center.id, parse_catalog_csv(catalog, center.currency))
-    finally:
-        await store.close()
-
-
-def _bypass_proxies_for_localhost() -> None:
-    """The bot talks to the emulator on 127.0.0.1; an HTTP(S)_PROXY must not take that."""
-    for key in ("NO_PROXY", "no_proxy"):
-        entries = [e for e in os.environ.get(key, "").split(",") if e.strip()]
-        for host in ("127.0.0.1", "localhost"):
-            if host not in entries:
-                entries.append(host)
-        os.environ[key] = ",".join(entries)
 
 
 class DemoSession:
@@ -137,7 +94,7 @@ class DemoSession:
         """The steps of `start`, in the work directory it made."""
         database_url = f"sqlite:///{self.database_path}"
         await seed(database_url, self.language)
-        _bypass_proxies_for_localhost()
+        bypass_proxies_for_localhost()
         await self.emu.start()
         self.emu.user(MANAGER_ID, "Pak Joko", language_code="en")
         self.emu.user(VILLAGER_ID, "Siti", language_code=self.language)
@@ -231,7 +188,8 @@ class DemoSession:
         self._check_bot_alive()
         query_id: str | None = None
         if action.kind in (ActionKind.PRESS, ActionKind.NUMBER):
-            message, number, button = self._find_button(person, action)
+            chat = self.emu.messages(person.user_id, include_deleted=False)
+            message, number, button = pressed_button(chat, person.label, action)
             if button.text != action.value:
                 self._aside(f"(presses [{number}] {button.text})")
             if button.callback_data is None:
@@ -273,19 +231,6 @@ class DemoSession:
         else:
             self.emu.send_location(person.user_id, HOME_LAT, HOME_LON)
 
-    def _find_button(self, person: Person, action: Action) -> tuple[SentMessage, int, Button]:
-        """The message, number and button an action presses; DemoError if there is none."""
-        shown = sorted(
-            (m for m in self.emu.messages(person.user_id, include_deleted=False) if m.buttons),
-            key=lambda m: m.version,
-            reverse=True,
-        )
-        if not shown:
-            raise DemoError(f"no message with buttons in the {person.label}'s chat")
-        if action.kind is ActionKind.NUMBER:
-            return _by_number(shown[0], int(action.value))
-        return _by_label(shown, action.value)
-
     async def _settle(self, query_id: str | None) -> None:
         """Wait for the bot's first reaction, then until nothing changes for QUIET_S."""
         state = self.emu.state
@@ -326,34 +271,3 @@ async def _finish(bot: asyncio.Task[None]) -> None:
             raise  # we are being cancelled ourselves, not (only) the bot
     except Exception:
         pass  # it crashed earlier, and perform() has said so; closing still has to finish
-
-
-def _numbered(message: SentMessage) -> list[tuple[int, Button]]:
-    """The message's buttons with the numbers the transcript shows (from 1, across rows)."""
-    return list(enumerate((b for row in message.buttons for b in row), start=1))
-
-
-def _by_number(message: SentMessage, number: int) -> tuple[SentMessage, int, Button]:
-    """Button `number` of the message."""
-    buttons = _numbered(message)
-    if not 1 <= number <= len(buttons):
-        raise DemoError(f"message #{message.message_id} has buttons 1-{len(buttons)}, not {number}")
-    return message, number, buttons[number - 1][1]
-
-
-def _by_label(shown: list[SentMessage], label: str) -> tuple[SentMessage, int, Button]:
-    """The newest button labelled `label`; else the one whose label contains it, if unique."""
-    wanted = label.casefold()
-    for message in shown:
-        for number, button in _numbered(message):
-            if button.text.casefold() == wanted:
-                return message, number, button
-    for message in shown:
-        partial = [(n, b) for n, b in _numbered(message) if wanted in b.text.casefold()]
-        if len(partial) == 1:
-            return message, partial[0][0], partial[0][1]
-        if partial:
-            names = ", ".join(f"[{n}] {b.text}" for n, b in partial)
-            raise DemoError(f"{label!r} could be any of {names}")
-    names = "  ".join(f"[{n}] {b.text}" for n, b in _numbered(shown[0]))
-    raise DemoError(f"no button {label!r}; the latest buttons are {names}")

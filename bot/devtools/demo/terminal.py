@@ -14,17 +14,10 @@ from typing import Any, TextIO
 
 from telegram.warnings import PTBUserWarning
 
-from bot.devtools.demo.script import Step, load_script, parse_action
-from bot.devtools.demo.session import (
-    DEMO_CENTER_NAME,
-    DEMO_CODE,
-    MANAGER_ID,
-    VILLAGER_ID,
-    DemoError,
-    DemoSession,
-    Person,
-)
+from bot.devtools.demo.script import DemoError, Step, load_script, parse_action
+from bot.devtools.demo.session import DemoSession
 from bot.devtools.demo.transcript import Transcript
+from bot.devtools.demo.world import DEMO_CENTER_NAME, DEMO_CODE, MANAGER_ID, VILLAGER_ID, Person
 
 # Exit status when Ctrl-C (or SIGTERM) ends a script replay before its last step.
 INTERRUPTED = 130
