@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -48,9 +49,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@contextlib.asynccontextmanager
+async def open_storage(database_url: str) -> AsyncIterator[Storage]:
+    """An open, migrated store on `database_url` for the block, closed after it even on failure."""
+    store = await Storage.open(database_url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Storage]:
     """An open, migrated store on a real database."""
-    opened = await Storage.open(database_url)
-    yield opened
-    await opened.close()
+    async with open_storage(database_url) as opened:
+        yield opened

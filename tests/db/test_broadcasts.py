@@ -17,6 +17,7 @@ from bot.domain.broadcasts import BroadcastStatus, Tally
 from bot.transport.broadcaster import Broadcaster
 from storage import Storage
 from storage.schema import broadcast_deliveries, users
+from tests.conftest import open_storage
 
 MANAGER, OTHER_MANAGER = 900001, 900002
 SITI, BUDI, WATI, JOKO, ANI, OUTSIDER = 700001, 700002, 700003, 700004, 700005, 700006
@@ -116,13 +117,10 @@ async def test_after_a_restart_only_the_villagers_still_pending_are_left(
     await store.broadcasts.mark_sent(draft.id, SITI)
     await store.broadcasts.mark_sent(draft.id, SITI)  # a repeated mark counts once
 
-    reopened = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as reopened:
         assert [b.id for b in await reopened.broadcasts.sending()] == [draft.id]
         assert [r.user_id for r in await reopened.broadcasts.pending(draft.id)] == [JOKO, ANI]
         assert await reopened.broadcasts.tally(draft.id) == Tally(sent=1, pending=2)
-    finally:
-        await reopened.close()
 
 
 async def test_a_villager_who_blocked_the_bot_is_skipped_next_time(store: Storage) -> None:
@@ -242,8 +240,7 @@ async def test_a_killed_broadcast_resumes_and_nobody_gets_it_twice(
     await wait_until(answered_ones_recorded, "the 12 answered sends to be recorded")
     await kill(dying)
 
-    reopened = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as reopened:
         second = FakeTelegram(blocked)
         broadcaster = Broadcaster(second, reopened, rate_per_s=500)  # type: ignore[arg-type]
         broadcaster.start()
@@ -255,8 +252,6 @@ async def test_a_killed_broadcast_resumes_and_nobody_gets_it_twice(
         await wait_until(done, "the resumed broadcast to finish")
         await broadcaster.stop()
         tally = await reopened.broadcasts.tally(draft.id)
-    finally:
-        await reopened.close()
 
     received = first.received + second.received
     assert received == Counter({v: 1 for v in villagers if v not in blocked})

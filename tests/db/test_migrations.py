@@ -23,6 +23,7 @@ from bot.services.submissions import submit_order
 from storage import Storage
 from storage.db import Database, alembic_config
 from storage.schema import metadata
+from tests.conftest import open_storage
 
 MANAGER, SITI, BUDI = 900001, 700001, 700002
 # The newest revision, read from the migrations themselves.
@@ -175,13 +176,9 @@ async def an_old_center(url: str) -> dict[str, list[dict[str, Any]]]:
 async def test_upgrading_keeps_every_center_user_and_product_unchanged(database_url: str) -> None:
     before = await an_old_center(database_url)
 
-    store = await Storage.open(database_url)
-    try:
-        async with store.db.read() as conn:
-            assert await revision_of(conn) == HEAD
-            after = await snapshot(conn)
-    finally:
-        await store.close()
+    async with open_storage(database_url) as store, store.db.read() as conn:
+        assert await revision_of(conn) == HEAD
+        after = await snapshot(conn)
 
     # Every value an old release stored is unchanged; columns added since hold their defaults.
     kept = {
@@ -202,14 +199,11 @@ async def test_upgrading_keeps_every_center_user_and_product_unchanged(database_
 async def test_old_rows_read_back_through_the_new_code(database_url: str) -> None:
     await an_old_center(database_url)
 
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         center = await store.centers.by_code("leping")
         siti = await store.users.get(SITI)
         budi = await store.users.get(BUDI)
         catalog = await store.catalog.export_rows(center.id, center.currency)
-    finally:
-        await store.close()
 
     assert (center.name, center.manager_id, center.lat, center.lon) == (
         "Kios Leping",
@@ -253,8 +247,7 @@ async def test_a_villager_from_before_the_upgrade_can_fill_a_cart_and_order(
 ) -> None:
     await an_old_center(database_url)
 
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         center = await store.centers.by_code("LEPING")
         rice = next(
             p
@@ -279,15 +272,12 @@ async def test_a_villager_from_before_the_upgrade_can_fill_a_cart_and_order(
         assert await store.requests.count_open(center.id) == 1
         assert [e["to_status"] for e in await store.requests.history(order.id)] == ["submitted"]
         assert await store.outbox.counts() == {"pending": 1}  # the manager hears of it
-    finally:
-        await store.close()
 
 
 async def test_new_centers_and_products_get_fresh_ids_after_the_upgrade(database_url: str) -> None:
     before = await an_old_center(database_url)
 
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         other = await store.centers.add_center("KARANG", "Kios Karang", MANAGER)
         await store.catalog.import_rows(
             other.id,
@@ -295,8 +285,6 @@ async def test_new_centers_and_products_get_fresh_ids_after_the_upgrade(database
         )
         async with store.db.read() as conn:
             after = await snapshot(conn)
-    finally:
-        await store.close()
 
     assert other.id not in {c["id"] for c in before["centers"]}
     assert len(after["products"]) == 3
@@ -332,23 +320,16 @@ async def test_schema_module_describes_exactly_what_the_migrations_create(store:
 async def test_opening_an_up_to_date_database_again_changes_nothing(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as first:
         await first.centers.add_center("LEPING", "Kios Leping", MANAGER)
         async with first.db.read() as conn:
             before = await snapshot(conn)
             schema_before = await conn.run_sync(columns_by_table)
-    finally:
-        await first.close()
 
     caplog.set_level(logging.INFO, logger="alembic")
-    again = await Storage.open(database_url)
-    try:
-        async with again.db.read() as conn:
-            assert await revision_of(conn) == HEAD
-            assert await snapshot(conn) == before
-            assert await conn.run_sync(columns_by_table) == schema_before
-    finally:
-        await again.close()
+    async with open_storage(database_url) as again, again.db.read() as conn:
+        assert await revision_of(conn) == HEAD
+        assert await snapshot(conn) == before
+        assert await conn.run_sync(columns_by_table) == schema_before
 
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]

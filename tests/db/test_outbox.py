@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from bot.domain.entities import OutboxMessage
 from storage import Storage
 from storage.outbox import IN_FLIGHT, enqueue
+from tests.conftest import open_storage
 
 MANAGER, SITI = 500, 7001
 
@@ -116,8 +117,7 @@ async def test_looking_for_an_older_pending_message_reads_the_index(sqlite_url: 
     With 1,000 messages pending (a manager's burst, sent at one a second) comparing every
     pending row with every other made a sweep take about a quarter of a second.
     """
-    store = await Storage.open(sqlite_url)
-    try:
+    async with open_storage(sqlite_url) as store:
         captured: list[tuple[str, object]] = []
 
         def capture(
@@ -133,8 +133,6 @@ async def test_looking_for_an_older_pending_message_reads_the_index(sqlite_url: 
         async with store.db.read() as conn:
             plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)  # type: ignore[arg-type]
             steps = [str(row[-1]) for row in plan.all()]
-    finally:
-        await store.close()
     assert any("earlier USING INDEX ix_outbox_pending_chat" in step for step in steps), steps
 
 

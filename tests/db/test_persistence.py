@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 import storage.db
 from storage import Storage
 from storage.persistence import DatabasePersistence
+from tests.conftest import open_storage
 
 SITI = 700001
 BUDI = 700002
@@ -85,27 +87,24 @@ async def test_a_flush_refused_by_a_locked_database_keeps_the_changes_for_the_ne
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    store = await Storage.open(sqlite_url)
-    other = sqlite3.connect(str(make_url(sqlite_url).database), isolation_level=None)
-    try:
-        dialogs = DatabasePersistence(store.db)
-        await dialogs.update_conversation("checkout", (SITI, SITI), "note")
-        await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
-        other.execute("BEGIN IMMEDIATE")  # a backup, say, holds the write lock
-        with pytest.raises(OperationalError, match="locked"):
+    path = str(make_url(sqlite_url).database)
+    async with open_storage(sqlite_url) as store:
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as other:
+            dialogs = DatabasePersistence(store.db)
+            await dialogs.update_conversation("checkout", (SITI, SITI), "note")
+            await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+            other.execute("BEGIN IMMEDIATE")  # a backup, say, holds the write lock
+            with pytest.raises(OperationalError, match="locked"):
+                await dialogs.flush()
+            await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "delivery"}})
+            other.execute("ROLLBACK")
+
             await dialogs.flush()
-        await dialogs.update_user_data(SITI, {"checkout": {"fulfilment": "delivery"}})
-        other.execute("ROLLBACK")
 
-        await dialogs.flush()
-
-        assert await saved(store) == (
-            {(SITI, SITI): "note"},
-            {SITI: {"checkout": {"fulfilment": "delivery"}}},  # the newer draft wins
-        )
-    finally:
-        other.close()
-        await store.close()
+            assert await saved(store) == (
+                {(SITI, SITI): "note"},
+                {SITI: {"checkout": {"fulfilment": "delivery"}}},  # the newer draft wins
+            )
 
 
 async def test_a_flush_with_nothing_queued_returns_only_once_an_earlier_one_has_written(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import string
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +15,15 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.config import DEFAULT_CHAT_RATE, Settings
-from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
 from bot.domain.catalog_csv import parse_catalog_csv
 from bot.domain.entities import Checkout, ServiceRequest
 from bot.domain.pipeline import Fulfilment
 from bot.runner import run_bot
 from bot.services.submissions import submit_order
+from bot.views.texts import catalog, plain, t
 from storage import Storage
+from tests.conftest import open_storage
 
 T = TypeVar("T")
 SAMPLE_CATALOG = Path(__file__).parents[2] / "bot" / "data" / "sample_catalog.csv"
@@ -46,22 +49,19 @@ class World:
     database_url: str
     settings: Settings
 
-    async def store(self) -> Storage:
-        """A second connection to the bot's database, to check what it holds."""
-        return await Storage.open(self.database_url)
+    def database(self) -> contextlib.AbstractAsyncContextManager[Storage]:
+        """A second connection to the bot's database for the block, to check what it holds."""
+        return open_storage(self.database_url)
 
 
 async def seed(database_url: str) -> None:
     """The operator's set-up: a center with the sample catalog."""
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         center = await store.centers.add_center(
             "LEPING", "Kios Desa Leping", MANAGER, lat=CENTER_LAT, lon=CENTER_LON, radius_km=3
         )
         rows = parse_catalog_csv(SAMPLE_CATALOG.read_text(encoding="utf-8"), "IDR")
         await store.catalog.import_rows(center.id, rows)
-    finally:
-        await store.close()
 
 
 @contextlib.asynccontextmanager
@@ -99,6 +99,32 @@ async def world(emu: BotApiEmulator, sqlite_url: str) -> AsyncIterator[World]:
     )
     async with running_bot(settings):
         yield World(emu, sqlite_url, settings)
+
+
+# --- Texts as the user reads them ----------------------------------------------------------
+# Tests about behaviour find messages and buttons through the locale files, so that a change
+# of wording breaks only the tests about wording.
+
+# Stands for every placeholder of a template; a character no locale text uses.
+_SLOT = "\ue000"
+
+
+def shown(key: str, locale: str = "en", **values: object) -> str:
+    """A locale text as the user reads it (HTML tags rendered away)."""
+    return parse_html(t(locale, key, **values)).text
+
+
+def part_of(key: str, locale: str = "en", **values: object) -> str:
+    """The longest stretch of a locale text, with `values` filled in, that reads the same
+    whatever fills its other placeholders."""
+    template = catalog(locale).get(key) or catalog("en")[key]
+    slots = {name: _SLOT for _, name, _, _ in string.Formatter().parse(template) if name}
+    return max(shown(key, locale, **{**slots, **values}).split(_SLOT), key=len).strip()
+
+
+def label(key: str, locale: str = "en", **values: object) -> str:
+    """A button label or a toast (plain text) in `locale`."""
+    return plain(locale, key, **values)
 
 
 # --- Helpers shared by the journey, security and restart tests ----------------------------
@@ -164,17 +190,17 @@ async def join(emulator: BotApiEmulator, user_id: int) -> SentMessage:
 async def start_manager(emulator: BotApiEmulator) -> SentMessage:
     """The manager says /start, so the bot knows them (and their language)."""
     emulator.send_text(MANAGER, "/start")
-    return await emulator.wait_for(MANAGER, contains="You manage")
+    return await emulator.wait_for(MANAGER, contains=part_of("onboarding.welcome_manager"))
 
 
 async def fill_cart(emulator: BotApiEmulator, user_id: int, search: str = "minyak goreng") -> None:
     """Search, open the first hit and add one to the cart."""
     emulator.send_text(user_id, search)
-    results = await emulator.wait_for(user_id, contains="Results for")
+    results = await emulator.wait_for(user_id, contains=shown("shop.results", query=search))
     emulator.press(user_id, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emulator.wait_for(user_id, contains="Choose how many")
-    emulator.press(user_id, card.message_id, button_text="Add to cart")
-    await emulator.wait_for(user_id, contains="In your cart: 1")
+    card = await emulator.wait_for(user_id, contains=part_of("shop.product"))
+    emulator.press(user_id, card.message_id, button_text=label("shop.add_to_cart"))
+    await emulator.wait_for(user_id, contains=shown("shop.in_cart", quantity=1).strip())
 
 
 async def order_in_chat(emulator: BotApiEmulator, user_id: int) -> SentMessage:
@@ -182,15 +208,15 @@ async def order_in_chat(emulator: BotApiEmulator, user_id: int) -> SentMessage:
     await join(emulator, user_id)
     await fill_cart(emulator, user_id)
     emulator.send_text(user_id, "/cart")
-    cart = await emulator.wait_for(user_id, contains="Your cart")
-    emulator.press(user_id, cart.message_id, button_text="Checkout")
-    how = await emulator.wait_for(user_id, contains="How do you want")
-    emulator.press(user_id, how.message_id, button_text="Pickup")
-    note = await emulator.wait_for(user_id, contains="Any note")
-    emulator.press(user_id, note.message_id, button_text="No note")
-    summary = await emulator.wait_for(user_id, contains="Please check your order")
-    emulator.press(user_id, summary.message_id, button_text="Confirm")
-    return await emulator.wait_for(user_id, contains="Order sent")
+    cart = await emulator.wait_for(user_id, contains=part_of("cart.summary"))
+    emulator.press(user_id, cart.message_id, button_text=label("cart.checkout"))
+    how = await emulator.wait_for(user_id, contains=part_of("checkout.how"))
+    emulator.press(user_id, how.message_id, button_text=label("checkout.pickup"))
+    note = await emulator.wait_for(user_id, contains=part_of("checkout.ask_note"))
+    emulator.press(user_id, note.message_id, button_text=label("checkout.skip_note"))
+    summary = await emulator.wait_for(user_id, contains=part_of("checkout.summary"))
+    emulator.press(user_id, summary.message_id, button_text=label("checkout.confirm"))
+    return await emulator.wait_for(user_id, contains=part_of("checkout.submitted"))
 
 
 async def eventually(

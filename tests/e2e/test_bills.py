@@ -3,48 +3,49 @@
 from __future__ import annotations
 
 from bot.domain.pipeline import RequestStatus
-from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
+from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 
-async def choose_bill(world: World, label: str) -> None:
+async def choose_bill(world: World, button: str) -> None:
     """Siti opens /bill and picks one."""
     emu = world.emu
     emu.send_text(SITI, "/bill")
-    kinds = await emu.wait_for(SITI, contains="Which bill")
-    emu.press(SITI, kinds.message_id, button_text=label)
+    kinds = await emu.wait_for(SITI, contains=shown("bill.ask_kind"))
+    emu.press(SITI, kinds.message_id, button_text=button)
 
 
 async def test_prepaid_token_is_paid_and_the_token_reaches_the_villager(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
     await join(emu, SITI)
-    await choose_bill(world, "⚡ PLN token (prepaid)")
-    await emu.wait_for(SITI, contains="meter number")
+    await choose_bill(world, label("bill.plnpre"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.plnpre"))
     emu.send_text(SITI, "1423-4567-890")
-    values = await emu.wait_for(SITI, contains="token's value")
-    emu.press(SITI, values.message_id, button_text="Token IDR50,000 — pay IDR52,500")
-    summary = await emu.wait_for(SITI, contains="Please check")
+    values = await emu.wait_for(SITI, contains=shown("bill.ask_token"))
+    emu.press(
+        SITI,
+        values.message_id,
+        button_text=label("bill.token_button", value="IDR50,000", price="IDR52,500"),
+    )
+    summary = await emu.wait_for(SITI, contains=part_of("bill.summary"))
     assert "14234567890" in summary.text and "Total: IDR52,500" in summary.text
-    emu.press(SITI, summary.message_id, button_text="Confirm")
-    await emu.wait_for(SITI, contains="Sent!")
+    emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
+    await emu.wait_for(SITI, contains=part_of("bill.submitted"))
 
     card = await emu.wait_for(MANAGER, contains="#1")
-    assert card.button_texts() == ["Approve", "Reject"]
-    emu.press(MANAGER, card.message_id, button_text="Approve")
-    await emu.wait_for(MANAGER, contains="20-digit token")
+    assert card.button_texts() == [label("action.approve"), label("action.reject")]
+    emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_token", number=1))
     emu.send_text(MANAGER, "1234")
-    await emu.wait_for(MANAGER, contains="exactly 20 digits")
+    await emu.wait_for(MANAGER, contains=shown("request.ask_token.invalid", number=1))
     emu.send_text(MANAGER, "12345678901234567890")
-    paid = await emu.wait_for(SITI, contains="is paid")
-    assert "Token: 1234 5678 9012 3456 7890" in paid.text
+    paid = await emu.wait_for(SITI, contains=part_of("notify.bill.complete", number=1))
+    assert shown("card.token", token="1234 5678 9012 3456 7890").strip() in paid.text
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         bill = await store.requests.get(1)
         assert bill.status is RequestStatus.COMPLETED and bill.total.minor == 52_500
         assert bill.details["serial"] == "12345678901234567890"
-    finally:
-        await store.close()
 
 
 async def quoted_water_bill(world: World) -> None:
@@ -52,20 +53,20 @@ async def quoted_water_bill(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
     await join(emu, SITI)
-    await choose_bill(world, "💧 PDAM water bill")
-    await emu.wait_for(SITI, contains="PDAM customer number")
+    await choose_bill(world, label("bill.pdam"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.pdam"))
     emu.send_text(SITI, "nomor saya")
-    await emu.wait_for(SITI, contains="digits only")
+    await emu.wait_for(SITI, contains=part_of("bill.invalid.digits_only"))
     emu.send_text(SITI, "0123456789")
-    summary = await emu.wait_for(SITI, contains="look up the amount")
-    emu.press(SITI, summary.message_id, button_text="Confirm")
-    await emu.wait_for(SITI, contains="Sent!")
+    summary = await emu.wait_for(SITI, contains=shown("bill.summary_quote"))
+    emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
+    await emu.wait_for(SITI, contains=part_of("bill.submitted"))
     card = await emu.wait_for(MANAGER, contains="#1")
-    assert card.button_texts() == ["Quote", "Reject"]
-    emu.press(MANAGER, card.message_id, button_text="Quote")
-    await emu.wait_for(MANAGER, contains="amount due")
+    assert card.button_texts() == [label("action.quote"), label("action.reject")]
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote", number=1))
     emu.send_text(MANAGER, "seratus")
-    await emu.wait_for(MANAGER, contains="not an amount")
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote.invalid", number=1))
     emu.send_text(MANAGER, "150000")
 
 
@@ -73,17 +74,18 @@ async def test_water_bill_quoted_accepted_and_paid(world: World) -> None:
     emu = world.emu
     await quoted_water_bill(world)
     offer = await emu.wait_for(SITI, contains="IDR152,500")
-    assert offer.button_texts() == ["Accept", "Decline"]
-    emu.press(SITI, offer.message_id, button_text="Accept")
-    await emu.wait_for(MANAGER, contains="accepted the price")
-    card = await emu.wait_for(MANAGER, lambda m: "Approve" in m.button_texts(), after=0)
-    emu.press(MANAGER, card.message_id, button_text="Approve")
-    await emu.wait_for(MANAGER, contains="receipt")
+    assert offer.button_texts() == [label("action.accept"), label("action.decline")]
+    emu.press(SITI, offer.message_id, button_text=label("action.accept"))
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
+    card = await emu.wait_for(
+        MANAGER, lambda m: label("action.approve") in m.button_texts(), after=0
+    )
+    emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_receipt", number=1))
     emu.send_text(MANAGER, "PDAM-REF 8891")
-    paid = await emu.wait_for(SITI, contains="is paid")
+    paid = await emu.wait_for(SITI, contains=part_of("notify.bill.complete", number=1))
     assert "PDAM-REF 8891" in paid.text
-    store = await world.store()
-    try:
+    async with world.database() as store:
         bill = await store.requests.get(1)
         assert bill.status is RequestStatus.COMPLETED
         assert (bill.total.minor, bill.details["amount"], bill.details["fee"]) == (
@@ -93,18 +95,13 @@ async def test_water_bill_quoted_accepted_and_paid(world: World) -> None:
         )
         trail = [e["to_status"] for e in await store.requests.history(1)]
         assert trail == ["submitted", "quoted", "accepted", "approved", "completed"]
-    finally:
-        await store.close()
 
 
 async def test_declined_quote_cancels_and_tells_the_manager(world: World) -> None:
     emu = world.emu
     await quoted_water_bill(world)
     offer = await emu.wait_for(SITI, contains="IDR152,500")
-    emu.press(SITI, offer.message_id, button_text="Decline")
-    await emu.wait_for(MANAGER, contains="cancelled")
-    store = await world.store()
-    try:
+    emu.press(SITI, offer.message_id, button_text=label("action.decline"))
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.cancel", number=1))
+    async with world.database() as store:
         assert (await store.requests.get(1)).status is RequestStatus.CANCELLED
-    finally:
-        await store.close()

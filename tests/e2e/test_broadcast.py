@@ -6,12 +6,22 @@ from collections import Counter
 
 import pytest
 
-from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.devtools.emulator import BotApiEmulator, SentMessage
 from bot.domain.broadcasts import BroadcastStatus
 from bot.domain.entities import Center
-from bot.views.texts import t
+from bot.views.announcement import room_for_body
 from storage import Storage
-from tests.e2e.conftest import MANAGER, SITI, World, eventually, join, start_manager
+from tests.e2e.conftest import (
+    MANAGER,
+    SITI,
+    World,
+    eventually,
+    join,
+    label,
+    part_of,
+    shown,
+    start_manager,
+)
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -19,20 +29,23 @@ VILLAGERS = [800001 + i for i in range(40)]
 BLOCKED = set(VILLAGERS[5:8])  # blocked the bot since they last wrote; the bot does not know
 MUTED = VILLAGERS[10]
 ANNOUNCEMENT = "Besok pasar murah di balai desa, jam 8 <pagi> & gratis teh!"
+SEND = label("broadcast.send")
+
+
+def report_of(sent: int, blocked: int, failed: int = 0) -> str:
+    """The report the manager's prompt turns into once the announcement went out."""
+    return shown("broadcast.report", sent=sent, blocked=blocked, failed=failed)
 
 
 async def villagers_of_leping(world: World) -> None:
     """Forty villagers who joined Leping earlier; three blocked the bot, one muted."""
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await store.centers.by_code("LEPING")
         for n, user_id in enumerate(VILLAGERS):
             language = "id" if n % 2 else "en"
             await store.users.seen(user_id, f"Warga {n}", telegram_language=language)
             await store.users.join_center(user_id, center.id)
         await store.users.set_muted(MUTED, True)
-    finally:
-        await store.close()
     for user_id in BLOCKED:
         world.emu.block(user_id)
 
@@ -52,29 +65,26 @@ def refusals(emu: BotApiEmulator) -> Counter[int]:
 async def compose(emu: BotApiEmulator, text: str) -> tuple[SentMessage, SentMessage]:
     """The manager writes an announcement; returns the preview and the Send/Cancel prompt."""
     emu.send_text(MANAGER, "/broadcast")
-    await emu.wait_for(MANAGER, contains="Write the announcement")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.ask"))
     emu.send_text(MANAGER, text)
-    prompt = await emu.wait_for(MANAGER, contains="Recipients:")
+    prompt = await emu.wait_for(MANAGER, contains=part_of("broadcast.confirm"))
     preview = emu.messages(MANAGER)[-2]
     return preview, prompt
 
 
 async def send_and_wait_for_report(emu: BotApiEmulator, prompt: SentMessage) -> SentMessage:
     """Press Send; the prompt becomes the progress, then the report."""
-    emu.press(MANAGER, prompt.message_id, button_text="📣 Send")
+    emu.press(MANAGER, prompt.message_id, button_text=SEND)
     return await emu.wait_for(
         MANAGER,
-        lambda m: m.message_id == prompt.message_id and "Announcement sent" in m.text,
+        lambda m: m.message_id == prompt.message_id and part_of("broadcast.report") in m.text,
         timeout=15,
     )
 
 
 async def broadcast_status(world: World, broadcast_id: int) -> BroadcastStatus:
-    store = await world.store()
-    try:
+    async with world.database() as store:
         found = await store.broadcasts.get(broadcast_id)
-    finally:
-        await store.close()
     assert found is not None
     return found.status
 
@@ -100,52 +110,43 @@ async def test_an_announcement_reaches_every_villager_once_and_the_blocked_are_s
 
     preview, prompt = await compose(emu, ANNOUNCEMENT)
 
-    assert preview.text == (
-        f"📣 Kios Desa Leping\n\n{ANNOUNCEMENT}\n\n🔕 To stop these announcements, send /mute."
-    )
-    assert "Recipients: 39" in prompt.text  # 40, less the muted one
-    assert prompt.button_texts() == ["📣 Send", "Cancel"]
+    header = shown("broadcast.header", center="Kios Desa Leping")
+    assert preview.text == f"{header}\n\n{ANNOUNCEMENT}\n\n{shown('broadcast.footer')}"
+    assert part_of("broadcast.confirm", count=39) in prompt.text  # 40, less the muted one
+    assert prompt.button_texts() == [SEND, label("broadcast.cancel")]
     assert received(emu, "pasar murah") == Counter()  # nothing goes out before Send
 
     report = await send_and_wait_for_report(emu, prompt)
 
-    assert "Sent: 36" in report.text
-    assert "Blocked the bot: 3" in report.text
-    assert "Failed: 0" in report.text
-    assert any("Sending the announcement…" in old for old in report.history)
+    assert report.text == report_of(sent=36, blocked=3)
+    assert any(part_of("broadcast.progress") in old for old in report.history)
     reached = [v for v in VILLAGERS if v not in BLOCKED and v != MUTED]
     assert received(emu, "pasar murah") == Counter({v: 1 for v in reached})
     english, indonesian = emu.messages(VILLAGERS[0])[-1], emu.messages(VILLAGERS[1])[-1]
-    assert english.text.endswith("send /mute.")
-    assert indonesian.text.endswith("Kirim /mute.")
+    assert english.text.endswith(shown("broadcast.footer"))
+    assert indonesian.text.endswith(shown("broadcast.footer", "id"))
     assert refusals(emu) == Counter({v: 1 for v in BLOCKED})
-    store = await world.store()
-    try:
+    async with world.database() as store:
         for user_id in BLOCKED:
             assert (await store.users.get(user_id)).blocked_at is not None  # type: ignore[union-attr]
-    finally:
-        await store.close()
 
     _, prompt = await compose(emu, "Kerja bakti hari Minggu")
-    assert "Recipients: 36" in prompt.text
+    assert part_of("broadcast.confirm", count=36) in prompt.text
     report = await send_and_wait_for_report(emu, prompt)
 
-    assert "Sent: 36" in report.text and "Blocked the bot: 0" in report.text
+    assert report.text == report_of(sent=36, blocked=0)
     assert received(emu, "Kerja bakti") == Counter({v: 1 for v in reached})
     assert refusals(emu) == Counter({v: 1 for v in BLOCKED})  # no second try at them
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await until_marked_done(store)
-    finally:
-        await store.close()
     emu.send_text(MANAGER, "/broadcasts")
-    listed = await emu.wait_for(MANAGER, contains="Latest announcements")
+    listed = await emu.wait_for(MANAGER, contains=part_of("broadcast.list"))
     lines = listed.text.splitlines()
     assert "Kerja bakti hari Minggu" in lines[2]
-    assert "sent 36 · blocked 0 · failed 0" in lines[3]
+    assert part_of("broadcast.line", sent=36, blocked=0, failed=0) in lines[3]
     assert "Besok pasar murah di balai desa, jam 8…" in lines[4]
-    assert "sent 36 · blocked 3 · failed 0" in lines[5]
+    assert part_of("broadcast.line", sent=36, blocked=3, failed=0) in lines[5]
 
 
 async def test_a_villager_forging_the_send_button_changes_nothing(world: World) -> None:
@@ -154,7 +155,7 @@ async def test_a_villager_forging_the_send_button_changes_nothing(world: World) 
     await start_manager(emu)
     welcome = await join(emu, SITI)
     _, prompt = await compose(emu, ANNOUNCEMENT)
-    send_data = prompt.find_button(text="📣 Send").callback_data  # type: ignore[union-attr]
+    send_data = prompt.find_button(text=SEND).callback_data  # type: ignore[union-attr]
     assert send_data is not None and send_data.startswith("brd:")
     broadcast_id = int(send_data.split(":")[1])
 
@@ -162,7 +163,7 @@ async def test_a_villager_forging_the_send_button_changes_nothing(world: World) 
         query = emu.press(SITI, welcome.message_id, forge=forged)
         answer = await emu.wait_callback_answered(query)
         assert answer.get("show_alert") is True
-        assert answer.get("text") == "Only the center's manager can do this."
+        assert answer.get("text") == label("broadcast.not_allowed")
 
     assert await broadcast_status(world, broadcast_id) is BroadcastStatus.DRAFT
     assert received(emu, "pasar murah") == Counter()
@@ -172,7 +173,7 @@ async def test_a_villager_forging_the_send_button_changes_nothing(world: World) 
     await send_and_wait_for_report(emu, prompt)
     query = emu.press(MANAGER, prompt.message_id, forge=send_data)
     answer = await emu.wait_callback_answered(query)
-    assert answer.get("text") == "This announcement was already sent or cancelled."
+    assert answer.get("text") == label("broadcast.stale")
     assert sum(received(emu, "pasar murah").values()) == 36
 
 
@@ -182,13 +183,13 @@ async def test_cancel_sends_nothing(world: World) -> None:
     await start_manager(emu)
     _, prompt = await compose(emu, ANNOUNCEMENT)
 
-    send_data = prompt.find_button(text="📣 Send").callback_data  # type: ignore[union-attr]
+    send_data = prompt.find_button(text=SEND).callback_data  # type: ignore[union-attr]
     assert send_data is not None
 
-    emu.press(MANAGER, prompt.message_id, button_text="Cancel")
+    emu.press(MANAGER, prompt.message_id, button_text=label("broadcast.cancel"))
     cancelled = await emu.wait_for(MANAGER, lambda m: m.message_id == prompt.message_id)
 
-    assert cancelled.text == "Cancelled: nothing was sent."
+    assert cancelled.text == shown("broadcast.cancelled")
     assert cancelled.buttons == []
     query = emu.press(MANAGER, prompt.message_id, forge=send_data)
     assert (await emu.wait_callback_answered(query)).get("show_alert") is True
@@ -200,10 +201,10 @@ async def test_a_photo_goes_out_with_its_caption(world: World) -> None:
     await villagers_of_leping(world)
     await start_manager(emu)
     emu.send_text(MANAGER, "/broadcast")
-    await emu.wait_for(MANAGER, contains="Write the announcement")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.ask"))
 
     emu.send_photo(MANAGER, b"\xff\xd8 a poster of the market", caption="Pasar murah besok!")
-    prompt = await emu.wait_for(MANAGER, contains="Recipients: 39")
+    prompt = await emu.wait_for(MANAGER, contains=part_of("broadcast.confirm", count=39))
     preview = emu.messages(MANAGER)[-2]
     assert preview.photo is not None and preview.caption is not None
     assert "Pasar murah besok!" in preview.caption
@@ -212,21 +213,22 @@ async def test_a_photo_goes_out_with_its_caption(world: World) -> None:
     photo = emu.messages(VILLAGERS[0])[-1]
     assert photo.kind == "photo" and photo.photo is not None
     assert photo.photo.data == b"\xff\xd8 a poster of the market"
-    assert photo.caption is not None and photo.caption.endswith("send /mute.")
+    assert photo.caption is not None and photo.caption.endswith(shown("broadcast.footer"))
 
 
 async def test_too_long_a_text_is_refused_with_the_limit(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
     emu.send_text(MANAGER, "/broadcast")
-    await emu.wait_for(MANAGER, contains="Write the announcement")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.ask"))
 
     emu.send_text(MANAGER, "x" * 4100)
-    refusal = await emu.wait_for(MANAGER, contains="characters long")
+    refusal = await emu.wait_for(MANAGER, contains=part_of("broadcast.too_long"))
 
-    assert refusal.text.startswith("This text is 4,100 characters long")
+    limit = room_for_body("Kios Desa Leping", caption=False)
+    assert refusal.text == shown("broadcast.too_long", length="4,100", limit=f"{limit:,}")
     emu.send_text(MANAGER, "Pendek saja")  # still composing: a shorter text is taken
-    await emu.wait_for(MANAGER, contains="Recipients: 0")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.confirm", count=0))
 
 
 async def test_a_villager_cannot_broadcast(world: World) -> None:
@@ -235,7 +237,7 @@ async def test_a_villager_cannot_broadcast(world: World) -> None:
 
     emu.send_text(SITI, "/broadcast")
     refusal = await emu.wait_for(SITI)
-    assert refusal.text == parse_html(t("en", "broadcast.not_manager")).text
+    assert refusal.text == shown("broadcast.not_manager")
 
     emu.send_text(SITI, "/broadcasts")
     assert (await emu.wait_for(SITI)).text == refusal.text
@@ -248,12 +250,9 @@ async def test_the_database_holds_the_figures_the_manager_saw(world: World) -> N
     _, prompt = await compose(emu, ANNOUNCEMENT)
     await send_and_wait_for_report(emu, prompt)
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await until_marked_done(store)
         [(broadcast, tally)] = await store.broadcasts.recent(center.id)
-    finally:
-        await store.close()
     assert (tally.sent, tally.blocked, tally.failed, tally.pending) == (36, 3, 0, 0)
     assert broadcast.finished_at is not None
     assert broadcast.progress_message_id == prompt.message_id

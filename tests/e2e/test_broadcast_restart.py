@@ -20,8 +20,17 @@ from bot.devtools.emulator import BotApiEmulator, server
 from bot.devtools.emulator.models import ApiError
 from bot.devtools.emulator.params import Call
 from bot.devtools.emulator.state import EmulatorState
-from storage import Storage
-from tests.e2e.conftest import MANAGER, eventually, register_users, seed, start_manager
+from tests.conftest import open_storage
+from tests.e2e.conftest import (
+    MANAGER,
+    eventually,
+    label,
+    part_of,
+    register_users,
+    seed,
+    shown,
+    start_manager,
+)
 from tests.e2e.test_restart import Bots
 
 MARKER = "Pasar murah"
@@ -114,23 +123,17 @@ async def limited_bots(
 
 async def villagers_joined(database_url: str, village: Village) -> None:
     """Villagers who joined Leping before."""
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         center = await store.centers.by_code("LEPING")
         for n, user_id in enumerate(village.villagers):
             await store.users.seen(user_id, f"Warga {n}", telegram_language="id")
             await store.users.join_center(user_id, center.id)
-    finally:
-        await store.close()
 
 
 async def settled(database_url: str, broadcast_id: int) -> int:
     """Deliveries the bot has recorded as over."""
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         return (await store.broadcasts.tally(broadcast_id)).settled
-    finally:
-        await store.close()
 
 
 async def test_a_broadcast_killed_halfway_resumes_and_reaches_everyone_once(
@@ -142,13 +145,13 @@ async def test_a_broadcast_killed_halfway_resumes_and_reaches_everyone_once(
     first = await bots.start()
     await start_manager(emu)
     emu.send_text(MANAGER, "/broadcast")
-    await emu.wait_for(MANAGER, contains="Write the announcement")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.ask"))
     emu.send_text(MANAGER, f"{MARKER} besok jam 8 di balai desa")
-    prompt = await emu.wait_for(MANAGER, contains=f"Recipients: {village.size}")
-    send = prompt.find_button(text="📣 Send")
+    prompt = await emu.wait_for(MANAGER, contains=part_of("broadcast.confirm", count=village.size))
+    send = prompt.find_button(text=label("broadcast.send"))
     assert send is not None and send.callback_data is not None
     broadcast_id = int(send.callback_data.split(":")[1])
-    emu.press(MANAGER, prompt.message_id, button_text="📣 Send")
+    emu.press(MANAGER, prompt.message_id, button_text=label("broadcast.send"))
 
     await asyncio.wait_for(gate.held.wait(), 30)
 
@@ -168,16 +171,15 @@ async def test_a_broadcast_killed_halfway_resumes_and_reaches_everyone_once(
     await bots.start()
     report = await emu.wait_for(
         MANAGER,
-        lambda m: m.message_id == prompt.message_id and "Announcement sent" in m.text,
+        lambda m: m.message_id == prompt.message_id and part_of("broadcast.report") in m.text,
         after=0,
         timeout=30,
     )
 
     reachable = [v for v in village.villagers if v not in village.blocked_ids]
     assert got(emu, village) == Counter({v: 1 for v in reachable}), bots.outputs()
-    assert f"Sent: {len(reachable)}" in report.text
-    assert f"Blocked the bot: {village.blocked}" in report.text
-    assert "Failed: 0" in report.text
+    figures = {"sent": len(reachable), "blocked": village.blocked, "failed": 0}
+    assert report.text == shown("broadcast.report", **figures)
     assert emu.stats.rate_limited == 0  # never faster than the emulator allows
     assert " ERROR " not in bots.outputs(), bots.outputs()
     await assert_the_database_agrees(bots.database_url, broadcast_id, village)
@@ -187,12 +189,9 @@ async def assert_the_database_agrees(
     database_url: str, broadcast_id: int, village: Village
 ) -> None:
     """The stored figures are the report's, and the blocked are marked to be skipped."""
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
         tally = await store.broadcasts.tally(broadcast_id)
         blocked = [await store.users.get(v) for v in sorted(village.blocked_ids)]
-    finally:
-        await store.close()
     assert (tally.sent, tally.blocked, tally.failed, tally.pending) == (
         village.size - village.blocked,
         village.blocked,

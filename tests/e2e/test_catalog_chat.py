@@ -9,7 +9,7 @@ from bot.devtools.emulator import BotApiEmulator
 from bot.domain.catalog_csv import parse_catalog_csv
 from bot.domain.entities import Product
 from storage.schema import products as products_table
-from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
+from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -19,18 +19,21 @@ GOOD_FILE = (
     + "MNM-KPB,Kopi Bubuk 165 gram,Minuman,16500,bungkus,30,kopi|kopi ireng\n"
     + "MNM-TBR,Kopi Tubruk Gayo 250 gram,Minuman,27000,bungkus,,kopi gayo|kopi aceh\n"
 )
+LEPING = "Kios Desa Leping"
+
+
+def bad_line(line: int, key: str, **values: object) -> str:
+    """One line of the manager's list of problems in a refused file."""
+    return shown("catalog.error_line", line=line, message=label(key, **values))
 
 
 async def catalog_of_leping(world: World) -> tuple[dict[str, Product], int]:
     """Every product of Leping by sku, and the catalog version, as the database holds them."""
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await store.centers.by_code("LEPING")
         ids = [item.product_id for item in await store.catalog.search_items(center.id, "IDR")]
         found = await store.catalog.products(center.id, center.currency, ids)
         return {product.sku: product for product in found}, center.catalog_version
-    finally:
-        await store.close()
 
 
 def upload(emu: BotApiEmulator, user_id: int, text: str, name: str = "leping.csv") -> None:
@@ -42,15 +45,15 @@ async def test_a_good_file_is_imported_and_villagers_find_its_products(world: Wo
     emu = world.emu
     await start_manager(emu)
     upload(emu, MANAGER, GOOD_FILE)
-    reply = await emu.wait_for(MANAGER, contains="imported")
-    assert "2 products (1 new, 1 updated)" in reply.text
+    imported = shown("catalog.imported", center=LEPING, total=2, added=1, updated=1)
+    await emu.wait_for(MANAGER, contains=imported)
     products, _ = await catalog_of_leping(world)
     assert products["MNM-KPB"].price.minor == 16500 and products["MNM-KPB"].stock == 30
     assert products["MNM-TBR"].aliases == ("kopi gayo", "kopi aceh")
 
     await join(emu, SITI)
     emu.send_text(SITI, "kopi aceh")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="kopi aceh"))
     assert results.button_texts()[0].startswith("Kopi Tubruk Gayo 250 gram")
 
 
@@ -67,12 +70,12 @@ async def test_a_bad_file_names_every_bad_line_and_changes_nothing(world: World)
         + "NEW-3,,Sembako,9000,kg,,\n"
         + "NEW-1,Teh Melati,Minuman,6000,kotak,-3,\n",
     )
-    reply = await emu.wait_for(MANAGER, contains="Nothing was imported")
-    assert "4 problem(s)" in reply.text
-    assert "line 3: price: IDR amounts have no decimals" in reply.text
-    assert "line 4: name is empty" in reply.text
-    assert "line 5: stock must be a whole number" in reply.text
-    assert "line 5: sku 'NEW-1' is already used on line 2" in reply.text
+    reply = await emu.wait_for(MANAGER, contains=part_of("catalog.rejected", count=4))
+    no_decimals = "IDR amounts have no decimals"  # money's own words
+    assert bad_line(3, "catalog.row.bad_price", reason=no_decimals) in reply.text
+    assert bad_line(4, "catalog.row.empty", column="name") in reply.text
+    assert bad_line(5, "catalog.row.bad_stock") in reply.text
+    assert bad_line(5, "catalog.row.sku_repeated", sku="'NEW-1'", first=2) in reply.text
     assert await catalog_of_leping(world) == before
 
 
@@ -82,10 +85,9 @@ async def test_a_file_with_many_bad_lines_names_the_first_twenty(world: World) -
     before = await catalog_of_leping(world)
     rows = "".join(f"BAD-{n},Barang {n},Lain,gratis,buah,,\n" for n in range(2, 62))
     upload(emu, MANAGER, HEADER + rows)
-    reply = await emu.wait_for(MANAGER, contains="Nothing was imported")
-    assert "60 problem(s)" in reply.text
+    reply = await emu.wait_for(MANAGER, contains=part_of("catalog.rejected", count=60))
     assert "line 21:" in reply.text and "line 22:" not in reply.text
-    assert "… and 40 more" in reply.text
+    assert shown("catalog.error_more", count=40) in reply.text
     assert len(reply.text) < 4096
     assert await catalog_of_leping(world) == before
 
@@ -95,17 +97,17 @@ async def test_files_that_are_not_a_csv_catalog_are_refused_politely(world: Worl
     await start_manager(emu)
     before = await catalog_of_leping(world)
     emu.send_document(MANAGER, b"PK\x03\x04 spreadsheet", "katalog.xlsx", "application/zip")
-    await emu.wait_for(MANAGER, contains="save it as CSV UTF-8")
+    await emu.wait_for(MANAGER, contains=shown("catalog.file_spreadsheet"))
     emu.send_document(MANAGER, b"\x89PNG picture", "foto.png", "image/png")
-    await emu.wait_for(MANAGER, contains="only import a catalog from a .csv file")
+    await emu.wait_for(MANAGER, contains=shown("catalog.file_not_csv"))
     latin1 = (HEADER + "MNM-KPB,Café Bubuk,Minuman,16500,bungkus,,\n").encode("latin-1")
     emu.send_document(MANAGER, latin1, "leping.csv", "text/csv")
-    await emu.wait_for(MANAGER, contains="can't read the letters")
+    await emu.wait_for(MANAGER, contains=shown("catalog.file_not_utf8"))
     huge = HEADER + "X-1,Barang,Lain,1000,buah,,\n" * 40_000
     upload(emu, MANAGER, huge)
-    await emu.wait_for(MANAGER, contains="too big")
+    await emu.wait_for(MANAGER, contains=shown("catalog.file_too_big"))
     upload(emu, MANAGER, "")
-    await emu.wait_for(MANAGER, contains="line 1: no products: the file is empty")
+    await emu.wait_for(MANAGER, contains=bad_line(1, "catalog.row.file_empty"))
     assert await catalog_of_leping(world) == before
 
 
@@ -114,7 +116,7 @@ async def test_a_villager_sending_a_file_is_told_to_type_instead(world: World) -
     await join(emu, SITI)
     before = await catalog_of_leping(world)
     upload(emu, SITI, GOOD_FILE)
-    await emu.wait_for(SITI, contains="I can't read files here")
+    await emu.wait_for(SITI, contains=shown("catalog.file_not_manager"))
     assert await catalog_of_leping(world) == before
 
 
@@ -122,18 +124,19 @@ async def test_catalog_sends_a_file_that_reads_back_as_the_catalog(world: World)
     emu = world.emu
     await start_manager(emu)
     emu.send_text(MANAGER, "/catalog")
-    sent = await emu.wait_for(MANAGER, contains="Catalog of Kios Desa Leping")
+    sent = await emu.wait_for(MANAGER, contains=part_of("catalog.exported", center=LEPING))
     assert sent.document is not None and sent.document.filename == "catalog-LEPING.csv"
     rows = parse_catalog_csv(emu.file_bytes(sent.document.file_id).decode("utf-8-sig"), "IDR")
     products, _ = await catalog_of_leping(world)
-    assert f"{len(products)} products" in sent.text
+    assert sent.text == shown("catalog.exported", center=LEPING, count=len(products))
     assert {row.sku: (row.name, row.price, row.stock, row.aliases) for row in rows} == {
         p.sku: (p.name, p.price, p.stock, p.aliases) for p in products.values()
     }
     # Sent back unchanged, the same file updates every product and adds none.
     emu.send_document(MANAGER, emu.file_bytes(sent.document.file_id), "catalog-LEPING.csv")
-    reply = await emu.wait_for(MANAGER, contains="imported")
-    assert f"(0 new, {len(products)} updated)" in reply.text
+    count = len(products)
+    imported = shown("catalog.imported", center=LEPING, total=count, added=0, updated=count)
+    await emu.wait_for(MANAGER, contains=imported)
 
 
 async def test_stock_and_price_change_one_product(world: World) -> None:
@@ -151,35 +154,38 @@ async def test_stock_and_price_change_one_product(world: World) -> None:
     assert new_version == version + 2
 
     emu.send_text(MANAGER, "/stock SBK-MG-1 -")
-    await emu.wait_for(MANAGER, contains="not counted")
+    await emu.wait_for(MANAGER, contains=label("catalog.stock_untracked"))
     products, _ = await catalog_of_leping(world)
     assert products["SBK-MG-1"].stock is None
 
     await join(emu, SITI)
     emu.send_text(SITI, "migor")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="migor"))
     emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emu.wait_for(SITI, contains="Choose how many")
-    assert "19,500" in card.text and "Available" in card.text
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
+    assert "19,500" in card.text and label("shop.stock_untracked") in card.text
+
+
+STOCK_USAGE, PRICE_USAGE = part_of("catalog.stock_usage"), part_of("catalog.price_usage")
 
 
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("/stock", "Set the stock like this"),
-        ("/stock SBK-MG-1", "Set the stock like this"),
-        ("/stock SBK-MG-1 -2", "Set the stock like this"),
-        ("/stock SBK-MG-1 2.5", "Set the stock like this"),
-        ("/stock SBK-MG-1 lima", "Set the stock like this"),
-        ("/stock SBK-MG-1 99999999999999", "Set the stock like this"),
-        ("/stock SBK MG 1 5", "Set the stock like this"),
-        ("/stock NOPE-1 5", "No product has the SKU NOPE-1"),
-        ("/price", "Set the price like this: /price SKU 15000"),
-        ("/price SBK-MG-1 19.500", "Set the price like this"),
-        ("/price SBK-MG-1 0", "Set the price like this"),
-        ("/price SBK-MG-1 -100", "Set the price like this"),
-        ("/price SBK-MG-1 Rp19500", "Set the price like this"),
-        ("/price <b>X</b> 100", "No product has the SKU <b>X</b>"),
+        ("/stock", STOCK_USAGE),
+        ("/stock SBK-MG-1", STOCK_USAGE),
+        ("/stock SBK-MG-1 -2", STOCK_USAGE),
+        ("/stock SBK-MG-1 2.5", STOCK_USAGE),
+        ("/stock SBK-MG-1 lima", STOCK_USAGE),
+        ("/stock SBK-MG-1 99999999999999", STOCK_USAGE),
+        ("/stock SBK MG 1 5", STOCK_USAGE),
+        ("/stock NOPE-1 5", shown("catalog.unknown_sku", sku="NOPE-1")),
+        ("/price", part_of("catalog.price_usage", example="15000")),
+        ("/price SBK-MG-1 19.500", PRICE_USAGE),
+        ("/price SBK-MG-1 0", PRICE_USAGE),
+        ("/price SBK-MG-1 -100", PRICE_USAGE),
+        ("/price SBK-MG-1 Rp19500", PRICE_USAGE),
+        ("/price <b>X</b> 100", shown("catalog.unknown_sku", sku="<b>X</b>")),
     ],
 )
 async def test_bad_stock_and_price_commands_explain_and_change_nothing(
@@ -199,30 +205,26 @@ async def test_villagers_cannot_change_stock_or_prices(world: World) -> None:
     before = await catalog_of_leping(world)
     for command in ("/stock SBK-MG-1 0", "/price SBK-MG-1 1", "/catalog"):
         emu.send_text(SITI, command)
-        await emu.wait_for(SITI, contains="for center managers")
+        await emu.wait_for(SITI, contains=shown("catalog.not_manager"))
     assert await catalog_of_leping(world) == before
 
 
 async def test_a_photo_telegram_no_longer_has_leaves_the_text_card(world: World) -> None:
     emu = world.emu
-    store = await world.store()
-    try:
-        async with store.db.write() as conn:
-            await conn.execute(
-                sa.update(products_table)
-                .where(products_table.c.sku == "SBK-MG-1")
-                .values(photo_file_id="AgACAgUAAxkBAAI-gone")
-            )
-    finally:
-        await store.close()
+    async with world.database() as store, store.db.write() as conn:
+        await conn.execute(
+            sa.update(products_table)
+            .where(products_table.c.sku == "SBK-MG-1")
+            .values(photo_file_id="AgACAgUAAxkBAAI-gone")
+        )
     await join(emu, SITI)
     emu.send_text(SITI, "migor")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="migor"))
     emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emu.wait_for(SITI, contains="Choose how many")
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
     assert card.kind == "text" and "Minyak Goreng 1 liter" in card.text
-    emu.press(SITI, card.message_id, button_text="Add to cart")
-    await emu.wait_for(SITI, contains="In your cart: 1")
+    emu.press(SITI, card.message_id, button_text=label("shop.add_to_cart"))
+    await emu.wait_for(SITI, contains=shown("shop.in_cart", quantity=1).strip())
 
 
 async def test_an_indonesian_manager_reads_the_bad_lines_in_indonesian(world: World) -> None:

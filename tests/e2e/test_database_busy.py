@@ -29,6 +29,9 @@ from tests.e2e.conftest import (
     eventually,
     fill_cart,
     join,
+    label,
+    part_of,
+    shown,
     start_manager,
     world_on,
 )
@@ -84,13 +87,13 @@ async def to_summary(emu: BotApiEmulator, user_id: int) -> SentMessage:
     await join(emu, user_id)
     await fill_cart(emu, user_id)
     emu.send_text(user_id, "/cart")
-    cart = await emu.wait_for(user_id, contains="Your cart")
-    emu.press(user_id, cart.message_id, button_text="Checkout")
-    how = await emu.wait_for(user_id, contains="How do you want")
-    emu.press(user_id, how.message_id, button_text="Pickup")
-    note = await emu.wait_for(user_id, contains="Any note")
-    emu.press(user_id, note.message_id, button_text="No note")
-    return await emu.wait_for(user_id, contains="Please check your order")
+    cart = await emu.wait_for(user_id, contains=part_of("cart.summary"))
+    emu.press(user_id, cart.message_id, button_text=label("cart.checkout"))
+    how = await emu.wait_for(user_id, contains=part_of("checkout.how"))
+    emu.press(user_id, how.message_id, button_text=label("checkout.pickup"))
+    note = await emu.wait_for(user_id, contains=part_of("checkout.ask_note"))
+    emu.press(user_id, note.message_id, button_text=label("checkout.skip_note"))
+    return await emu.wait_for(user_id, contains=part_of("checkout.summary"))
 
 
 async def orders_and_carts(store: Storage, user_id: int) -> tuple[int, int]:
@@ -109,15 +112,12 @@ async def test_a_lock_shorter_than_the_busy_timeout_only_delays_the_order(
     summary = await to_summary(emu, SITI)
     with write_lock(world.database_url) as lock:
         await lock.hold_for(2.0)  # well inside storage.db's 15 s
-        emu.press(SITI, summary.message_id, button_text="Confirm")
-        done = await emu.wait_for(SITI, contains="Order sent", timeout=15)
+        emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
+        done = await emu.wait_for(SITI, contains=part_of("checkout.submitted"), timeout=15)
     assert "#1" in done.text
     await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         assert await orders_and_carts(store, SITI) == (1, 0)
-    finally:
-        await store.close()
 
 
 async def test_a_lock_longer_than_the_busy_timeout_is_explained_and_nothing_is_half_written(
@@ -129,27 +129,23 @@ async def test_a_lock_longer_than_the_busy_timeout_is_explained_and_nothing_is_h
     summary = await to_summary(emu, SITI)
     with write_lock(impatient_world.database_url) as lock:
         await asyncio.to_thread(lock.take)  # held until both were answered
-        query = emu.press(SITI, summary.message_id, button_text="Confirm")
+        query = emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
         answer = await emu.wait_callback_answered(query, timeout=10)
         emu.send_text(BUDI, "/start LEPING")  # a newcomer: joining writes
-        told = await emu.wait_for(BUDI, contains="sedang sibuk", timeout=10)
+        await emu.wait_for(BUDI, contains=shown("common.busy", "id"), timeout=10)
         lock.release()
     assert answer["show_alert"] is True
-    assert "busy right now" in answer["text"] and "try again" in answer["text"]
-    assert "coba lagi" in told.text
-    store = await impatient_world.store()
-    try:
+    assert answer["text"] == label("common.busy")
+    async with impatient_world.database() as store:
         assert await orders_and_carts(store, SITI) == (0, 1)  # no order, the cart as it was
         assert await store.users.get(BUDI) is None
         await join(emu, BUDI)  # Budi tries again and is welcomed
 
         # The lock is gone: the same Confirm button now sends the order, once.
-        emu.press(SITI, summary.message_id, button_text="Confirm")
-        done = await emu.wait_for(SITI, contains="Order sent")
+        emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
+        done = await emu.wait_for(SITI, contains=part_of("checkout.submitted"))
         assert "#1" in done.text
         assert await orders_and_carts(store, SITI) == (1, 0)
-    finally:
-        await store.close()
     await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
 
 
@@ -161,20 +157,19 @@ async def test_a_card_delivered_while_the_database_is_locked_is_recorded_not_res
     summary = await to_summary(emu, SITI)
     original = server.METHODS["sendmessage"]
     # Opened before the lock: opening a store takes the write lock for its migrations.
-    store = await impatient_world.store()
-    with write_lock(impatient_world.database_url) as lock:
+    async with impatient_world.database() as store:
+        with write_lock(impatient_world.database_url) as lock:
 
-        async def card_then_lock(state: EmulatorState, call: Call) -> Any:
-            """Deliver; before answering a manager's card, lock the database for 3 s."""
-            result = await original(state, call)
-            if str(call.raw("chat_id")) == str(MANAGER) and not lock.conn.in_transaction:
-                await lock.hold_for(3 * SHORT_BUSY_TIMEOUT_MS / 1000)
-            return result
+            async def card_then_lock(state: EmulatorState, call: Call) -> Any:
+                """Deliver; before answering a manager's card, lock the database for 3 s."""
+                result = await original(state, call)
+                if str(call.raw("chat_id")) == str(MANAGER) and not lock.conn.in_transaction:
+                    await lock.hold_for(3 * SHORT_BUSY_TIMEOUT_MS / 1000)
+                return result
 
-        monkeypatch.setitem(server.METHODS, "sendmessage", card_then_lock)
-        emu.press(SITI, summary.message_id, button_text="Confirm")
-        await emu.wait_for(SITI, contains="Order sent")
-        try:
+            monkeypatch.setitem(server.METHODS, "sendmessage", card_then_lock)
+            emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
+            await emu.wait_for(SITI, contains=part_of("checkout.submitted"))
 
             async def settled() -> dict[str, int] | None:
                 counts = await store.outbox.counts()
@@ -183,7 +178,5 @@ async def test_a_card_delivered_while_the_database_is_locked_is_recorded_not_res
             assert await eventually(settled, "the card's delivery to be recorded") == {"sent": 1}
             await asyncio.sleep(1.0)  # two more outbox sweeps: nothing goes out again
             assert await store.outbox.possible_duplicates() == []
-        finally:
-            await store.close()
     cards = [m for m in emu.messages(MANAGER) if m.text.startswith("🧾 #1 ·")]
     assert len(cards) == 1

@@ -7,19 +7,13 @@ import io
 import pytest
 from PIL import Image
 
-from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
-from bot.views.texts import t
-from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
+from bot.devtools.emulator import BotApiEmulator, SentMessage
+from tests.e2e.conftest import MANAGER, SITI, World, join, shown, start_manager
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LINK = "https://t.me/kiosdesa_bot?start=LEPING"
-
-
-def shown(locale: str, key: str, **values: object) -> str:
-    """A locale text as the user reads it (HTML tags rendered away)."""
-    return parse_html(t(locale, key, **values)).text
 
 
 async def command(emu: BotApiEmulator, user_id: int, text: str) -> SentMessage:
@@ -30,11 +24,8 @@ async def command(emu: BotApiEmulator, user_id: int, text: str) -> SentMessage:
 
 async def is_muted(world: World, user_id: int) -> bool:
     """Whether the database has the user opted out of announcements."""
-    store = await world.store()
-    try:
+    async with world.database() as store:
         user = await store.users.get(user_id)
-    finally:
-        await store.close()
     assert user is not None
     return user.muted
 
@@ -44,17 +35,17 @@ async def test_villager_mutes_and_unmutes_announcements(world: World) -> None:
     await join(emu, SITI)
     assert not await is_muted(world, SITI)
 
-    assert (await command(emu, SITI, "/mute")).text == shown("en", "announcements.muted")
+    assert (await command(emu, SITI, "/mute")).text == shown("announcements.muted")
     assert await is_muted(world, SITI)
     again = await command(emu, SITI, "/mute")
-    assert again.text == shown("en", "announcements.already_muted")
+    assert again.text == shown("announcements.already_muted")
     assert "already muted" in again.text
     assert await is_muted(world, SITI)
 
-    assert (await command(emu, SITI, "/unmute")).text == shown("en", "announcements.unmuted")
+    assert (await command(emu, SITI, "/unmute")).text == shown("announcements.unmuted")
     assert not await is_muted(world, SITI)
     again = await command(emu, SITI, "/unmute")
-    assert again.text == shown("en", "announcements.already_unmuted")
+    assert again.text == shown("announcements.already_unmuted")
     assert not await is_muted(world, SITI)
 
 
@@ -79,5 +70,5 @@ async def test_a_villager_cannot_get_the_poster(world: World) -> None:
 
     refusal = await command(emu, SITI, "/poster")
 
-    assert refusal.text == shown("en", "poster.not_manager")
+    assert refusal.text == shown("poster.not_manager")
     assert all(m.document is None and m.photo is None for m in emu.messages(SITI))

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from handlers import dialogs
-from tests.e2e.conftest import BUDI, MANAGER, World, assert_all_answered, join, start_manager
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    World,
+    assert_all_answered,
+    join,
+    label,
+    part_of,
+    shown,
+    start_manager,
+)
 from tests.e2e.test_ask import ask
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
@@ -15,15 +25,15 @@ async def budi_at_the_photo_step(world: World) -> None:
     """Budi is half-way through /sell: name, quantity, unit and price given."""
     emu = world.emu
     emu.send_text(BUDI, "/sell")
-    await emu.wait_for(BUDI, contains="What do you want to sell")
+    await emu.wait_for(BUDI, contains=part_of("sell.ask_name"))
     emu.send_text(BUDI, "kangkung")
-    await emu.wait_for(BUDI, contains="How much kangkung")
+    await emu.wait_for(BUDI, contains=shown("sell.ask_quantity", name="kangkung"))
     emu.send_text(BUDI, "10")
-    await emu.wait_for(BUDI, contains="Sold by which unit")
+    await emu.wait_for(BUDI, contains=shown("sell.ask_unit"))
     emu.send_text(BUDI, "ikat")
-    await emu.wait_for(BUDI, contains="price of one ikat")
+    await emu.wait_for(BUDI, contains=part_of("sell.ask_price", unit="ikat"))
     emu.send_text(BUDI, "3000")
-    await emu.wait_for(BUDI, contains="Send a photo")
+    await emu.wait_for(BUDI, contains=shown("sell.ask_photo"))
 
 
 async def test_a_reply_in_the_middle_of_sell_hands_back_to_sell(world: World) -> None:
@@ -32,21 +42,21 @@ async def test_a_reply_in_the_middle_of_sell_hands_back_to_sell(world: World) ->
     await join(emu, BUDI)
     await ask(emu, BUDI, "Besok buka jam berapa?")
     question = await emu.wait_for(MANAGER, contains="Besok buka jam berapa?")
-    emu.press(MANAGER, question.message_id, button_text="↩️ Reply")
-    await emu.wait_for(MANAGER, contains="Write your reply")
+    emu.press(MANAGER, question.message_id, button_text=label("ask.reply"))
+    await emu.wait_for(MANAGER, contains=part_of("ask.reply_prompt"))
     await budi_at_the_photo_step(world)
     emu.send_text(MANAGER, "Jam 7 pagi")
     answer = await emu.wait_for(BUDI, contains="Jam 7 pagi")
 
     # Budi answers the manager, then carries on with his offer where he left it.
-    emu.press(BUDI, answer.message_id, button_text="↩️ Reply")
-    await emu.wait_for(BUDI, contains="Write your reply")
+    emu.press(BUDI, answer.message_id, button_text=label("ask.reply"))
+    await emu.wait_for(BUDI, contains=part_of("ask.reply_prompt"))
     emu.send_text(BUDI, "Terima kasih")
-    await emu.wait_for(BUDI, contains="Reply sent")
+    await emu.wait_for(BUDI, contains=shown("ask.reply_sent", number=1))
     emu.send_photo(BUDI, b"\xff\xd8 kangkung segar")
-    summary = await emu.wait_for(BUDI, contains="Please check your offer")
+    summary = await emu.wait_for(BUDI, contains=part_of("sell.summary"))
 
-    assert "10 ikat" in summary.text and "with a photo" in summary.text
+    assert "10 ikat" in summary.text and label("sell.with_photo") in summary.text
     await assert_all_answered(emu)
 
 
@@ -54,13 +64,13 @@ async def test_a_refused_start_leaves_the_open_dialog_answering(world: World) ->
     emu = world.emu
     await join(emu, BUDI)
     emu.send_text(BUDI, "/sell")
-    await emu.wait_for(BUDI, contains="What do you want to sell")
+    await emu.wait_for(BUDI, contains=part_of("sell.ask_name"))
     emu.send_text(BUDI, "/product")  # for managers only
-    await emu.wait_for(BUDI, contains="manager")
+    await emu.wait_for(BUDI, contains=shown("product.not_manager"))
 
     emu.send_text(BUDI, "kangkung")
 
-    await emu.wait_for(BUDI, contains="How much kangkung")
+    await emu.wait_for(BUDI, contains=shown("sell.ask_quantity", name="kangkung"))
 
 
 async def test_a_dialog_whose_time_ran_out_while_the_bot_was_away_is_over(
@@ -71,11 +81,11 @@ async def test_a_dialog_whose_time_ran_out_while_the_bot_was_away_is_over(
     await start_manager(emu)
     await join(emu, BUDI)
     emu.send_text(BUDI, "/ask")
-    await emu.wait_for(BUDI, contains="Write your question for the manager")
+    await emu.wait_for(BUDI, contains=part_of("ask.prompt"))
     later = dialogs.clock() + 2 * 3600
     monkeypatch.setattr(dialogs, "clock", lambda: later)
 
     emu.send_text(BUDI, "beras")
 
-    await emu.wait_for(BUDI, contains="Results for")
+    await emu.wait_for(BUDI, contains=shown("shop.results", query="beras"))
     assert not any("beras" in m.text for m in emu.messages(MANAGER))

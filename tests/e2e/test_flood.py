@@ -63,12 +63,9 @@ async def test_a_press_during_a_flood_is_answered_but_changes_nothing(world: Wor
     await emu.wait_for(SITI, contains=SLOW_DOWN)
     emu.press(SITI, card.message_id, button_text="Add to cart")
     await assert_all_answered(emu)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await store.centers.by_code("LEPING")
         assert await store.carts.lines(SITI, center.id, center.currency) == []
-    finally:
-        await store.close()
 
 
 async def test_the_bucket_fills_again_and_the_villager_goes_on(
@@ -94,16 +91,13 @@ async def test_an_order_card_goes_before_a_villagers_queued_chatter(
     async with world_on(emu, sqlite_url, chat_rate=DEFAULT_CHAT_RATE) as world:
         await start_manager(emu)
         await join(emu, SITI)
-        store = await world.store()
-        try:
+        async with world.database() as store:
             siti = await store.users.get(SITI)
             center = await store.centers.by_code("LEPING")
             assert siti is not None
             question = await ask_manager(store, siti, center, Entry(EntryKind.TEXT, "Halo"))
             for n in range(CHATTER):
                 await reply(store, question.id, SITI, Entry(EntryKind.TEXT, f"obrolan {n}"))
-        finally:
-            await store.close()
         await order_in_chat(emu, BUDI)
         card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0, timeout=30)
         chatter = [m for m in emu.messages(MANAGER) if "obrolan" in m.text]

@@ -42,7 +42,16 @@ from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
 from bot.domain.pipeline import RequestStatus
 from storage import Storage
 from storage.schema import conversations, outbox
-from tests.e2e.conftest import MANAGER, eventually, place_order, start_manager
+from tests.conftest import open_storage
+from tests.e2e.conftest import (
+    MANAGER,
+    eventually,
+    label,
+    part_of,
+    place_order,
+    shown,
+    start_manager,
+)
 from tests.e2e.test_restart import Bots, bots  # noqa: F401 - the fixture
 
 ORDERS = int(os.environ.get("KIOSDESA_FAULT_ORDERS", "60"))
@@ -57,7 +66,8 @@ JOURNEY_TRIES = 4
 # After the last kill: every card, and every card's edit once approved, reaches the manager's
 # chat at Telegram's pace of one message a second, however quickly the orders came in.
 SETTLE_S = 60.0 + 2 * ORDERS
-ORDER_SENT = re.compile(r"Order sent!.*?#(\d+)", re.S)
+# The order's number on its card, quoted in "Order sent".
+ORDER_NUMBER = re.compile(r"#(\d+)")
 
 
 class StepLost(Exception):
@@ -96,9 +106,9 @@ async def step(
     raise StepLost(f"villager {villager}: no answer after {STEP_TRIES} tries")
 
 
-def has(text: str) -> Callable[[SentMessage], bool]:
-    """A message containing `text`."""
-    return lambda m: text in m.text
+def has(*texts: str) -> Callable[[SentMessage], bool]:
+    """A message containing one of `texts`."""
+    return lambda m: any(text in m.text for text in texts)
 
 
 async def checkout_in_chat(emu: BotApiEmulator, outcome: Outcome, villager: int) -> None:
@@ -119,22 +129,25 @@ async def shop_and_check_out(emu: BotApiEmulator, outcome: Outcome, villager: in
         return await step(emu, outcome, villager, act, wanted)
 
     await go(lambda: emu.send_text(villager, "/start LEPING"), has("Kios Desa Leping"))
-    cart = await go(lambda: emu.send_text(villager, "/cart"), has("Your cart"))
-    if "Your cart is empty" in cart.text:
+    empty, full = shown("cart.empty"), part_of("cart.summary")
+    cart = await go(lambda: emu.send_text(villager, "/cart"), has(empty, full))
+    if empty in cart.text:
         if villager in outcome.carted:
             return  # a Confirm whose answer the kill swallowed went through
-        results = await go(lambda: emu.send_text(villager, "minyak goreng"), has("Results for"))
+        results = await go(
+            lambda: emu.send_text(villager, "minyak goreng"), has(part_of("shop.results"))
+        )
         product = results.buttons[0][0].text
         card = await go(
             lambda: emu.press(villager, results.message_id, button_text=product),
-            has("Choose how many"),
+            has(part_of("shop.product")),
         )
         await go(
-            lambda: emu.press(villager, card.message_id, button_text="Add to cart"),
-            has("In your cart:"),
+            lambda: emu.press(villager, card.message_id, button_text=label("shop.add_to_cart")),
+            has(part_of("shop.in_cart")),
         )
         outcome.carted.add(villager)
-        cart = await go(lambda: emu.send_text(villager, "/cart"), has("Your cart"))
+        cart = await go(lambda: emu.send_text(villager, "/cart"), has(full))
     await confirm_checkout(go, emu, villager, cart, outcome)
 
 
@@ -147,33 +160,31 @@ async def confirm_checkout(
 ) -> None:
     """Checkout, Pickup, No note, Confirm; records the order number the villager saw."""
 
-    async def press(message: SentMessage, label: str, then: str) -> SentMessage:
+    async def press(message: SentMessage, button: str, then: str) -> SentMessage:
         found: SentMessage = await go(  # type: ignore[misc]
-            lambda: emu.press(villager, message.message_id, button_text=label), has(then)
+            lambda: emu.press(villager, message.message_id, button_text=label(button)),
+            has(part_of(then)),
         )
         return found
 
-    how = await press(cart, "Checkout", "How do you want")
-    note = await press(how, "Pickup", "Any note")
-    summary = await press(note, "No note", "Please check your order")
-    done = await press(summary, "Confirm", "Order sent")
-    matched = ORDER_SENT.search(done.text)
+    how = await press(cart, "cart.checkout", "checkout.how")
+    note = await press(how, "checkout.pickup", "checkout.ask_note")
+    summary = await press(note, "checkout.skip_note", "checkout.summary")
+    done = await press(summary, "checkout.confirm", "checkout.submitted")
+    matched = ORDER_NUMBER.search(done.text)
     assert matched is not None, done.text
     outcome.seen_order[villager] = int(matched.group(1))
 
 
 async def submit_through_store(database_url: str, villagers: list[int], outcome: Outcome) -> None:
     """The other orders, submitted concurrently on the test's own connection."""
-    store = await Storage.open(database_url)
-    try:
+    async with open_storage(database_url) as store:
 
         async def one(villager: int) -> None:
             order = await place_order(store, villager)
             outcome.submitted[villager] = order.id
 
         await asyncio.gather(*(one(v) for v in villagers))
-    finally:
-        await store.close()
 
 
 async def approve_everything(emu: BotApiEmulator, store: Storage, stop: asyncio.Event) -> None:
@@ -187,7 +198,7 @@ async def approve_everything(emu: BotApiEmulator, store: Storage, stop: asyncio.
                 continue
             pressed[request.id] = loop.time()
             with contextlib.suppress(AssertionError):  # approved meanwhile: no buttons left
-                emu.press(MANAGER, card, button_text="Approve")
+                emu.press(MANAGER, card, button_text=label("action.approve"))
         await asyncio.sleep(0.2)
 
 
@@ -214,41 +225,40 @@ async def test_kill_9_during_concurrent_checkouts_and_approvals_loses_and_repeat
         emu.user(villager, f"Warga {n}", language_code="en")
     in_chat, through_store = villagers[:CHAT_VILLAGERS], villagers[CHAT_VILLAGERS:]
     outcome = Outcome()
-    store = await Storage.open(bots.database_url)
-    center = await store.centers.by_code("LEPING")
-    await store.catalog_edits.set_stock(center.id, "SBK-MG-1", None)  # enough for everyone
-    await bots.start()
-    await start_manager(emu)
-    stop_approving = asyncio.Event()
-    try:
-        approver = asyncio.create_task(approve_everything(emu, store, stop_approving))
-        killer = asyncio.create_task(kill_at_random(bots, rng, outcome))
-        await asyncio.gather(
-            submit_through_store(bots.database_url, through_store, outcome),
-            *(checkout_in_chat(emu, outcome, v) for v in in_chat),
-        )
-        await killer
-
-        async def all_approved_and_sent() -> bool | None:
-            waiting = await store.requests.with_status(RequestStatus.SUBMITTED)
-            counts = await store.outbox.counts()
-            return True if not waiting and "pending" not in counts else None
-
+    async with open_storage(bots.database_url) as store:
+        center = await store.centers.by_code("LEPING")
+        await store.catalog_edits.set_stock(center.id, "SBK-MG-1", None)  # enough for everyone
+        await bots.start()
+        await start_manager(emu)
+        stop_approving = asyncio.Event()
         try:
-            await eventually(all_approved_and_sent, "every order approved and told", SETTLE_S)
-        except AssertionError:
-            waiting = await store.requests.with_status(RequestStatus.SUBMITTED)
-            print("waiting:", [r.id for r in waiting], "outbox:", await store.outbox.counts())
-            raise
-        stop_approving.set()
-        await approver
-        await asyncio.sleep(2.5)  # one more outbox sweep of the bot: nothing goes out again
-        await assert_orders_exactly_once(store, outcome)
-        await assert_messages_delivered_once(emu, store, outcome)
-        await assert_no_dialog_left(store)
-    finally:
-        stop_approving.set()
-        await store.close()
+            approver = asyncio.create_task(approve_everything(emu, store, stop_approving))
+            killer = asyncio.create_task(kill_at_random(bots, rng, outcome))
+            await asyncio.gather(
+                submit_through_store(bots.database_url, through_store, outcome),
+                *(checkout_in_chat(emu, outcome, v) for v in in_chat),
+            )
+            await killer
+
+            async def all_approved_and_sent() -> bool | None:
+                waiting = await store.requests.with_status(RequestStatus.SUBMITTED)
+                counts = await store.outbox.counts()
+                return True if not waiting and "pending" not in counts else None
+
+            try:
+                await eventually(all_approved_and_sent, "every order approved and told", SETTLE_S)
+            except AssertionError:
+                waiting = await store.requests.with_status(RequestStatus.SUBMITTED)
+                print("waiting:", [r.id for r in waiting], "outbox:", await store.outbox.counts())
+                raise
+            stop_approving.set()
+            await approver
+            await asyncio.sleep(2.5)  # one more outbox sweep of the bot: nothing goes out again
+            await assert_orders_exactly_once(store, outcome)
+            await assert_messages_delivered_once(emu, store, outcome)
+            await assert_no_dialog_left(store)
+        finally:
+            stop_approving.set()  # the approver stops even when the test fails
     assert " ERROR " not in bots.outputs(), bots.outputs()
 
 
@@ -297,7 +307,7 @@ async def assert_messages_delivered_once(
     assert twice <= marked, sorted(twice - marked)
     assert all(n <= 2 for n in copies.values())
     approvals = Counter(
-        v for v in outcome.submitted for m in emu.messages(v) if "was approved" in m.text
+        v for v in outcome.submitted for m in emu.messages(v) if part_of("notify.approve") in m.text
     )
     assert set(approvals) == set(outcome.submitted)  # each told, once unless marked
 

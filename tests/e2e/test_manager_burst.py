@@ -18,7 +18,6 @@ from bot.config import Settings
 from bot.devtools.emulator import BotApiEmulator
 from bot.domain.pipeline import Action
 from bot.services.acting import act
-from bot.views.texts import t
 from storage import Storage
 from tests.e2e.conftest import (
     MANAGER,
@@ -27,6 +26,8 @@ from tests.e2e.conftest import (
     World,
     assert_html_always_valid,
     eventually,
+    label,
+    part_of,
     place_order,
     register_users,
     running_bot,
@@ -84,13 +85,13 @@ async def fill_carts(emu: BotApiEmulator, store: Storage, villagers: list[int]) 
 async def check_out(emu: BotApiEmulator, villager: int) -> None:
     """The villager checks out the cart for pickup, without a note, and confirms."""
     emu.send_text(villager, "/checkout")
-    how = await emu.wait_for(villager, contains="How do you want", timeout=60)
-    emu.press(villager, how.message_id, button_text="Pickup")
-    note = await emu.wait_for(villager, contains="Any note", timeout=60)
-    emu.press(villager, note.message_id, button_text="No note")
-    summary = await emu.wait_for(villager, contains="Please check your order", timeout=60)
-    emu.press(villager, summary.message_id, button_text="Confirm")
-    await emu.wait_for(villager, contains="Order sent", timeout=60)
+    how = await emu.wait_for(villager, contains=part_of("checkout.how"), timeout=60)
+    emu.press(villager, how.message_id, button_text=label("checkout.pickup"))
+    note = await emu.wait_for(villager, contains=part_of("checkout.ask_note"), timeout=60)
+    emu.press(villager, note.message_id, button_text=label("checkout.skip_note"))
+    summary = await emu.wait_for(villager, contains=part_of("checkout.summary"), timeout=60)
+    emu.press(villager, summary.message_id, button_text=label("checkout.confirm"))
+    await emu.wait_for(villager, contains=part_of("checkout.submitted"), timeout=60)
 
 
 async def test_hundred_new_requests_reach_the_manager_without_429s(paced_world: World) -> None:
@@ -101,26 +102,23 @@ async def test_hundred_new_requests_reach_the_manager_without_429s(paced_world: 
     """
     emu = paced_world.emu
     villagers = [SITI] + [FIRST_VILLAGER + n for n in range(BURST - 1)]
-    store = await paced_world.store()
-    try:
+    async with paced_world.database() as store:
         await fill_carts(emu, store, villagers)
         await asyncio.gather(*(check_out(emu, villager) for villager in villagers))
         first = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0, timeout=15)
         first_villager = (await store.requests.get(1)).villager_id
         await act(store, 1, Action.APPROVE, MANAGER)
-        await emu.wait_for(first_villager, contains="approved", after=0, timeout=15)
+        await emu.wait_for(first_villager, contains=part_of("notify.approve"), after=0, timeout=15)
         cards_by_then = len(card_numbers(paced_world))
         counts = await eventually(
             lambda: _settled(store), "every card to reach the manager", timeout=60
         )
-    finally:
-        await store.close()
     assert counts == {"sent": BURST + 2}  # 100 cards, card #1's edit, the villager's news
     assert sorted(card_numbers(paced_world)) == list(range(1, BURST + 1))
     assert cards_by_then < BURST
-    approve = t("id", "action.approve")  # the manager has not chosen a language
+    approve = label("action.approve", "id")  # the manager has not chosen a language
     waiting = [m for m in emu.messages(MANAGER) if m.message_id != first.message_id]
-    assert all(any(approve in label for label in m.button_texts()) for m in waiting)
+    assert all(any(approve in text for text in m.button_texts()) for m in waiting)
     assert emu.stats.rate_limited == 0
     assert_html_always_valid(emu)
 
@@ -140,16 +138,13 @@ async def test_approving_on_the_card_redraws_it_once(sqlite_url: str) -> None:
     """
     async with BotApiEmulator() as emu, world_on(emu, sqlite_url, chat_rate=0.25) as world:
         register_users(emu)
-        store = await world.store()
-        try:
+        async with world.database() as store:
             await place_order(store, SITI)
             card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
-            emu.press(MANAGER, card.message_id, button_text=t("id", "action.approve"))
+            emu.press(MANAGER, card.message_id, button_text=label("action.approve", "id"))
             await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id)
             counts = await eventually(lambda: _settled(store), "the outbox to settle", 30)
-        finally:
-            await store.close()
         assert counts == {"sent": 3}  # the card, its edit (already shown), Siti's news
-        assert card.edited == 1 and t("id", "action.approve") not in card.button_texts()
+        assert card.edited == 1 and label("action.approve", "id") not in card.button_texts()
         assert emu.stats.requests["editMessageText"] == 1
         assert not [e for e in emu.errors if "not modified" in e.description]

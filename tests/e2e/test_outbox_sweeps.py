@@ -13,6 +13,7 @@ from bot.transport.http_request import AiohttpRequest
 from bot.transport.outbox_sender import OutboxSender
 from storage import Storage
 from storage.outbox import enqueue
+from tests.conftest import open_storage
 
 from .conftest import MANAGER, SITI, TOKEN
 
@@ -22,17 +23,16 @@ CARDS = 5
 async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
     emu: BotApiEmulator, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, other = await Storage.open(sqlite_url), await Storage.open(sqlite_url)
-    sweeps: list[list[str]] = []
-    due = store.outbox.due
+    async with open_storage(sqlite_url) as store, open_storage(sqlite_url) as other:
+        sweeps: list[list[str]] = []
+        due = store.outbox.due
 
-    async def counted(*args: Any, **kwargs: Any) -> list[OutboxRow]:
-        rows = await due(*args, **kwargs)
-        sweeps.append([row.text for row in rows])
-        return rows
+        async def counted(*args: Any, **kwargs: Any) -> list[OutboxRow]:
+            rows = await due(*args, **kwargs)
+            sweeps.append([row.text for row in rows])
+            return rows
 
-    monkeypatch.setattr(store.outbox, "due", counted)
-    try:
+        monkeypatch.setattr(store.outbox, "due", counted)
         # Written on another connection (the CLI, a second counter): nothing wakes the sender.
         async with other.db.write() as conn:
             burst = [OutboxMessage(chat_id=MANAGER, text=f"card {n}") for n in range(CARDS)]
@@ -50,9 +50,6 @@ async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
         assert [m.text for m in emu.messages(SITI)] == ["to Siti"]
         # One sweep a card (the first also carried Siti's message), none once nothing waits.
         assert sweeps == [["card 0", "to Siti"]] + [[f"card {n}"] for n in range(1, CARDS)]
-    finally:
-        await store.close()
-        await other.close()
 
 
 async def card_edit_waiting(store: Storage, bot: Bot) -> int:
@@ -76,8 +73,7 @@ async def card_edit_waiting(store: Storage, bot: Bot) -> int:
 async def test_a_card_edit_waits_for_the_press_redrawing_the_same_card(
     emu: BotApiEmulator, sqlite_url: str, press_edit_works: bool
 ) -> None:
-    store = await Storage.open(sqlite_url)
-    try:
+    async with open_storage(sqlite_url) as store:
         async with Bot(TOKEN, base_url=f"{emu.url}/bot", request=AiohttpRequest()) as bot:
             card_id = await card_edit_waiting(store, bot)
             sender = OutboxSender(bot, store, chat_rate_per_s=1000)
@@ -93,5 +89,3 @@ async def test_a_card_edit_waits_for_the_press_redrawing_the_same_card(
         assert card.text == "🧾 #1 approved"
         assert card.edited == 1  # by the press, or by the outbox when the press failed
         assert not [e for e in emu.errors if "not modified" in e.description]
-    finally:
-        await store.close()

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.domain.entities import RequestStatus
+from tests.e2e.conftest import label
 
 from .conftest import MANAGER, SITI, World, place_order, start_manager
 
@@ -35,16 +36,13 @@ async def test_an_approve_press_checks_the_request_once_before_writing(
 ) -> None:
     emu = world.emu
     await start_manager(emu)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await place_order(store, SITI)
         card = await emu.wait_for(MANAGER, contains="🧾 #1", after=0)
         selects.clear()
-        emu.press(MANAGER, card.message_id, button_text="Approve")
+        emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
         await emu.wait_for(MANAGER, lambda m: "Approve" not in m.button_texts())
         assert (await store.requests.get(1)).status is RequestStatus.APPROVED
-    finally:
-        await store.close()
     # requests (each with its items, joined in the same statement since the items stopped
     # taking a statement of their own): the press's check of who may act, the write's check
     # of the current status, the changed request it hands back, and the test's look above.

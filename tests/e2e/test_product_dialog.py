@@ -14,25 +14,35 @@ from tests.e2e.conftest import (
     World,
     assert_all_answered,
     join,
+    label,
+    part_of,
     running_bot,
     seed,
+    shown,
     start_manager,
 )
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 PHOTO = b"\xff\xd8\xff\xe0 a jar of Pak Joko's honey"
+# The dialog's questions, as the manager reads them.
+ASK_NAME = part_of("product.ask_name")
+ASK_CATEGORY = shown("product.ask_category")
+ASK_PRICE = part_of("product.ask_price")
+ASK_UNIT = part_of("product.ask_unit")
+ASK_STOCK = shown("product.ask_stock")
+ASK_PHOTO = shown("product.ask_photo")
+SUMMARY = part_of("product.summary")
+SAVED = part_of("product.saved")
+CANCELLED = shown("product.cancelled")
 
 
 async def all_products(world: World) -> list[Product]:
     """Every product of Leping, as the database holds them."""
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await store.centers.by_code("LEPING")
         ids = [item.product_id for item in await store.catalog.search_items(center.id, "IDR")]
         return await store.catalog.products(center.id, center.currency, ids)
-    finally:
-        await store.close()
 
 
 async def leping_products(world: World) -> dict[str, Product]:
@@ -50,31 +60,31 @@ async def describe_honey(emu: BotApiEmulator) -> SentMessage:
     """/product up to the photo step: name, existing category, price (after a typo), unit, stock."""
     await start_manager(emu)
     emu.send_text(MANAGER, "/product")
-    await emu.wait_for(MANAGER, contains="What is its name")
-    categories = await answer(emu, "Madu Hutan Lokal 250 ml", "Which category?")
+    await emu.wait_for(MANAGER, contains=ASK_NAME)
+    categories = await answer(emu, "Madu Hutan Lokal 250 ml", ASK_CATEGORY)
     assert "Minuman" in categories.button_texts()
     emu.press(MANAGER, categories.message_id, button_text="Minuman")
-    await emu.wait_for(MANAGER, contains="What does it cost")
-    await answer(emu, "45.000", "as a number more than 0")
-    await answer(emu, "45000", "Sold by which unit?")
-    await answer(emu, "botol", "How many are in stock?")
-    await answer(emu, "banyak", "Please type a whole number")
-    return await answer(emu, "6", "Send a photo of the product")
+    await emu.wait_for(MANAGER, contains=ASK_PRICE)
+    await answer(emu, "45.000", part_of("product.bad_price"))
+    await answer(emu, "45000", ASK_UNIT)
+    await answer(emu, "botol", ASK_STOCK)
+    await answer(emu, "banyak", shown("product.bad_stock"))
+    return await answer(emu, "6", ASK_PHOTO)
 
 
 async def test_a_new_product_with_a_photo_reaches_villagers_card_and_cart(world: World) -> None:
     emu = world.emu
     await describe_honey(emu)
     emu.send_text(MANAGER, "here it is")
-    await emu.wait_for(MANAGER, contains="Please send a photo")
+    await emu.wait_for(MANAGER, contains=shown("product.photo_expected"))
     emu.send_photo(MANAGER, PHOTO)
-    summary = await emu.wait_for(MANAGER, contains="Please check the new product")
+    summary = await emu.wait_for(MANAGER, contains=SUMMARY)
     assert summary.kind == "photo" and summary.photo is not None and summary.photo.data == PHOTO
     assert "45,000 per botol" in summary.text and "6 botol" in summary.text
-    emu.press(MANAGER, summary.message_id, button_text="Save")
-    saved = await emu.wait_for(MANAGER, contains="is in the catalog")
+    emu.press(MANAGER, summary.message_id, button_text=label("product.save"))
+    saved = await emu.wait_for(MANAGER, contains=SAVED)
     assert saved.message_id == summary.message_id  # the summary's caption now says so
-    assert "SKU MADU-HUTAN-LOKAL-250-ML" in saved.text
+    assert part_of("product.saved", sku="MADU-HUTAN-LOKAL-250-ML") in saved.text
 
     honey = (await leping_products(world))["Madu Hutan Lokal 250 ml"]
     assert (honey.sku, honey.category, honey.price.minor, honey.unit, honey.stock) == (
@@ -89,25 +99,25 @@ async def test_a_new_product_with_a_photo_reaches_villagers_card_and_cart(world:
 
     await join(emu, SITI)
     emu.send_text(SITI, "madu hutan")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="madu hutan"))
     emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emu.wait_for(SITI, contains="Choose how many")
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
     assert card.kind == "photo" and card.photo is not None and card.photo.data == PHOTO
-    assert "Madu Hutan Lokal 250 ml" in card.text and "6 botol left" in card.text
+    assert (
+        "Madu Hutan Lokal 250 ml" in card.text
+        and shown("shop.stock_left", stock=6, unit="botol") in card.text
+    )
     emu.press(SITI, card.message_id, button_text="2")
-    card = await emu.wait_for(SITI, contains="Choose how many")
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
     assert "✓ 2" in card.button_texts()
-    emu.press(SITI, card.message_id, button_text="Add to cart")
-    card = await emu.wait_for(SITI, contains="In your cart: 2")
+    emu.press(SITI, card.message_id, button_text=label("shop.add_to_cart"))
+    card = await emu.wait_for(SITI, contains=shown("shop.in_cart", quantity=2).strip())
     assert card.kind == "photo"
     await assert_all_answered(emu)
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         center = await store.centers.by_code("LEPING")
         lines = await store.carts.lines(SITI, center.id, center.currency)
-    finally:
-        await store.close()
     assert [(line.product.name, line.quantity) for line in lines] == [
         ("Madu Hutan Lokal 250 ml", 2)
     ]
@@ -117,20 +127,20 @@ async def test_a_product_without_photo_or_stock_in_a_new_category(world: World) 
     emu = world.emu
     await start_manager(emu)
     emu.send_text(MANAGER, "/product")
-    await emu.wait_for(MANAGER, contains="What is its name")
-    await answer(emu, "Kerupuk\u2028Udang", "on one line")
-    await answer(emu, "x" * 201, "at most 200 characters")
-    await answer(emu, "Kerupuk Udang <Sidoarjo> & Co", "Which category?")
-    await answer(emu, "oleh-oleh", "What does it cost")
-    await answer(emu, "12000", "Sold by which unit?")
-    stock = await answer(emu, "bungkus", "How many are in stock?")
-    emu.press(MANAGER, stock.message_id, button_text="Don't count stock")
-    photo = await emu.wait_for(MANAGER, contains="Send a photo")
-    emu.press(MANAGER, photo.message_id, button_text="No photo")
-    summary = await emu.wait_for(MANAGER, contains="Please check the new product")
-    assert summary.kind == "text" and "not counted" in summary.text
-    emu.press(MANAGER, summary.message_id, button_text="Save")
-    await emu.wait_for(MANAGER, contains="is in the catalog")
+    await emu.wait_for(MANAGER, contains=ASK_NAME)
+    await answer(emu, "Kerupuk\u2028Udang", shown("product.text_lines"))
+    await answer(emu, "x" * 201, shown("product.text_long", limit=200))
+    await answer(emu, "Kerupuk Udang <Sidoarjo> & Co", ASK_CATEGORY)
+    await answer(emu, "oleh-oleh", ASK_PRICE)
+    await answer(emu, "12000", ASK_UNIT)
+    stock = await answer(emu, "bungkus", ASK_STOCK)
+    emu.press(MANAGER, stock.message_id, button_text=label("product.no_stock"))
+    photo = await emu.wait_for(MANAGER, contains=ASK_PHOTO)
+    emu.press(MANAGER, photo.message_id, button_text=label("product.no_photo"))
+    summary = await emu.wait_for(MANAGER, contains=SUMMARY)
+    assert summary.kind == "text" and label("catalog.stock_untracked") in summary.text
+    emu.press(MANAGER, summary.message_id, button_text=label("product.save"))
+    await emu.wait_for(MANAGER, contains=SAVED)
 
     product = (await leping_products(world))["Kerupuk Udang <Sidoarjo> & Co"]
     assert (product.category, product.stock, product.photo_file_id) == ("oleh-oleh", None, None)
@@ -138,9 +148,9 @@ async def test_a_product_without_photo_or_stock_in_a_new_category(world: World) 
 
     await join(emu, SITI)
     emu.send_text(SITI, "sidoarjo")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="sidoarjo"))
     emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emu.wait_for(SITI, contains="Choose how many")
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
     assert card.kind == "text" and "Kerupuk Udang <Sidoarjo> & Co" in card.text
 
 
@@ -149,16 +159,16 @@ async def test_the_same_name_twice_gets_two_skus(world: World) -> None:
     await start_manager(emu)
     for _ in range(2):
         emu.send_text(MANAGER, "/product")
-        await emu.wait_for(MANAGER, contains="What is its name")
-        await answer(emu, "Gula Aren", "Which category?")
-        await answer(emu, "Sembako", "What does it cost")
-        await answer(emu, "20000", "Sold by which unit?")
-        await answer(emu, "kg", "How many are in stock?")
-        photo = await answer(emu, "0", "Send a photo")
-        emu.press(MANAGER, photo.message_id, button_text="No photo")
-        summary = await emu.wait_for(MANAGER, contains="Please check the new product")
-        emu.press(MANAGER, summary.message_id, button_text="Save")
-        await emu.wait_for(MANAGER, contains="is in the catalog")
+        await emu.wait_for(MANAGER, contains=ASK_NAME)
+        await answer(emu, "Gula Aren", ASK_CATEGORY)
+        await answer(emu, "Sembako", ASK_PRICE)
+        await answer(emu, "20000", ASK_UNIT)
+        await answer(emu, "kg", ASK_STOCK)
+        photo = await answer(emu, "0", ASK_PHOTO)
+        emu.press(MANAGER, photo.message_id, button_text=label("product.no_photo"))
+        summary = await emu.wait_for(MANAGER, contains=SUMMARY)
+        emu.press(MANAGER, summary.message_id, button_text=label("product.save"))
+        await emu.wait_for(MANAGER, contains=SAVED)
     skus = sorted(p.sku for p in await all_products(world) if p.name == "Gula Aren")
     assert skus == ["GULA-AREN", "GULA-AREN-2"]
 
@@ -168,31 +178,31 @@ async def test_cancel_and_forged_presses_save_nothing(world: World) -> None:
     before = await leping_products(world)
     await describe_honey(emu)
     emu.send_photo(MANAGER, PHOTO)
-    summary = await emu.wait_for(MANAGER, contains="Please check the new product")
+    summary = await emu.wait_for(MANAGER, contains=SUMMARY)
     emu.send_text(MANAGER, "ok")
-    await emu.wait_for(MANAGER, contains="tap Save or Cancel")
+    await emu.wait_for(MANAGER, contains=shown("product.use_buttons"))
     forged = [
         emu.press(MANAGER, summary.message_id, forge=data)
         for data in ("pnw:0:cat", "pnw:0:save", "pnw:99999999999:save", "pnw:x:save")
     ]
     for query in forged:
         assert (await emu.wait_callback_answered(query)).get("show_alert")
-    emu.press(MANAGER, summary.message_id, button_text="Cancel")
-    cancelled = await emu.wait_for(MANAGER, contains="nothing was saved")
+    emu.press(MANAGER, summary.message_id, button_text=label("product.cancel"))
+    cancelled = await emu.wait_for(MANAGER, contains=CANCELLED)
     assert cancelled.message_id == summary.message_id and cancelled.kind == "photo"
     emu.press(MANAGER, summary.message_id, forge="pnw:0:save")  # Save after Cancel
     await assert_all_answered(emu)
     assert await leping_products(world) == before
 
     emu.send_text(MANAGER, "/product")
-    await emu.wait_for(MANAGER, contains="What is its name")
-    categories = await answer(emu, "Teh Hijau", "Which category?")
+    await emu.wait_for(MANAGER, contains=ASK_NAME)
+    categories = await answer(emu, "Teh Hijau", ASK_CATEGORY)
     query = emu.press(MANAGER, categories.message_id, forge="pnw:500:cat")
     answered = await emu.wait_callback_answered(query)
-    assert answered.get("text") == "This button is no longer valid. Please start again."
-    await answer(emu, "/cancel", "nothing was saved")
+    assert answered.get("text") == label("common.stale")
+    await answer(emu, "/cancel", CANCELLED)
     emu.send_text(MANAGER, "teh")  # a search again, not a product's category
-    await emu.wait_for(MANAGER, contains="Results for")
+    await emu.wait_for(MANAGER, contains=shown("shop.results", query="teh"))
     assert await leping_products(world) == before
 
 
@@ -201,12 +211,12 @@ async def test_villagers_cannot_add_products(world: World) -> None:
     await join(emu, SITI)
     before = await leping_products(world)
     emu.send_text(SITI, "/product")
-    await emu.wait_for(SITI, contains="Only the center's manager")
+    await emu.wait_for(SITI, contains=shown("product.not_manager"))
     emu.send_text(SITI, "minyak")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="minyak"))
     query = emu.press(SITI, results.message_id, forge="pnw:0:save")
     answered = await emu.wait_callback_answered(query)
-    assert answered.get("text") == "This button is no longer valid. Please start again."
+    assert answered.get("text") == label("common.stale")
     assert await leping_products(world) == before
 
 
@@ -218,15 +228,15 @@ async def test_the_dialog_carries_on_after_a_restart(emu: BotApiEmulator, sqlite
     async with running_bot(settings):
         await start_manager(emu)
         emu.send_text(MANAGER, "/product")
-        await emu.wait_for(MANAGER, contains="What is its name")
-        categories = await answer(emu, "Gula Semut", "Which category?")
+        await emu.wait_for(MANAGER, contains=ASK_NAME)
+        categories = await answer(emu, "Gula Semut", ASK_CATEGORY)
     async with running_bot(settings):
         emu.press(MANAGER, categories.message_id, button_text="Sembako")
-        await emu.wait_for(MANAGER, contains="What does it cost")
-        await answer(emu, "22000", "Sold by which unit?")
-        await answer(emu, "kg", "How many are in stock?")
-        photo = await answer(emu, "3", "Send a photo")
-        emu.press(MANAGER, photo.message_id, button_text="No photo")
-        summary = await emu.wait_for(MANAGER, contains="Please check the new product")
-        emu.press(MANAGER, summary.message_id, button_text="Save")
-        await emu.wait_for(MANAGER, contains="SKU GULA-SEMUT")
+        await emu.wait_for(MANAGER, contains=ASK_PRICE)
+        await answer(emu, "22000", ASK_UNIT)
+        await answer(emu, "kg", ASK_STOCK)
+        photo = await answer(emu, "3", ASK_PHOTO)
+        emu.press(MANAGER, photo.message_id, button_text=label("product.no_photo"))
+        summary = await emu.wait_for(MANAGER, contains=SUMMARY)
+        emu.press(MANAGER, summary.message_id, button_text=label("product.save"))
+        await emu.wait_for(MANAGER, contains=part_of("product.saved", sku="GULA-SEMUT"))

@@ -8,8 +8,19 @@ import asyncio
 from bot.config import Settings
 from bot.devtools.emulator import BotApiEmulator
 from bot.domain.pipeline import RequestStatus
-from storage import Storage
-from tests.e2e.conftest import MANAGER, SITI, TOKEN, join, running_bot, seed, start_manager
+from tests.conftest import open_storage
+from tests.e2e.conftest import (
+    MANAGER,
+    SITI,
+    TOKEN,
+    join,
+    label,
+    part_of,
+    running_bot,
+    seed,
+    shown,
+    start_manager,
+)
 
 
 async def water_bill_quoted(emu: BotApiEmulator) -> None:
@@ -17,15 +28,15 @@ async def water_bill_quoted(emu: BotApiEmulator) -> None:
     await start_manager(emu)
     await join(emu, SITI)
     emu.send_text(SITI, "/bill")
-    kinds = await emu.wait_for(SITI, contains="Which bill")
-    emu.press(SITI, kinds.message_id, button_text="💧 PDAM water bill")
-    await emu.wait_for(SITI, contains="PDAM customer number")
+    kinds = await emu.wait_for(SITI, contains=shown("bill.ask_kind"))
+    emu.press(SITI, kinds.message_id, button_text=label("bill.pdam"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.pdam"))
     emu.send_text(SITI, "0123456789")
-    summary = await emu.wait_for(SITI, contains="look up the amount")
-    emu.press(SITI, summary.message_id, button_text="Confirm")
+    summary = await emu.wait_for(SITI, contains=shown("bill.summary_quote"))
+    emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
     card = await emu.wait_for(MANAGER, contains="#1")
-    emu.press(MANAGER, card.message_id, button_text="Quote")
-    await emu.wait_for(MANAGER, contains="amount due")
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote", number=1))
     emu.send_text(MANAGER, "98000")
     await emu.wait_for(SITI, contains="IDR100,500")
 
@@ -34,8 +45,6 @@ async def test_unanswered_quote_expires_even_across_a_restart(
     emu: BotApiEmulator, sqlite_url: str
 ) -> None:
     await seed(sqlite_url)
-    store = await Storage.open(sqlite_url)
-    await store.centers.set_quote_ttl("LEPING", 2)
     settings = Settings(
         bot_token=TOKEN,
         database_url=sqlite_url,
@@ -43,23 +52,22 @@ async def test_unanswered_quote_expires_even_across_a_restart(
         outbox_poll_seconds=0.3,
         quote_check_seconds=0.3,
     )
-    try:
+    async with open_storage(sqlite_url) as store:
+        await store.centers.set_quote_ttl("LEPING", 2)
         async with running_bot(settings):
             await water_bill_quoted(emu)
             offer = emu.last_message(SITI)
         await asyncio.sleep(2.5)  # the bot is stopped while the quote's time runs out
         async with running_bot(settings):
-            await emu.wait_for(SITI, contains="expired", after=0)
-            await emu.wait_for(MANAGER, contains="expired without an answer", after=0)
-            query = emu.press(SITI, offer.message_id, button_text="Accept")
+            await emu.wait_for(SITI, contains=shown("notify.expire", number=1), after=0)
+            await emu.wait_for(MANAGER, contains=shown("manager.notify.expire", number=1), after=0)
+            query = emu.press(SITI, offer.message_id, button_text=label("action.accept"))
             answer = await emu.wait_callback_answered(query)
-            assert "moved on" in answer["text"]
+            assert answer["text"] == label("request.stale")
         request = await store.requests.get(1)
         assert request.status is RequestStatus.CANCELLED
         trail = [(e["to_status"], e["actor_role"]) for e in await store.requests.history(1)]
         assert trail[-1] == ("cancelled", "system")
-    finally:
-        await store.close()
 
 
 async def test_service_dialogs_carry_on_after_a_restart(
@@ -72,15 +80,15 @@ async def test_service_dialogs_carry_on_after_a_restart(
     async with running_bot(settings):
         await join(emu, SITI)
         emu.send_text(SITI, "/topup")
-        await emu.wait_for(SITI, contains="Which number")
+        await emu.wait_for(SITI, contains=part_of("topup.ask_number"))
     async with running_bot(settings):  # a new process would load the same saved dialog
         emu.send_text(SITI, "0857 1234 5678")
         offer = await emu.wait_for(SITI, contains="Indosat")
         assert "Pulsa 10.000 — IDR11,500" in offer.button_texts()
         emu.send_text(SITI, "/bill")
-        kinds = await emu.wait_for(SITI, contains="Which bill")
-        emu.press(SITI, kinds.message_id, button_text="🏥 BPJS health insurance")
-        await emu.wait_for(SITI, contains="BPJS card number")
+        kinds = await emu.wait_for(SITI, contains=shown("bill.ask_kind"))
+        emu.press(SITI, kinds.message_id, button_text=label("bill.bpjs"))
+        await emu.wait_for(SITI, contains=shown("bill.ask_customer.bpjs"))
     async with running_bot(settings):
         emu.send_text(SITI, "0001234567890")
-        await emu.wait_for(SITI, contains="look up the amount")
+        await emu.wait_for(SITI, contains=shown("bill.summary_quote"))

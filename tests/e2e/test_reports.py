@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from babel.dates import format_timedelta
 from PIL import Image
 
-from bot.devtools.emulator import BotApiEmulator, SentMessage, parse_html
+from bot.devtools.emulator import BotApiEmulator, SentMessage
 from bot.domain.bills import BillKind
 from bot.domain.money import Money, format_money
 from bot.domain.phones import parse_mobile
@@ -24,9 +24,19 @@ from bot.domain.pipeline import Action
 from bot.services.acting import act
 from bot.services.quotes import fulfil_with_reference
 from bot.services.submissions import submit_bill, submit_topup
-from bot.views.texts import t
 from storage import Storage
-from tests.e2e.conftest import BUDI, MANAGER, SITI, World, join, place_order, start_manager
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    SITI,
+    World,
+    join,
+    label,
+    part_of,
+    place_order,
+    shown,
+    start_manager,
+)
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -34,11 +44,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DAY = 86_400.0
 OIL, RICE, SUGAR = "Minyak Goreng 1 liter", "Beras Medium 5 kg", "Gula Pasir 1 kg"
 TOKEN = "12345678901234567890"
-
-
-def shown(key: str, **values: object) -> str:
-    """An English locale text as the manager reads it."""
-    return parse_html(t("en", key, **values)).text
 
 
 async def backdate(store: Storage, request_id: int, days: float) -> None:
@@ -162,7 +167,7 @@ def assert_report_shows(report: SentMessage, figures: Figures) -> None:
     """The report message carries every figure counted from the database."""
     text = report.text
     assert shown("report.submitted", count=figures.submitted) in text
-    assert shown("report.count_line", name="Goods order", count=figures.goods) in text
+    assert shown("report.count_line", name=label("kind.goods"), count=figures.goods) in text
     assert shown("report.completed", count=figures.completed) in text
     revenue = format_money(Money(figures.revenue, "IDR"), "en")
     assert shown("report.revenue", amount=revenue) in text
@@ -178,7 +183,7 @@ def assert_report_shows(report: SentMessage, figures: Figures) -> None:
 async def report_and_chart(emu: BotApiEmulator, command: str) -> tuple[SentMessage, bytes]:
     """The manager sends a report command; the bot answers with the text, then the chart."""
     emu.send_text(MANAGER, command)
-    report = await emu.wait_for(MANAGER, contains="Requests submitted")
+    report = await emu.wait_for(MANAGER, contains=part_of("report.submitted"))
     chart = await emu.wait_for(MANAGER, lambda m: m.photo is not None)
     assert chart.photo is not None
     return report, chart.photo.data
@@ -197,24 +202,21 @@ def assert_png(data: bytes, name: str) -> None:
 async def test_manager_reports_match_the_database(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await a_day_of_requests(store)
         today = await expected_figures(store, window_start(1))
         week = await expected_figures(store, window_start(7))
-    finally:
-        await store.close()
     # The story has what the figures need: older requests, and one submitted before today.
     assert (today.submitted, week.submitted, today.completed) == (6, 8, 5)
     assert today.commission > 0 and len(week.top) == 3
 
     report, png = await report_and_chart(emu, "/today")
-    assert "Kios Desa Leping" in report.text and "today" in report.text
+    assert "Kios Desa Leping" in report.text and label("report.period.day") in report.text
     assert_report_shows(report, today)
     assert_png(png, "today")
 
     report, png = await report_and_chart(emu, "/report week")
-    assert "the last 7 days" in report.text
+    assert label("report.period.week") in report.text
     assert_report_shows(report, week)
     assert_png(png, "week")
 
@@ -223,8 +225,7 @@ async def test_export_sends_the_weeks_requests_as_csv(world: World) -> None:
     emu = world.emu
     await join(emu, SITI)
     await start_manager(emu)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await a_day_of_requests(store)
         start = window_start(7)
         async with store.db.read() as conn:
@@ -237,8 +238,6 @@ async def test_export_sends_the_weeks_requests_as_csv(world: World) -> None:
                     {"s": start},
                 )
             ).all()
-    finally:
-        await store.close()
 
     emu.send_text(MANAGER, "/export week")
     sent = await emu.wait_for(MANAGER, lambda m: m.document is not None)
@@ -277,22 +276,17 @@ async def test_reports_are_for_the_manager_and_a_wrong_period_gets_help(world: W
 async def test_a_chinese_speaking_manager_reads_the_report_in_chinese(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await store.users.set_language(MANAGER, "zh")
         sold = await place_order(store, SITI, {OIL: 4})
         await deliver(store, sold.id)
-    finally:
-        await store.close()
 
     emu.send_text(MANAGER, "/report 今天")
-    report = await emu.wait_for(MANAGER, contains="提交的请求")
+    report = await emu.wait_for(MANAGER, contains=part_of("report.submitted", "zh"))
     chart = await emu.wait_for(MANAGER, lambda m: m.photo is not None)
 
-    assert parse_html(t("zh", "report.items_sold", count=4)).text in report.text
-    assert parse_html(t("zh", "report.top_line", rank=1, name=OIL, count=4)).text in report.text
+    assert shown("report.items_sold", "zh", count=4) in report.text
+    assert shown("report.top_line", "zh", rank=1, name=OIL, count=4) in report.text
     assert chart.photo is not None
     assert_png(chart.photo.data, "zh")
-    assert (
-        chart.caption == parse_html(t("zh", "report.chart_caption", center="Kios Desa Leping")).text
-    )
+    assert chart.caption == shown("report.chart_caption", "zh", center="Kios Desa Leping")

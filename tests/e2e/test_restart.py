@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -18,14 +19,18 @@ from bot.devtools.emulator.params import Call
 from bot.devtools.emulator.state import EmulatorState
 from storage import Storage
 from storage.persistence import DatabasePersistence
+from tests.conftest import open_storage
 from tests.e2e.conftest import (
     MANAGER,
     SITI,
     TOKEN,
     eventually,
     join,
+    label,
     order_in_chat,
+    part_of,
     seed,
+    shown,
     start_manager,
 )
 
@@ -97,6 +102,10 @@ class Bots:
         await eventually(polling, "the bot to poll for updates", START_TIMEOUT_S)
         return bot
 
+    def database(self) -> contextlib.AbstractAsyncContextManager[Storage]:
+        """A connection of the test's own to the bots' database, for the block."""
+        return open_storage(self.database_url)
+
     def outputs(self) -> str:
         """The output of every process started, for failure messages."""
         return "\n".join(f"--- {b.log_path.name}\n{b.output()}" for b in self.started)
@@ -121,37 +130,31 @@ async def bots(emu: BotApiEmulator, sqlite_url: str, tmp_path: Path) -> AsyncIte
         print(started.outputs())  # shown by pytest when the test failed
 
 
-async def open_store(bots: Bots) -> Storage:
-    """A connection of the test's own to the bots' database."""
-    return await Storage.open(bots.database_url)
-
-
 async def test_dialog_and_cart_survive_sigkill(bots: Bots) -> None:
     emu = bots.emu
     first = await bots.start()
     await start_manager(emu)
     await join(emu, SITI)
     emu.send_text(SITI, "minyak goreng")
-    results = await emu.wait_for(SITI, contains="Results for")
+    results = await emu.wait_for(SITI, contains=shown("shop.results", query="minyak goreng"))
     emu.press(SITI, results.message_id, button_text=results.buttons[0][0].text)
-    card = await emu.wait_for(SITI, contains="Choose how many")
+    card = await emu.wait_for(SITI, contains=part_of("shop.product"))
     emu.press(SITI, card.message_id, button_text="3")
     await emu.wait_for(SITI, lambda m: m.message_id == card.message_id and "✓ 3" in str(m.buttons))
-    emu.press(SITI, card.message_id, button_text="Add to cart")
-    await emu.wait_for(SITI, contains="In your cart: 3")
+    emu.press(SITI, card.message_id, button_text=label("shop.add_to_cart"))
+    await emu.wait_for(SITI, contains=shown("shop.in_cart", quantity=3).strip())
     emu.send_text(SITI, "/cart")
-    cart = await emu.wait_for(SITI, contains="Your cart")
-    emu.press(SITI, cart.message_id, button_text="Checkout")
-    how = await emu.wait_for(SITI, contains="How do you want")
-    emu.press(SITI, how.message_id, button_text="Pickup")
-    await emu.wait_for(SITI, contains="Any note")
+    cart = await emu.wait_for(SITI, contains=part_of("cart.summary"))
+    emu.press(SITI, cart.message_id, button_text=label("cart.checkout"))
+    how = await emu.wait_for(SITI, contains=part_of("checkout.how"))
+    emu.press(SITI, how.message_id, button_text=label("checkout.pickup"))
+    await emu.wait_for(SITI, contains=part_of("checkout.ask_note"))
 
     # The dialog is saved right after the reply, in two writes (its step, then or before its
     # draft; see bot.app.flush_persistence): a kill inside that window of a few milliseconds
     # costs the villager this checkout (Confirm then says the button is no longer valid).
     # Kill once both are saved: that is what this test is about.
-    store = await open_store(bots)
-    try:
+    async with bots.database() as store:
         dialogs = DatabasePersistence(store.db)
 
         async def dialog_saved() -> bool | None:
@@ -160,28 +163,23 @@ async def test_dialog_and_cart_survive_sigkill(bots: Bots) -> None:
             return True if step == "note" and draft.get("fulfilment") == "pickup" else None
 
         await eventually(dialog_saved, "the checkout step and its draft to be saved")
-    finally:
-        await store.close()
     first.proc.kill()  # SIGKILL: no clean-up code runs
     assert await first.wait_exit() == -signal.SIGKILL
 
     await bots.start()
     emu.send_text(SITI, "Saya ambil sore <jam 4> & bawa tas")
-    summary = await emu.wait_for(SITI, contains="Please check your order", timeout=15)
+    summary = await emu.wait_for(SITI, contains=part_of("checkout.summary"), timeout=15)
     assert "3 × Minyak Goreng 1 liter" in summary.text, bots.outputs()
-    assert "Pickup at the center" in summary.text
+    assert shown("card.pickup").strip() in summary.text
     assert "Saya ambil sore <jam 4> & bawa tas" in summary.text
-    emu.press(SITI, summary.message_id, button_text="Confirm")
-    done = await emu.wait_for(SITI, contains="Order sent")
+    emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
+    done = await emu.wait_for(SITI, contains=part_of("checkout.submitted"))
     assert "#1" in done.text
     manager_card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
     assert "3 × Minyak Goreng 1 liter" in manager_card.text
 
-    store = await open_store(bots)
-    try:
+    async with bots.database() as store:
         order = await store.requests.get(1)
-    finally:
-        await store.close()
     assert [(item.name, item.quantity) for item in order.items] == [("Minyak Goreng 1 liter", 3)]
     assert order.note == "Saya ambil sore <jam 4> & bawa tas"
     assert not [e for e in emu.errors if "parse entities" in e.description]
@@ -225,8 +223,7 @@ async def test_undelivered_card_survives_sigkill_and_arrives_once(
     await first.wait_exit()
     gate.closed = False
     gate.release.set()
-    store = await open_store(bots)
-    try:
+    async with bots.database() as store:
         assert await store.outbox.counts() == {"pending": 1}
 
         await bots.start()
@@ -243,13 +240,12 @@ async def test_undelivered_card_survives_sigkill_and_arrives_once(
         assert cards == [card], bots.outputs()
 
         # The new process carries on with the same card.
-        emu.press(MANAGER, card.message_id, button_text="Approve")
-        await emu.wait_for(SITI, contains="was approved")
+        emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+        await emu.wait_for(SITI, contains=part_of("notify.approve"))
         await emu.wait_for(
-            MANAGER, lambda m: m.message_id == card.message_id and "Approved" in m.text
+            MANAGER,
+            lambda m: m.message_id == card.message_id and label("status.approved") in m.text,
         )
-    finally:
-        await store.close()
     assert " ERROR " not in bots.outputs(), bots.outputs()
 
 

@@ -15,7 +15,10 @@ from tests.e2e.conftest import (
     assert_all_answered,
     assert_html_always_valid,
     join,
+    label,
     order_in_chat,
+    part_of,
+    shown,
     start_manager,
     world_on,
 )
@@ -25,12 +28,9 @@ pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 async def status_and_history(world: World, request_id: int) -> tuple[RequestStatus, list[str]]:
     """The request's stored status and the target statuses of its audit trail."""
-    store = await world.store()
-    try:
+    async with world.database() as store:
         request = await store.requests.get(request_id)
         history = await store.requests.history(request_id)
-    finally:
-        await store.close()
     return request.status, [event["to_status"] for event in history]
 
 
@@ -44,29 +44,29 @@ async def test_forged_request_actions_are_refused(world: World) -> None:
     # Siti approves her own order with a modified client.
     query = emu.press(SITI, done.message_id, forge="req:1:ap")
     answer = await emu.wait_callback_answered(query)
-    assert answer.get("text") == "You cannot do this for this request."
+    assert answer.get("text") == label("request.not_allowed")
     assert answer.get("show_alert") is True
     # Budi, of the same village, cancels Siti's order.
     await join(emu, BUDI)
     welcome = emu.last_message(BUDI)
     query = emu.press(BUDI, welcome.message_id, forge="req:1:cn")
     answer = await emu.wait_callback_answered(query)
-    assert answer.get("text") == "You cannot do this for this request."
+    assert answer.get("text") == label("request.not_allowed")
     # Budi pokes at a request that does not exist, and opens Siti's card.
     for forged in ("req:2:cn", "rqv:1"):
         query = emu.press(BUDI, welcome.message_id, forge=forged)
         answer = await emu.wait_callback_answered(query)
-        assert answer.get("text") == "You cannot do this for this request."
+        assert answer.get("text") == label("request.not_allowed")
     # The manager tries the villager's Cancel on their own card.
     query = emu.press(MANAGER, card.message_id, forge="req:1:cn")
     answer = await emu.wait_callback_answered(query)
-    assert answer.get("text") == "You cannot do this for this request."
+    assert answer.get("text") == label("request.not_allowed")
 
     status, history = await status_and_history(world, 1)
     assert status is RequestStatus.SUBMITTED
     assert history == ["submitted"]
     assert "Siti" not in " ".join(m.text for m in emu.messages(BUDI))
-    assert card.button_texts() == ["Approve", "Reject"]
+    assert card.button_texts() == [label("action.approve"), label("action.reject")]
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 
@@ -115,7 +115,7 @@ async def test_garbage_callback_data_is_answered(emu: BotApiEmulator, database_u
             assert answer.get("text") != plain("en", "common.error"), data
         # The bot is still fine: the next thing Siti does works as usual.
         emu.send_text(SITI, "/cart")
-        await emu.wait_for(SITI, contains="Your cart is empty")
+        await emu.wait_for(SITI, contains=shown("cart.empty"))
         assert_html_always_valid(emu)
 
 
@@ -124,21 +124,21 @@ async def test_stale_approve_changes_nothing(world: World) -> None:
     await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")
-    first = emu.press(MANAGER, card.message_id, button_text="Approve")
-    second = emu.press(MANAGER, card.message_id, button_text="Approve")  # double tap
+    first = emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+    second = emu.press(MANAGER, card.message_id, button_text=label("action.approve"))  # double tap
     assert (await emu.wait_callback_answered(first))["text"].startswith("#1:")
-    assert (await emu.wait_callback_answered(second))["text"] == "Already done — nothing changed."
-    await emu.wait_for(SITI, contains="was approved")
+    assert (await emu.wait_callback_answered(second))["text"] == label("request.already_done")
+    await emu.wait_for(SITI, contains=part_of("notify.approve"))
     # Much later, a client still showing the old keyboard sends Approve again.
     later = emu.press(MANAGER, card.message_id, forge="req:1:ap")
-    assert (await emu.wait_callback_answered(later))["text"] == "Already done — nothing changed."
+    assert (await emu.wait_callback_answered(later))["text"] == label("request.already_done")
 
     status, history = await status_and_history(world, 1)
     assert status is RequestStatus.APPROVED
     assert history == ["submitted", "approved"]
-    assert sum("was approved" in m.text for m in emu.messages(SITI)) == 1
-    assert "Approved, being prepared" in card.text
-    assert card.button_texts() == ["Ready"]
+    assert sum(part_of("notify.approve") in m.text for m in emu.messages(SITI)) == 1
+    assert label("status.approved") in card.text
+    assert card.button_texts() == [label("action.mark_ready")]
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 
@@ -148,14 +148,14 @@ async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -
     emu = world.emu
     await start_manager(emu)
     done = await order_in_chat(emu, SITI)
-    assert done.button_texts() == ["Cancel"]
+    assert done.button_texts() == [label("action.cancel")]
     card = await emu.wait_for(MANAGER, contains="#1")
 
     def cancel() -> str:
-        return emu.press(SITI, done.message_id, button_text="Cancel")
+        return emu.press(SITI, done.message_id, button_text=label("action.cancel"))
 
     def approve() -> str:
-        return emu.press(MANAGER, card.message_id, button_text="Approve")
+        return emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
 
     presses = [cancel(), approve()] if first == "villager" else [approve(), cancel()]
     for query in presses:
@@ -165,19 +165,25 @@ async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -
     assert status in (RequestStatus.CANCELLED, RequestStatus.APPROVED)
     assert len(history) == 2 and history[0] == "submitted"
     assert history[1] == status.value
-    shown = {RequestStatus.CANCELLED: "Cancelled", RequestStatus.APPROVED: "Approved"}[status]
+    stands = {
+        RequestStatus.CANCELLED: label("status.cancelled"),
+        RequestStatus.APPROVED: label("status.approved"),
+    }[status]
     # Both chats end up showing what the database holds.
     await emu.wait_for(
-        MANAGER, lambda m: m.message_id == card.message_id and shown in m.text, after=0
+        MANAGER, lambda m: m.message_id == card.message_id and stands in m.text, after=0
     )
-    await emu.wait_for(SITI, lambda m: m.message_id == done.message_id and shown in m.text, after=0)
+    await emu.wait_for(
+        SITI, lambda m: m.message_id == done.message_id and stands in m.text, after=0
+    )
     if status is RequestStatus.CANCELLED:
         assert card.button_texts() == []
-        await emu.wait_for(MANAGER, contains="The villager cancelled order #1", after=0)
-        assert not any("was approved" in m.text for m in emu.messages(SITI))
+        cancelled = shown("manager.notify.cancel", number=1)
+        await emu.wait_for(MANAGER, contains=cancelled, after=0)
+        assert not any(part_of("notify.approve") in m.text for m in emu.messages(SITI))
     else:
-        assert card.button_texts() == ["Ready"]
-        await emu.wait_for(SITI, contains="was approved", after=0)
+        assert card.button_texts() == [label("action.mark_ready")]
+        await emu.wait_for(SITI, contains=part_of("notify.approve"), after=0)
         assert not any("cancelled" in m.text for m in emu.messages(MANAGER))
     assert done.button_texts() == []
     await assert_all_answered(emu)
@@ -189,27 +195,24 @@ async def test_reject_asks_reason_and_villager_reads_it_literally(world: World) 
     await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")
-    emu.press(MANAGER, card.message_id, button_text="Reject")
-    await emu.wait_for(MANAGER, contains="Why do you reject #1?")
+    emu.press(MANAGER, card.message_id, button_text=label("action.reject"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_reason", number=1))
     reason = "Stok <habis> & toko tutup </b> sampai <i>Senin"
     emu.send_text(MANAGER, reason)
-    rejected = await emu.wait_for(SITI, contains="was rejected")
+    rejected = await emu.wait_for(SITI, contains=part_of("notify.reject"))
     assert reason in rejected.text
-    await emu.wait_for(MANAGER, lambda m: "Status: Rejected" in m.text and reason in m.text)
+    await emu.wait_for(MANAGER, lambda m: label("status.rejected") in m.text and reason in m.text)
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         request = await store.requests.get(1)
         history = await store.requests.history(1)
-    finally:
-        await store.close()
     assert request.status is RequestStatus.REJECTED
     assert request.reason == reason
     assert [e["to_status"] for e in history] == ["submitted", "rejected"]
     assert history[-1]["reason"] == reason
     # Typing again is a search, not a second rejection.
     emu.send_text(MANAGER, "beras")
-    await emu.wait_for(MANAGER, contains="Results for")
+    await emu.wait_for(MANAGER, contains=part_of("shop.results"))
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 
@@ -219,7 +222,7 @@ async def test_villager_cannot_reject_or_give_a_reason(world: World) -> None:
     done = await order_in_chat(emu, SITI)
     query = emu.press(SITI, done.message_id, forge="req:1:rj")
     answer = await emu.wait_callback_answered(query)
-    assert answer.get("text") == "You cannot do this for this request."
+    assert answer.get("text") == label("request.not_allowed")
     emu.send_text(SITI, "tidak mau")  # would be the reason if the dialog had started
     await emu.wait_for(SITI, contains="tidak mau")  # a search, nothing else
     status, history = await status_and_history(world, 1)
@@ -234,31 +237,28 @@ async def test_another_centers_manager_cannot_touch_leping(world: World) -> None
     """The manager of Kios Karang forges Leping's buttons: every press is refused."""
     emu = world.emu
     emu.user(OTHER_MANAGER, "Bu Rina", language_code="en")
-    store = await world.store()
-    try:
+    async with world.database() as store:
         await store.centers.add_center("KARANG", "Kios Karang", OTHER_MANAGER)
-    finally:
-        await store.close()
     await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")
     emu.send_text(MANAGER, "/broadcast")
-    await emu.wait_for(MANAGER, contains="Write the announcement")
+    await emu.wait_for(MANAGER, contains=part_of("broadcast.ask"))
     emu.send_text(MANAGER, "Pasar murah besok")
-    prompt = await emu.wait_for(MANAGER, contains="Recipients:")
-    send = prompt.find_button(text="📣 Send")
+    prompt = await emu.wait_for(MANAGER, contains=part_of("broadcast.confirm"))
+    send = prompt.find_button(text=label("broadcast.send"))
     assert send is not None and send.callback_data is not None
     emu.send_text(OTHER_MANAGER, "/start")
-    own = await emu.wait_for(OTHER_MANAGER, contains="You manage")
+    own = await emu.wait_for(OTHER_MANAGER, contains=part_of("onboarding.welcome_manager"))
 
     for forged in ("req:1:ap", "req:1:rj", "req:1:dl", "rqv:1"):
         query = emu.press(OTHER_MANAGER, own.message_id, forge=forged)
         answer = await emu.wait_callback_answered(query)
-        assert answer.get("text") == "You cannot do this for this request.", forged
+        assert answer.get("text") == label("request.not_allowed"), forged
     for forged in (send.callback_data, send.callback_data.replace(":send", ":cancel")):
         query = emu.press(OTHER_MANAGER, own.message_id, forge=forged)
         answer = await emu.wait_callback_answered(query)
-        assert answer.get("text") == "Only the center's manager can do this.", forged
+        assert answer.get("text") == label("broadcast.not_allowed"), forged
     emu.send_text(OTHER_MANAGER, "/queue")
     queue = await emu.wait_for(OTHER_MANAGER, contains="Kios Karang")
 
@@ -267,12 +267,9 @@ async def test_another_centers_manager_cannot_touch_leping(world: World) -> None
     assert "#1" not in queue.text
     assert not any("Pasar murah" in m.text for m in emu.messages(SITI))
     assert not any("Siti" in m.text for m in emu.messages(OTHER_MANAGER))
-    assert card.button_texts() == ["Approve", "Reject"]
+    assert card.button_texts() == [label("action.approve"), label("action.reject")]
     broadcast_id = int(send.callback_data.split(":")[1])
-    store = await world.store()
-    try:
+    async with world.database() as store:
         broadcast = await store.broadcasts.get(broadcast_id)
-    finally:
-        await store.close()
     assert broadcast is not None and broadcast.status.value == "draft"
     await assert_all_answered(emu)

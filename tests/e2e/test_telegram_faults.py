@@ -12,13 +12,22 @@ from collections import Counter
 
 from bot.devtools.emulator import BotApiEmulator, Fault, FaultKind
 from storage import Storage
-from tests.e2e.conftest import MANAGER, World, eventually, place_order, start_manager
+from tests.e2e.conftest import (
+    MANAGER,
+    World,
+    eventually,
+    label,
+    part_of,
+    place_order,
+    start_manager,
+)
 
 VILLAGERS = [710001 + n for n in range(8)]
 # Longer than PTB's read timeout (5 s), so the bot gives up waiting for the answer.
 HANG_PAST_TIMEOUT_S = 6.0
 # Longer than PTB's own three retries of a 429 with retry_after 1 s, so the outbox sees one.
 FLOOD_S = 4.0
+APPROVED = part_of("notify.approve")  # what a villager is told when the order is approved
 
 
 def cards(emu: BotApiEmulator) -> Counter[int]:
@@ -32,7 +41,7 @@ def cards(emu: BotApiEmulator) -> Counter[int]:
 
 def approvals(emu: BotApiEmulator) -> Counter[int]:
     """How many "was approved" messages each villager has."""
-    return Counter(v for v in VILLAGERS for m in emu.messages(v) if "was approved" in m.text)
+    return Counter(v for v in VILLAGERS for m in emu.messages(v) if APPROVED in m.text)
 
 
 async def all_sent(store: Storage) -> dict[str, int] | None:
@@ -55,8 +64,7 @@ async def test_telegram_failing_for_a_while_loses_nothing_and_repeats_only_the_u
         Fault.hang(HANG_PAST_TIMEOUT_S, delivered=True),
         chat_id=MANAGER,
     )
-    store = await world.store()
-    try:
+    async with world.database() as store:
         orders = [await place_order(store, villager) for villager in VILLAGERS]
         assert await eventually(lambda: all_sent(store), "every card sent", 30) == {
             "sent": len(orders)
@@ -70,7 +78,7 @@ async def test_telegram_failing_for_a_while_loses_nothing_and_repeats_only_the_u
         emu.faults.queue("sendmessage", Fault.server_error(502), chat_id=VILLAGERS[1])
         for order in orders:
             card_id = (await store.requests.get(order.id)).manager_message_id
-            emu.press(MANAGER, card_id, button_text="Approve")
+            emu.press(MANAGER, card_id, button_text=label("action.approve"))
 
         async def everyone_told() -> Counter[int] | None:
             told = approvals(emu)
@@ -85,9 +93,7 @@ async def test_telegram_failing_for_a_while_loses_nothing_and_repeats_only_the_u
         for order in orders:
             recorded = (await store.requests.get(order.id)).manager_message_id
             card = next(m for m in emu.messages(MANAGER) if m.message_id == recorded)
-            assert "Approved" in card.text
-    finally:
-        await store.close()
+            assert label("status.approved") in card.text
     given = emu.faults.counts()
     assert given[FaultKind.SERVER_ERROR] == 2 and given[FaultKind.HANG] == 1
     assert given[FaultKind.FLOOD] >= 4  # PTB's retries, then the outbox's own

@@ -4,7 +4,7 @@ the villager takes one, the manager books it and sends the booking code."""
 from __future__ import annotations
 
 from bot.domain.pipeline import RequestStatus
-from tests.e2e.conftest import MANAGER, SITI, World, join, start_manager
+from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 
 async def test_bus_ticket_from_request_to_booking_code(world: World) -> None:
@@ -12,59 +12,59 @@ async def test_bus_ticket_from_request_to_booking_code(world: World) -> None:
     await start_manager(emu)
     await join(emu, SITI)
     emu.send_text(SITI, "/ticket")
-    kinds = await emu.wait_for(SITI, contains="How do you want to travel")
-    emu.press(SITI, kinds.message_id, button_text="🚌 Bus")
-    await emu.wait_for(SITI, contains="From where")
+    kinds = await emu.wait_for(SITI, contains=shown("ticket.ask_kind"))
+    emu.press(SITI, kinds.message_id, button_text=label("ticket.bus"))
+    await emu.wait_for(SITI, contains=shown("ticket.ask_from"))
     emu.send_text(SITI, "solo")
-    await emu.wait_for(SITI, contains="From Solo to where")
+    await emu.wait_for(SITI, contains=shown("ticket.ask_to", origin="Solo"))
     emu.send_text(SITI, "Jogjakarta")
-    days = await emu.wait_for(SITI, contains="Which day")
+    days = await emu.wait_for(SITI, contains=shown("ticket.ask_date"))
     emu.send_text(SITI, "1/1/2020")
-    await emu.wait_for(SITI, contains="has passed")
+    await emu.wait_for(SITI, contains=shown("travel.invalid.past"))
     emu.press(SITI, days.message_id, button_text=days.buttons[1][0].text)  # tomorrow
-    count = await emu.wait_for(SITI, contains="How many passengers")
+    count = await emu.wait_for(SITI, contains=shown("ticket.ask_count"))
     emu.press(SITI, count.message_id, button_text="2")
-    await emu.wait_for(SITI, contains="one name a line")
+    await emu.wait_for(SITI, contains=shown("ticket.ask_names", count=2))
     emu.send_text(SITI, "Siti Aminah")
-    await emu.wait_for(SITI, contains="as many names as passengers")
+    await emu.wait_for(SITI, contains=shown("travel.invalid.names"))
     emu.send_text(SITI, "Siti Aminah\nBudi <Santoso>")
-    classes = await emu.wait_for(SITI, contains="Which class")
-    emu.press(SITI, classes.message_id, button_text="Economy")
-    note = await emu.wait_for(SITI, contains="Anything else")
-    emu.press(SITI, note.message_id, button_text="No note")
-    summary = await emu.wait_for(SITI, contains="Please check")
+    classes = await emu.wait_for(SITI, contains=shown("ticket.ask_class"))
+    emu.press(SITI, classes.message_id, button_text=label("ticket.class.economy"))
+    note = await emu.wait_for(SITI, contains=part_of("travel.ask_note"))
+    emu.press(SITI, note.message_id, button_text=label("travel.no_note"))
+    summary = await emu.wait_for(SITI, contains=part_of("travel.summary"))
     assert "Solo → Yogyakarta" in summary.text and "Budi <Santoso>" in summary.text
-    emu.press(SITI, summary.message_id, button_text="Confirm")
-    await emu.wait_for(SITI, contains="options with prices")
+    emu.press(SITI, summary.message_id, button_text=label("travel.confirm"))
+    await emu.wait_for(SITI, contains=part_of("travel.submitted"))
 
     card = await emu.wait_for(MANAGER, contains="#1")
-    assert card.button_texts() == ["Quote", "Reject"]
-    emu.press(MANAGER, card.message_id, button_text="Quote")
-    await emu.wait_for(MANAGER, contains="up to 5 options")
+    assert card.button_texts() == [label("action.quote"), label("action.reject")]
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_options", number=1))
     emu.send_text(MANAGER, "Rosalia Indah 07:00 executive 185000\nSumber Alam 09:30 ekonomi 120000")
-    offer = await emu.wait_for(SITI, contains="Options for your ticket")
+    offer = await emu.wait_for(SITI, contains=shown("notify.ticket.quote", number=1))
+    second = label("action.accept_option", number=2, price="IDR120,000")
     assert offer.button_texts() == [
-        "Accept option 1 — IDR185,000",
-        "Accept option 2 — IDR120,000",
-        "Decline",
+        label("action.accept_option", number=1, price="IDR185,000"),
+        second,
+        label("action.decline"),
     ]
-    emu.press(SITI, offer.message_id, button_text="Accept option 2 — IDR120,000")
-    await emu.wait_for(MANAGER, contains="accepted the price")
-    card = await emu.wait_for(MANAGER, lambda m: "Approve" in m.button_texts(), after=0)
+    emu.press(SITI, offer.message_id, button_text=second)
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
+    card = await emu.wait_for(
+        MANAGER, lambda m: label("action.approve") in m.button_texts(), after=0
+    )
     assert "✔ 2. Sumber Alam" in card.text and "Total: IDR130,000" in card.text  # ticket fee 10,000
-    emu.press(MANAGER, card.message_id, button_text="Approve")
-    await emu.wait_for(MANAGER, contains="booking code")
+    emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_booking", number=1))
     emu.send_text(MANAGER, "SA-77812, seats 4A 4B, board at Terminal Tirtonadi 09:00")
-    booked = await emu.wait_for(SITI, contains="is booked")
+    booked = await emu.wait_for(SITI, contains=part_of("notify.ticket.complete", number=1))
     assert "SA-77812" in booked.text
 
-    store = await world.store()
-    try:
+    async with world.database() as store:
         ticket = await store.requests.get(1)
         assert ticket.status is RequestStatus.COMPLETED and ticket.total.minor == 130_000
         assert ticket.details["names"] == ["Siti Aminah", "Budi <Santoso>"]
-    finally:
-        await store.close()
 
 
 async def test_forged_plain_accept_of_an_options_quote_changes_nothing(world: World) -> None:
@@ -72,31 +72,28 @@ async def test_forged_plain_accept_of_an_options_quote_changes_nothing(world: Wo
     await start_manager(emu)
     await join(emu, SITI)
     emu.send_text(SITI, "/lodging")
-    await emu.wait_for(SITI, contains="Where do you want to stay")
+    await emu.wait_for(SITI, contains=shown("lodging.ask_place"))
     emu.send_text(SITI, "Malang")
-    check_in = await emu.wait_for(SITI, contains="Check-in day")
+    check_in = await emu.wait_for(SITI, contains=shown("lodging.ask_check_in"))
     emu.press(SITI, check_in.message_id, button_text=check_in.buttons[2][0].text)
-    check_out = await emu.wait_for(SITI, contains="Check-out day")
+    check_out = await emu.wait_for(SITI, contains=shown("lodging.ask_check_out"))
     emu.press(SITI, check_out.message_id, button_text=check_out.buttons[1][0].text)
-    guests = await emu.wait_for(SITI, contains="How many guests")
+    guests = await emu.wait_for(SITI, contains=shown("lodging.ask_guests"))
     emu.press(SITI, guests.message_id, button_text="2")
-    await emu.wait_for(SITI, contains="Budget per night")
+    await emu.wait_for(SITI, contains=shown("lodging.ask_budget"))
     emu.send_text(SITI, "250000")
-    summary = await emu.wait_for(SITI, contains="Please check")
+    summary = await emu.wait_for(SITI, contains=part_of("travel.summary"))
     assert "(2 nights)" in summary.text and "IDR250,000" in summary.text
-    emu.press(SITI, summary.message_id, button_text="Confirm")
+    emu.press(SITI, summary.message_id, button_text=label("travel.confirm"))
     card = await emu.wait_for(MANAGER, contains="#1")
-    emu.press(MANAGER, card.message_id, button_text="Quote")
-    await emu.wait_for(MANAGER, contains="up to 5 options")
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_options", number=1))
     emu.send_text(MANAGER, "Hotel Pelangi twin room 240000")
-    offer = await emu.wait_for(SITI, contains="Options for your room")
+    offer = await emu.wait_for(SITI, contains=shown("notify.lodging.quote", number=1))
 
     query = emu.press(SITI, offer.message_id, forge="req:1:ac")
     await emu.wait_callback_answered(query)
     query = emu.press(SITI, offer.message_id, forge="opt:1:9")
     await emu.wait_callback_answered(query)
-    store = await world.store()
-    try:
+    async with world.database() as store:
         assert (await store.requests.get(1)).status is RequestStatus.QUOTED
-    finally:
-        await store.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.devtools.emulator import Fault
 
-from .conftest import BUDI, SITI, World, join
+from .conftest import BUDI, SITI, World, join, part_of, shown
 
 # Shorter than the bot's 5 s read timeout: Telegram answers late, but it answers.
 STALL_S = 3.0
@@ -21,11 +21,13 @@ async def test_a_stalled_reply_to_one_villager_does_not_hold_up_another(world: W
     await join(emu, BUDI)
     emu.faults.queue("sendmessage", Fault.hang(STALL_S, delivered=True), chat_id=SITI)
     emu.send_text(SITI, "beras")
-    await emu.wait_for(SITI, contains="Results for")  # delivered; its answer is late
+    await emu.wait_for(
+        SITI, contains=shown("shop.results", query="beras")
+    )  # delivered; its answer is late
     emu.send_text(BUDI, "telur")
     # Well inside the stall: with one update at a time Budi would wait for Siti's answer.
-    budi = await emu.wait_for(BUDI, contains="Results for", timeout=STALL_S / 2)
-    assert "telur" in budi.text.lower()
+    results = shown("shop.results", query="telur")
+    await emu.wait_for(BUDI, contains=results, timeout=STALL_S / 2)
 
 
 async def test_one_villagers_messages_are_answered_in_the_order_sent(world: World) -> None:
@@ -35,6 +37,6 @@ async def test_one_villagers_messages_are_answered_in_the_order_sent(world: Worl
     words = ["beras", "telur", "gula", "minyak", "kopi"]
     for word in words:  # all at once, as a villager tapping quickly
         emu.send_text(SITI, word)
-    await emu.wait_for(SITI, lambda m: "Results for" in m.text and "kopi" in m.text.lower())
-    answers = [m.text.lower() for m in emu.messages(SITI) if "Results for" in m.text]
+    await emu.wait_for(SITI, contains=shown("shop.results", query="kopi"))
+    answers = [m.text.lower() for m in emu.messages(SITI) if part_of("shop.results") in m.text]
     assert [next(w for w in words if w in text) for text in answers] == words

@@ -33,6 +33,7 @@ from bot.transport.outbox_sender import OutboxSender
 from bot.views import callbacks
 from bot.views.texts import LOCALES, plain
 from storage import Storage, schema
+from tests.conftest import open_storage
 from tests.e2e.conftest import UNLIMITED_CHAT_RATE
 
 # HYPOTHESIS_PROFILE=thorough runs many more examples per property (minutes, not seconds).
@@ -275,22 +276,21 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'kiosdesa.db'}"
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
-    async with BotApiEmulator() as emu:
-        emu.user(MANAGER, "Pak Joko", language_code="en")
-        emu.user(ADMIN, "Operator", language_code="en")
-        store = await Storage.open(database_url)
-        center_id = await seed(store)
-        settings = Settings(
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_url=emu.url,
-            admin_ids=frozenset({ADMIN}),
-            broadcast_rate_per_s=1000.0,  # the rate limiter must not slow the examples down
-            outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,  # each drain delivers what is due
-            flood_burst=1_000_000,  # the examples come faster than any person types
-        )
-        app = build_application(settings, store)
-        try:
+    try:
+        async with BotApiEmulator() as emu, open_storage(database_url) as store:
+            emu.user(MANAGER, "Pak Joko", language_code="en")
+            emu.user(ADMIN, "Operator", language_code="en")
+            center_id = await seed(store)
+            settings = Settings(
+                bot_token=TOKEN,
+                database_url=database_url,
+                telegram_api_url=emu.url,
+                admin_ids=frozenset({ADMIN}),
+                broadcast_rate_per_s=1000.0,  # the rate limiter must not slow the examples down
+                outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,  # each drain delivers what is due
+                flood_burst=1_000_000,  # the examples come faster than any person types
+            )
+            app = build_application(settings, store)
             async with app:
                 await app.start()  # the job queue runs dialog timeouts; nobody polls
                 sender = OutboxSender(
@@ -301,6 +301,5 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
                 running.check_clean()
                 yield running
                 await app.stop()
-        finally:
-            await store.close()
-            logging.getLogger().removeHandler(errors)
+    finally:
+        logging.getLogger().removeHandler(errors)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.pipeline import Action, RequestKind
 from bot.views import callbacks
+from bot.views.texts import plain
 from tests.hostile.conftest import MANAGER, Bot
 from tests.hostile.strategies import forged_callback
 from tests.hostile.walker import (
@@ -76,9 +77,8 @@ async def test_villager_cannot_act_as_the_manager(bot: Bot, data: st.DataObject)
     bot.begin()
     siti = await joined_villager(bot)
     await bot.text(siti, "/checkout")
-    await bot.press_button(siti, "Pickup")
-    await bot.press_button(siti, "No note")
-    await bot.press_button(siti, "Confirm")
+    for button in ("checkout.pickup", "checkout.skip_note", "checkout.confirm"):
+        await bot.press_button(siti, plain("en", button))
     requests = await bot.store.requests.of_villager(siti, 1)
     request_id = requests[0].id
     await bot.drain_outbox()
