@@ -6,8 +6,6 @@ manages the draft's center, the draft is still a draft), so a forged press chang
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
@@ -20,6 +18,7 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.broadcasts import Broadcast, BroadcastStatus, Tally
+from bot.domain.clock import short_moment
 from bot.domain.entities import Center
 from bot.views import callbacks
 from bot.views.announcement import (
@@ -211,9 +210,9 @@ def build_broadcast_conversation() -> Dialog:
     )
 
 
-def list_line(locale: str, broadcast: Broadcast, tally: Tally) -> str:
-    """One past broadcast: when, its first words, and its figures."""
-    date = datetime.fromtimestamp(broadcast.created_at, UTC).strftime("%d/%m %H:%M")
+def list_line(locale: str, center: Center, broadcast: Broadcast, tally: Tally) -> str:
+    """One past broadcast: when (on the center's clock), its first words, and its figures."""
+    date = short_moment(broadcast.created_at, center.currency)
     words = first_words(broadcast.text, locale)
     if broadcast.status is BroadcastStatus.SENDING:
         done, total = number(tally.settled, locale), number(tally.total, locale)
@@ -241,7 +240,7 @@ async def past_broadcasts(update: Update, context: KiosContext) -> None:
         await say(update, t(visitor.locale, "broadcast.none", center=center.name))
         return
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
-    lines = Html("\n".join(list_line(visitor.locale, b, tally) for b, tally in recent))
+    lines = Html("\n".join(list_line(visitor.locale, center, b, tally) for b, tally in recent))
     await say(update, t(visitor.locale, "broadcast.list", center=center.name, lines=lines))
 
 

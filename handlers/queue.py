@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KiosContext
+from bot.domain.clock import short_moment
 from bot.domain.money import format_money
 from bot.domain.pipeline import TransitionRefused
 from bot.services.acting import authorize
@@ -39,7 +38,7 @@ async def queue_page(
                 visitor.locale,
                 "desk.queue_line",
                 number=r.id,
-                time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
+                time=short_moment(r.created_at, center.currency),
                 total=format_money(r.total, visitor.locale),
                 status=plain(visitor.locale, f"status.{r.status.value}"),
             )

@@ -13,13 +13,13 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import KiosContext
+from bot.domain.clock import center_zone
 from bot.domain.entities import Center
 from bot.domain.money import format_money, minor_digits
 from bot.domain.reports import (
     Period,
     Report,
     Window,
-    center_zone,
     parse_period,
     summarize,
     window_for,

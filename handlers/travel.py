@@ -111,7 +111,9 @@ async def ticket_to(update: Update, context: KiosContext) -> Step:
     except ValidationError as error:
         return await refuse(update, visitor, error.reason, T_TO)
     await say(
-        update, t(visitor.locale, "ticket.ask_date"), day_buttons(visitor.locale, "day", today())
+        update,
+        t(visitor.locale, "ticket.ask_date"),
+        day_buttons(visitor.locale, "day", today(visitor)),
     )
     return T_DATE
 
@@ -208,7 +210,7 @@ async def lodging_place(update: Update, context: KiosContext) -> Step:
     await say(
         update,
         t(visitor.locale, "lodging.ask_check_in"),
-        day_buttons(visitor.locale, "in", today()),
+        day_buttons(visitor.locale, "in", today(visitor)),
     )
     return L_IN
 

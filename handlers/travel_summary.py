@@ -5,7 +5,7 @@ counts to press or type, refusals.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date
@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import KiosContext
+from bot.domain.clock import local_today
 from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
 from bot.domain.pipeline import RequestKind
@@ -29,6 +30,7 @@ from handlers.dialogs import (
     show_submitted,
     typed_text,
 )
+from storage import clock
 
 DRAFT_KEY = "travel"
 CLASSES = ("economy", "business", "any")
@@ -51,9 +53,9 @@ COUNT_BUTTONS = 6
 (L_PLACE, L_IN, L_OUT, L_GUESTS, L_BUDGET) = ("l_place", "l_in", "l_out", "l_guests", "l_budget")
 
 
-def today() -> date:
-    """Today's date (UTC: the same for every villager of a center)."""
-    return datetime.now(UTC).date()
+def today(visitor: Visitor) -> date:
+    """Today's date on the clock of the visitor's center (the same for all its villagers)."""
+    return local_today(clock.now(), visitor.center.currency if visitor.center else "IDR")
 
 
 def region(visitor: Visitor) -> str:
@@ -112,10 +114,11 @@ def chosen_day(update: Update, visitor: Visitor) -> date:
     ident = ident_of(update)
     if ident is not None and update.callback_query:
         day = date.fromordinal(ident) if 700_000 < ident < 800_000 else date.min
-        if not today() <= day <= today() + timedelta(days=365):
+        first = today(visitor)
+        if not first <= day <= first + timedelta(days=365):
             raise ValidationError("past")
         return day
-    return parse_travel_date(typed(update), today(), visitor.locale)
+    return parse_travel_date(typed(update), today(visitor), visitor.locale)
 
 
 def chosen_count(update: Update) -> int:

@@ -25,10 +25,6 @@ from bot.domain.pipeline import SALE_KINDS, RequestKind, RequestStatus
 
 K = TypeVar("K")
 TOP_PRODUCTS = 5
-# Centers have no time zone setting: a center keeps the clock of its currency's country.
-# Indonesia spans three zones; WIB (Java, Sumatra) is where most villages of the market are.
-ZONE_BY_CURRENCY = {"IDR": "Asia/Jakarta", "CNY": "Asia/Shanghai"}
-DEFAULT_ZONE = "Asia/Jakarta"
 ONE = timedelta(days=1)
 
 
@@ -55,11 +51,6 @@ def parse_period(words: Sequence[str]) -> Period | None:
         return Period.DAY
     typed = "".join(words).casefold()
     return next((p for p, names in PERIOD_WORDS.items() if typed in names), None)
-
-
-def center_zone(currency: str) -> ZoneInfo:
-    """The time zone a center's days are counted in (by its currency's country)."""
-    return ZoneInfo(ZONE_BY_CURRENCY.get(currency, DEFAULT_ZONE))
 
 
 @dataclass(frozen=True)

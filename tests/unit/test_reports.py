@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from PIL import Image
 
+from bot.domain.clock import center_zone
 from bot.domain.entities import Center
 from bot.domain.money import Money
 from bot.domain.pipeline import RequestKind, RequestStatus
@@ -16,7 +17,6 @@ from bot.domain.reports import (
     Period,
     ReportRequest,
     SoldLine,
-    center_zone,
     parse_period,
     summarize,
     window_for,
