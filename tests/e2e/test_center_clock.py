@@ -41,12 +41,8 @@ async def test_the_queue_and_the_broadcast_list_show_the_centers_time(world: Wor
     emu = world.emu
     await start_manager(emu)
     await order_in_chat(emu, SITI)
-    store = await world.store()
-    try:
-        async with store.db.write() as conn:
-            await conn.execute(sa.update(requests).values(created_at=FRIDAY_EVENING_UTC))
-    finally:
-        await store.close()
+    async with world.database() as store, store.db.write() as conn:
+        await conn.execute(sa.update(requests).values(created_at=FRIDAY_EVENING_UTC))
     emu.send_text(MANAGER, "/queue")
     queue = await emu.wait_for(MANAGER, contains="#1")
     assert "05/12 02:48" in queue.text
@@ -57,12 +53,8 @@ async def test_the_queue_and_the_broadcast_list_show_the_centers_time(world: Wor
     prompt = await emu.wait_for(MANAGER, contains="Recipients:")
     emu.press(MANAGER, prompt.message_id, button_text="📣 Send")
     await emu.wait_for(MANAGER, contains="Announcement sent", timeout=15)
-    store = await world.store()
-    try:
-        async with store.db.write() as conn:
-            await conn.execute(sa.update(broadcasts).values(created_at=FRIDAY_EVENING_UTC))
-    finally:
-        await store.close()
+    async with world.database() as store, store.db.write() as conn:
+        await conn.execute(sa.update(broadcasts).values(created_at=FRIDAY_EVENING_UTC))
     emu.send_text(MANAGER, "/broadcasts")
     listed = await emu.wait_for(MANAGER, contains="Pasar murah")
     assert "05/12 02:48" in listed.text
