@@ -22,8 +22,8 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.domain.questions import Entry, EntryKind
-from bot.services.questions import QuestionRefused, authorize, check_can_ask
+from bot.domain.questions import MAX_OPEN_QUESTIONS, Entry, EntryKind
+from bot.services.questions import QuestionRefused, authorize, check_can_ask, check_room_to_ask
 from bot.services.questions import ask as ask_manager
 from bot.services.questions import close as close_question
 from bot.services.questions import reply as reply_in_thread
@@ -42,6 +42,7 @@ REFUSALS = {
     "closed": "ask.closed",
     "no_center": "ask.join_first",
     "own_center": "ask.own_center",
+    "too_many_open": "ask.too_many_open",
 }
 
 
@@ -49,7 +50,11 @@ def refusal_text(visitor: Visitor, refused: QuestionRefused) -> str:
     """The refusal in the user's words."""
     center = visitor.center.name if visitor.center else ""
     return t(
-        visitor.locale, REFUSALS[refused.reason], number=refused.question_id or "", center=center
+        visitor.locale,
+        REFUSALS[refused.reason],
+        number=refused.question_id or "",
+        center=center,
+        limit=MAX_OPEN_QUESTIONS,
     )
 
 
@@ -64,6 +69,7 @@ async def begin(update: Update, context: KiosContext) -> Step:
     visitor = await visitor_of(update, context)
     try:
         center = check_can_ask(visitor.user, visitor.center)
+        await check_room_to_ask(context.store, visitor.user, center)
     except QuestionRefused as refused:
         await say(update, refusal_text(visitor, refused))
         return ConversationHandler.END

@@ -30,6 +30,15 @@ Relay = Callable[[Question, QuestionMessage], Sequence[OutboxMessage]]
 ClosedNotice = Callable[[Question], Sequence[OutboxMessage]]
 
 
+async def _open_count(conn: AsyncConnection, center_id: int, villager_id: int) -> int:
+    query = sa.select(sa.func.count()).where(
+        questions.c.center_id == center_id,
+        questions.c.villager_id == villager_id,
+        questions.c.status == QuestionStatus.OPEN.value,
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
 def question_from_row(row: Any) -> Question:
     """Build a Question from a `questions` row."""
     return Question(
@@ -65,11 +74,17 @@ class Questions:
         self.db = db
 
     async def ask(
-        self, center_id: int, villager_id: int, entry: Entry, relay: Relay
-    ) -> tuple[Question, QuestionMessage]:
-        """Open a thread with the villager's first message, relayed to the manager."""
+        self, center_id: int, villager_id: int, entry: Entry, relay: Relay, open_limit: int
+    ) -> tuple[Question, QuestionMessage] | None:
+        """Open a thread with the villager's first message, relayed to the manager.
+
+        None, with nothing stored, when the villager already has `open_limit` open threads at
+        the center (counted in the same transaction, so two quick questions cannot both pass).
+        """
         stamp = now()
         async with self.db.write() as conn:
+            if await _open_count(conn, center_id, villager_id) >= open_limit:
+                return None
             inserted = await conn.execute(
                 questions.insert()
                 .values(
@@ -86,6 +101,11 @@ class Questions:
             await enqueue(conn, relay(question, message))
         self.db.outbox_ready.set()
         return question, message
+
+    async def count_open(self, center_id: int, villager_id: int) -> int:
+        """How many of the villager's threads at the center are open."""
+        async with self.db.read() as conn:
+            return await _open_count(conn, center_id, villager_id)
 
     async def add(
         self, question_id: int, direction: Direction, sender_id: int, entry: Entry, relay: Relay

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Open questions one villager may have at a center at once: enough to ask about three things,
+# not enough to bury the manager's chat (each question is a message to the manager).
+MAX_OPEN_QUESTIONS = 3
+
 
 class QuestionStatus(StrEnum):
     """A thread is open until the manager closes it."""

@@ -12,14 +12,24 @@ from dataclasses import dataclass
 from bot.domain.entities import Center, OutboxMessage, User
 from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import Role
-from bot.domain.questions import Direction, Entry, Question, QuestionMessage
+from bot.domain.questions import (
+    MAX_OPEN_QUESTIONS,
+    Direction,
+    Entry,
+    Question,
+    QuestionMessage,
+)
 from bot.services.notifier import audience
 from bot.views import question_texts
 from storage import Storage
 
 
 class QuestionRefused(Exception):
-    """Why a message or a press does not apply: not_allowed, closed, no_center, own_center."""
+    """Why a message or a press does not apply.
+
+    not_allowed, closed, no_center, own_center, or too_many_open (the villager has
+    MAX_OPEN_QUESTIONS open at the center already).
+    """
 
     def __init__(self, reason: str, question_id: int | None = None) -> None:
         super().__init__(reason)
@@ -83,8 +93,16 @@ async def ask(store: Storage, villager: User, center: Center | None, entry: Entr
             question, message, villager, target, listeners.manager_locale
         )
 
-    question, _ = await store.questions.ask(target.id, villager.id, entry, relay)
-    return question
+    asked = await store.questions.ask(target.id, villager.id, entry, relay, MAX_OPEN_QUESTIONS)
+    if asked is None:
+        raise QuestionRefused("too_many_open")
+    return asked[0]
+
+
+async def check_room_to_ask(store: Storage, villager: User, center: Center) -> None:
+    """Refuse a new question before it is written when the villager has enough open."""
+    if await store.questions.count_open(center.id, villager.id) >= MAX_OPEN_QUESTIONS:
+        raise QuestionRefused("too_many_open")
 
 
 async def reply(store: Storage, question_id: int, user_id: int, entry: Entry) -> Thread:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.entities import Center, OutboxMessage
-from bot.domain.questions import Direction, Entry, EntryKind, QuestionStatus
+from bot.domain.questions import MAX_OPEN_QUESTIONS, Direction, Entry, EntryKind, QuestionStatus
 from bot.services.questions import QuestionRefused, ask, close, reply
 from storage import Storage
 
@@ -83,9 +83,11 @@ async def test_a_closed_thread_takes_no_message_even_if_it_closed_after_the_chec
     store: Storage,
 ) -> None:
     center = await leping(store)
-    thread, _ = await store.questions.ask(
-        center.id, SITI, Entry(EntryKind.TEXT, "Pupuk?"), lambda q, m: []
+    asked = await store.questions.ask(
+        center.id, SITI, Entry(EntryKind.TEXT, "Pupuk?"), lambda q, m: [], MAX_OPEN_QUESTIONS
     )
+    assert asked is not None
+    thread = asked[0]
     await store.questions.close(thread.id, MANAGER, lambda q: [])
     added = await store.questions.add(
         thread.id,
@@ -106,7 +108,9 @@ async def test_a_relay_that_fails_leaves_no_message_behind(store: Storage) -> No
         raise RuntimeError("could not build the message")
 
     with pytest.raises(RuntimeError):
-        await store.questions.ask(center.id, SITI, Entry(EntryKind.TEXT, "Pupuk?"), broken)
+        await store.questions.ask(
+            center.id, SITI, Entry(EntryKind.TEXT, "Pupuk?"), broken, MAX_OPEN_QUESTIONS
+        )
     assert await store.questions.of_villager(SITI) == []
 
 
@@ -119,3 +123,19 @@ async def test_villagers_without_a_center_and_managers_of_it_cannot_ask(store: S
     with pytest.raises(QuestionRefused, match="own_center"):
         await ask(store, manager, center, Entry(EntryKind.TEXT, "Halo"))
     assert await store.questions.of_villager(123) == []
+
+
+async def test_a_villager_holds_at_most_three_open_questions_at_a_center(store: Storage) -> None:
+    center = await leping(store)
+    siti = await store.users.join_center(SITI, center.id)
+    for n in range(MAX_OPEN_QUESTIONS):
+        await ask(store, siti, center, Entry(EntryKind.TEXT, f"Pertanyaan {n}"))
+    with pytest.raises(QuestionRefused, match="too_many_open"):
+        await ask(store, siti, center, Entry(EntryKind.TEXT, "Satu lagi"))
+    assert len(await store.questions.of_villager(SITI)) == MAX_OPEN_QUESTIONS
+    assert (await store.outbox.counts())["pending"] == MAX_OPEN_QUESTIONS  # one relay each
+    # Once the manager closes one, there is room for a new question.
+    first = (await store.questions.of_villager(SITI))[-1]
+    await close(store, first.id, MANAGER)
+    await ask(store, siti, center, Entry(EntryKind.TEXT, "Sekarang boleh"))
+    assert len(await store.questions.of_villager(SITI)) == MAX_OPEN_QUESTIONS + 1

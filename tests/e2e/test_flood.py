@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import DEFAULT_CHAT_RATE
 from bot.devtools.emulator import BotApiEmulator
-from bot.domain.questions import Entry, EntryKind
+from bot.domain.questions import MAX_OPEN_QUESTIONS, Entry, EntryKind
 from bot.services.questions import ask as ask_manager
 from bot.services.questions import reply
 from bot.views.texts import plain
@@ -20,6 +20,8 @@ from tests.e2e.conftest import (
     assert_all_answered,
     join,
     order_in_chat,
+    part_of,
+    shown,
     start_manager,
     world_on,
 )
@@ -104,3 +106,21 @@ async def test_an_order_card_goes_before_a_villagers_queued_chatter(
         chatter_before_card = [m for m in chatter if m.message_id < card.message_id]
         # Only what was already on its way when the order came; the rest waits behind the card.
         assert len(chatter_before_card) < CHATTER // 2
+
+
+async def test_a_fourth_open_question_is_refused_before_it_is_written(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    for n in range(MAX_OPEN_QUESTIONS):
+        emu.send_text(SITI, "/ask")
+        await emu.wait_for(SITI, contains=part_of("ask.prompt", center="Kios Desa Leping"))
+        emu.send_text(SITI, f"Pertanyaan {n}")
+        await emu.wait_for(SITI, contains=part_of("ask.sent", number=n + 1))
+    emu.send_text(SITI, "/ask")
+    refusal = await emu.wait_for(SITI)
+    assert refusal.text == shown(
+        "ask.too_many_open", limit=MAX_OPEN_QUESTIONS, center="Kios Desa Leping"
+    )
+    async with world.database() as store:
+        assert len(await store.questions.of_villager(SITI)) == MAX_OPEN_QUESTIONS
