@@ -137,7 +137,9 @@ class Broadcaster:
         """Send to one villager until it is settled; a stop leaves it pending for next time."""
         try:
             attempts = 0
-            while not await self._attempt(run, recipient, attempts):
+            while await self.pacer.past_hold():
+                if await self._attempt(run, recipient, attempts):
+                    return
                 attempts += 1
                 if not await self.pacer.wait():
                     return

@@ -70,6 +70,19 @@ class Pacer:
                 await self.sleep(delay)
             return False
 
+    async def past_hold(self) -> bool:
+        """Wait out a hold that began after a slot was taken; False if the pacer is closed.
+
+        A send given its slot just before another send's 429 must not go out during the wait
+        Telegram asked for: it checks here right before it goes.
+        """
+        while not self.closed:
+            held = self._updated - self._clock()
+            if held <= 0:
+                return True
+            await self.sleep(held)
+        return False
+
     async def sleep(self, seconds: float) -> bool:
         """Sleep `seconds`, or less if the pacer is closed meanwhile; False if it is closed."""
         if seconds < INTERRUPTIBLE_NAP_S:

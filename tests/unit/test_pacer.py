@@ -61,6 +61,18 @@ async def test_a_hold_gives_no_slot_until_it_ends() -> None:
     assert time.monotonic() - start >= 0.3
 
 
+async def test_a_slot_taken_before_a_hold_still_waits_it_out_before_sending() -> None:
+    """A send handed its slot just before another send's 429 does not go during the wait."""
+    pacer = Pacer(1000.0)
+    assert await pacer.wait()  # this send has its slot...
+    pacer.hold(0.3)  # ...when another send comes back with a 429
+    start = time.monotonic()
+    assert await pacer.past_hold()
+
+    assert time.monotonic() - start >= 0.3
+    assert await pacer.past_hold()  # no hold now: at once
+
+
 async def test_closing_wakes_a_waiter_held_for_long() -> None:
     pacer = Pacer(10.0)
     pacer.hold(60)
