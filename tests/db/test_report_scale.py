@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from bot.domain.money import Money
 from bot.domain.pipeline import RequestKind, RequestStatus
-from bot.domain.reports import Period, center_zone, summarize, window_for
+from bot.domain.clock import center_zone
+from bot.domain.reports import Period, summarize, window_for
 from storage import Storage
 from storage.clock import now
 from storage.schema import request_items, requests

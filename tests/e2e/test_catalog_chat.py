@@ -24,7 +24,7 @@ LEPING = "Kios Desa Leping"
 
 def bad_line(line: int, key: str, **values: object) -> str:
     """One line of the manager's list of problems in a refused file."""
-    return shown("catalog.error_line", line=line, message=label(key, **values))
+    return shown("sheet.error_line", line=line, message=label(key, **values))
 
 
 async def catalog_of_leping(world: World) -> tuple[dict[str, Product], int]:
@@ -70,12 +70,12 @@ async def test_a_bad_file_names_every_bad_line_and_changes_nothing(world: World)
         + "NEW-3,,Sembako,9000,kg,,\n"
         + "NEW-1,Teh Melati,Minuman,6000,kotak,-3,\n",
     )
-    reply = await emu.wait_for(MANAGER, contains=part_of("catalog.rejected", count=4))
+    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", count=4))
     no_decimals = "IDR amounts have no decimals"  # money's own words
-    assert bad_line(3, "catalog.row.bad_price", reason=no_decimals) in reply.text
-    assert bad_line(4, "catalog.row.empty", column="name") in reply.text
+    assert bad_line(3, "sheet.bad_price", reason=no_decimals) in reply.text
+    assert bad_line(4, "sheet.empty", column="name") in reply.text
     assert bad_line(5, "catalog.row.bad_stock") in reply.text
-    assert bad_line(5, "catalog.row.sku_repeated", sku="'NEW-1'", first=2) in reply.text
+    assert bad_line(5, "sheet.repeated", column="sku", value="'NEW-1'", first=2) in reply.text
     assert await catalog_of_leping(world) == before
 
 
@@ -85,9 +85,9 @@ async def test_a_file_with_many_bad_lines_names_the_first_twenty(world: World) -
     before = await catalog_of_leping(world)
     rows = "".join(f"BAD-{n},Barang {n},Lain,gratis,buah,,\n" for n in range(2, 62))
     upload(emu, MANAGER, HEADER + rows)
-    reply = await emu.wait_for(MANAGER, contains=part_of("catalog.rejected", count=60))
+    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", count=60))
     assert "line 21:" in reply.text and "line 22:" not in reply.text
-    assert shown("catalog.error_more", count=40) in reply.text
+    assert shown("sheet.error_more", count=40) in reply.text
     assert len(reply.text) < 4096
     assert await catalog_of_leping(world) == before
 
