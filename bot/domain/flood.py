@@ -2,8 +2,8 @@
 
 A person types, presses and reads; they do not send twenty updates in a few seconds and keep it
 up. Each user holds up to `burst` tokens, an update spends one, and tokens come back at
-`per_minute`. An update with no token left is refused; the user is told once per flood (the
-first refusal since they last had a token), not on every refused update.
+`per_minute`. An update with no token left is refused; the user is told why at most once a
+minute, not on every refused update (a notice is a message too).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from enum import Enum
 # A burst a person can make (a few quick presses on + and -), and a pace no person keeps up.
 DEFAULT_BURST = 30
 DEFAULT_PER_MINUTE = 60
+# A refused user hears why at most this often.
+NOTICE_EVERY_S = 60.0
 # Users not seen for this long have a full bucket again, so their entry can be forgotten.
 FORGET_AFTER_S = 600.0
 
@@ -22,15 +24,15 @@ class Verdict(Enum):
     """What to do with a user's update."""
 
     ALLOW = "allow"
-    REFUSE_AND_TELL = "refuse_and_tell"  # the first refusal of a flood: say why, once
-    REFUSE = "refuse"  # later refusals of the same flood: drop quietly
+    REFUSE_AND_TELL = "refuse_and_tell"  # say why (at most once a minute)
+    REFUSE = "refuse"  # drop quietly: the user was told a moment ago
 
 
 @dataclass
 class _Bucket:
     tokens: float
     at: float
-    told: bool = False
+    told_at: float | None = None
 
 
 @dataclass
@@ -47,11 +49,10 @@ class FloodGate:
         bucket = self._refilled(user_id, now)
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            bucket.told = False
             return Verdict.ALLOW
-        if bucket.told:
+        if bucket.told_at is not None and now - bucket.told_at < NOTICE_EVERY_S:
             return Verdict.REFUSE
-        bucket.told = True
+        bucket.told_at = now
         return Verdict.REFUSE_AND_TELL
 
     def _refilled(self, user_id: int, now: float) -> _Bucket:
