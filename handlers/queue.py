@@ -12,6 +12,7 @@ from bot.domain.money import format_money
 from bot.domain.pipeline import TransitionRefused
 from bot.services.orders import authorize
 from bot.views import callbacks
+from bot.views.labels import status_label
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
 from handlers.request_actions import card_for
@@ -41,7 +42,7 @@ async def queue_page(
                 number=r.id,
                 time=datetime.fromtimestamp(r.created_at, UTC).strftime("%d/%m %H:%M"),
                 total=format_money(r.total, visitor.locale),
-                status=plain(visitor.locale, f"status.{r.status.value}"),
+                status=status_label(visitor.locale, r.status),
             )
             for r in shown
         )

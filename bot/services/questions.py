@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from bot.domain.entities import Center, OutboxMessage, User
 from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import Role
-from bot.domain.questions import Direction, Entry, Question, QuestionMessage
+from bot.domain.questions import Direction, Entry, Question, QuestionMessage, QuestionRefusal
 from bot.services.orders import audience
 from bot.views import question_texts
 from storage import Storage
 
 
 class QuestionRefused(Exception):
-    """Why a message or a press does not apply: not_allowed, closed, no_center, own_center."""
+    """A message or a press does not apply; `reason` says why."""
 
-    def __init__(self, reason: str, question_id: int | None = None) -> None:
+    def __init__(self, reason: QuestionRefusal, question_id: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.question_id = question_id
@@ -49,9 +49,9 @@ def side_of(user_id: int, question: Question, center: Center) -> Role | None:
 def check_can_ask(villager: User, center: Center | None) -> Center:
     """The center a villager's question goes to; QuestionRefused if there is none."""
     if center is None:
-        raise QuestionRefused("no_center")
+        raise QuestionRefused(QuestionRefusal.NO_CENTER)
     if center.manager_id == villager.id:
-        raise QuestionRefused("own_center")
+        raise QuestionRefused(QuestionRefusal.OWN_CENTER)
     return center
 
 
@@ -59,17 +59,17 @@ async def authorize(store: Storage, question_id: int, user_id: int) -> Thread:
     """Load an open thread and the caller's side in it; QuestionRefused otherwise."""
     question = await store.questions.get(question_id)
     if question is None:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     try:
         center = await store.centers.get(question.center_id)
     except RecordNotFound as exc:
-        raise QuestionRefused("not_allowed") from exc
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED) from exc
     role = side_of(user_id, question, center)
     villager = await store.users.get(question.villager_id)
     if role is None or villager is None:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     if not question.is_open:
-        raise QuestionRefused("closed", question.id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question.id)
     return Thread(question, center, villager, role)
 
 
@@ -105,7 +105,7 @@ async def reply(store: Storage, question_id: int, user_id: int, entry: Entry) ->
     direction = Direction.TO_VILLAGER if to_villager else Direction.TO_MANAGER
     added = await store.questions.add(question_id, direction, user_id, entry, relay)
     if added is None:  # closed a moment ago
-        raise QuestionRefused("closed", question_id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question_id)
     return thread
 
 
@@ -113,12 +113,12 @@ async def close(store: Storage, question_id: int, user_id: int) -> Thread:
     """The manager closes the thread; the villager is told. Villagers cannot close."""
     thread = await authorize(store, question_id, user_id)
     if thread.role is not Role.MANAGER:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     listeners = await audience(store, thread.center, thread.villager)
 
     def notice(question: Question) -> list[OutboxMessage]:
         return question_texts.closed_notice(question, listeners.villager_locale)
 
     if await store.questions.close(question_id, user_id, notice) is None:
-        raise QuestionRefused("closed", question_id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question_id)
     return thread
