@@ -28,6 +28,7 @@ from bot.services.questions import ask as ask_manager
 from bot.services.questions import close as close_question
 from bot.services.questions import reply as reply_in_thread
 from bot.views import callbacks
+from bot.views.labels import question_refusal_key
 from bot.views.question_texts import ASK, CLOSE, REPLY
 from bot.views.texts import t
 from handlers.common import Visitor, notice, say, visitor_of
@@ -37,21 +38,15 @@ WRITING = "ask_writing"
 DRAFT = "ask"
 # A forgotten /ask must not take the villager's later searches for a question.
 WRITING_TIMEOUT_S = 30 * 60
-REFUSALS = {
-    "not_allowed": "ask.not_allowed",
-    "closed": "ask.closed",
-    "no_center": "ask.join_first",
-    "own_center": "ask.own_center",
-    "too_many_open": "ask.too_many_open",
-}
 
 
 def refusal_text(visitor: Visitor, refused: QuestionRefused) -> str:
     """The refusal in the user's words."""
     center = visitor.center.name if visitor.center else ""
+    key = question_refusal_key(refused.reason)
     return t(
         visitor.locale,
-        REFUSALS[refused.reason],
+        key,
         number=refused.question_id or "",
         center=center,
         limit=MAX_OPEN_QUESTIONS,
@@ -60,7 +55,7 @@ def refusal_text(visitor: Visitor, refused: QuestionRefused) -> str:
 
 async def refuse_press(query: CallbackQuery, visitor: Visitor, refused: QuestionRefused) -> None:
     """Answer a press that does not apply with an alert; nothing changes."""
-    key = REFUSALS[refused.reason]
+    key = question_refusal_key(refused.reason)
     await notice(query, visitor.locale, key, alert=True, number=refused.question_id or "")
 
 

@@ -22,6 +22,7 @@ from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
 from bot.services.submissions import submit_bill
 from bot.views import callbacks
+from bot.views.labels import bill_label, bill_number_key, bill_number_prompt_key
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
 from handlers.dialogs import (
@@ -59,7 +60,7 @@ async def begin(update: Update, context: KiosContext) -> Step:
     if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    rows = [[step_button(plain(visitor.locale, f"bill.{b.value}"), b.value)] for b in BillKind]
+    rows = [[step_button(bill_label(visitor.locale, b), b.value)] for b in BillKind]
     rows.append(cancel_row(visitor.locale))
     await say(update, t(visitor.locale, "bill.ask_kind"), InlineKeyboardMarkup(rows))
     return KIND
@@ -77,7 +78,7 @@ async def kind_chosen(update: Update, context: KiosContext) -> Step:
     await query.answer()
     bill = BillKind(parsed.arg)
     context.dialog[DRAFT_KEY] = {"bill": bill.value}
-    await show(query, t(visitor.locale, f"bill.ask_customer.{bill.value}"))
+    await show(query, t(visitor.locale, bill_number_prompt_key(bill)))
     return CUSTOMER
 
 
@@ -91,7 +92,7 @@ async def customer_typed(update: Update, context: KiosContext) -> Step:
     try:
         customer = check_customer(bill, typed_text(update, 64))
     except ValidationError as error:
-        await say(update, t(visitor.locale, f"bill.invalid.{error.reason}", example=example(bill)))
+        await say(update, t(visitor.locale, bill_number_key(error.reason), example=example(bill)))
         return CUSTOMER
     draft["customer"] = customer
     if bill is BillKind.PLN_PREPAID:
@@ -169,7 +170,7 @@ async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Ste
     text = t(
         visitor.locale,
         "bill.summary",
-        bill=plain(visitor.locale, f"bill.{bill.value}"),
+        bill=bill_label(visitor.locale, bill),
         customer=draft["customer"],
         price=Html(price),
     )

@@ -25,6 +25,7 @@ from bot.domain.catalog_csv import export_catalog_csv, is_produce_sku, parse_cat
 from bot.domain.entities import Center, Product
 from bot.domain.money import format_money, minor_digits
 from bot.domain.sheet import SheetError
+from bot.views.labels import upload_refusal_key
 from bot.views.sheet_texts import rejected_text
 from bot.views.texts import h, short, t
 from handlers.common import say, visitor_of
@@ -59,7 +60,7 @@ async def download(document: Document) -> str | UploadProblem:
 
 async def refuse_file(update: Update, locale: str, problem: UploadProblem) -> None:
     """Say why the file was not read, and how to send one that is."""
-    await say(update, t(locale, f"catalog.file_{problem.value}"))
+    await say(update, t(locale, upload_refusal_key(problem)))
 
 
 async def import_text(

@@ -10,7 +10,7 @@ from bot.domain.entities import ServiceRequest
 from bot.domain.money import Money, format_money
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role
 from bot.views import callbacks
-from bot.views.cards import kind_key
+from bot.views.labels import kind_label, status_label
 from bot.views.question_texts import ask_button
 from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, page_buttons, page_of, say, show, visitor_of
@@ -27,9 +27,9 @@ def order_line(request: ServiceRequest, locale: str) -> str:
         locale,
         "orders.line",
         number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
+        kind=kind_label(locale, request.kind),
         total=format_money(request.total, locale),
-        status=plain(locale, f"status.{request.status.value}"),
+        status=status_label(locale, request.status),
     )
 
 
@@ -51,9 +51,9 @@ def produce_line(request: ServiceRequest, locale: str) -> str:
         locale,
         "orders.produce_line",
         number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
+        kind=kind_label(locale, request.kind),
         name=short(str(d.get("name", ""))),
-        status=plain(locale, kind_key(request, "status", request.status.value)),
+        status=status_label(locale, request.status, request.kind),
         sold=sold,
     )
 

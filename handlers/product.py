@@ -16,11 +16,12 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.domain.catalog_chat import BadNumber, parse_price, parse_stock, text_problem
+from bot.domain.catalog_chat import BadNumber, TextProblem, parse_price, parse_stock, text_problem
 from bot.domain.catalog_csv import MAX_CATEGORY_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS
 from bot.domain.entities import Center
 from bot.domain.money import minor_digits
 from bot.views import callbacks
+from bot.views.labels import text_refusal_key
 from bot.views.texts import t
 from handlers.common import notice, say, visitor_of
 from handlers.dialogs import Dialog, Step, draft_of, typed_text
@@ -61,9 +62,9 @@ async def begin(update: Update, context: KiosContext) -> Step:
     return NAME
 
 
-async def refuse_text(update: Update, locale: str, problem: str, limit: int) -> None:
+async def refuse_text(update: Update, locale: str, problem: TextProblem, limit: int) -> None:
     """Say why the typed name, category or unit is not usable."""
-    await say(update, t(locale, f"product.text_{problem}", limit=limit))
+    await say(update, t(locale, text_refusal_key(problem), limit=limit))
 
 
 async def name_typed(update: Update, context: KiosContext) -> Step:

@@ -11,6 +11,7 @@ from bot.domain.money import format_money
 from bot.domain.pipeline import TransitionRefused
 from bot.services.acting import authorize
 from bot.views import callbacks
+from bot.views.labels import status_label
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
 from handlers.request_actions import card_for
@@ -40,7 +41,7 @@ async def queue_page(
                 number=r.id,
                 time=short_moment(r.created_at, center.currency),
                 total=format_money(r.total, visitor.locale),
-                status=plain(visitor.locale, f"status.{r.status.value}"),
+                status=status_label(visitor.locale, r.status),
             )
             for r in shown
         )

@@ -24,6 +24,7 @@ from bot.domain.reports import (
     summarize,
     window_for,
 )
+from bot.views.labels import kind_label, period_label, status_label
 from bot.views.report_chart import ChartText, chart_font, make_chart
 from bot.views.report_csv import export_csv, in_report
 from bot.views.texts import Html, h, plain, t
@@ -66,7 +67,7 @@ def heading(asked: Asked) -> Html:
         asked.locale,
         "report.title",
         center=asked.center.name,
-        period=plain(asked.locale, f"report.period.{asked.window.period.value}"),
+        period=period_label(asked.locale, asked.window.period),
         range=date_range(asked.window, asked.locale),
     )
 
@@ -75,13 +76,13 @@ def counts_lines(report: Report, locale: str) -> list[str]:
     """Requests submitted, by kind and by their status now."""
     lines = [t(locale, "report.submitted", count=report.submitted)]
     lines += [
-        t(locale, "report.count_line", name=plain(locale, f"kind.{k.value}"), count=n)
+        t(locale, "report.count_line", name=kind_label(locale, k), count=n)
         for k, n in report.by_kind.items()
     ]
     if report.by_status:
         lines.append(t(locale, "report.by_status"))
     lines += [
-        t(locale, "report.count_line", name=plain(locale, f"status.{s.value}"), count=n)
+        t(locale, "report.count_line", name=status_label(locale, s), count=n)
         for s, n in report.by_status.items()
     ]
     return lines

@@ -19,7 +19,14 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import BillKind, parse_quote
 from bot.domain.entities import ServiceRequest, User
-from bot.domain.pipeline import Action, RequestKind, Role, TransitionRefused, actions_for
+from bot.domain.pipeline import (
+    Action,
+    RequestKind,
+    RequestRefusal,
+    Role,
+    TransitionRefused,
+    actions_for,
+)
 from bot.domain.travel import parse_options
 from bot.services.acting import Acted, act, authorize
 from bot.services.quotes import (
@@ -32,7 +39,8 @@ from bot.services.quotes import (
 )
 from bot.views import callbacks
 from bot.views.cards import action_buttons, manager_card_text, villager_card_text
-from bot.views.texts import plain, t
+from bot.views.labels import refusal_key, status_label
+from bot.views.texts import t
 from handlers.common import Visitor, notice, say, show, visitor_of
 from handlers.dialogs import Dialog, Step
 
@@ -99,8 +107,8 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
         await notice(
             query,
             visitor.locale,
-            f"request.{refused.reason}",
-            alert=refused.reason == "not_allowed",
+            refusal_key(refused.reason),
+            alert=refused.reason is RequestRefusal.NOT_ALLOWED,
         )
         await refresh(update, context, visitor, request_id)
         return ConversationHandler.END
@@ -109,7 +117,7 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
         visitor.locale,
         "request.done",
         number=request_id,
-        status=plain(visitor.locale, f"status.{acted.request.status.value}"),
+        status=status_label(visitor.locale, acted.request.status),
     )
     text, markup = await card_for(
         context, acted.request, acted.role, visitor.locale, acted.villager
@@ -147,9 +155,11 @@ async def ask_text(
     try:
         request, _center, role = await authorize(context.store, request_id, visitor.user.id, action)
         if role is not Role.MANAGER or action not in actions_of(request, Role.MANAGER):
-            raise TransitionRefused("not_allowed" if role is not Role.MANAGER else "stale")
+            raise TransitionRefused(
+                RequestRefusal.NOT_ALLOWED if role is not Role.MANAGER else RequestRefusal.STALE
+            )
     except TransitionRefused as refused:
-        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
+        await notice(query, visitor.locale, refusal_key(refused.reason), alert=True)
         return ConversationHandler.END
     await query.answer()
     prompt = prompt_for(request, action)
@@ -216,7 +226,7 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
         return MANAGER_TEXT
     except TransitionRefused as refused:
         context.dialog.pop(ASKING_KEY, None)
-        await say(update, t(visitor.locale, f"request.{refused.reason}"))
+        await say(update, t(visitor.locale, refusal_key(refused.reason)))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
     card, markup = await card_for(
@@ -251,9 +261,9 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
             context.store, parsed.ident if parsed else 0, visitor.user.id, number
         )
     except TransitionRefused as refused:
-        await notice(query, visitor.locale, f"request.{refused.reason}", alert=True)
+        await notice(query, visitor.locale, refusal_key(refused.reason), alert=True)
         return
-    status = plain(visitor.locale, f"status.{acted.request.status.value}")
+    status = status_label(visitor.locale, acted.request.status)
     await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)
     text, markup = await card_for(
         context, acted.request, acted.role, visitor.locale, acted.villager

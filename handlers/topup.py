@@ -24,6 +24,7 @@ from bot.domain.phones import (
 )
 from bot.services.submissions import submit_topup
 from bot.views import callbacks
+from bot.views.labels import phone_refusal_key
 from bot.views.texts import plain, t
 from handlers.common import Visitor, joined_center, notice, say, show, visitor_of
 from handlers.dialogs import (
@@ -89,7 +90,7 @@ async def number_typed(update: Update, context: KiosContext) -> Step:
     try:
         number = parse_mobile(typed_text(update, 64), region_of(visitor))
     except PhoneError as error:
-        await say(update, t(visitor.locale, f"topup.{error.reason}", example=example))
+        await say(update, t(visitor.locale, phone_refusal_key(error.reason), example=example))
         return NUMBER
     return await offer_products(update, context, visitor, number)
 

@@ -19,9 +19,10 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.domain.travel import NEEDS_ID, TicketKind, match_place, parse_names
-from bot.domain.validators import ValidationError, check_stay, parse_id_number
+from bot.domain.travel import NEEDS_ID, TicketKind, TravelProblem, match_place, parse_names
+from bot.domain.validators import ValidationError, ValidationReason, check_stay, parse_id_number
 from bot.views import callbacks
+from bot.views.labels import class_label, ticket_label
 from bot.views.texts import plain, t
 from handlers.common import Visitor, answer_press, joined_center, notice, say, visitor_of
 from handlers.dialogs import Dialog, Handler, Step, StepHandler
@@ -71,7 +72,7 @@ async def ticket_begin(update: Update, context: KiosContext) -> Step:
     if await joined_center(update, visitor) is None:
         return ConversationHandler.END
     context.dialog[DRAFT_KEY] = {}
-    rows = [[button(plain(visitor.locale, f"ticket.{k.value}"), k.value)] for k in TicketKind]
+    rows = [[button(ticket_label(visitor.locale, k), k.value)] for k in TicketKind]
     rows.append([button(plain(visitor.locale, "travel.cancel"), "no")])
     await say(update, t(visitor.locale, "ticket.ask_kind"), InlineKeyboardMarkup(rows))
     return T_KIND
@@ -151,7 +152,7 @@ async def ticket_names(update: Update, context: KiosContext) -> Step:
     try:
         chosen["names"] = parse_names(typed(update), int(chosen.get("count", 0)))
     except ValidationError:
-        return await refuse(update, visitor, "names", T_NAMES)
+        return await refuse(update, visitor, TravelProblem.NAMES, T_NAMES)
     if TicketKind(chosen["ticket"]) in NEEDS_ID:
         await say(update, t(visitor.locale, "ticket.ask_ids", count=len(chosen["names"])))
         return T_IDS
@@ -165,16 +166,16 @@ async def ticket_ids(update: Update, context: KiosContext) -> Step:
     lines = [line for line in typed(update).splitlines() if line.strip()]
     try:
         if len(lines) != len(chosen.get("names", [])):
-            raise ValidationError("range")
+            raise ValidationError(ValidationReason.RANGE)
         chosen["ids"] = [parse_id_number(line, region(visitor)) for line in lines]
     except ValidationError:
-        return await refuse(update, visitor, "ids", T_IDS)
+        return await refuse(update, visitor, TravelProblem.IDS, T_IDS)
     return await ask_class(update, visitor)
 
 
 async def ask_class(update: Update, visitor: Visitor) -> Step:
     """Economy, business, or whatever is available."""
-    rows = [[button(plain(visitor.locale, f"ticket.class.{c}"), f"c-{c}")] for c in CLASSES]
+    rows = [[button(class_label(visitor.locale, c), f"c-{c}")] for c in CLASSES]
     await say(update, t(visitor.locale, "ticket.ask_class"), InlineKeyboardMarkup(rows))
     return T_CLASS
 

@@ -17,9 +17,16 @@ from bot.domain.clock import local_today
 from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
 from bot.domain.pipeline import RequestKind
-from bot.domain.validators import ValidationError, parse_passenger_count, parse_travel_date
+from bot.domain.travel import TicketClass, TicketKind, TravelProblem
+from bot.domain.validators import (
+    ValidationError,
+    ValidationReason,
+    parse_passenger_count,
+    parse_travel_date,
+)
 from bot.services.submissions import submit_travel
 from bot.views import callbacks
+from bot.views.labels import class_label, ticket_label, travel_refusal_key
 from bot.views.texts import Html, plain, t
 from handlers.common import Visitor, answer_press, notice, say, visitor_of
 from handlers.dialogs import (
@@ -33,7 +40,7 @@ from handlers.dialogs import (
 from storage import clock
 
 DRAFT_KEY = "travel"
-CLASSES = ("economy", "business", "any")
+CLASSES = tuple(TicketClass)  # the class buttons, in order
 # What the villager types is bounded (names and identity numbers of a group are long).
 MAX_TYPED = 1000
 DAY_BUTTONS = 7
@@ -116,7 +123,7 @@ def chosen_day(update: Update, visitor: Visitor) -> date:
         day = date.fromordinal(ident) if 700_000 < ident < 800_000 else date.min
         first = today(visitor)
         if not first <= day <= first + timedelta(days=365):
-            raise ValidationError("past")
+            raise ValidationError(ValidationReason.PAST)
         return day
     return parse_travel_date(typed(update), today(visitor), visitor.locale)
 
@@ -129,12 +136,14 @@ def chosen_count(update: Update) -> int:
     return parse_passenger_count(typed(update))
 
 
-async def refuse(update: Update, visitor: Visitor, reason: str, state: str) -> Step:
+async def refuse(
+    update: Update, visitor: Visitor, reason: ValidationReason | TravelProblem, state: str
+) -> Step:
     """Explain what was wrong with the input and stay in the same step."""
     if update.callback_query:
-        await notice(update.callback_query, visitor.locale, f"travel.invalid.{reason}", alert=True)
+        await notice(update.callback_query, visitor.locale, travel_refusal_key(reason), alert=True)
     else:
-        await say(update, t(visitor.locale, f"travel.invalid.{reason}"))
+        await say(update, t(visitor.locale, travel_refusal_key(reason)))
     return state
 
 
@@ -154,7 +163,7 @@ async def lodging_budget(update: Update, context: KiosContext) -> Step:
         try:
             budget = parse_major(typed(update).replace(".", "").strip(), visitor.center.currency)
         except MoneyError:
-            return await refuse(update, visitor, "budget", L_BUDGET)
+            return await refuse(update, visitor, TravelProblem.BUDGET, L_BUDGET)
         draft(context)["budget"] = budget.minor
     await answer_press(update)
     return await summary(update, context, visitor)
@@ -188,12 +197,12 @@ def summary_text(chosen: dict[str, Any], kind: RequestKind, visitor: Visitor) ->
         return t(
             locale,
             "ticket.summary",
-            kind=plain(locale, f"ticket.{chosen['ticket']}"),
+            kind=ticket_label(locale, TicketKind(chosen["ticket"])),
             origin=chosen["from"],
             destination=chosen["to"],
             day=day("date"),
             names=", ".join(chosen["names"]),
-            cls=plain(locale, f"ticket.class.{chosen['class']}"),
+            cls=class_label(locale, TicketClass(chosen["class"])),
             note=chosen.get("note") or "-",
         )
     budget = chosen.get("budget")

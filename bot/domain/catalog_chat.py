@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Final
 
 from bot.domain.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, is_produce_sku
@@ -120,14 +120,22 @@ def parse_price(text: str, currency: str) -> Money:
     return price
 
 
-def text_problem(text: str, max_chars: int) -> str | None:
-    """Why a typed name, category or unit is unusable ("empty", "long", "lines"), or None."""
+class TextProblem(StrEnum):
+    """Why a typed name, category or unit is unusable."""
+
+    EMPTY = "empty"
+    LONG = "long"
+    LINES = "lines"  # a line break would break list buttons and the CSV export
+
+
+def text_problem(text: str, max_chars: int) -> TextProblem | None:
+    """Why a typed name, category or unit is unusable, or None."""
     if not text:
-        return "empty"
+        return TextProblem.EMPTY
     if len(text) > max_chars:
-        return "long"
+        return TextProblem.LONG
     if has_control_character(text):
-        return "lines"  # a line break would break list buttons and the CSV export
+        return TextProblem.LINES
     return None
 
 

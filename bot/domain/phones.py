@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final
 
 import phonenumbers
 from phonenumbers import (
@@ -36,7 +37,13 @@ def normalize_phone(raw: str, currency: str = "IDR") -> str | None:
 
 # --- Mobile numbers for top-ups: which number, and which operator sells its credit ---
 
-PhoneReason = Literal["invalid", "not_mobile", "wrong_country"]
+
+class PhoneReason(StrEnum):
+    """Why a typed number cannot be topped up; the value is the code its text is keyed by."""
+
+    INVALID = "invalid"
+    NOT_MOBILE = "not_mobile"
+    WRONG_COUNTRY = "wrong_country"
 
 
 class PhoneError(ValueError):
@@ -45,7 +52,7 @@ class PhoneError(ValueError):
     def __init__(self, reason: PhoneReason) -> None:
         """Keep the reason code; the bot turns it into a localized message."""
         super().__init__(reason)
-        self.reason: PhoneReason = reason
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -135,9 +142,9 @@ def parse_mobile(text: str, region: str) -> MobileNumber:
         raise ValueError(f"unsupported region: {region!r}")
     number = _parse_any_form(_clean_phone_text(text), region)
     if phonenumbers.region_code_for_number(number) != region:
-        raise PhoneError("wrong_country")
+        raise PhoneError(PhoneReason.WRONG_COUNTRY)
     if phonenumbers.number_type(number) != PhoneNumberType.MOBILE:
-        raise PhoneError("not_mobile")
+        raise PhoneError(PhoneReason.NOT_MOBILE)
     national = _digits_as_dialled(number)
     return MobileNumber(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
@@ -161,13 +168,13 @@ def _clean_phone_text(text: str) -> str:
     # Chinese keyboards often type full-width digits and a full-width plus sign.
     folded = unicodedata.normalize("NFKC", text[: _MAX_INPUT_LENGTH + 1]).strip()
     if len(folded) > _MAX_INPUT_LENGTH or not _PHONE_CHARACTERS.fullmatch(folded):
-        raise PhoneError("invalid")
+        raise PhoneError(PhoneReason.INVALID)
     compact = _SEPARATORS.sub("", folded)
     # "0062 812..." is how many people write +62; no national number starts with "00".
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not compact.lstrip("+"):
-        raise PhoneError("invalid")
+        raise PhoneError(PhoneReason.INVALID)
     return compact
 
 
@@ -181,7 +188,7 @@ def _parse_any_form(compact: str, region: str) -> PhoneNumber:
     if number is None and not compact.startswith(("+", "0")) and too_long_to_be_local:
         number = _parse_valid("+" + compact, region)
     if number is None:
-        raise PhoneError("invalid")
+        raise PhoneError(PhoneReason.INVALID)
     return number
 
 

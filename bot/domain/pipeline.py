@@ -105,12 +105,21 @@ RULES: dict[Action, Rule] = {
 }
 
 
-class TransitionRefused(Exception):
-    """The action does not apply; `reason` is a locale key suffix for the notice shown."""
+class RequestRefusal(StrEnum):
+    """Why an action on a request does not apply."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_DONE = "already_done"
+    STALE = "stale"
+
+
+class TransitionRefused(Exception):
+    """The action does not apply; `reason` says why."""
+
+    def __init__(self, reason: RequestRefusal | str) -> None:
+        """Keep the reason; given by its value, it must be one of RequestRefusal's."""
+        self.reason = RequestRefusal(reason)
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -137,13 +146,13 @@ def plan(
     """
     rule = RULES[action]
     if role is not rule.role and role is not Role.SYSTEM:
-        raise TransitionRefused("not_allowed")
+        raise TransitionRefused(RequestRefusal.NOT_ALLOWED)
     if current is rule.target and action is not Action.QUOTE:
-        raise TransitionRefused("already_done")
+        raise TransitionRefused(RequestRefusal.ALREADY_DONE)
     if current not in rule.sources or action not in available_actions(
         kind, fulfilment, current, priced=priced
     ):
-        raise TransitionRefused("stale")
+        raise TransitionRefused(RequestRefusal.STALE)
     return Transition(action, current, rule.target)
 
 

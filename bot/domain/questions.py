@@ -17,6 +17,16 @@ class QuestionStatus(StrEnum):
     CLOSED = "closed"
 
 
+class QuestionRefusal(StrEnum):
+    """Why a question, a reply or a Close does not apply."""
+
+    NOT_ALLOWED = "not_allowed"  # not the thread's villager, nor its center's manager
+    CLOSED = "closed"
+    NO_CENTER = "no_center"  # the villager has joined no center yet
+    OWN_CENTER = "own_center"  # a manager asking their own center
+    TOO_MANY_OPEN = "too_many_open"  # MAX_OPEN_QUESTIONS open at the center already
+
+
 class Direction(StrEnum):
     """Which way a message of a thread went."""
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process, utils
 
 from bot.domain.money import Money, MoneyError, parse_major
-from bot.domain.validators import ValidationError
+from bot.domain.validators import ValidationError, ValidationReason
 
 
 class TicketKind(StrEnum):
@@ -19,6 +19,22 @@ class TicketKind(StrEnum):
     TRAIN = "train"
     FERRY = "ferry"
     PLANE = "plane"
+
+
+class TicketClass(StrEnum):
+    """The class the villager asks for."""
+
+    ECONOMY = "economy"
+    BUSINESS = "business"
+    ANY = "any"  # whatever is available, the cheapest
+
+
+class TravelProblem(StrEnum):
+    """What a travel answer can get wrong besides a ValidationReason."""
+
+    NAMES = "names"  # not one name a line for each passenger
+    IDS = "ids"  # an identity number missing or invalid
+    BUDGET = "budget"  # a budget that is no amount of money
 
 
 # Trains and planes are booked on the passenger's identity number.
@@ -107,7 +123,7 @@ def match_place(text: str, region: str, own: Sequence[str] = ()) -> str:
     places), or their words as typed (free text is allowed)."""
     typed = " ".join(text.split())[:60]
     if not typed:
-        raise ValidationError("format")
+        raise ValidationError(ValidationReason.FORMAT)
     alias = PLACE_ALIASES.get(utils.default_process(typed))
     if alias and region == "ID":
         return alias
@@ -127,7 +143,7 @@ def parse_names(text: str, expected: int) -> list[str]:
     names = [" ".join(line.split())[:MAX_NAME_LENGTH] for line in text.splitlines()]
     names = [name for name in names if name]
     if len(names) != expected:
-        raise ValidationError("range")
+        raise ValidationError(ValidationReason.RANGE)
     return names
 
 

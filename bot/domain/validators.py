@@ -10,28 +10,35 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, timedelta
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final
 
-Reason = Literal[
-    "digits_only",
-    "length",
-    "format",
-    "past",
-    "too_far",
-    "checkout_before_checkin",
-    "too_many_nights",
-    "range",
-    "checksum",
-]
+
+class ValidationReason(StrEnum):
+    """Why a typed value was refused; the value is the code its texts are keyed by."""
+
+    DIGITS_ONLY = "digits_only"
+    LENGTH = "length"
+    FORMAT = "format"
+    PAST = "past"
+    TOO_FAR = "too_far"
+    CHECKOUT_BEFORE_CHECKIN = "checkout_before_checkin"
+    TOO_MANY_NIGHTS = "too_many_nights"
+    RANGE = "range"
+    CHECKSUM = "checksum"
+
+
+# All that a number of fixed digits (a bill's customer number, a token) is refused for.
+DIGIT_REASONS: Final = (ValidationReason.DIGITS_ONLY, ValidationReason.LENGTH)
 
 
 class ValidationError(ValueError):
     """A typed value was refused; `reason` says why, as a short code."""
 
-    def __init__(self, reason: Reason) -> None:
+    def __init__(self, reason: ValidationReason) -> None:
         """Keep the reason code; the bot turns it into a localized message."""
         super().__init__(reason)
-        self.reason: Reason = reason
+        self.reason = reason
 
 
 # Far longer than any value below written with separators; stops pasted text early.
@@ -52,7 +59,7 @@ MAX_DAYS_AHEAD: Final = 365
 MAX_NIGHTS: Final = 60
 
 
-def _fold(text: str, reason_if_long: Reason = "length") -> str:
+def _fold(text: str, reason_if_long: ValidationReason = ValidationReason.LENGTH) -> str:
     """The text with full-width characters folded to ASCII, trimmed; refused if huge."""
     if len(text) > _MAX_INPUT_LENGTH:
         raise ValidationError(reason_if_long)
@@ -63,9 +70,9 @@ def _digits(text: str, lengths: range | tuple[int, ...]) -> str:
     """The digits of `text` with spaces and dashes removed, in one of the allowed lengths."""
     compact = _NUMBER_SEPARATORS.sub("", _fold(text))
     if compact and not _ASCII_DIGITS.fullmatch(compact):
-        raise ValidationError("digits_only")
+        raise ValidationError(ValidationReason.DIGITS_ONLY)
     if len(compact) not in lengths:
-        raise ValidationError("length")
+        raise ValidationError(ValidationReason.LENGTH)
     return compact
 
 
@@ -102,12 +109,12 @@ def format_token(token: str) -> str:
 
 def parse_passenger_count(text: str) -> int:
     """How many passengers: a whole number from 1 to MAX_PASSENGERS."""
-    folded = _fold(text, reason_if_long="range")
+    folded = _fold(text, reason_if_long=ValidationReason.RANGE)
     if not _ASCII_DIGITS.fullmatch(folded):
-        raise ValidationError("digits_only")
+        raise ValidationError(ValidationReason.DIGITS_ONLY)
     count = int(folded)
     if not 1 <= count <= MAX_PASSENGERS:
-        raise ValidationError("range")
+        raise ValidationError(ValidationReason.RANGE)
     return count
 
 
@@ -130,11 +137,11 @@ def _parse_chinese_resident_id(text: str) -> str:
     """An 18-character resident ID whose last character matches its checksum."""
     compact = _NUMBER_SEPARATORS.sub("", _fold(text)).upper()
     if len(compact) != RESIDENT_ID_LENGTH:
-        raise ValidationError("length")
+        raise ValidationError(ValidationReason.LENGTH)
     if not _RESIDENT_ID.fullmatch(compact):
-        raise ValidationError("format")  # only the last character may be X
+        raise ValidationError(ValidationReason.FORMAT)  # only the last character may be X
     if resident_id_check_character(compact[:17]) != compact[17]:
-        raise ValidationError("checksum")
+        raise ValidationError(ValidationReason.CHECKSUM)
     return compact
 
 
@@ -148,9 +155,9 @@ def check_stay(check_in: date, check_out: date) -> int:
     """The number of nights between check-in and check-out (1 to MAX_NIGHTS)."""
     nights = (check_out - check_in).days
     if nights < 1:
-        raise ValidationError("checkout_before_checkin")
+        raise ValidationError(ValidationReason.CHECKOUT_BEFORE_CHECKIN)
     if nights > MAX_NIGHTS:
-        raise ValidationError("too_many_nights")
+        raise ValidationError(ValidationReason.TOO_MANY_NIGHTS)
     return nights
 
 
@@ -212,15 +219,16 @@ def parse_travel_date(text: str, today: date, locale: str) -> date:
     Numbers are day-first ("5/12" is 5 December) except in Chinese, which writes
     the month first ("12/5"); a date without a year is the next one on or after today.
     """
-    folded = _DATE_WORD.sub("", " ".join(_fold(text, reason_if_long="format").casefold().split()))
+    words = _fold(text, reason_if_long=ValidationReason.FORMAT).casefold().split()
+    folded = _DATE_WORD.sub("", " ".join(words))
     if folded in _RELATIVE_DAYS:
         return today + timedelta(days=_RELATIVE_DAYS[folded])
     year, month, day = _date_parts(folded, month_first=_writes_month_first(locale))
     travel = _next_date(month, day, today) if year is None else _real_date(year, month, day)
     if travel < today:
-        raise ValidationError("past")
+        raise ValidationError(ValidationReason.PAST)
     if (travel - today).days > MAX_DAYS_AHEAD:
-        raise ValidationError("too_far")
+        raise ValidationError(ValidationReason.TOO_FAR)
     return travel
 
 
@@ -246,7 +254,7 @@ def _date_parts(folded: str, month_first: bool) -> _DateParts:
         return _full_year(match[3]), _month_number(match[2]), int(match[1])
     if match := _MONTH_NAME_DAY.fullmatch(folded):
         return _full_year(match[3]), _month_number(match[1]), int(match[2])
-    raise ValidationError("format")
+    raise ValidationError(ValidationReason.FORMAT)
 
 
 def _full_year(written: str | None) -> int | None:
@@ -263,7 +271,7 @@ def _month_number(word: str) -> int:
         for name, month in _MONTH_NAMES.items():
             if name.startswith(word):
                 return month
-    raise ValidationError("format")
+    raise ValidationError(ValidationReason.FORMAT)
 
 
 def _real_date(year: int, month: int, day: int) -> date:
@@ -271,7 +279,7 @@ def _real_date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise ValidationError("format") from error
+        raise ValidationError(ValidationReason.FORMAT) from error
 
 
 def _next_date(month: int, day: int, today: date) -> date:
@@ -285,4 +293,4 @@ def _next_date(month: int, day: int, today: date) -> date:
             continue
         if candidate >= today:
             return candidate
-    raise ValidationError("too_far")
+    raise ValidationError(ValidationReason.TOO_FAR)

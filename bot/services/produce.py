@@ -15,6 +15,7 @@ from typing import Any
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest
 from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.pipeline import RequestStatus
+from bot.domain.produce import OfferProblem
 from bot.services.notifier import Audience, manager_card
 from bot.views.texts import Html, h, plain, t
 from storage.produce import (
@@ -36,9 +37,9 @@ _INTEGER = re.compile(r"[0-9]{1,6}", re.ASCII)
 
 
 class OfferError(ValueError):
-    """A typed answer was refused; `reason` names the locale text that explains why."""
+    """A typed answer was refused; `reason` says why."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: OfferProblem) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -47,11 +48,11 @@ def _clean_text(text: str, longest: int) -> str:
     """Trimmed, single-spaced text without control characters, or OfferError."""
     cleaned = " ".join(text.split())
     if any(unicodedata.category(c).startswith("C") for c in cleaned):
-        raise OfferError("bad_text")
+        raise OfferError(OfferProblem.BAD_TEXT)
     if not cleaned:
-        raise OfferError("empty")
+        raise OfferError(OfferProblem.EMPTY)
     if len(cleaned) > longest:
-        raise OfferError("too_long")
+        raise OfferError(OfferProblem.TOO_LONG)
     return cleaned
 
 
@@ -59,7 +60,7 @@ def check_name(text: str) -> str:
     """What the villager sells, as buyers will see it."""
     name = _clean_text(text, MAX_NAME)
     if not any(c.isalpha() for c in name):
-        raise OfferError("bad_name")
+        raise OfferError(OfferProblem.BAD_NAME)
     return name
 
 
@@ -67,10 +68,10 @@ def check_quantity(text: str) -> int:
     """A whole number of units, at least one."""
     cleaned = text.strip()
     if not _INTEGER.fullmatch(cleaned):
-        raise OfferError("bad_quantity")
+        raise OfferError(OfferProblem.BAD_QUANTITY)
     quantity = int(cleaned)
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise OfferError("bad_quantity")
+        raise OfferError(OfferProblem.BAD_QUANTITY)
     return quantity
 
 
@@ -84,9 +85,9 @@ def check_price(text: str, currency: str) -> Money:
     try:
         price = parse_major(text.strip(), currency)
     except MoneyError as error:
-        raise OfferError("bad_price") from error
+        raise OfferError(OfferProblem.BAD_PRICE) from error
     if price.minor <= 0:
-        raise OfferError("bad_price")
+        raise OfferError(OfferProblem.BAD_PRICE)
     return price
 
 

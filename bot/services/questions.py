@@ -18,6 +18,7 @@ from bot.domain.questions import (
     Entry,
     Question,
     QuestionMessage,
+    QuestionRefusal,
 )
 from bot.services.notifier import audience
 from bot.views import question_texts
@@ -25,13 +26,9 @@ from storage import Storage
 
 
 class QuestionRefused(Exception):
-    """Why a message or a press does not apply.
+    """A message or a press does not apply; `reason` says why."""
 
-    not_allowed, closed, no_center, own_center, or too_many_open (the villager has
-    MAX_OPEN_QUESTIONS open at the center already).
-    """
-
-    def __init__(self, reason: str, question_id: int | None = None) -> None:
+    def __init__(self, reason: QuestionRefusal, question_id: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.question_id = question_id
@@ -59,9 +56,9 @@ def side_of(user_id: int, question: Question, center: Center) -> Role | None:
 def check_can_ask(villager: User, center: Center | None) -> Center:
     """The center a villager's question goes to; QuestionRefused if there is none."""
     if center is None:
-        raise QuestionRefused("no_center")
+        raise QuestionRefused(QuestionRefusal.NO_CENTER)
     if center.manager_id == villager.id:
-        raise QuestionRefused("own_center")
+        raise QuestionRefused(QuestionRefusal.OWN_CENTER)
     return center
 
 
@@ -69,17 +66,17 @@ async def authorize(store: Storage, question_id: int, user_id: int) -> Thread:
     """Load an open thread and the caller's side in it; QuestionRefused otherwise."""
     question = await store.questions.get(question_id)
     if question is None:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     try:
         center = await store.centers.get(question.center_id)
     except RecordNotFound as exc:
-        raise QuestionRefused("not_allowed") from exc
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED) from exc
     role = side_of(user_id, question, center)
     villager = await store.users.get(question.villager_id)
     if role is None or villager is None:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     if not question.is_open:
-        raise QuestionRefused("closed", question.id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question.id)
     return Thread(question, center, villager, role)
 
 
@@ -95,14 +92,14 @@ async def ask(store: Storage, villager: User, center: Center | None, entry: Entr
 
     asked = await store.questions.ask(target.id, villager.id, entry, relay, MAX_OPEN_QUESTIONS)
     if asked is None:
-        raise QuestionRefused("too_many_open")
+        raise QuestionRefused(QuestionRefusal.TOO_MANY_OPEN)
     return asked[0]
 
 
 async def check_room_to_ask(store: Storage, villager: User, center: Center) -> None:
     """Refuse a new question before it is written when the villager has enough open."""
     if await store.questions.count_open(center.id, villager.id) >= MAX_OPEN_QUESTIONS:
-        raise QuestionRefused("too_many_open")
+        raise QuestionRefused(QuestionRefusal.TOO_MANY_OPEN)
 
 
 async def reply(store: Storage, question_id: int, user_id: int, entry: Entry) -> Thread:
@@ -123,7 +120,7 @@ async def reply(store: Storage, question_id: int, user_id: int, entry: Entry) ->
     direction = Direction.TO_VILLAGER if to_villager else Direction.TO_MANAGER
     added = await store.questions.add(question_id, direction, user_id, entry, relay)
     if added is None:  # closed a moment ago
-        raise QuestionRefused("closed", question_id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question_id)
     return thread
 
 
@@ -131,12 +128,12 @@ async def close(store: Storage, question_id: int, user_id: int) -> Thread:
     """The manager closes the thread; the villager is told. Villagers cannot close."""
     thread = await authorize(store, question_id, user_id)
     if thread.role is not Role.MANAGER:
-        raise QuestionRefused("not_allowed")
+        raise QuestionRefused(QuestionRefusal.NOT_ALLOWED)
     listeners = await audience(store, thread.center, thread.villager)
 
     def notice(question: Question) -> list[OutboxMessage]:
         return question_texts.closed_notice(question, listeners.villager_locale)
 
     if await store.questions.close(question_id, user_id, notice) is None:
-        raise QuestionRefused("closed", question_id)
+        raise QuestionRefused(QuestionRefusal.CLOSED, question_id)
     return thread

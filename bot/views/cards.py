@@ -15,15 +15,20 @@ from bot.domain.entities import ServiceRequest, User
 from bot.domain.money import Money, format_money
 from bot.domain.phones import operator_name
 from bot.domain.pipeline import Action, Fulfilment, RequestKind, RequestStatus, Role, actions_for
+from bot.domain.travel import TicketClass, TicketKind
 from bot.domain.validators import format_token
 from bot.views import callbacks
-from bot.views.texts import Html, h, has, plain, short, t
-
-
-def kind_key(request: ServiceRequest, group: str, name: str) -> str:
-    """`group.kind.name` where a kind words it its own way, else `group.name`."""
-    special = f"{group}.{request.kind.value}.{name}"
-    return special if has(special) else f"{group}.{name}"
+from bot.views.labels import (
+    action_label,
+    bill_label,
+    class_label,
+    kind_key,
+    kind_label,
+    status_label,
+    ticket_label,
+    update_key,
+)
+from bot.views.texts import Html, h, plain, short, t
 
 
 def serial_line(request: ServiceRequest, locale: str) -> Html:
@@ -33,7 +38,7 @@ def serial_line(request: ServiceRequest, locale: str) -> Html:
         return Html("")
     if request.details.get("bill") == BillKind.PLN_PREPAID.value:
         return h(locale, "card.token", token=format_token(str(serial)))
-    return h(locale, kind_key(request, "card", "serial"), serial=serial)
+    return h(locale, kind_key(request.kind, "card", "serial"), serial=serial)
 
 
 def bill_lines(request: ServiceRequest, locale: str) -> Html:
@@ -54,7 +59,7 @@ def bill_lines(request: ServiceRequest, locale: str) -> Html:
     return h(
         locale,
         "card.bill_lines",
-        bill=plain(locale, f"bill.{details.get('bill', '')}"),
+        bill=bill_label(locale, BillKind(details["bill"])),
         customer=details.get("customer", ""),
         price=price,
         serial=serial_line(request, locale),
@@ -109,13 +114,13 @@ def ticket_lines(request: ServiceRequest, locale: str) -> Html:
     return h(
         locale,
         "card.ticket_lines",
-        kind=plain(locale, f"ticket.{d.get('ticket')}"),
+        kind=ticket_label(locale, TicketKind(d["ticket"])),
         origin=d.get("from", ""),
         destination=d.get("to", ""),
         day=when(d.get("date"), locale),
         count=len(d.get("names") or []),
         names=", ".join(d.get("names") or []),
-        cls=plain(locale, f"ticket.class.{d.get('class')}"),
+        cls=class_label(locale, TicketClass(d["class"])),
         offers=offer_lines(request, locale),
         serial=serial_line(request, locale),
     )
@@ -202,11 +207,6 @@ def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
     return h(locale, "card.pickup")
 
 
-def status_name(request: ServiceRequest, locale: str) -> str:
-    """The request's status in words (a listed produce offer is "on sale", not "prepared")."""
-    return t(locale, kind_key(request, "status", request.status.value))
-
-
 def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> str:
     """Everything the manager needs to decide on a request."""
     phone = h(locale, "card.phone", phone=villager.phone) if villager.phone else Html("")
@@ -216,14 +216,14 @@ def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> s
         locale,
         "card.manager",
         number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
+        kind=kind_label(locale, request.kind),
         name=villager.display_name,
         phone=phone,
         lines=request_lines(request, locale),
         fulfilment=fulfilment_line(request, locale),
         note=note,
         reason=reason,
-        status=status_name(request, locale),
+        status=status_label(locale, request.status, request.kind),
     )
 
 
@@ -235,20 +235,20 @@ def villager_card_text(request: ServiceRequest, locale: str) -> str:
         locale,
         "card.villager",
         number=request.id,
-        kind=plain(locale, f"kind.{request.kind.value}"),
+        kind=kind_label(locale, request.kind),
         lines=request_lines(request, locale),
         fulfilment=fulfilment_line(request, locale),
         note=note,
         reason=reason,
-        status=status_name(request, locale),
+        status=status_label(locale, request.status, request.kind),
     )
 
 
-def action_label(request: ServiceRequest, action: Action) -> str:
-    """The locale key of an action's button: cancelling a quote is declining it."""
+def button_label(request: ServiceRequest, action: Action, locale: str) -> str:
+    """An action's button: cancelling a quote is declining it."""
     if action is Action.CANCEL and request.status is RequestStatus.QUOTED:
-        return "action.decline"
-    return kind_key(request, "action", action.name.lower())
+        return plain(locale, "action.decline")
+    return action_label(locale, action, request.kind)
 
 
 def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKeyboardMarkup | None:
@@ -266,7 +266,7 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
         actions = tuple(action for action in actions if action is not Action.ACCEPT)
     buttons = [
         InlineKeyboardButton(
-            plain(locale, action_label(request, action)),
+            button_label(request, action, locale),
             callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
         )
         for action in actions
@@ -290,9 +290,9 @@ def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
     return t(
         locale,
-        kind_key(request, "notify", action.name.lower()),
+        update_key(action, request.kind),
         number=request.id,
-        status=status_name(request, locale),
+        status=status_label(locale, request.status, request.kind),
         reason=reason,
         serial=serial_line(request, locale),
         total=format_money(request.total, locale),

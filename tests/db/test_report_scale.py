@@ -6,9 +6,9 @@ import json
 
 import sqlalchemy as sa
 
+from bot.domain.clock import center_zone
 from bot.domain.money import Money
 from bot.domain.pipeline import RequestKind, RequestStatus
-from bot.domain.clock import center_zone
 from bot.domain.reports import Period, summarize, window_for
 from storage import Storage
 from storage.clock import now
