@@ -16,6 +16,7 @@ from bot.domain.center_setup import center_code, user_id
 from bot.domain.entities import Center
 from bot.domain.errors import RecordNotFound
 from bot.domain.money import format_money
+from bot.services import handover
 from bot.views import callbacks
 from bot.views.announcement import number
 from bot.views.poster import deep_link
@@ -135,7 +136,8 @@ async def set_manager(update: Update, context: KiosContext) -> None:
 async def hand_over(
     update: Update, context: KiosContext, locale: str, before: Center, manager_id: int
 ) -> None:
-    """Change the manager in one transaction with the messages to both; report to the operator."""
+    """Change the manager in one transaction with the messages to both and the new manager's
+    cards; report to the operator."""
     store = context.store
     manager = manager_label(locale, manager_id, await store.users.get(manager_id))
     if before.manager_id == manager_id:
@@ -143,9 +145,10 @@ async def hand_over(
         return
     link = deep_link(context.bot.username, before.code)
     locales = await locales_of(store, (manager_id, before.manager_id), before.language)
-    center = await store.centers.set_manager(
-        before.code, manager_id, lambda old, new: manager_messages(old, new, link, locales)
+    handed = await handover.hand_over(
+        store, before.code, manager_id, lambda old, new: manager_messages(old, new, link, locales)
     )
+    center = handed.after
     previous = manager_label(locale, before.manager_id, await store.users.get(before.manager_id))
     text = t(
         locale,

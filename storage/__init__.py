@@ -8,6 +8,7 @@ from storage.catalog import Catalog
 from storage.catalog_edits import CatalogEdits
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
+from storage.handover import Handovers
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.produce import Produce
@@ -26,6 +27,7 @@ class Storage:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.centers = Centers(db)
+        self.handovers = Handovers(db)
         self.users = Users(db)
         self.catalog = Catalog(db)
         self.catalog_edits = CatalogEdits(db)

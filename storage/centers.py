@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +16,9 @@ from storage.db import Database
 from storage.outbox import enqueue
 from storage.schema import centers
 
-# The messages a new center or a change of manager causes, written in the same transaction.
+# The messages a new center causes, written in the same transaction (a change of manager is
+# storage/handover.py's).
 CenterCreated = Callable[[Center], Sequence[OutboxMessage]]
-ManagerChanged = Callable[[Center, Center], Sequence[OutboxMessage]]
 
 
 def center_from_row(row: Any) -> Center:
@@ -122,23 +121,6 @@ class Centers:
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         return [center_from_row(row) for row in rows]
-
-    async def set_manager(
-        self, code: str, manager_id: int, notify: ManagerChanged | None = None
-    ) -> Center:
-        """Hand the center to another manager; RecordNotFound for an unknown code.
-
-        `notify` renders the messages of the change from the center before and after.
-        """
-        async with self.db.write() as conn:
-            before = await self._by_code(conn, code)
-            query = sa.update(centers).where(centers.c.id == before.id)
-            await conn.execute(query.values(manager_id=manager_id))
-            after = replace(before, manager_id=manager_id)
-            if notify is not None:
-                await enqueue(conn, notify(before, after))
-        self.db.outbox_ready.set()
-        return after
 
     async def set_quote_ttl(self, code: str, seconds: int) -> Center:
         """How long the center's quotes wait for an answer; RecordNotFound for an unknown code."""

@@ -14,9 +14,12 @@ from bot.domain.entities import OutboxMessage, OutboxRow
 from bot.domain.pipeline import OPEN_STATUSES
 from storage.clock import now
 from storage.db import Database
-from storage.schema import outbox, requests, users
+from storage.schema import centers, outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
+# No longer for its chat (the center changed hands before it was delivered): kept, never sent.
+DROPPED = "dropped"
+UNDELIVERED = (PENDING, BLOCKED, FAILED)
 # last_error while a send is on its way; found by the next process, that send was interrupted.
 IN_FLIGHT = "in flight"
 # last_error prefix, kept once sent: an earlier try may have reached the chat (killed between
@@ -48,6 +51,7 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
                 payload=m.payload_json(),
                 card_request_id=m.card_request_id,
                 lane=int(m.lane),
+                center_id=m.center_id,
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=created,
@@ -59,14 +63,18 @@ async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> N
 
 
 # Built once: every new villager's first message runs it.
+_CHAT = sa.bindparam("chat", type_=outbox.c.chat_id.type)
 _RETRY_CARDS = (
     sa.update(outbox)
     .where(
-        outbox.c.chat_id == sa.bindparam("chat", type_=outbox.c.chat_id.type),
+        outbox.c.chat_id == _CHAT,
         outbox.c.status.in_([BLOCKED, FAILED]),
         outbox.c.card_request_id.in_(
-            sa.select(requests.c.id).where(
-                requests.c.status.in_([status.value for status in OPEN_STATUSES])
+            sa.select(requests.c.id)
+            .join(centers, centers.c.id == requests.c.center_id)
+            .where(
+                requests.c.status.in_([status.value for status in OPEN_STATUSES]),
+                centers.c.manager_id == _CHAT,  # a former manager gets none of them
             )
         ),
     )
@@ -75,7 +83,8 @@ _RETRY_CARDS = (
 
 
 async def retry_cards_for(conn: AsyncConnection, chat_id: int) -> None:
-    """Send again the cards of open requests that this chat could not receive before."""
+    """Send again the cards this chat could not receive, of open requests at centers it
+    manages now."""
     await conn.execute(_RETRY_CARDS, {"chat": chat_id, "at": now()})
 
 

@@ -465,3 +465,9 @@ class Requests:
         )
         async with self.db.read() as conn:
             return [dict(row._mapping) for row in (await conn.execute(query)).all()]
+
+
+async def open_requests_in(conn: AsyncConnection, center_id: int) -> list[ServiceRequest]:
+    """Every open request of the center with its items, oldest first, on the caller's connection."""
+    query = requests.select().where(Requests._open(center_id)).order_by(requests.c.id)
+    return await _with_items(conn, (await conn.execute(query)).all())

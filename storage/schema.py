@@ -136,6 +136,8 @@ outbox = sa.Table(
     sa.Column("sent_at", sa.Float),
     # Lane.REQUESTS (0) goes before Lane.CONVERSATION (1) to the same chat.
     sa.Column("lane", sa.SmallInteger, nullable=False, server_default="0"),
+    # The center whose manager this is for, as its manager: dropped undelivered on a handover.
+    sa.Column("center_id", sa.Integer),
 )
 
 conversations = sa.Table(

@@ -11,6 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.cli import run_loop
+from bot.domain.catalog_csv import CatalogRow
+from bot.domain.entities import Checkout
+from bot.domain.money import Money
+from bot.domain.pipeline import Fulfilment
+from bot.services.submissions import submit_order
+from bot.views.texts import plain
+from tests.conftest import open_storage
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CATALOG = ROOT / "bot" / "data" / "sample_catalog.csv"
@@ -110,6 +117,33 @@ def test_operator_creates_a_center_and_hands_it_to_a_new_manager(kiosdesa: Kiosd
         "center LEPING is now managed by 43\n"
     )
     assert "manager=43" in kiosdesa.ok("center", "list")
+
+
+async def test_a_center_handed_over_by_command_takes_its_open_orders_to_the_new_manager(
+    kiosdesa: Kiosdesa,
+) -> None:
+    add_leping(kiosdesa)
+    url = kiosdesa.env["DATABASE_URL"]
+    async with open_storage(url) as store:
+        center = await store.centers.by_code("LEPING")
+        oil = CatalogRow("OIL", "Minyak Goreng", "Sembako", Money(18000, "IDR"), "pcs", None)
+        await store.catalog.import_rows(center.id, [oil])
+        await store.users.seen(43, "Bayu", telegram_language="en")
+        await store.users.seen(7001, "Siti", telegram_language="id")
+        siti = await store.users.join_center(7001, center.id)
+        [item] = await store.catalog.search_items(center.id, "IDR")
+        await store.carts.add(siti.id, item.product_id, center.id, 1)
+        waiting = await submit_order(store, siti, center, Checkout(Fulfilment.PICKUP))
+
+    kiosdesa.ok("center", "set-manager", "LEPING", "43")
+
+    async with open_storage(url) as store:
+        due = await store.outbox.due()
+        counts = await store.outbox.counts()
+    # The card that waited for manager 42 goes to 43 instead, in his language.
+    assert [(m.chat_id, m.card_request_id) for m in due] == [(43, waiting.id)]
+    assert "Siti" in due[0].text and plain("en", "kind.goods") in due[0].text
+    assert counts == {"pending": 1, "dropped": 1}
 
 
 def test_handing_over_an_unknown_center_says_so(kiosdesa: Kiosdesa) -> None:

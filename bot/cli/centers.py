@@ -7,6 +7,7 @@ import argparse
 from bot.cli.common import CliError, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.services.handover import hand_over
 from bot.views.texts import LOCALES
 from storage import Storage
 
@@ -87,7 +88,7 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
     else:
         try:
-            center = await store.centers.set_manager(args.code, args.manager)
+            center = (await hand_over(store, args.code, args.manager)).after
         except RecordNotFound as exc:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")

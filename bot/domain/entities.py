@@ -186,7 +186,9 @@ class OutboxMessage:
 
     `card_request_id` marks the manager's card of a request: sent once, then edited in place.
     With `media_kind` ("photo" or "voice") and `file_id`, the file is sent and `text` is its
-    caption.
+    caption. `center_id` marks a message to a center's manager about the center's business
+    (cards, notes, relayed questions): if the center changes hands before it is delivered, it
+    is dropped.
     """
 
     chat_id: int
@@ -196,6 +198,7 @@ class OutboxMessage:
     media_kind: str | None = None
     file_id: str | None = None
     lane: Lane = Lane.REQUESTS
+    center_id: int | None = None
 
     def payload_json(self) -> str:
         """The Bot API parameters stored in the outbox row."""

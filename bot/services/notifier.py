@@ -38,6 +38,7 @@ def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
         text=manager_card_text(request, audience.villager, audience.manager_locale),
         reply_markup=markup.to_dict() if markup else None,
         card_request_id=request.id,
+        center_id=audience.center.id,
     )
 
 
@@ -54,7 +55,9 @@ def messages_for(
             f"manager.notify.{change.action.name.lower()}",
             number=request.id,
         )
-        manager_note = OutboxMessage(chat_id=audience.center.manager_id, text=note)
+        manager_note = OutboxMessage(
+            chat_id=audience.center.manager_id, text=note, center_id=audience.center.id
+        )
         if change.action is not Action.EXPIRE:
             return [card, manager_note]
         return [card, manager_note, villager_message(request, change, audience)]
@@ -75,7 +78,11 @@ def offer_photo(request: ServiceRequest, audience: Audience) -> list[OutboxMessa
     )
     return [
         OutboxMessage(
-            chat_id=audience.center.manager_id, text=caption, media_kind="photo", file_id=photo
+            chat_id=audience.center.manager_id,
+            text=caption,
+            media_kind="photo",
+            file_id=photo,
+            center_id=audience.center.id,
         )
     ]
 

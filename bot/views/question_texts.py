@@ -9,6 +9,7 @@ The buttons always sit under the last message.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -130,7 +131,11 @@ def to_manager(
         locale, "ask.header.manager", number=question.id, name=villager.display_name, phone=phone
     )
     markup = buttons(question.id, locale, closable=True)
-    return carry(center.manager_id, header, message, markup)
+    # Marked as the center's: a handover drops what has not reached the manager who left.
+    return [
+        replace(piece, center_id=center.id)
+        for piece in carry(center.manager_id, header, message, markup)
+    ]
 
 
 def to_villager(

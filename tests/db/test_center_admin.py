@@ -1,4 +1,5 @@
-"""Creating a center and handing it over write their messages in the same transaction."""
+"""Creating a center writes its manager's message in the same transaction (handing it over:
+tests/db/test_handover.py)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,13 @@ import time
 import pytest
 
 from bot.domain.entities import Center, OutboxMessage
-from bot.domain.errors import DuplicateCenter, RecordNotFound
+from bot.domain.errors import DuplicateCenter
 from bot.domain.money import Money
 from storage import Storage
 
 
 def hello(center: Center) -> list[OutboxMessage]:
     return [OutboxMessage(center.manager_id, f"you manage {center.code}")]
-
-
-def both(before: Center, after: Center) -> list[OutboxMessage]:
-    return [
-        OutboxMessage(after.manager_id, f"you now manage {after.code}"),
-        OutboxMessage(before.manager_id, f"you no longer manage {before.code}"),
-    ]
 
 
 async def test_a_new_center_and_its_managers_messages_are_stored_together(store: Storage) -> None:
@@ -30,17 +24,6 @@ async def test_a_new_center_and_its_managers_messages_are_stored_together(store:
         await store.centers.add_center("JATI", "Another", 502, notify=hello)
     due = await store.outbox.due()
     assert [(m.chat_id, m.text) for m in due] == [(501, "you manage JATI")]
-
-
-async def test_handing_over_tells_both_managers(store: Storage) -> None:
-    await store.centers.add_center("jati", "Desa Jati", 501)
-    after = await store.centers.set_manager("jati", 502, both)
-    assert after.manager_id == 502
-    assert (await store.centers.by_code("JATI")).manager_id == 502
-    assert [m.chat_id for m in await store.outbox.due()] == [502, 501]
-    with pytest.raises(RecordNotFound):
-        await store.centers.set_manager("NOPE", 502, both)
-    assert len(await store.outbox.due()) == 2
 
 
 async def test_a_center_with_nothing_yet_has_zero_figures(store: Storage) -> None:

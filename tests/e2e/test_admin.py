@@ -30,6 +30,7 @@ from tests.e2e.conftest import (
     assert_html_always_valid,
     eventually,
     label,
+    order_in_chat,
     part_of,
     place_order,
     running_bot,
@@ -323,6 +324,51 @@ async def test_operator_hands_a_center_to_another_manager(admin_world: World) ->
     emu.send_text(BAYU, "/queue")
     await emu.wait_for(BAYU, contains="Kios Desa Leping")
     assert_html_always_valid(emu)
+
+
+async def test_the_new_manager_gets_the_open_requests_and_the_old_one_nothing_more(
+    admin_world: World,
+) -> None:
+    emu = admin_world.emu
+    await start_manager(emu)
+    emu.send_text(BAYU, "/start")
+    await emu.wait_for(BAYU, contains=shown("onboarding.ask_center"))
+    await order_in_chat(emu, SITI)  # #1: Pak Joko gets its card
+    await emu.wait_for(MANAGER, contains="#1", after=0)
+    emu.block(MANAGER)
+    async with admin_world.database() as store:
+        await place_order(store, BUDI)  # #2: Pak Joko has blocked the bot, its card waits
+        closed = await place_order(store, SITI)  # #3: rejected, nothing left to do
+        await act(store, closed.id, Action.REJECT, MANAGER, reason="Habis")
+
+        async def card_blocked() -> bool | None:
+            return True if (await store.outbox.counts()).get("blocked") else None
+
+        await eventually(card_blocked, "the card of #2 to be recorded as blocked")
+        emu.send_text(ADMIN, f"/setmanager LEPING {BAYU}")
+        await emu.wait_for(ADMIN, contains=part_of("admin.manager_set", center=LEPING))
+
+        # Bayu gets a card of each open request, with the villager's name, to act on.
+        first = await emu.wait_for(BAYU, contains="#1", after=0)
+        second = await emu.wait_for(BAYU, contains="#2", after=0)
+        assert "Siti" in first.text and f"User{BUDI}" in second.text
+        assert second.button_texts() == [label("action.approve"), label("action.reject")]
+        emu.press(BAYU, second.message_id, button_text=label("action.approve"))
+        await emu.wait_for(BUDI, contains="#2")
+        assert not [m for m in emu.messages(BAYU) if "#3" in m.text]
+
+        # Pak Joko writes again: he no longer manages Leping, so no missed card comes back.
+        emu.send_text(MANAGER, "/start")
+        await emu.wait_for(MANAGER, contains=part_of("onboarding.welcome"))
+
+        async def nothing_waits() -> bool | None:
+            return True if not await store.outbox.due() else None
+
+        await eventually(nothing_waits, "the outbox to be empty")
+    leaked = [m.text for m in emu.messages(MANAGER) if "#2" in m.text or "#3" in m.text]
+    assert leaked == []
+    assert [m.message_id for m in emu.messages(BAYU) if "#2" in m.text] == [second.message_id]
+    await assert_all_answered(emu)
 
 
 async def test_operator_menu_has_the_admin_commands(admin_world: World) -> None:
