@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.domain.travel import NEEDS_ID, TicketKind, match_place, parse_names
+from bot.domain.travel import ID_NUMBERS, NEEDS_ID, TicketKind, match_place, parse_names
 from bot.domain.validators import ValidationError, check_stay, parse_id_number
 from bot.views import callbacks
 from bot.views.texts import plain, t
@@ -63,6 +63,8 @@ from handlers.travel_summary import (
 )
 
 TEXT = filters.TEXT & ~filters.COMMAND
+# A draft holds passengers' ID numbers: one left this long is forgotten.
+DRAFT_TIMEOUT_S = 30 * 60
 
 
 async def ticket_begin(update: Update, context: KiosContext) -> Step:
@@ -166,7 +168,7 @@ async def ticket_ids(update: Update, context: KiosContext) -> Step:
     try:
         if len(lines) != len(chosen.get("names", [])):
             raise ValidationError("range")
-        chosen["ids"] = [parse_id_number(line, region(visitor)) for line in lines]
+        chosen[ID_NUMBERS] = [parse_id_number(line, region(visitor)) for line in lines]
     except ValidationError:
         return await refuse(update, visitor, "ids", T_IDS)
     return await ask_class(update, visitor)
@@ -296,5 +298,7 @@ def build_travel_conversation() -> Dialog:
         ],
         name="travel",
         persistent=True,
+        conversation_timeout=DRAFT_TIMEOUT_S,
+        draft_key=DRAFT_KEY,
         allow_reentry=True,
     )
