@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.domain.flood import FloodGate
 from bot.services.quotes import expire_quotes
+from bot.services.retention import forget_old_data
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.transport.outbox_sender import OutboxSender
@@ -37,7 +38,7 @@ from handlers.catalog import build_catalog_handlers
 from handlers.centers import build_centers_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
-from handlers.dialogs import Dialog
+from handlers.dialogs import Dialog, forget_abandoned_drafts, save_dialogs
 from handlers.errors import on_error
 from handlers.flood import hold_back_floods
 from handlers.mute import build_mute_handlers
@@ -56,7 +57,6 @@ from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
 from storage import Storage
-from storage.errors import is_database_busy
 from storage.persistence import DatabasePersistence
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,7 @@ async def flush_persistence(update: Update, context: KiosContext) -> None:
 
     A busy database keeps them queued for the next flush: the step itself went through.
     """
-    application = context.application
-    await application.update_persistence()
-    if application.persistence is not None:
-        try:
-            await application.persistence.flush()
-        except Exception as exc:
-            if not is_database_busy(exc):
-                raise
-            log.warning("dialogs not saved yet, database busy: %s", exc)
+    await save_dialogs(context.application)
 
 
 def overall_rate(settings: Settings) -> float:
@@ -171,6 +163,22 @@ async def expire_quotes_job(context: KiosContext) -> None:
     await expire_quotes(context.store)
 
 
+async def retention_job(context: KiosContext) -> None:
+    """Forget what the bot keeps no longer (docs/privacy.md): ID numbers of closed requests,
+    old outbox messages, drafts of dialogs abandoned while the bot was down."""
+    forgotten = await forget_old_data(context.store, context.settings.outbox_keep_days)
+    drafts = await forget_abandoned_drafts(context.application)
+    if forgotten.id_numbers or forgotten.cards or forgotten.messages or drafts:
+        log.info(
+            "retention: forgot ID numbers of %d closed requests and %d sent cards, "
+            "%d old messages, %d abandoned drafts",
+            forgotten.id_numbers,
+            forgotten.cards,
+            forgotten.messages,
+            drafts,
+        )
+
+
 async def start_services(app: KiosApplication) -> None:
     """Set the command menus and start delivering the outbox and broadcasts."""
     services: Services = app.bot_data[SERVICES_KEY]
@@ -198,6 +206,8 @@ async def start_services(app: KiosApplication) -> None:
     app.job_queue.run_repeating(
         expire_quotes_job, interval=services.settings.quote_check_seconds, first=1.0
     )
+    # The retention rule runs soon after a start too: drafts left while the bot was down.
+    app.job_queue.run_repeating(retention_job, interval=settings.retention_check_seconds, first=2.0)
     # Broadcasts a restart interrupted go on from where they were.
     broadcaster = Broadcaster(app.bot, services.store, services.settings.broadcast_rate_per_s)
     broadcaster.start()

@@ -14,6 +14,7 @@ from bot.transport.pacer import DEFAULT_CHAT_RATE
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
 DEFAULT_BROADCAST_RATE = 30.0
+DEFAULT_OUTBOX_KEEP_DAYS = 30.0
 
 
 class ConfigError(Exception):
@@ -36,6 +37,10 @@ class Settings:
     outbox_chat_rate_per_s: float = DEFAULT_CHAT_RATE
     # Seconds between looks for quotes whose time ran out.
     quote_check_seconds: float = 30.0
+    # Days a delivered notification (a card may hold a phone number) is kept in the outbox.
+    outbox_keep_days: float = DEFAULT_OUTBOX_KEEP_DAYS
+    # Seconds between runs of the retention rule (docs/privacy.md).
+    retention_check_seconds: float = 3600.0
     # One user's updates: a burst of this many, then this many a minute (more are refused).
     flood_burst: int = DEFAULT_BURST
     flood_per_minute: float = DEFAULT_PER_MINUTE
@@ -75,8 +80,9 @@ def parse_broadcast_rate(raw: str) -> float:
     return parse_rate("BROADCAST_RATE", raw, DEFAULT_BROADCAST_RATE)
 
 
-def parse_rate(name: str, raw: str, default: float) -> float:
-    """Parse a rate variable (messages a second, e.g. "30" or "12.5"); empty means `default`."""
+def parse_rate(name: str, raw: str, default: float, unit: str = "messages") -> float:
+    """Parse a rate variable (messages a second, e.g. "30" or "12.5"), or a positive number of
+    another `unit`; empty means `default`."""
     if not raw.strip():
         return default
     try:
@@ -84,7 +90,7 @@ def parse_rate(name: str, raw: str, default: float) -> float:
     except ValueError:
         rate = float("nan")  # reported below, with the other bad values
     if not 0 < rate < float("inf"):
-        raise ConfigError(f"{name} must be a positive number of messages, got {raw!r}")
+        raise ConfigError(f"{name} must be a positive number of {unit}, got {raw!r}")
     return rate
 
 
@@ -116,5 +122,11 @@ def load_settings(env_file: Path | None = None) -> Settings:
         ),
         flood_per_minute=parse_rate(
             "FLOOD_PER_MINUTE", os.environ.get("FLOOD_PER_MINUTE", ""), DEFAULT_PER_MINUTE
+        ),
+        outbox_keep_days=parse_rate(
+            "OUTBOX_KEEP_DAYS",
+            os.environ.get("OUTBOX_KEEP_DAYS", ""),
+            DEFAULT_OUTBOX_KEEP_DAYS,
+            unit="days",
         ),
     )

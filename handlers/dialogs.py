@@ -9,6 +9,7 @@ text. When the latest dialog ends (or refuses to start), the one it interrupted 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
@@ -16,7 +17,7 @@ from typing import Any
 
 from telegram import CallbackQuery, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import MessageLimit
-from telegram.ext import Application, BaseHandler, ConversationHandler
+from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
@@ -24,6 +25,9 @@ from bot.domain.pipeline import Role
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, t
 from handlers.common import say, show, visitor_of
+from storage.errors import is_database_busy
+
+log = logging.getLogger(__name__)
 
 # What a step returns: the next state, END, or None to stay where the dialog is.
 Step = str | int | None
@@ -37,6 +41,7 @@ INTERRUPTED = "interrupted_dialogs"
 LAST_SEEN = "dialog_seen_at"
 # Wall-clock seconds, as stored in LAST_SEEN (a module attribute, so tests can move time on).
 clock = time.time
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def draft_of(context: KiosContext, key: str) -> dict[str, Any]:
@@ -85,21 +90,101 @@ async def remind_buttons(update: Update, context: KiosContext, text_key: str) ->
     await say(update, t(visitor.locale, text_key))
 
 
+async def save_dialogs(application: AnyApplication) -> None:
+    """Write dialog states and drafts to the database now, in one transaction.
+
+    A busy database keeps them queued for the next save.
+    """
+    await application.update_persistence()
+    if application.persistence is not None:
+        try:
+            await application.persistence.flush()
+        except Exception as exc:
+            if not is_database_busy(exc):
+                raise
+            log.warning("dialogs not saved yet, database busy: %s", exc)
+
+
+async def _save_dialogs_now(context: KiosContext) -> None:
+    """A job: save dialogs (one that ended on a timer, which no update will save)."""
+    await save_dialogs(context.application)
+
+
+def forget_on_timeout(draft_key: str) -> Handler:
+    """The TIMEOUT step of a dialog whose draft must not outlive it: the draft is forgotten,
+    in memory and, right after the dialog has ended, in the database."""
+
+    async def forget(update: Update, context: KiosContext) -> None:
+        context.dialog.pop(draft_key, None)
+        application: AnyApplication = context.application
+        if update.effective_user is not None:
+            application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+        assert application.job_queue is not None
+        application.job_queue.run_once(_save_dialogs_now, 0)  # runs once the state is END
+
+    return TypeHandler(Update, forget)
+
+
+async def forget_abandoned_drafts(application: AnyApplication) -> int:
+    """Forget the drafts of dialogs with a `draft_key` left longer than their timeout (PTB's
+    timers die with the process, so a restart leaves them behind); returns how many.
+
+    A draft with no time recorded (kept before its dialog had a timeout) is dated now.
+    """
+    changed: set[int] = set()
+    forgotten = 0
+    for dialog in _dialogs_of(application):
+        if dialog.draft_key is None or dialog.timeout_s is None or dialog.name is None:
+            continue
+        for user_id, data in application.user_data.items():
+            if dialog.draft_key not in data:
+                continue
+            seen = dict(data.get(LAST_SEEN) or {})
+            if dialog.name not in seen:
+                data[LAST_SEEN] = {**seen, dialog.name: clock()}
+            elif clock() - seen[dialog.name] > dialog.timeout_s:
+                data.pop(dialog.draft_key)
+                forgotten += 1
+            else:
+                continue
+            changed.add(user_id)
+    if changed:
+        application.mark_data_for_update_persistence(user_ids=changed)
+        await save_dialogs(application)
+    return forgotten
+
+
+def _dialogs_of(application: AnyApplication) -> list[Dialog]:
+    """The dialogs registered in the application."""
+    return [h for group in application.handlers.values() for h in group if isinstance(h, Dialog)]
+
+
 class Dialog(ConversationHandler[KiosContext]):
     """A ConversationHandler that answers only while it is the user's latest dialog."""
 
     _user_data: Mapping[int, dict[str, Any]] = {}
     _peers: Mapping[str | None, Dialog] = {}
 
+    def __init__(self, *args: Any, draft_key: str | None = None, **kwargs: Any) -> None:
+        """As ConversationHandler; with a `draft_key` and a timeout, the user data under
+        `draft_key` is forgotten when the dialog's time runs out."""
+        super().__init__(*args, **kwargs)
+        self.draft_key = draft_key
+        if draft_key is not None and self.conversation_timeout is not None:
+            self.states.setdefault(self.TIMEOUT, []).append(forget_on_timeout(draft_key))
+
+    @property
+    def timeout_s(self) -> float | None:
+        """The dialog's timeout in seconds, if it has one."""
+        timeout = self.conversation_timeout
+        if timeout is None:
+            return None
+        return timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+
     def attach(self, application: Application[Any, KiosContext, Any, Any, Any, Any]) -> None:
         """Read which dialog is active from the application's (persisted) user data."""
         self._user_data = application.user_data
-        self._peers = {
-            handler.name: handler
-            for group in application.handlers.values()
-            for handler in group
-            if isinstance(handler, Dialog)
-        }
+        self._peers = {handler.name: handler for handler in _dialogs_of(application)}
 
     def check_update(self, update: object) -> Any:
         """Match as usual, but leave the update to the latest dialog unless it starts this one."""
@@ -158,10 +243,9 @@ class Dialog(ConversationHandler[KiosContext]):
 
     def _end_if_timed_out(self, update: Update, data: Mapping[str, Any]) -> None:
         """End a dialog whose time ran out while the bot was down (PTB's timers do not persist)."""
-        timeout = self.conversation_timeout
-        if timeout is None:
+        seconds = self.timeout_s
+        if seconds is None:
             return
-        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         seen = (data.get(LAST_SEEN) or {}).get(self.name)
         if seen is not None and clock() - seen > seconds and self.is_open_for(update):
             self._update_state(self.END, self._get_key(update))

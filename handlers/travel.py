@@ -19,7 +19,14 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
-from bot.domain.travel import NEEDS_ID, TicketKind, TravelProblem, match_place, parse_names
+from bot.domain.travel import (
+    ID_NUMBERS,
+    NEEDS_ID,
+    TicketKind,
+    TravelProblem,
+    match_place,
+    parse_names,
+)
 from bot.domain.validators import ValidationError, ValidationReason, check_stay, parse_id_number
 from bot.views import callbacks
 from bot.views.labels import class_label, ticket_label
@@ -64,6 +71,8 @@ from handlers.travel_summary import (
 )
 
 TEXT = filters.TEXT & ~filters.COMMAND
+# A draft holds passengers' ID numbers: one left this long is forgotten.
+DRAFT_TIMEOUT_S = 30 * 60
 
 
 async def ticket_begin(update: Update, context: KiosContext) -> Step:
@@ -167,7 +176,7 @@ async def ticket_ids(update: Update, context: KiosContext) -> Step:
     try:
         if len(lines) != len(chosen.get("names", [])):
             raise ValidationError(ValidationReason.RANGE)
-        chosen["ids"] = [parse_id_number(line, region(visitor)) for line in lines]
+        chosen[ID_NUMBERS] = [parse_id_number(line, region(visitor)) for line in lines]
     except ValidationError:
         return await refuse(update, visitor, TravelProblem.IDS, T_IDS)
     return await ask_class(update, visitor)
@@ -297,5 +306,7 @@ def build_travel_conversation() -> Dialog:
         ],
         name="travel",
         persistent=True,
+        conversation_timeout=DRAFT_TIMEOUT_S,
+        draft_key=DRAFT_KEY,
         allow_reentry=True,
     )

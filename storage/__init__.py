@@ -15,6 +15,7 @@ from storage.produce import Produce
 from storage.questions import Questions
 from storage.reports import Reports
 from storage.requests import Requests
+from storage.retention import Retention
 from storage.services import ServicePrices
 from storage.users import Users
 
@@ -40,6 +41,7 @@ class Storage:
         self.overview = Overview(db)
         self.questions = Questions(db)
         self.produce = Produce(db)
+        self.retention = Retention(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

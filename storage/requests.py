@@ -21,6 +21,7 @@ from bot.domain.entities import (
 from bot.domain.errors import CartChanged, EmptyCart, OutOfStock, RecordNotFound
 from bot.domain.money import Money
 from bot.domain.pipeline import (
+    FINAL_STATUSES,
     OPEN_STATUSES,
     Action,
     CatalogEffect,
@@ -33,6 +34,7 @@ from bot.domain.pipeline import (
     catalog_effect,
     plan,
 )
+from bot.domain.travel import without_id_numbers
 from storage.carts import cart_lines_in
 from storage.clock import now
 from storage.db import Database
@@ -343,8 +345,11 @@ class Requests:
             current = await _one_request(conn, request_id)
             change = decide(current)
             values = self._changes(change, reason)
-            if details:
-                values["details"] = json.dumps({**current.details, **details}, ensure_ascii=False)
+            merged = {**current.details, **(details or {})}
+            if change.target in FINAL_STATUSES:  # kept only while the booking needs them
+                merged = without_id_numbers(merged)
+            if merged != current.details:
+                values["details"] = json.dumps(merged, ensure_ascii=False)
             if price is not None:
                 values["total_minor"], values["commission_minor"] = (m.minor for m in price)
             where = {"request": request_id, "from_status": change.source.value}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
@@ -39,6 +40,10 @@ class TravelProblem(StrEnum):
 
 # Trains and planes are booked on the passenger's identity number.
 NEEDS_ID = frozenset({TicketKind.TRAIN, TicketKind.PLANE})
+# Where a ticket's details keep those numbers (one per name, in order) while it is open, and
+# the mark left once they are deleted.
+ID_NUMBERS = "ids"
+ID_NUMBERS_DELETED = "ids_deleted"
 # Places villagers travel to most, offered as matches for what they type.
 PLACES = {
     "ID": (
@@ -145,6 +150,15 @@ def parse_names(text: str, expected: int) -> list[str]:
     if len(names) != expected:
         raise ValidationError(ValidationReason.RANGE)
     return names
+
+
+def without_id_numbers(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The details with the passengers' identity numbers deleted (and marked so), as a request
+    keeps them once it is closed; details without any are returned unchanged."""
+    if ID_NUMBERS not in details:
+        return dict(details)
+    kept = {key: value for key, value in details.items() if key != ID_NUMBERS}
+    return {**kept, ID_NUMBERS_DELETED: True}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bot.views.labels import (
     ticket_label,
     update_key,
 )
+from bot.views.passengers import passenger_ids
 from bot.views.texts import Html, h, plain, short, t
 
 
@@ -108,8 +109,8 @@ def offer_lines(request: ServiceRequest, locale: str) -> Html:
     return Html("\n".join(lines))
 
 
-def ticket_lines(request: ServiceRequest, locale: str) -> Html:
-    """Route, date, passengers and class of a ticket, then the offers."""
+def ticket_lines(request: ServiceRequest, locale: str, ids: Html | None = None) -> Html:
+    """Route, date, passengers and class of a ticket, their `ids` if given, then the offers."""
     d = request.details
     return h(
         locale,
@@ -121,6 +122,7 @@ def ticket_lines(request: ServiceRequest, locale: str) -> Html:
         count=len(d.get("names") or []),
         names=", ".join(d.get("names") or []),
         cls=class_label(locale, TicketClass(d["class"])),
+        ids=ids or Html(""),
         offers=offer_lines(request, locale),
         serial=serial_line(request, locale),
     )
@@ -170,8 +172,9 @@ def produce_lines(request: ServiceRequest, locale: str) -> Html:
     )
 
 
-def request_lines(request: ServiceRequest, locale: str) -> Html:
-    """What was asked for: a top-up's details, or a goods order's items and total."""
+def request_lines(request: ServiceRequest, locale: str, *, for_manager: bool = False) -> Html:
+    """What was asked for: a top-up's details, or a goods order's items and total (with
+    passengers' ID numbers `for_manager` only, see docs/privacy.md)."""
     if request.kind is RequestKind.PRODUCE:
         return produce_lines(request, locale)
     if request.kind is RequestKind.TOPUP:
@@ -179,7 +182,8 @@ def request_lines(request: ServiceRequest, locale: str) -> Html:
     if request.kind is RequestKind.BILL:
         return bill_lines(request, locale)
     if request.kind is RequestKind.TICKET:
-        return ticket_lines(request, locale)
+        ids = passenger_ids(request, locale) if for_manager else None
+        return ticket_lines(request, locale, ids)
     if request.kind is RequestKind.LODGING:
         return lodging_lines(request, locale)
     lines = [
@@ -219,7 +223,7 @@ def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> s
         kind=kind_label(locale, request.kind),
         name=villager.display_name,
         phone=phone,
-        lines=request_lines(request, locale),
+        lines=request_lines(request, locale, for_manager=True),
         fulfilment=fulfilment_line(request, locale),
         note=note,
         reason=reason,
