@@ -105,3 +105,40 @@ async def test_declined_quote_cancels_and_tells_the_manager(world: World) -> Non
     await emu.wait_for(MANAGER, contains=shown("manager.notify.cancel", number=1))
     async with world.database() as store:
         assert (await store.requests.get(1)).status is RequestStatus.CANCELLED
+
+
+async def requote(world: World, amount: str) -> None:
+    """The manager changes the price of request #1 before the villager answered."""
+    emu = world.emu
+    card = await emu.wait_for(
+        MANAGER, lambda m: "#1" in m.text and label("action.quote") in m.button_texts(), after=0
+    )
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote", number=1))
+    emu.send_text(MANAGER, amount)
+
+
+async def test_an_old_quote_button_does_not_accept_the_newer_price(world: World) -> None:
+    emu = world.emu
+    await quoted_water_bill(world)
+    first = await emu.wait_for(SITI, contains="IDR152,500")
+    await requote(world, "950000")
+    second = await emu.wait_for(SITI, contains="IDR952,500")
+    assert shown("notify.quote_replaces").strip() in second.text
+
+    query = emu.press(SITI, first.message_id, button_text=label("action.accept"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer["text"] == label("request.quote_replaced")
+    async with world.database() as store:
+        bill = await store.requests.get(1)
+        assert bill.status is RequestStatus.QUOTED and bill.total.minor == 952_500
+    # The pressed message now shows the price Accept would take, and only that one.
+    redrawn = await emu.wait_for(
+        SITI, lambda m: m.message_id == first.message_id and "IDR952,500" in m.text
+    )
+    assert "IDR152,500" not in redrawn.text
+    emu.press(SITI, first.message_id, button_text=label("action.accept"))
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
+    async with world.database() as store:
+        bill = await store.requests.get(1)
+        assert bill.status is RequestStatus.ACCEPTED and bill.total.minor == 952_500
