@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.pipeline import RequestStatus
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.domain.prices_csv import PriceRow
 from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 
@@ -142,3 +144,41 @@ async def test_an_old_quote_button_does_not_accept_the_newer_price(world: World)
     async with world.database() as store:
         bill = await store.requests.get(1)
         assert bill.status is RequestStatus.ACCEPTED and bill.total.minor == 952_500
+
+
+async def test_a_fee_change_after_the_summary_is_shown_before_anything_is_charged(
+    world: World,
+) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    await choose_bill(world, label("bill.plnpre"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.plnpre"))
+    emu.send_text(SITI, "14234567890")
+    values = await emu.wait_for(SITI, contains=shown("bill.ask_token"))
+    emu.press(
+        SITI,
+        values.message_id,
+        button_text=label("bill.token_button", value="IDR50,000", price="IDR52,500"),
+    )
+    summary = await emu.wait_for(SITI, contains=part_of("bill.summary"))
+    assert "Total: IDR52,500" in summary.text
+
+    async with world.database() as store:  # the manager raises the bill fee meanwhile
+        center = await store.centers.by_code("LEPING")
+        fee = Money(5_000, "IDR")
+        await store.services.import_prices(
+            center, [PriceRow(RequestKind.BILL, None, "fee", "Service fee: bill", fee, fee)]
+        )
+    query = emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("bill.summary_changed")
+    again = await emu.wait_for(SITI, contains=part_of("bill.summary"))
+    assert "Total: IDR55,000" in again.text
+    async with world.database() as store:
+        assert await store.requests.count_of_villager(SITI) == 0
+
+    emu.press(SITI, again.message_id, button_text=label("bill.confirm"))
+    await emu.wait_for(SITI, contains=part_of("bill.submitted"))
+    async with world.database() as store:
+        assert (await store.requests.get(1)).total.minor == 55_000
