@@ -6,7 +6,9 @@ manager, and the villager accepts or declines the quote on their request's card.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -17,7 +19,8 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
-from bot.domain.money import format_money
+from bot.domain.errors import PriceChanged
+from bot.domain.money import Money, format_money
 from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
 from bot.services.submissions import submit_bill
@@ -29,7 +32,9 @@ from handlers.dialogs import (
     Dialog,
     Handler,
     Step,
+    latest_summary,
     leave_dialog,
+    next_summary,
     remind_buttons,
     show_submitted,
     typed_text,
@@ -152,12 +157,20 @@ async def token_chosen(update: Update, context: KiosContext) -> Step:
 
 async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Show what will be sent, with Confirm and Cancel."""
+    await say(update, *await summary_of(context, visitor, context.dialog[DRAFT_KEY]))
+    return CONFIRM
+
+
+async def summary_of(
+    context: KiosContext, visitor: Visitor, draft: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What will be sent, at the fee now; the draft keeps the fee shown."""
     assert visitor.center is not None
-    draft = context.dialog[DRAFT_KEY]
     bill, currency = BillKind(draft["bill"]), visitor.center.currency
     if "token_value" in draft:
         value = token_price(int(draft["token_value"]), currency)
         charge = await context.store.services.fee_for(visitor.center, RequestKind.BILL)
+        draft["fee"] = charge.minor
         price = t(
             visitor.locale,
             "bill.summary_price",
@@ -175,31 +188,48 @@ async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Ste
         price=Html(price),
     )
     rows = [
-        [step_button(plain(visitor.locale, "bill.confirm"), "ok")],
+        [step_button(plain(visitor.locale, "bill.confirm"), "ok", next_summary(context, draft))],
         cancel_row(visitor.locale),
     ]
-    await say(update, text, InlineKeyboardMarkup(rows))
-    return CONFIRM
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def confirm(update: Update, context: KiosContext) -> Step:
-    """Submit the bill; the villager sees its number and status."""
+    """Submit the bill as its last summary showed it (else show it again); the villager sees
+    its number and status."""
     visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
-    draft = context.dialog.pop(DRAFT_KEY, None) or {}
+    draft = context.dialog.get(DRAFT_KEY) or {}
     if visitor.center is None or "customer" not in draft:
+        context.dialog.pop(DRAFT_KEY, None)
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    bill = BillKind(draft["bill"])
+    if not latest_summary(query, draft):  # an older one may show another bill or fee
+        return await show_again(query, context, visitor, draft)
+    bill, currency = BillKind(draft["bill"]), visitor.center.currency
     value = draft.get("token_value")
-    token = token_price(int(value), visitor.center.currency) if value else None
-    request = await submit_bill(
-        context.store, visitor.user, visitor.center, bill, draft["customer"], token
-    )
+    token = token_price(int(value), currency) if value else None
+    shown = token + Money(int(draft["fee"]), currency) if token else None
+    try:
+        request = await submit_bill(
+            context.store, visitor.user, visitor.center, bill, draft["customer"], token, shown
+        )
+    except PriceChanged:
+        return await show_again(query, context, visitor, draft)
+    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "bill.submitted", request)
     return ConversationHandler.END
+
+
+async def show_again(
+    query: CallbackQuery, context: KiosContext, visitor: Visitor, draft: dict[str, Any]
+) -> Step:
+    """The pressed summary is not what Confirm would send: say so, and show it as it is now."""
+    await notice(query, visitor.locale, "bill.summary_changed", alert=True)
+    await show(query, *await summary_of(context, visitor, draft))
+    return CONFIRM
 
 
 async def cancel(update: Update, context: KiosContext) -> Step:

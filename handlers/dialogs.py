@@ -22,6 +22,7 @@ from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHand
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
 from bot.domain.pipeline import Role
+from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, t
 from handlers.common import say, show, visitor_of
@@ -39,6 +40,10 @@ Handler = BaseHandler[Update, KiosContext, object]
 ACTIVE_DIALOG = "active_dialog"
 INTERRUPTED = "interrupted_dialogs"
 LAST_SEEN = "dialog_seen_at"
+# In a draft: the number of the summary shown last; in the user's data: the last number
+# given, so a dialog started again never repeats one (see `next_summary`).
+SUMMARY_KEY = "summary"
+SUMMARIES_SHOWN = "summaries_shown"
 # Wall-clock seconds, as stored in LAST_SEEN (a module attribute, so tests can move time on).
 clock = time.time
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -63,6 +68,20 @@ async def show_submitted(
     card = Html(villager_card_text(request, locale))
     text = t(locale, key, card=card, **values)
     await show(query, text, action_buttons(request, Role.VILLAGER, locale))
+
+
+def next_summary(context: KiosContext, draft: dict[str, Any]) -> int:
+    """Number a summary about to be shown; its Confirm carries the number as the button's id."""
+    number = int(context.dialog.get(SUMMARIES_SHOWN, 0)) % callbacks.MAX_ID + 1
+    context.dialog[SUMMARIES_SHOWN] = draft[SUMMARY_KEY] = number
+    return number
+
+
+def latest_summary(query: CallbackQuery, draft: Mapping[str, Any]) -> bool:
+    """Whether the pressed Confirm is on the summary shown last: an older one may show
+    another product or another price than the draft now holds."""
+    pressed = callbacks.parse(query.data)
+    return pressed is not None and pressed.ident == draft.get(SUMMARY_KEY)
 
 
 async def leave_dialog(

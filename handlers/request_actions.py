@@ -49,12 +49,14 @@ ASKING_KEY = "asking"
 ANSWER_TIMEOUT_S = 15 * 60
 
 
-def parse_action(data: str | None) -> tuple[int, Action] | None:
-    """The request id and action a request button carries; None if forged."""
+def parse_action(data: str | None) -> tuple[int, Action, int | None] | None:
+    """The request id, action and quote version (Accept's) a request button carries; None if
+    forged."""
     parsed = callbacks.parse(data)
-    if parsed is None or parsed.arg not in {a.value for a in Action}:
+    arg, version = callbacks.version_of(parsed.arg if parsed else None)
+    if parsed is None or arg not in {a.value for a in Action}:
         return None
-    return parsed.ident, Action(parsed.arg)
+    return parsed.ident, Action(arg), version
 
 
 async def card_for(
@@ -94,7 +96,7 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
     if parsed is None:
         await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return ConversationHandler.END
-    request_id, action = parsed
+    request_id, action, version = parsed
     if action in (Action.REJECT, Action.QUOTE):
         return await ask_text(update, context, visitor, request_id, action)
     try:
@@ -102,15 +104,19 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
         request, _center, _role = authorized
         if needs_reference(request, action):
             return await ask_text(update, context, visitor, request_id, action)
-        acted = await act(context.store, request_id, action, visitor.user.id, authorized=authorized)
-    except TransitionRefused as refused:
-        await notice(
-            query,
-            visitor.locale,
-            refusal_key(refused.reason),
-            alert=refused.reason is RequestRefusal.NOT_ALLOWED,
+        acted = await act(
+            context.store,
+            request_id,
+            action,
+            visitor.user.id,
+            authorized=authorized,
+            quote_version=version,
         )
-        await refresh(update, context, visitor, request_id)
+    except TransitionRefused as refused:
+        # An alert the villager must close, not a toast that fades, when it matters.
+        alert = refused.reason in (RequestRefusal.NOT_ALLOWED, RequestRefusal.QUOTE_REPLACED)
+        await notice(query, visitor.locale, refusal_key(refused.reason), alert=alert)
+        await refresh(update, context, visitor, request_id)  # a new quote shows its price
         return ConversationHandler.END
     await notice(
         query,
@@ -255,13 +261,14 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
     assert query is not None
     visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
-    number = int(parsed.arg) if parsed and parsed.arg and parsed.arg.isdigit() else 0
+    arg, version = callbacks.version_of(parsed.arg if parsed else None)
+    number = int(arg) if arg and arg.isdigit() else 0
+    request_id = parsed.ident if parsed else 0
     try:
-        acted = await accept_option(
-            context.store, parsed.ident if parsed else 0, visitor.user.id, number
-        )
+        acted = await accept_option(context.store, request_id, visitor.user.id, number, version)
     except TransitionRefused as refused:
         await notice(query, visitor.locale, refusal_key(refused.reason), alert=True)
+        await refresh(update, context, visitor, request_id)  # a new quote shows its offers
         return
     status = status_label(visitor.locale, acted.request.status)
     await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -13,8 +13,8 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.entities import ServiceProduct
-from bot.domain.errors import RecordNotFound
-from bot.domain.money import format_money
+from bot.domain.errors import PriceChanged, RecordNotFound
+from bot.domain.money import Money, format_money
 from bot.domain.phones import (
     REGION_BY_CURRENCY,
     MobileNumber,
@@ -31,7 +31,9 @@ from handlers.dialogs import (
     Dialog,
     Handler,
     Step,
+    latest_summary,
     leave_dialog,
+    next_summary,
     remind_buttons,
     show_submitted,
     typed_text,
@@ -47,10 +49,10 @@ def region_of(visitor: Visitor) -> str:
     return REGION_BY_CURRENCY.get(visitor.center.currency if visitor.center else "IDR", "ID")
 
 
-def step_button(locale: str, key: str, step: str) -> InlineKeyboardButton:
+def step_button(locale: str, key: str, step: str, ident: int = 0) -> InlineKeyboardButton:
     """A top-up dialog button."""
     return InlineKeyboardButton(
-        plain(locale, key), callback_data=callbacks.step(callbacks.TOPUP, step)
+        plain(locale, key), callback_data=callbacks.step(callbacks.TOPUP, step, ident)
     )
 
 
@@ -158,8 +160,17 @@ async def product_chosen(update: Update, context: KiosContext) -> Step:
         return PRODUCT
     await query.answer()
     draft["product_id"] = product.id
+    await show(query, *summary_of(context, visitor, draft, product))
+    return CONFIRM
+
+
+def summary_of(
+    context: KiosContext, visitor: Visitor, draft: dict[str, object], product: ServiceProduct
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The top-up to confirm, at the product's price now; the draft keeps the price shown."""
+    draft["price"] = product.price.minor
     rows = [
-        [step_button(visitor.locale, "topup.confirm", "ok")],
+        [step_button(visitor.locale, "topup.confirm", "ok", next_summary(context, draft))],
         [step_button(visitor.locale, "topup.cancel", "no")],
     ]
     text = t(
@@ -170,24 +181,47 @@ async def product_chosen(update: Update, context: KiosContext) -> Step:
         product=product.name,
         price=format_money(product.price, visitor.locale),
     )
-    await show(query, text, InlineKeyboardMarkup(rows))
-    return CONFIRM
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def confirm(update: Update, context: KiosContext) -> Step:
-    """Submit the top-up; the villager sees its number and status."""
+    """Submit the top-up as its last summary showed it (else show it again); the villager
+    sees its number and status."""
     visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
-    draft = context.dialog.pop(DRAFT_KEY, None) or {}
+    draft = context.dialog.get(DRAFT_KEY) or {}
     number, product = await _draft_parts(context, visitor, draft)
     if number is None or product is None or visitor.center is None:
+        context.dialog.pop(DRAFT_KEY, None)
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_topup(context.store, visitor.user, visitor.center, number, product)
+    if not latest_summary(query, draft):  # an older one may show another product or price
+        return await show_again(query, context, visitor, draft, product)
+    shown = Money(int(draft["price"]), visitor.center.currency)
+    try:
+        request = await submit_topup(
+            context.store, visitor.user, visitor.center, number, product, shown
+        )
+    except PriceChanged:
+        return await show_again(query, context, visitor, draft, product)
+    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "topup.submitted", request)
     return ConversationHandler.END
+
+
+async def show_again(
+    query: CallbackQuery,
+    context: KiosContext,
+    visitor: Visitor,
+    draft: dict[str, object],
+    product: ServiceProduct,
+) -> Step:
+    """The pressed summary is not what Confirm would send: say so, and show it as it is now."""
+    await notice(query, visitor.locale, "topup.summary_changed", alert=True)
+    await show(query, *summary_of(context, visitor, draft, product))
+    return CONFIRM
 
 
 async def _draft_parts(
@@ -236,7 +270,12 @@ def build_topup_conversation() -> Dialog:
                 ),
                 typed,
             ],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=step_pattern("ok")), typed],
+            CONFIRM: [
+                CallbackQueryHandler(
+                    confirm, pattern=callbacks.step_pattern(callbacks.TOPUP, "ok", ident=None)
+                ),
+                typed,
+            ],
         },
         fallbacks=[cancel_button, CommandHandler("cancel", cancel)],
         name="topup",

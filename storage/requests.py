@@ -40,6 +40,7 @@ from storage.clock import now
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.produce import Sale, SaleNotifier, list_offer_in, record_sales_in, unlist_offer_in
+from storage.quotes import STILL_SEEN, seen, version_after
 from storage.schema import cart_items, products, request_events, request_items, requests
 
 # Renders the messages a change causes; called inside the transaction with the new state.
@@ -68,6 +69,7 @@ def _request(row: Any, items: Sequence[RequestItem]) -> ServiceRequest:
         created_at=row.created_at,
         updated_at=row.updated_at,
         items=tuple(items),
+        quote_version=row.quote_version,
     )
 
 
@@ -119,6 +121,7 @@ _ORDERED_LINES_DELETE = cart_items.delete().where(
 _TRANSITION = sa.update(requests).where(
     requests.c.id == sa.bindparam("request", type_=requests.c.id.type),
     requests.c.status == sa.bindparam("from_status", type_=requests.c.status.type),
+    STILL_SEEN,
 )
 
 
@@ -344,7 +347,7 @@ class Requests:
         async with self.db.write() as conn:
             current = await _one_request(conn, request_id)
             change = decide(current)
-            values = self._changes(change, reason)
+            values = {**self._changes(change, reason), **version_after(current, change)}
             merged = {**current.details, **(details or {})}
             if change.target in FINAL_STATUSES:  # kept only while the booking needs them
                 merged = without_id_numbers(merged)
@@ -352,7 +355,7 @@ class Requests:
                 values["details"] = json.dumps(merged, ensure_ascii=False)
             if price is not None:
                 values["total_minor"], values["commission_minor"] = (m.minor for m in price)
-            where = {"request": request_id, "from_status": change.source.value}
+            where = {"request": request_id, "from_status": change.source.value, **seen(current)}
             updated = await conn.execute(_TRANSITION, {**values, **where})
             if updated.rowcount != 1:
                 raise TransitionRefused("stale")
@@ -393,7 +396,7 @@ class Requests:
             change = plan(offer.kind, None, offer.status, Action.COMPLETE, Role.SYSTEM)
         except TransitionRefused:  # closed by the manager already
             return
-        where = {"request": offer_id, "from_status": change.source.value}
+        where = {"request": offer_id, "from_status": change.source.value, **seen(offer)}
         updated = await conn.execute(_TRANSITION, {**self._changes(change, None), **where})
         if updated.rowcount == 1:
             await unlist_offer_in(conn, offer_id, offer.center_id)

@@ -93,6 +93,8 @@ requests = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("completed_at", sa.Float),
+    # Which quote the villager is shown: each quote writes the next number (storage/quotes.py).
+    sa.Column("quote_version", sa.Integer, nullable=False, server_default="0"),
 )
 
 request_items = sa.Table(

@@ -143,6 +143,8 @@ class ServiceRequest:
     created_at: float
     updated_at: float
     items: tuple[RequestItem, ...] = ()
+    # The quote the villager is shown: every quote (and re-quote) is the next number; 0 before.
+    quote_version: int = 0
 
     @property
     def priced_up_front(self) -> bool:

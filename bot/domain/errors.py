@@ -17,6 +17,10 @@ class CartChanged(Exception):
     """The cart or its prices changed after the villager saw the summary."""
 
 
+class PriceChanged(Exception):
+    """A price changed after the villager saw it: show it again before anything is charged."""
+
+
 class CartFull(Exception):
     """The cart has as many different products as one order can hold."""
 

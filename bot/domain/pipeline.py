@@ -111,6 +111,7 @@ class RequestRefusal(StrEnum):
     NOT_ALLOWED = "not_allowed"
     ALREADY_DONE = "already_done"
     STALE = "stale"
+    QUOTE_REPLACED = "quote_replaced"  # the button showed an older quote's price
 
 
 class TransitionRefused(Exception):

@@ -184,3 +184,22 @@ def parse_options(text: str, currency: str) -> list[Option]:
     if any(option.price.minor <= 0 for option in options):
         raise MoneyError("prices must be more than zero")
     return options
+
+
+@dataclass(frozen=True)
+class OfferCost:
+    """What taking one offer costs the villager: the offer's own price and the center's fee."""
+
+    price: Money
+    fee: Money
+
+    @property
+    def total(self) -> Money:
+        """What the villager pays: the price an Accept button shows and the acceptance charges."""
+        return self.price + self.fee
+
+
+def offer_cost(details: Mapping[str, Any], number: int, currency: str) -> OfferCost:
+    """The cost of offer `number` (from 1) of a quote with these `details`."""
+    price = Money(int(details["options"][number - 1]["price"]), currency)
+    return OfferCost(price, Money(int(details.get("fee", 0)), currency))

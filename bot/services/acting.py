@@ -19,6 +19,7 @@ from bot.domain.pipeline import (
     RULES,
     Action,
     CatalogEffect,
+    RequestRefusal,
     Role,
     Transition,
     TransitionRefused,
@@ -73,6 +74,19 @@ def decider(action: Action, role: Role) -> Decider:
     return decide
 
 
+def of_quote(decide: Decider, version: int | None) -> Decider:
+    """`decide`, for quote `version` alone: a request quoted again since that one (or a press
+    that names no version) is refused as 'quote_replaced'."""
+
+    def decide_seen(current: ServiceRequest) -> Transition:
+        change = decide(current)  # a quote already taken or gone says so first
+        if current.quote_version != version:
+            raise TransitionRefused(RequestRefusal.QUOTE_REPLACED)
+        return change
+
+    return decide_seen
+
+
 async def authorize(
     store: Storage, request_id: int, user_id: int, action: Action | None = None
 ) -> tuple[ServiceRequest, Center, Role]:
@@ -98,11 +112,13 @@ async def act(
     details: Mapping[str, Any] | None = None,
     price: tuple[Money, Money] | None = None,
     authorized: tuple[ServiceRequest, Center, Role] | None = None,
+    quote_version: int | None = None,
 ) -> Acted:
     """Take `action` on a request for `user_id`, checked against role and current status.
 
     `authorized` is what `authorize` just returned for this user and action, if the caller
     has it; the change itself is checked again against the request as it is when written.
+    An acceptance takes quote `quote_version` only, the one on the villager's screen.
     """
     request, center, role = authorized or await authorize(store, request_id, user_id, action)
     if action is Action.QUOTE:  # the villager has the center's time to answer
@@ -114,6 +130,8 @@ async def act(
     ):
         raise TransitionRefused("stale")  # offers are accepted one by one, by their own button
     decide = decider(action, role)
+    if action is Action.ACCEPT:
+        decide = of_quote(decide, quote_version)
     decide(request)  # refuse early, cheaply
     villager = await store.users.get(request.villager_id)
     if villager is None:

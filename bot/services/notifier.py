@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
-from bot.domain.pipeline import Action, RequestKind, Role, Transition
+from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
 from bot.views.texts import t, user_locale
 from storage import Storage
@@ -92,6 +92,8 @@ def villager_message(
 ) -> OutboxMessage:
     """The villager's news of a change someone else made, with the buttons that apply now."""
     text = status_message(request, change.action, audience.villager_locale)
+    if change.action is Action.QUOTE and change.source is RequestStatus.QUOTED:
+        text += t(audience.villager_locale, "notify.quote_replaces")
     markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
     return OutboxMessage(
         chat_id=request.villager_id, text=text, reply_markup=markup.to_dict() if markup else None

@@ -12,8 +12,8 @@ from bot.domain.bills import BillKind, check_reference
 from bot.domain.entities import ServiceRequest
 from bot.domain.money import Money
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, TransitionRefused
-from bot.domain.travel import Option
-from bot.services.acting import Acted, act, authorize, decider
+from bot.domain.travel import Option, offer_cost
+from bot.services.acting import Acted, act, authorize, decider, of_quote
 from bot.services.notifier import audience, notifier_for
 from storage import Storage
 
@@ -77,22 +77,26 @@ async def quote_options(
     )
 
 
-async def accept_option(store: Storage, request_id: int, user_id: int, number: int) -> Acted:
-    """The villager takes offer `number` (from 1): its price plus the center's fee is due."""
-    request, _center, _role = await authorize(store, request_id, user_id, Action.ACCEPT)
-    offered = request.details.get("options") or []
-    if not 1 <= number <= len(offered):
+async def accept_option(
+    store: Storage, request_id: int, user_id: int, number: int, version: int | None
+) -> Acted:
+    """The villager takes offer `number` (from 1) of quote `version`, at the total its button
+    showed: the offer's price plus the center's fee. A newer quote refuses 'quote_replaced'."""
+    authorized = await authorize(store, request_id, user_id, Action.ACCEPT)
+    request, _center, role = authorized
+    of_quote(decider(Action.ACCEPT, role), version)(request)  # this quote, still open
+    if not 1 <= number <= len(request.details.get("options") or []):
         raise TransitionRefused("stale")
-    currency = request.total.currency
-    charge = Money(int(request.details.get("fee", 0)), currency)
-    price = Money(int(offered[number - 1]["price"]), currency)
+    cost = offer_cost(request.details, number, request.total.currency)
     return await act(
         store,
         request_id,
         Action.ACCEPT,
         user_id,
         details={"chosen": number},
-        price=(price + charge, charge),
+        price=(cost.total, cost.fee),
+        authorized=authorized,
+        quote_version=version,
     )
 
 

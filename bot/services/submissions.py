@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.domain.bills import BillKind, priced_up_front
 from bot.domain.entities import Center, Checkout, ServiceProduct, ServiceRequest, User
+from bot.domain.errors import PriceChanged
 from bot.domain.geo import distance_m
 from bot.domain.money import Money
 from bot.domain.phones import MobileNumber
@@ -48,9 +49,20 @@ async def submit_order(
 
 
 async def submit_topup(
-    store: Storage, villager: User, center: Center, number: MobileNumber, product: ServiceProduct
+    store: Storage,
+    villager: User,
+    center: Center,
+    number: MobileNumber,
+    product: ServiceProduct,
+    shown: Money | None = None,
 ) -> ServiceRequest:
-    """Submit a phone top-up at the center's price, with its commission recorded."""
+    """Submit a phone top-up at the center's price, with its commission recorded.
+
+    `shown` is the total the villager confirmed (None skips the check): PriceChanged if the
+    product as read now costs anything else.
+    """
+    if shown is not None and product.price != shown:
+        raise PriceChanged()
     details = {
         "phone": number.national,
         "e164": number.e164,
@@ -81,14 +93,21 @@ async def submit_bill(
     bill: BillKind,
     customer: str,
     token_value: Money | None = None,
+    shown: Money | None = None,
 ) -> ServiceRequest:
-    """Submit a bill: a prepaid token at its price plus the fee, any other bill to be quoted."""
+    """Submit a bill: a prepaid token at its price plus the fee, any other bill to be quoted.
+
+    `shown` is the token's total the villager confirmed (None skips the check): PriceChanged
+    if the fee now makes it anything else.
+    """
     charge = await store.services.fee_for(center, RequestKind.BILL)
     details: dict[str, Any] = {"bill": bill.value, "customer": customer}
     details["priced"] = priced_up_front(bill)
     if token_value is not None and priced_up_front(bill):
         details.update(amount=token_value.minor, fee=charge.minor)
         total = token_value + charge
+        if shown is not None and total != shown:
+            raise PriceChanged()
     else:
         total, charge = Money.zero(center.currency), Money.zero(center.currency)
     return await _submit_service(store, villager, center, RequestKind.BILL, details, total, charge)

@@ -22,7 +22,7 @@ CATEGORY = "cat"  # cat:<index>                 list a category
 CART = "crt"  # crt:<product_id>:<inc|dec|rm>   change a cart line
 CART_VIEW = "crv"  # crv:0                      show the cart again
 CHECKOUT = "chk"  # chk:0:<step>                checkout dialog steps
-REQUEST = "req"  # req:<request_id>:<action>    act on a request (both roles)
+REQUEST = "req"  # req:<request_id>:<action>    act on a request (Accept: ac-<quote version>)
 REQUEST_VIEW = "rqv"  # rqv:<request_id>           open a request's card
 QUEUE_PAGE = "que"  # que:<page>                manager queue page
 ORDERS_PAGE = "ord"  # ord:<page>               villager's request list page
@@ -32,7 +32,7 @@ SEARCH_PAGE = "srp"  # srp:<page>               more search results
 TOPUP = "tup"  # tup:<product_id> or tup:0:<step>  top-up dialog
 BILL = "bil"  # bil:<token value>:tok or bil:0:<step>  bill dialog
 TRAVEL = "trv"  # trv:<n>:<step>                 ticket and lodging dialogs
-OPTION = "opt"  # opt:<request_id>:<n>           accept offer n of a quote
+OPTION = "opt"  # opt:<request_id>:<n>-<version>  accept offer n of that quote
 BROADCAST = "brd"  # brd:<broadcast_id>:<send|cancel>  a manager's announcement
 ADMIN_PAGE = "adp"  # adp:<page>                 operator's list of centers
 NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
@@ -107,6 +107,22 @@ def parse(data: str | None) -> Callback | None:
     if ident > MAX_ID or (arg is not None and not _ARG.fullmatch(arg)):
         return None
     return Callback(parts[0], ident, arg)
+
+
+def versioned(arg: str, version: int) -> str:
+    """A button argument tied to the version of what its message shows: `ac-3`."""
+    if not 0 <= version <= MAX_ID:
+        raise ValueError(f"bad version {version}")
+    return f"{arg}-{version}"
+
+
+def version_of(arg: str | None) -> tuple[str | None, int | None]:
+    """A versioned argument's parts, `ac-3` -> ("ac", 3); (arg, None) when it names none."""
+    head, dash, tail = (arg or "").rpartition("-")
+    if not dash or not (tail.isascii() and tail.isdigit()) or tail != str(int(tail)):
+        return arg, None
+    version = int(tail)
+    return (head, version) if version <= MAX_ID else (arg, None)
 
 
 def pattern(prefix: str) -> str:

@@ -28,6 +28,7 @@ from bot.views.labels import (
     ticket_label,
     update_key,
 )
+from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
 from bot.views.texts import Html, h, plain, short, t
 
@@ -84,29 +85,6 @@ def topup_lines(request: ServiceRequest, locale: str) -> Html:
 def when(iso_date: object, locale: str) -> str:
     """A stored ISO date as the user's locale writes it."""
     return format_date(date.fromisoformat(str(iso_date)), format="medium", locale=locale)
-
-
-def offer_lines(request: ServiceRequest, locale: str) -> Html:
-    """The manager's offers with their prices, the one chosen, or that offers are awaited."""
-    offered = request.details.get("options") or []
-    if not offered:
-        return h(locale, "card.awaiting_options")
-    currency = request.total.currency
-    chosen = request.details.get("chosen")
-    lines = [
-        t(
-            locale,
-            "card.option",
-            number=number,
-            text=option["text"],
-            price=format_money(Money(int(option["price"]), currency), locale),
-            mark="✔ " if chosen == number else "",
-        )
-        for number, option in enumerate(offered, start=1)
-    ]
-    if chosen:
-        lines.append(t(locale, "card.total", total=format_money(request.total, locale)))
-    return Html("\n".join(lines))
 
 
 def ticket_lines(request: ServiceRequest, locale: str, ids: Html | None = None) -> Html:
@@ -271,7 +249,9 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
     buttons = [
         InlineKeyboardButton(
             button_label(request, action, locale),
-            callback_data=callbacks.build(callbacks.REQUEST, request.id, action.value),
+            callback_data=callbacks.build(
+                callbacks.REQUEST, request.id, action_arg(request, action)
+            ),
         )
         for action in actions
     ]
@@ -280,13 +260,11 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def option_button(request: ServiceRequest, number: int, locale: str) -> InlineKeyboardButton:
-    """The button that accepts offer `number` of a quote."""
-    price = Money(int(request.details["options"][number - 1]["price"]), request.total.currency)
-    label = plain(locale, "action.accept_option", number=number, price=format_money(price, locale))
-    return InlineKeyboardButton(
-        label, callback_data=callbacks.build(callbacks.OPTION, request.id, str(number))
-    )
+def action_arg(request: ServiceRequest, action: Action) -> str:
+    """What a request button carries: its action, and for Accept the quote it accepts."""
+    if action is Action.ACCEPT:
+        return callbacks.versioned(action.value, request.quote_version)
+    return action.value
 
 
 def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
@@ -300,4 +278,5 @@ def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
         reason=reason,
         serial=serial_line(request, locale),
         total=format_money(request.total, locale),
+        offers=offer_lines(request, locale),
     )

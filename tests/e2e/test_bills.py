@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.pipeline import RequestStatus
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.domain.prices_csv import PriceRow
 from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 
@@ -105,3 +107,78 @@ async def test_declined_quote_cancels_and_tells_the_manager(world: World) -> Non
     await emu.wait_for(MANAGER, contains=shown("manager.notify.cancel", number=1))
     async with world.database() as store:
         assert (await store.requests.get(1)).status is RequestStatus.CANCELLED
+
+
+async def requote(world: World, amount: str) -> None:
+    """The manager changes the price of request #1 before the villager answered."""
+    emu = world.emu
+    card = await emu.wait_for(
+        MANAGER, lambda m: "#1" in m.text and label("action.quote") in m.button_texts(), after=0
+    )
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote", number=1))
+    emu.send_text(MANAGER, amount)
+
+
+async def test_an_old_quote_button_does_not_accept_the_newer_price(world: World) -> None:
+    emu = world.emu
+    await quoted_water_bill(world)
+    first = await emu.wait_for(SITI, contains="IDR152,500")
+    await requote(world, "950000")
+    second = await emu.wait_for(SITI, contains="IDR952,500")
+    assert shown("notify.quote_replaces").strip() in second.text
+
+    query = emu.press(SITI, first.message_id, button_text=label("action.accept"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer["text"] == label("request.quote_replaced")
+    async with world.database() as store:
+        bill = await store.requests.get(1)
+        assert bill.status is RequestStatus.QUOTED and bill.total.minor == 952_500
+    # The pressed message now shows the price Accept would take, and only that one.
+    redrawn = await emu.wait_for(
+        SITI, lambda m: m.message_id == first.message_id and "IDR952,500" in m.text
+    )
+    assert "IDR152,500" not in redrawn.text
+    emu.press(SITI, first.message_id, button_text=label("action.accept"))
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
+    async with world.database() as store:
+        bill = await store.requests.get(1)
+        assert bill.status is RequestStatus.ACCEPTED and bill.total.minor == 952_500
+
+
+async def test_a_fee_change_after_the_summary_is_shown_before_anything_is_charged(
+    world: World,
+) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    await choose_bill(world, label("bill.plnpre"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.plnpre"))
+    emu.send_text(SITI, "14234567890")
+    values = await emu.wait_for(SITI, contains=shown("bill.ask_token"))
+    emu.press(
+        SITI,
+        values.message_id,
+        button_text=label("bill.token_button", value="IDR50,000", price="IDR52,500"),
+    )
+    summary = await emu.wait_for(SITI, contains=part_of("bill.summary"))
+    assert "Total: IDR52,500" in summary.text
+
+    async with world.database() as store:  # the manager raises the bill fee meanwhile
+        center = await store.centers.by_code("LEPING")
+        fee = Money(5_000, "IDR")
+        await store.services.import_prices(
+            center, [PriceRow(RequestKind.BILL, None, "fee", "Service fee: bill", fee, fee)]
+        )
+    query = emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("bill.summary_changed")
+    again = await emu.wait_for(SITI, contains=part_of("bill.summary"))
+    assert "Total: IDR55,000" in again.text
+    async with world.database() as store:
+        assert await store.requests.count_of_villager(SITI) == 0
+
+    emu.press(SITI, again.message_id, button_text=label("bill.confirm"))
+    await emu.wait_for(SITI, contains=part_of("bill.submitted"))
+    async with world.database() as store:
+        assert (await store.requests.get(1)).total.minor == 55_000

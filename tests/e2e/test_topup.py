@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.pipeline import RequestStatus
+from bot.domain.money import Money
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.domain.prices_csv import PriceRow
 from tests.e2e.conftest import BUDI, MANAGER, SITI, World, label, part_of, shown
 
 
@@ -94,3 +96,61 @@ async def test_manager_rejects_topup_and_forged_serial_press_changes_nothing(wor
         assert (await store.requests.get(1)).status is RequestStatus.REJECTED
         actors = [e["actor_id"] for e in await store.requests.history(1)]
         assert actors == [SITI, MANAGER]
+
+
+async def test_a_price_change_after_the_summary_is_shown_before_anything_is_charged(
+    world: World,
+) -> None:
+    emu = world.emu
+    await join(world)
+    emu.send_text(SITI, "/topup")
+    ask = await emu.wait_for(SITI, contains=part_of("topup.ask_number"))
+    emu.press(SITI, ask.message_id, button_text=label("topup.own_button", phone="081234567890"))
+    offer = await emu.wait_for(SITI, contains="Telkomsel")
+    emu.press(SITI, offer.message_id, button_text="Pulsa 10.000 — IDR11,500")
+    summary = await emu.wait_for(SITI, contains=part_of("topup.summary"))
+    assert "Total: IDR11,500" in summary.text
+
+    async with world.database() as store:  # the manager imports a new price list meanwhile
+        center = await store.centers.by_code("LEPING")
+        dearer = Money(25_000, "IDR")
+        row = PriceRow(
+            RequestKind.TOPUP, "telkomsel", "telkomsel-P10", "Pulsa 10.000", dearer, dearer
+        )
+        await store.services.import_prices(center, [row])
+    query = emu.press(SITI, summary.message_id, button_text=label("topup.confirm"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("topup.summary_changed")
+    again = await emu.wait_for(SITI, contains=part_of("topup.summary"))
+    assert "Total: IDR25,000" in again.text
+    async with world.database() as store:
+        assert await store.requests.count_of_villager(SITI) == 0
+
+    emu.press(SITI, again.message_id, button_text=label("topup.confirm"))
+    await emu.wait_for(SITI, contains=part_of("topup.submitted"))
+    async with world.database() as store:
+        assert (await store.requests.get(1)).total.minor == 25_000
+
+
+async def test_confirm_on_an_older_summary_shows_what_would_be_sent_instead(world: World) -> None:
+    emu = world.emu
+    await join(world)
+    summaries = []
+    for package in ("Pulsa 10.000 — IDR11,500", "Pulsa 50.000 — IDR51,500"):
+        emu.send_text(SITI, "/topup")  # she starts again, and picks another package
+        ask = await emu.wait_for(SITI, contains=part_of("topup.ask_number"))
+        own = label("topup.own_button", phone="081234567890")
+        emu.press(SITI, ask.message_id, button_text=own)
+        offer = await emu.wait_for(SITI, contains="Telkomsel")
+        emu.press(SITI, offer.message_id, button_text=package)
+        summaries.append(await emu.wait_for(SITI, contains=part_of("topup.summary")))
+    older = summaries[0]
+    assert "Total: IDR11,500" in older.text
+
+    query = emu.press(SITI, older.message_id, button_text=label("topup.confirm"))
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("topup.summary_changed")
+    again = await emu.wait_for(SITI, lambda m: m.message_id == older.message_id)
+    assert "Pulsa 50.000" in again.text and "Total: IDR51,500" in again.text
+    async with world.database() as store:
+        assert await store.requests.count_of_villager(SITI) == 0

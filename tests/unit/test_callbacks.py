@@ -139,3 +139,18 @@ def test_handler_patterns_match_only_their_own_prefix() -> None:
     assert re.match(callbacks.pattern(callbacks.REQUEST), "req:1:ap")
     assert not re.match(callbacks.pattern(callbacks.REQUEST), "rqv:1")
     assert not re.match(callbacks.pattern(callbacks.CART), "crv:0")
+
+
+def test_an_accept_button_names_the_quote_it_was_shown_with() -> None:
+    data = build(callbacks.REQUEST, 1234, callbacks.versioned(Action.ACCEPT.value, 3))
+    option = build(callbacks.OPTION, 1234, callbacks.versioned("2", MAX_ID))
+
+    assert data == "req:1234:ac-3"
+    assert callbacks.version_of(parse(data).arg if parse(data) else None) == ("ac", 3)
+    assert parse(option) is not None and len(option.encode()) <= MAX_BYTES
+    assert callbacks.version_of("2-" + str(MAX_ID)) == ("2", MAX_ID)
+
+
+@pytest.mark.parametrize("arg", [None, "ac", "ac-", "ac-x", "ac-03", f"ac-{MAX_ID + 1}", "ac-٣"])
+def test_an_argument_without_a_well_formed_version_names_none(arg: str | None) -> None:
+    assert callbacks.version_of(arg)[1] is None
