@@ -267,7 +267,7 @@ async def test_a_train_tickets_id_numbers_reach_the_manager_only_until_it_closes
     emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
     await emu.wait_for(MANAGER, contains=shown("request.ask_options", number=1))
     emu.send_text(MANAGER, "KA Argo Lawu 08:00 eksekutif 450000")
-    offer = await emu.wait_for(SITI, contains=shown("notify.ticket.quote", number=1))
+    offer = await emu.wait_for(SITI, contains=part_of("notify.ticket.quote", number=1))
     emu.press(SITI, offer.message_id, button_text=offer.buttons[0][0].text)
     await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
     card = await emu.wait_for(
