@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import format_money
 from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
@@ -30,6 +31,7 @@ from handlers.dialogs import (
     Step,
     leave_dialog,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -193,9 +195,13 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     bill = BillKind(draft["bill"])
     value = draft.get("token_value")
     token = token_price(int(value), visitor.center.currency) if value else None
-    request = await submit_bill(
-        context.store, visitor.user, visitor.center, bill, draft["customer"], token
-    )
+    try:
+        request = await submit_bill(
+            context.store, visitor.user, visitor.center, bill, draft["customer"], token
+        )
+    except TooManyOpenRequests as refused:
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "bill.submitted", request)
     return ConversationHandler.END

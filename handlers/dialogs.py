@@ -1,6 +1,7 @@
 """What every dialog shares: the steps' kit, and dialogs that give way to each other.
 
-The kit: a step's return type, its draft, the typed text, the submitted card, leaving.
+The kit: a step's return type, its draft, the typed text, the submitted card (or why it was
+not sent), leaving.
 
 Giving way: several ConversationHandlers can hold a state for the same user (a top-up left
 half-way, then /bill); without this, the first one registered would keep answering the user's
@@ -20,6 +21,7 @@ from telegram.ext import Application, BaseHandler, ConversationHandler
 
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.pipeline import Role
 from bot.views.cards import action_buttons, villager_card_text
 from bot.views.texts import Html, t
@@ -58,6 +60,15 @@ async def show_submitted(
     card = Html(villager_card_text(request, locale))
     text = t(locale, key, card=card, **values)
     await show(query, text, action_buttons(request, Role.VILLAGER, locale))
+
+
+async def show_not_sent(
+    query: CallbackQuery, locale: str, refused: TooManyOpenRequests, key: str
+) -> None:
+    """Replace the summary with why it was not sent: the villager has as many requests open
+    as one may (text `key`, naming the limit and /orders)."""
+    await query.answer()
+    await show(query, t(locale, key, limit=refused.limit))
 
 
 async def leave_dialog(

@@ -14,6 +14,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.entities import ServiceProduct
 from bot.domain.errors import RecordNotFound
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import format_money
 from bot.domain.phones import (
     REGION_BY_CURRENCY,
@@ -32,6 +33,7 @@ from handlers.dialogs import (
     Step,
     leave_dialog,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -183,7 +185,11 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     if number is None or product is None or visitor.center is None:
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_topup(context.store, visitor.user, visitor.center, number, product)
+    try:
+        request = await submit_topup(context.store, visitor.user, visitor.center, number, product)
+    except TooManyOpenRequests as refused:
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "topup.submitted", request)
     return ConversationHandler.END

@@ -8,6 +8,7 @@ from storage.catalog import Catalog
 from storage.catalog_edits import CatalogEdits
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
+from storage.holdings import Holdings
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.produce import Produce
@@ -38,6 +39,7 @@ class Storage:
         self.overview = Overview(db)
         self.questions = Questions(db)
         self.produce = Produce(db)
+        self.holdings = Holdings(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:
