@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.domain.flood import FloodGate
+from bot.services.order_expiry import expire_unapproved_orders
 from bot.services.quotes import expire_quotes
 from bot.services.retention import forget_old_data
 from bot.services.search_cache import SearchCache
@@ -158,9 +159,11 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     return app
 
 
-async def expire_quotes_job(context: KiosContext) -> None:
-    """Cancel unanswered quotes whose time ran out, telling both sides."""
+async def expiry_job(context: KiosContext) -> None:
+    """Cancel unanswered quotes and unapproved goods orders whose time ran out, telling both
+    sides (an order's stock goes back on the shelf)."""
     await expire_quotes(context.store)
+    await expire_unapproved_orders(context.store)
 
 
 async def retention_job(context: KiosContext) -> None:
@@ -201,10 +204,10 @@ async def start_services(app: KiosApplication) -> None:
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
-    # Quotes expire by what the database says, so expiry survives restarts.
+    # Quotes and unapproved orders expire by what the database says, so expiry survives restarts.
     assert app.job_queue is not None
     app.job_queue.run_repeating(
-        expire_quotes_job, interval=services.settings.quote_check_seconds, first=1.0
+        expiry_job, interval=services.settings.quote_check_seconds, first=1.0
     )
     # The retention rule runs soon after a start too: drafts left while the bot was down.
     app.job_queue.run_repeating(retention_job, interval=settings.retention_check_seconds, first=2.0)

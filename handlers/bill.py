@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import TOKEN_VALUES, BillKind, check_customer, token_price
 from bot.domain.errors import PriceChanged
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import Money, format_money
 from bot.domain.pipeline import RequestKind
 from bot.domain.validators import ValidationError
@@ -36,6 +37,7 @@ from handlers.dialogs import (
     leave_dialog,
     next_summary,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -217,6 +219,10 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         )
     except PriceChanged:
         return await show_again(query, context, visitor, draft)
+    except TooManyOpenRequests as refused:
+        context.dialog.pop(DRAFT_KEY, None)
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "bill.submitted", request)

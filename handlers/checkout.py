@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.entities import Checkout, cart_snapshot
 from bot.domain.errors import CartChanged, EmptyCart, OutOfStock
+from bot.domain.holding import HoldLimitReached, TooManyOpenRequests
 from bot.domain.pipeline import Fulfilment
 from bot.services.submissions import submit_order
 from bot.views import callbacks
@@ -36,7 +37,7 @@ from handlers.checkout_delivery import (
     pickup,
     step,
 )
-from handlers.common import answer_press, notice, notice_out_of_stock, say, visitor_of
+from handlers.common import answer_press, notice, notice_out_of_stock, say, show, visitor_of
 from handlers.dialogs import (
     Dialog,
     Handler,
@@ -44,6 +45,7 @@ from handlers.dialogs import (
     draft_of,
     leave_dialog,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -149,10 +151,30 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     except OutOfStock as refused:
         await notice_out_of_stock(query, visitor.locale, refused)
         return ConversationHandler.END
+    except TooManyOpenRequests as refused:
+        await show_not_sent(query, visitor.locale, refused, "checkout.too_many_open")
+        return ConversationHandler.END
+    except HoldLimitReached as refused:
+        await query.answer()
+        await show(query, hold_refusal(visitor.locale, refused))
+        return ConversationHandler.END
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "checkout.submitted", request, number=request.id)
     return ConversationHandler.END
+
+
+def hold_refusal(locale: str, refused: HoldLimitReached) -> str:
+    """Why the order was not sent: it would reserve more of a product than one may hold."""
+    held = h(locale, "checkout.hold_already", held=refused.held) if refused.held else Html("")
+    return t(
+        locale,
+        "checkout.hold_limit",
+        limit=refused.limit,
+        unit=refused.unit,
+        name=refused.product_name,
+        held=held,
+    )
 
 
 async def cancel(update: Update, context: KiosContext) -> Step:

@@ -1,6 +1,7 @@
 """What every dialog shares: the steps' kit, and dialogs that give way to each other.
 
-The kit: a step's return type, its draft, the typed text, the submitted card, leaving.
+The kit: a step's return type, its draft, the typed text, the submitted card (or why it was
+not sent), leaving.
 
 Giving way: several ConversationHandlers can hold a state for the same user (a top-up left
 half-way, then /bill); without this, the first one registered would keep answering the user's
@@ -21,6 +22,7 @@ from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHand
 
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.pipeline import Role
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
@@ -82,6 +84,15 @@ def latest_summary(query: CallbackQuery, draft: Mapping[str, Any]) -> bool:
     another product or another price than the draft now holds."""
     pressed = callbacks.parse(query.data)
     return pressed is not None and pressed.ident == draft.get(SUMMARY_KEY)
+
+
+async def show_not_sent(
+    query: CallbackQuery, locale: str, refused: TooManyOpenRequests, key: str
+) -> None:
+    """Replace the summary with why it was not sent: the villager has as many requests open
+    as one may (text `key`, naming the limit and /orders)."""
+    await query.answer()
+    await show(query, t(locale, key, limit=refused.limit))
 
 
 async def leave_dialog(

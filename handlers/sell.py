@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import KiosContext
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import Money, format_money
 from bot.services.produce import (
     OfferError,
@@ -38,6 +39,7 @@ from handlers.dialogs import (
     draft_of,
     leave_dialog,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -236,7 +238,11 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     if details is None or visitor.center is None:
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
-    request = await submit_offer(context.store, visitor.user, visitor.center, details)
+    try:
+        request = await submit_offer(context.store, visitor.user, visitor.center, details)
+    except TooManyOpenRequests as refused:
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "sell.submitted", request)
     return ConversationHandler.END

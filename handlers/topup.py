@@ -14,6 +14,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.entities import ServiceProduct
 from bot.domain.errors import PriceChanged, RecordNotFound
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import Money, format_money
 from bot.domain.phones import (
     REGION_BY_CURRENCY,
@@ -35,6 +36,7 @@ from handlers.dialogs import (
     leave_dialog,
     next_summary,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -205,6 +207,10 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         )
     except PriceChanged:
         return await show_again(query, context, visitor, draft, product)
+    except TooManyOpenRequests as refused:
+        context.dialog.pop(DRAFT_KEY, None)
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "topup.submitted", request)

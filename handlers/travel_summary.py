@@ -14,6 +14,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import KiosContext
 from bot.domain.clock import local_today
+from bot.domain.holding import TooManyOpenRequests
 from bot.domain.money import Money, MoneyError, format_money, parse_major
 from bot.domain.phones import REGION_BY_CURRENCY
 from bot.domain.pipeline import RequestKind
@@ -34,6 +35,7 @@ from handlers.dialogs import (
     draft_of,
     leave_dialog,
     remind_buttons,
+    show_not_sent,
     show_submitted,
     typed_text,
 )
@@ -236,7 +238,11 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     kind = RequestKind.LODGING if chosen.pop("lodging", False) else RequestKind.TICKET
-    request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
+    try:
+        request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
+    except TooManyOpenRequests as refused:
+        await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
+        return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "travel.submitted", request)
     return ConversationHandler.END

@@ -9,6 +9,7 @@ from storage.catalog_edits import CatalogEdits
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.handover import Handovers
+from storage.holdings import Holdings
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.produce import Produce
@@ -42,6 +43,7 @@ class Storage:
         self.questions = Questions(db)
         self.produce = Produce(db)
         self.retention = Retention(db)
+        self.holdings = Holdings(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

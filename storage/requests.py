@@ -38,6 +38,7 @@ from bot.domain.travel import without_id_numbers
 from storage.carts import cart_lines_in
 from storage.clock import now
 from storage.db import Database
+from storage.holdings import check_holding_in, check_room_in
 from storage.outbox import enqueue
 from storage.produce import Sale, SaleNotifier, list_offer_in, record_sales_in, unlist_offer_in
 from storage.quotes import STILL_SEEN, seen, version_after
@@ -226,12 +227,14 @@ class Requests:
         """Turn the villager's cart into a submitted order, reserving stock, in one transaction."""
         change = Transition(Action.SUBMIT, RequestStatus.DRAFT, RequestStatus.SUBMITTED)
         async with self.db.write() as conn:
+            await check_room_in(conn, villager_id, center.id)
             lines = await cart_lines_in(conn, villager_id, center.id, center.currency)
             if not lines:
                 raise EmptyCart()
             expected = checkout.expected_lines
             if expected is not None and cart_snapshot(lines) != expected:
                 raise CartChanged()
+            await check_holding_in(conn, villager_id, center.id, lines)
             for line in lines:
                 await _take_stock(conn, line)
             request_id = await self._insert_order(conn, villager_id, center, checkout, lines)
@@ -257,6 +260,7 @@ class Requests:
         change = Transition(Action.SUBMIT, RequestStatus.DRAFT, RequestStatus.SUBMITTED)
         stamp = now()
         async with self.db.write() as conn:
+            await check_room_in(conn, villager_id, center.id)
             result = await conn.execute(
                 requests.insert()
                 .values(

@@ -97,8 +97,9 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: Rule(frozenset({S.SUBMITTED, S.QUOTED}), S.CANCELLED, Role.VILLAGER),
     Action.MARK_READY: Rule(frozenset({S.APPROVED}), S.READY, Role.MANAGER),
     Action.SEND_OUT: Rule(frozenset({S.APPROVED}), S.OUT_FOR_DELIVERY, Role.MANAGER),
-    # A quote nobody answered in the center's time: only the bot's own job does this.
-    Action.EXPIRE: Rule(frozenset({S.QUOTED}), S.CANCELLED, Role.SYSTEM),
+    # A quote nobody answered, or a goods order nobody approved, in the center's time: only
+    # the bot's own job does this (an expired order's stock goes back, as on any cancel).
+    Action.EXPIRE: Rule(frozenset({S.SUBMITTED, S.QUOTED}), S.CANCELLED, Role.SYSTEM),
     Action.COMPLETE: Rule(
         frozenset({S.APPROVED, S.READY, S.OUT_FOR_DELIVERY}), S.COMPLETED, Role.MANAGER
     ),
@@ -168,6 +169,8 @@ def available_actions(
     if current is S.SUBMITTED:
         up_front = kind in PRICED_UP_FRONT if priced is None else priced
         first = Action.APPROVE if up_front else Action.QUOTE
+        if kind is RequestKind.GOODS:  # its stock is held until approved: not for ever
+            return (first, Action.REJECT, Action.CANCEL, Action.EXPIRE)
         return (first, Action.REJECT, Action.CANCEL)
     if current is S.QUOTED:
         return (Action.ACCEPT, Action.QUOTE, Action.REJECT, Action.CANCEL, Action.EXPIRE)

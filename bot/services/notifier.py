@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
+from bot.views.labels import kind_key
 from bot.views.texts import t, user_locale
 from storage import Storage
 from storage.requests import Notifier
@@ -50,11 +51,8 @@ def messages_for(
     if change.action is Action.SUBMIT:
         return [*offer_photo(request, audience), card]
     if change.action in (Action.CANCEL, Action.ACCEPT, Action.EXPIRE):
-        note = t(
-            audience.manager_locale,
-            f"manager.notify.{change.action.name.lower()}",
-            number=request.id,
-        )
+        key = kind_key(request.kind, "manager.notify", change.action.name.lower())
+        note = t(audience.manager_locale, key, number=request.id)
         manager_note = OutboxMessage(
             chat_id=audience.center.manager_id, text=note, center_id=audience.center.id
         )

@@ -1,6 +1,8 @@
 """Submitting requests: a villager's cart, top-up, bill, trip or produce offer reaches the manager.
 
 Each request is written together with the manager's new card (bot/services/notifier.py).
+A villager with as many open requests as one may have is refused (TooManyOpenRequests, see
+bot/domain/holding.py), inside the transaction that would store the request.
 No Telegram here: handlers call these and turn results and refusals into messages.
 """
 
@@ -41,7 +43,8 @@ def check_delivery(center: Center, lat: float, lon: float) -> DeliveryCheck | No
 async def submit_order(
     store: Storage, villager: User, center: Center, checkout: Checkout
 ) -> ServiceRequest:
-    """Submit the villager's cart as a goods order; raises EmptyCart or OutOfStock."""
+    """Submit the villager's cart as a goods order; raises EmptyCart, CartChanged, OutOfStock,
+    HoldLimitReached or TooManyOpenRequests."""
     listeners = await audience(store, center, villager)
     return await store.requests.submit_goods_order(
         villager.id, center, checkout, notifier_for(listeners)

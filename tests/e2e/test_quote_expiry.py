@@ -8,6 +8,7 @@ import asyncio
 from bot.config import Settings
 from bot.devtools.emulator import BotApiEmulator
 from bot.domain.pipeline import RequestStatus
+from storage import Storage
 from tests.conftest import open_storage
 from tests.e2e.conftest import (
     MANAGER,
@@ -15,6 +16,7 @@ from tests.e2e.conftest import (
     TOKEN,
     join,
     label,
+    order_in_chat,
     part_of,
     running_bot,
     seed,
@@ -92,3 +94,46 @@ async def test_service_dialogs_carry_on_after_a_restart(
     async with running_bot(settings):
         emu.send_text(SITI, "0001234567890")
         await emu.wait_for(SITI, contains=shown("bill.summary_quote"))
+
+
+async def test_an_order_the_manager_leaves_unapproved_expires_and_frees_its_stock(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    await seed(sqlite_url)
+    settings = Settings(
+        bot_token=TOKEN,
+        database_url=sqlite_url,
+        telegram_api_url=emu.url,
+        outbox_poll_seconds=0.3,
+        quote_check_seconds=0.3,
+    )
+    async with open_storage(sqlite_url) as store:
+        await store.centers.set_quote_ttl("LEPING", 2)
+        async with running_bot(settings):
+            await start_manager(emu)
+            await order_in_chat(emu, SITI)  # one bottle of Minyak Goreng 1 liter
+            card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+            assert await oil_in_stock(store) == 23
+            await emu.wait_for(SITI, contains=shown("notify.goods.expire", number=1), timeout=10)
+            await emu.wait_for(
+                MANAGER, contains=shown("manager.notify.goods.expire", number=1), after=0
+            )
+            # The manager's card is edited in place: cancelled, no buttons left to press.
+            edited = await emu.wait_for(
+                MANAGER,
+                lambda m: m.message_id == card.message_id and label("status.cancelled") in m.text,
+                after=0,
+            )
+            assert edited.buttons == []
+            assert len([m for m in emu.messages(MANAGER) if m.text.startswith("🧾 #1 ·")]) == 1
+        assert (await store.requests.get(1)).status is RequestStatus.CANCELLED
+        assert await oil_in_stock(store) == 24
+        trail = [(e["to_status"], e["actor_role"]) for e in await store.requests.history(1)]
+        assert trail == [("submitted", "villager"), ("cancelled", "system")]
+
+
+async def oil_in_stock(store: Storage) -> int | None:
+    """How many bottles of Minyak Goreng 1 liter are on Leping's shelf."""
+    center = await store.centers.by_code("LEPING")
+    rows = await store.catalog.export_rows(center.id, center.currency)
+    return next(row.stock for row in rows if row.name == "Minyak Goreng 1 liter")
