@@ -101,7 +101,7 @@ class OutboxSender:
         if self._task is None:
             return
         self._stopping = True
-        self.store.db.outbox_ready.set()
+        self.store.outbox.wake()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_GRACE_S)
         except TimeoutError:
@@ -111,7 +111,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Drain, then sleep until woken by a commit or the next retry falls due."""
-        ready = self.store.db.outbox_ready
+        ready = self.store.outbox.ready
         while not self._stopping:
             ready.clear()
             try:
