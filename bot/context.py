@@ -19,7 +19,7 @@ SERVICES_KEY = "services"
 
 @dataclass
 class Services:
-    """What post_init opens and post_shutdown closes."""
+    """What handlers reach through the context; bot.runner opens the store and closes it."""
 
     settings: Settings
     store: Storage

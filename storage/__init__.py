@@ -28,19 +28,20 @@ class Storage:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.centers = Centers(db)
-        self.handovers = Handovers(db)
-        self.users = Users(db)
+        # Repositories that write messages wake the outbox's sender once they commit.
+        self.outbox = Outbox(db)
+        self.centers = Centers(db, self.outbox)
+        self.handovers = Handovers(db, self.outbox)
+        self.users = Users(db, self.outbox)
         self.catalog = Catalog(db)
         self.catalog_edits = CatalogEdits(db)
         self.carts = Carts(db)
-        self.requests = Requests(db)
-        self.outbox = Outbox(db)
+        self.requests = Requests(db, self.outbox)
         self.services = ServicePrices(db)
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
         self.overview = Overview(db)
-        self.questions = Questions(db)
+        self.questions = Questions(db, self.outbox)
         self.produce = Produce(db)
         self.retention = Retention(db)
         self.holdings = Holdings(db)

@@ -13,7 +13,7 @@ from bot.domain.entities import Center, OutboxMessage
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from storage.clock import now
 from storage.db import Database
-from storage.outbox import enqueue
+from storage.outbox import Outbox, enqueue
 from storage.schema import centers
 
 # The messages a new center causes, written in the same transaction (a change of manager is
@@ -39,15 +39,24 @@ def center_from_row(row: Any) -> Center:
     )
 
 
-# A center by id, read on most presses (built once).
+# A center by id, read on most presses, and by join code (built once).
 _CENTER = centers.select().where(centers.c.id == sa.bindparam("center_id", type_=centers.c.id.type))
+_BY_CODE = centers.select().where(centers.c.code == sa.bindparam("code", type_=centers.c.code.type))
+
+
+def _center_or_not_found(rows: Sequence[Any], key: object) -> Center:
+    """The center of the first row; RecordNotFound(key) if there is none."""
+    if not rows:
+        raise RecordNotFound(str(key))
+    return center_from_row(rows[0])
 
 
 class Centers:
     """Repository of centers."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
+        self.outbox = outbox
 
     async def add_center(
         self,
@@ -85,29 +94,23 @@ class Centers:
                     await enqueue(conn, notify(center))
         except IntegrityError as exc:
             raise DuplicateCenter(code.upper()) from exc
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         return center
 
     async def by_code(self, code: str) -> Center:
         """The center with this join code (case-insensitive); RecordNotFound otherwise."""
-        async with self.db.query() as conn:
-            return await self._by_code(conn, code)
+        return _center_or_not_found(await self.db.fetch(_BY_CODE, {"code": code.upper()}), code)
 
     @staticmethod
     async def _by_code(conn: AsyncConnection, code: str) -> Center:
-        query = centers.select().where(centers.c.code == code.upper())
-        row = (await conn.execute(query)).first()
-        if row is None:
-            raise RecordNotFound(code)
-        return center_from_row(row)
+        rows = (await conn.execute(_BY_CODE, {"code": code.upper()})).all()
+        return _center_or_not_found(rows, code)
 
     async def get(self, center_id: int) -> Center:
         """The center with this id; RecordNotFound otherwise."""
-        rows = await self.db.fetch(_CENTER, {"center_id": center_id})
-        row = rows[0] if rows else None
-        if row is None:
-            raise RecordNotFound(str(center_id))
-        return center_from_row(row)
+        return _center_or_not_found(
+            await self.db.fetch(_CENTER, {"center_id": center_id}), center_id
+        )
 
     async def all_centers(self) -> list[Center]:
         """Every center, by code."""

@@ -1,4 +1,13 @@
-"""The database handle: one engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+"""The database: one engine, on SQLite (statements inline: sqlite_driver.py) or PostgreSQL.
+
+Reads: `async with db.read() as conn` sees one state of the data; `db.fetch(q)` is one query's.
+Writes: `async with db.write() as conn` is one transaction, committed at its end or rolled back.
+
+A process's SQLite writers take turns on an asyncio lock before their BEGIN IMMEDIATE, so they
+queue in the event loop rather than at SQLite's lock; only another process (a backup, a second
+bot) makes a writer wait at SQLite, up to SQLITE_BUSY_TIMEOUT_MS. PostgreSQL's row locks order
+its writers, so there is no such lock.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +39,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # A password given as a query option (`?password=...`), which SQLAlchemy does not hide.
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
-# How long a SQLite writer waits for another writer before "database is locked".
+# How long a SQLite writer waits for its turn, and then for another process's lock, before
+# "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -61,8 +71,7 @@ def async_url(database_url: str) -> str:
 def _prepare_sqlite(engine: AsyncEngine) -> None:
     """Every new SQLite connection: no implicit transactions, WAL, foreign keys, busy waits.
 
-    Transactions are the Database's to begin (`_begin`): a writer's BEGIN IMMEDIATE, so no
-    read-to-write deadlocks, a reader's BEGIN, and none for a lone statement.
+    Transactions are the Database's to begin (`_begin`); a lone statement runs without one.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -79,7 +88,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """Owns the engine: `write()` and `read()` give transactions; `outbox_ready` wakes sender."""
+    """Owns the engine and hands out transactions: `read()`, `write()`, and `fetch()`."""
 
     def __init__(self, database_url: str) -> None:
         self.url = async_url(database_url)
@@ -89,73 +98,46 @@ class Database:
             _prepare_sqlite(self.engine)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
-        self.outbox_ready = asyncio.Event()
+        # SQLite's writers' turns (one at a time); PostgreSQL needs none.
+        self._writers = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A read-write transaction, committed on success and rolled back on error."""
-        async with self._transaction("BEGIN IMMEDIATE") as conn:
-            yield conn
+        """A read-write transaction, committed on success and rolled back on error.
+
+        On SQLite it waits for this process's earlier writers first; a turn that does not come
+        within SQLITE_BUSY_TIMEOUT_MS fails as a locked database does (OperationalError).
+        """
+        if self._writers is None:
+            async with self._transaction(writing=True) as conn:
+                yield conn
+            return
+        await _take_turn(self._writers, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            async with self._transaction(writing=True) as conn:
+                yield conn
+        finally:
+            self._writers.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction."""
-        async with self._transaction("BEGIN") as conn:
-            yield conn
+        """A read-only transaction: its statements see one state of the database.
 
-    @asynccontextmanager
-    async def _transaction(self, sqlite_begin: str) -> AsyncIterator[AsyncConnection]:
-        """A transaction, SQLite's begun with `sqlite_begin` at its first statement.
-
-        Taking the connection and beginning, then ending and giving it back, each take one
-        pass through SQLAlchemy's greenlet rather than two (as `fetch` does for a read).
+        That state is taken at its first statement (SQLite's WAL snapshot, PostgreSQL's
+        REPEATABLE READ); writes committed meanwhile are seen by the next transaction.
         """
-        sync_conn = await greenlet_spawn(self._begin, sqlite_begin)
-        try:
-            yield AsyncConnection(self.engine, sync_conn)
-        except BaseException:
-            await greenlet_spawn(_end, sync_conn, commit=False)
-            raise
-        await greenlet_spawn(_end, sync_conn, commit=True)
-
-    def _begin(self, sqlite_begin: str) -> Connection:
-        """A pooled connection with its transaction begun.
-
-        SQLAlchemy's BEGIN is a no-op on SQLite (whose driver would begin implicitly, here
-        switched off), so the driver is told which BEGIN to put before the first statement.
-        A connection used without `_begin` (`query()`, `fetch()`) runs each statement on its
-        own, atomically, with no BEGIN or COMMIT around it. Without an event listener on the
-        engine, SQLAlchemy skips its event dispatch on every statement (3% of the bot's CPU).
-        """
-        sync_conn = self.engine.sync_engine.connect()
-        try:
-            if self.is_sqlite:
-                driver: InlineConnection = sync_conn.connection.dbapi_connection  # type: ignore[assignment]
-                driver.begin_with_next_statement(sqlite_begin)
-            sync_conn.begin()
-        except BaseException:
-            sync_conn.close()
-            raise
-        return sync_conn
-
-    @asynccontextmanager
-    async def query(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for a single read statement, which needs no transaction around it.
-
-        On SQLite that saves the BEGIN and the COMMIT around it.
-        Use `read()` when several statements must see the same state of the database.
-        """
-        async with self.engine.connect() as conn:
+        async with self._transaction(writing=False) as conn:
             yield conn
 
     async def fetch(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
-        """The rows of one read statement, as `query()` runs it, for less CPU.
+        """The rows of one read statement, run on its own (atomic) without a transaction.
 
         Taking a pooled connection, running the statement and giving the connection back
-        happen in one pass through SQLAlchemy's greenlet, where `query()` takes three: each
+        happen in one pass through SQLAlchemy's greenlet, where `read()` takes three: each
         pass copies the caller's stack, and under load that was a third of a lone read's CPU.
+        On SQLite it also saves the BEGIN and the COMMIT.
         """
         return await greenlet_spawn(self._fetch_now, statement, parameters)
 
@@ -164,6 +146,44 @@ class Database:
     ) -> Sequence[Row[Any]]:
         with self.engine.sync_engine.connect() as conn:
             return conn.execute(statement, parameters).all()
+
+    @asynccontextmanager
+    async def _transaction(self, *, writing: bool) -> AsyncIterator[AsyncConnection]:
+        """A transaction, committed if the block ends and rolled back if it raises.
+
+        Taking the connection and beginning, then ending and giving it back, each take one
+        pass through SQLAlchemy's greenlet rather than two (as `fetch` does for a read).
+        """
+        sync_conn = await greenlet_spawn(self._begin, writing)
+        try:
+            yield AsyncConnection(self.engine, sync_conn)
+        except BaseException:
+            await greenlet_spawn(_end, sync_conn, commit=False)
+            raise
+        await greenlet_spawn(_end, sync_conn, commit=True)
+
+    def _begin(self, writing: bool) -> Connection:
+        """A pooled connection with its transaction begun.
+
+        SQLAlchemy's BEGIN is a no-op on SQLite (whose driver would begin implicitly, here
+        switched off), so the driver is told which BEGIN to put before the first statement: a
+        writer's BEGIN IMMEDIATE (no read-to-write deadlock), a reader's BEGIN.
+        A connection used without `_begin` (`fetch()`) runs each statement on its own,
+        atomically, with no BEGIN or COMMIT around it. Without an event listener on the
+        engine, SQLAlchemy skips its event dispatch on every statement (3% of the bot's CPU).
+        """
+        sync_conn = self.engine.sync_engine.connect()
+        try:
+            if self.is_sqlite:
+                driver: InlineConnection = sync_conn.connection.dbapi_connection  # type: ignore[assignment]
+                driver.begin_with_next_statement("BEGIN IMMEDIATE" if writing else "BEGIN")
+            elif not writing:  # on the connection only until it goes back to the pool
+                sync_conn.execution_options(isolation_level="REPEATABLE READ")
+            sync_conn.begin()
+        except BaseException:
+            sync_conn.close()
+            raise
+        return sync_conn
 
     async def probe(self) -> None:
         """Open the database once, a new SQLite file private to its owner; else StorageUnavailable.
@@ -228,6 +248,16 @@ _migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.L
 def _migration_lock() -> asyncio.Lock:
     """This event loop's lock around migrations."""
     return _migration_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
+async def _take_turn(writers: asyncio.Lock, wait_s: float) -> None:
+    """Acquire `writers` within `wait_s` seconds, or fail as SQLite does when it stays locked."""
+    try:
+        async with asyncio.timeout(wait_s):
+            await writers.acquire()
+    except TimeoutError:
+        locked = sqlite3.OperationalError("database is locked (by this process's other writers)")
+        raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
 
 
 def _probe_sqlite_file(url: str) -> None:

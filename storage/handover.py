@@ -18,7 +18,7 @@ from bot.domain.errors import RecordNotFound
 from bot.domain.questions import Direction, Question, QuestionMessage, QuestionStatus
 from storage.centers import center_from_row
 from storage.db import Database
-from storage.outbox import DROPPED, UNDELIVERED, enqueue
+from storage.outbox import DROPPED, UNDELIVERED, Outbox, enqueue
 from storage.questions import message_from_row, question_from_row
 from storage.requests import open_requests_in
 from storage.schema import centers, outbox, question_messages, questions, users
@@ -64,8 +64,9 @@ HandoverNotifier = Callable[[Handover], Sequence[OutboxMessage]]
 class Handovers:
     """Repository of the one change that moves a center's villagers to another manager."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
+        self.outbox = outbox
 
     async def hand_over(
         self, code: str, manager_id: int, notify: HandoverNotifier | None = None
@@ -86,7 +87,7 @@ class Handovers:
                 handover = await _taken_over(conn, handover)
             if notify is not None:
                 await enqueue(conn, notify(handover))
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         return handover
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -171,10 +172,16 @@ _CARD_SHOWN = (
 
 
 class Outbox:
-    """Repository the sender reads and updates."""
+    """Repository the sender reads and updates, and the event that wakes the sender."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Set once messages are committed (`wake`); the sender waits on it between sweeps.
+        self.ready = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the sender that messages were committed (call it after the transaction)."""
+        self.ready.set()
 
     async def due(self, limit: int = 100) -> list[OutboxRow]:
         """Pending messages whose time has come, oldest first, with their card's message id.

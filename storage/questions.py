@@ -21,7 +21,7 @@ from bot.domain.questions import (
 )
 from storage.clock import now
 from storage.db import Database
-from storage.outbox import enqueue
+from storage.outbox import Outbox, enqueue
 from storage.schema import question_messages, questions
 
 # Builds the messages that carry a recorded message to the other side.
@@ -70,8 +70,9 @@ def message_from_row(row: Any) -> QuestionMessage:
 class Questions:
     """Repository of question threads and their messages."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
+        self.outbox = outbox
 
     async def ask(
         self, center_id: int, villager_id: int, entry: Entry, relay: Relay, open_limit: int
@@ -99,7 +100,7 @@ class Questions:
             question = question_from_row(inserted.one())
             message = await self._record(conn, question, Direction.TO_MANAGER, villager_id, entry)
             await enqueue(conn, relay(question, message))
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         return question, message
 
     async def count_open(self, center_id: int, villager_id: int) -> int:
@@ -126,7 +127,7 @@ class Questions:
             question = question_from_row(row)
             message = await self._record(conn, question, direction, sender_id, entry)
             await enqueue(conn, relay(question, message))
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         return question, message
 
     async def close(
@@ -153,7 +154,7 @@ class Questions:
                 return None
             question = question_from_row(row)
             await enqueue(conn, notice(question))
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         return question
 
     async def get(self, question_id: int) -> Question | None:

@@ -8,29 +8,20 @@ to thirty times their work. Here a single statement, COMMIT and ROLLBACK run inl
 connection aiosqlite opened; only a statement for many rows at once (an executemany of
 BULK_ROWS or more: a catalog import) goes to aiosqlite's thread, so it does not stall the
 loop. BEGIN rides along with the first statement, so a transaction that ran none costs
-nothing.
-
-Waiting for another writer must not block the loop either, so SQLite's own busy timeout is 0.
-A statement that finds the database locked when it is the first of its transaction (BEGIN
-IMMEDIATE, a first read) is tried again after an asynchronous pause, and so is a COMMIT, with
-the pauses SQLite's own busy handler uses, until the wait given to `wait_when_busy` has run out;
-then SQLite's "database is locked" error is raised, as the busy timeout would have.
+nothing. A database another process holds locked is waited for as sqlite_busy.py says.
 
 Used through `create_async_engine(..., module=inline_dbapi())` with the stock aiosqlite
-dialect; `begin_with_next_statement` is what the engine's "begin" event calls instead of
-running BEGIN on its own. It reaches one private aiosqlite call, `Connection._execute` (queue a
-function on the connection's thread), and the connection's `_conn`, pinned with aiosqlite's
-version in pyproject.toml.
+dialect; storage.db's Database calls `begin_with_next_statement` when it begins a
+transaction. It reaches into aiosqlite for the sqlite3 connection (`Connection._conn`) and
+its thread (`_thread`, made a daemon as SQLAlchemy does), pinned with aiosqlite's version in
+pyproject.toml.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import sqlite3
-import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -42,14 +33,13 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
+from storage.sqlite_busy import is_busy, now_or_when_free, when_free
+
 # What sqlite3 hands back for one statement: description, rows, lastrowid, rowcount, and
 # whether a transaction is open after it.
 _Outcome = tuple[Any, list[Any], int | None, int, bool]
 _T = TypeVar("_T")
 
-# Seconds between tries while the database is locked: sqlite3's busy handler's own delays,
-# the last one repeated until the wait runs out.
-BUSY_PAUSES_S = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
 # Parameter sets from which an executemany goes to aiosqlite's thread (fewer take microseconds).
 BULK_ROWS = 100
 
@@ -69,21 +59,6 @@ def _run_statement(
         return description, rows, cursor.lastrowid, cursor.rowcount, conn.in_transaction
     finally:
         cursor.close()
-
-
-def is_busy(error: sqlite3.Error) -> bool:
-    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY)."""
-    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
-
-
-def busy_pauses(wait_s: float) -> Iterator[float]:
-    """The pauses to take between tries, until `wait_s` seconds have gone by."""
-    deadline = time.monotonic() + wait_s
-    for n in itertools.count():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
-        yield min(BUSY_PAUSES_S[min(n, len(BUSY_PAUSES_S) - 1)], left)
 
 
 class _Ready(Generic[_T]):
@@ -164,14 +139,16 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ("_busy_wait_s", "_in_transaction", "_pending_begin")
 
-    _cursor_cls = InlineCursor  # type: ignore[assignment]
-
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._pending_begin: str | None = None
         # Whether SQLite holds a transaction open, as of the last statement (True when unsure).
         self._in_transaction = True
         self._busy_wait_s = 0.0
+
+    def cursor(self, server_side: bool = False) -> InlineCursor:  # type: ignore[override]
+        """A cursor that runs its statements inline (there are no server-side cursors)."""
+        return InlineCursor(self)
 
     def wait_when_busy(self, seconds: float) -> None:
         """How long a statement that finds the database locked keeps trying."""
@@ -182,9 +159,15 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         self._pending_begin = sql
 
     @property
+    def _aiosqlite(self) -> aiosqlite.Connection:
+        return self._connection  # type: ignore[return-value]
+
+    @property
     def _sqlite(self) -> sqlite3.Connection:
-        aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        return aio._conn
+        try:
+            return self._aiosqlite._conn
+        except ValueError as closed:  # aiosqlite's "no active connection"
+            raise sqlite3.OperationalError(str(closed)) from closed
 
     def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
         """A pending BEGIN, then the statement; SQLAlchemy's sync layer calls this."""
@@ -193,15 +176,12 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         # Only a statement that opens its transaction (or runs alone) can be tried again:
         # nothing of it has happened when SQLite answers busy.
         retry = not self._sqlite.in_transaction and (begin is not None or not many)
-        try:
-            if many and len(parameters) >= BULK_ROWS:
-                bulk = partial(self._bulk, begin, operation, parameters)
-                outcome = await_(self._when_free(bulk, retry=retry))
-            else:
-                inline = partial(self._inline, begin, operation, parameters, many)
-                outcome = await_(_Ready(self._now_or_when_free(inline, retry=retry)))
-        except Exception as error:
-            self._handle_exception(error)
+        if many and len(parameters) >= BULK_ROWS:
+            bulk = partial(self._bulk, begin, operation, parameters)
+            outcome = await_(when_free(bulk, self._busy_wait_s, retry=retry))
+        else:
+            inline = partial(self._inline, begin, operation, parameters, many)
+            outcome = await_(_Ready(now_or_when_free(inline, self._busy_wait_s, retry=retry)))
         self._in_transaction = outcome[4]
         return outcome
 
@@ -211,10 +191,17 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     async def _bulk(self, begin: str | None, operation: str, parameters: Any) -> _Outcome:
         with self._opening(begin):
-            aio: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-            return await aio._execute(  # type: ignore[no-untyped-call, no-any-return]
-                _run_statement, self._sqlite, operation, parameters, True
-            )
+            cursor = await self._aiosqlite.executemany(operation, parameters)
+            try:
+                return (
+                    cursor.description,
+                    [],  # an executemany returns no rows
+                    cursor.lastrowid,
+                    cursor.rowcount,
+                    self._sqlite.in_transaction,
+                )
+            finally:
+                await cursor.close()
 
     @contextmanager
     def _opening(self, begin: str | None) -> Iterator[None]:
@@ -235,48 +222,9 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         """Commit; costs nothing when no transaction is open (none began, or it ended)."""
         self._pending_begin = None
         if self._in_transaction:
-            try:  # a reader can be in the way (no WAL)
-                self._now_or_when_free(self._sqlite.commit, retry=True)
-            except Exception as error:
-                self._handle_exception(error)
+            # A reader can be in the way (no WAL).
+            now_or_when_free(self._sqlite.commit, self._busy_wait_s, retry=True)
             self._in_transaction = False
-
-    def _now_or_when_free(self, attempt: Callable[[], _T], *, retry: bool) -> _T:
-        """`attempt` at once, inline; only if SQLite answers busy is it tried after pauses."""
-        try:
-            return attempt()
-        except sqlite3.OperationalError as error:
-            if not (retry and is_busy(error)):
-                raise
-            busy = error
-
-        async def again() -> _T:
-            return attempt()
-
-        return await_(self._when_free(again, retry=True, busy=busy))
-
-    async def _when_free(
-        self,
-        attempt: Callable[[], Awaitable[_T]],
-        *,
-        retry: bool,
-        busy: sqlite3.OperationalError | None = None,
-    ) -> _T:
-        """`attempt`, tried again after a pause while SQLite answers busy, until the wait ends.
-
-        `busy` is the answer to a try already made: the first pause comes before the next.
-        """
-        pauses = busy_pauses(self._busy_wait_s)
-        while True:
-            if busy is not None:
-                pause = next(pauses, None) if retry and is_busy(busy) else None
-                if pause is None:
-                    raise busy
-                await asyncio.sleep(pause)
-            try:
-                return await attempt()
-            except sqlite3.OperationalError as error:
-                busy = error
 
     def rollback(self) -> None:
         """Roll back; as commit, nothing to do when no transaction is open.
@@ -284,11 +232,13 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         The pool rolls back every connection given back to it, after the commit too.
         """
         self._pending_begin = None
-        if self._in_transaction and self._connection._connection:
+        if self._in_transaction:
             try:
-                self._sqlite.rollback()
-            except Exception as error:
-                self._handle_exception(error)
+                conn = self._sqlite
+            except sqlite3.OperationalError:  # closed: nothing is open any more
+                conn = None
+            if conn is not None:
+                conn.rollback()
         self._in_transaction = False
 
 

@@ -15,7 +15,7 @@ from bot.domain.errors import RecordNotFound
 from storage.centers import center_from_row
 from storage.clock import now
 from storage.db import Database
-from storage.outbox import retry_cards_for
+from storage.outbox import Outbox, retry_cards_for
 from storage.schema import centers, users
 
 # The user's row beside each center that is theirs or that they manage (or one row of nulls).
@@ -54,8 +54,9 @@ def user_from_row(row: Any) -> User:
 class Users:
     """Repository of users."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self.db = db
+        self.outbox = outbox
 
     async def seen(
         self,
@@ -103,7 +104,7 @@ class Users:
             if known is None or known.user.blocked_at is not None:
                 await retry_cards_for(conn, user_id)
             standing = await _standing(conn, user_id)
-        self.db.outbox_ready.set()
+        self.outbox.wake()
         if standing is None:  # cannot happen: written just above, in this transaction
             raise RecordNotFound(str(user_id))
         return standing

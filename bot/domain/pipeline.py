@@ -22,7 +22,11 @@ class RequestKind(StrEnum):
 
 
 class RequestStatus(StrEnum):
-    """Where a request stands; see DESIGN.md for the diagram."""
+    """Where a request stands; RULES below are the edges between statuses:
+
+    draft -> submitted -> (quoted -> accepted) -> approved -> ready | out_for_delivery -> completed
+    submitted | quoted | accepted -> rejected; submitted | quoted -> cancelled
+    """
 
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -60,12 +60,12 @@ class OutboxSender:
         if self._task is None:
             return
         self._stopping = True
-        self.store.db.outbox_ready.set()
+        self.store.outbox.wake()
         await stop_gracefully(self._task)
 
     async def run(self) -> None:
         """Drain, then sleep until woken by a commit or the next retry falls due."""
-        ready = self.store.db.outbox_ready
+        ready = self.store.outbox.ready
         while not self._stopping:
             ready.clear()
             try:
