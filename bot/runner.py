@@ -15,7 +15,8 @@ from telegram.warnings import PTBUserWarning
 from bot.app import build_application, start_services, stop_services
 from bot.config import Settings, masked_token
 from storage import Storage
-from storage.db import Database, masked_url
+from storage.database_url import masked_url
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 

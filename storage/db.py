@@ -15,7 +15,6 @@ import asyncio
 import functools
 import logging
 import os
-import re
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -28,44 +27,20 @@ from alembic.config import Config
 from sqlalchemy import Connection, Executable, Insert, Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from storage.database_url import StorageUnavailable as StorageUnavailable
+from storage.database_url import async_url, first_line, safe_url
 from storage.sqlite_driver import InlineConnection, inline_dbapi
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# A password given as a query option (`?password=...`), which SQLAlchemy does not hide.
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 # How long a SQLite writer waits for its turn, and then for another process's lock, before
 # "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-
-
-class StorageUnavailable(Exception):
-    """The database cannot be opened or upgraded; the message is one line for the operator."""
-
-
-def async_url(database_url: str) -> str:
-    """Map a plain `sqlite:///` or `postgresql://` URL to its asyncio driver."""
-    try:
-        url = make_url(database_url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        shown = masked_url(database_url)
-        raise StorageUnavailable(f"DATABASE_URL is not a database URL: {shown!r}") from None
-    backend = url.get_backend_name()
-    if backend == "sqlite" and (url.username or url.password or url.host or url.port):
-        raise StorageUnavailable(
-            f"DATABASE_URL for SQLite is sqlite:///file.db (or sqlite:////absolute/path.db), "
-            f"got {_safe(database_url)!r}"
-        )
-    if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-    raise StorageUnavailable(f"DATABASE_URL must be sqlite:/// or postgresql://, got {backend!r}")
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
@@ -213,7 +188,7 @@ class Database:
                 pass
         except (TypeError, ValueError) as exc:
             raise StorageUnavailable(
-                f"DATABASE_URL {_safe(self.url)} has an option the driver does not take: "
+                f"DATABASE_URL {safe_url(self.url)} has an option the driver does not take: "
                 f"{self._detail(exc)}"
             ) from None
 
@@ -224,13 +199,13 @@ class Database:
             yield
         except (OperationalError, DBAPIError, OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(
-                f"cannot open the database {_safe(self.url)}: {self._detail(exc)}"
+                f"cannot open the database {safe_url(self.url)}: {self._detail(exc)}"
             ) from exc
 
     def _detail(self, exc: BaseException) -> str:
         """The first line of `exc`, with the URL's password masked should the driver quote it."""
         password = make_url(self.url).password
-        detail = _first_line(exc)
+        detail = first_line(exc)
         return detail.replace(password, "***") if password else detail
 
     async def close(self) -> None:
@@ -280,34 +255,6 @@ def _create_private(path: str) -> None:
     """
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def masked_url(text: str) -> str:
-    """`text` with the password of its user part (`user:password@`) replaced by ***.
-
-    For a DATABASE_URL too malformed to parse: everything between the user's name and the
-    last '@' is masked, whatever it holds.
-    """
-    head, at, tail = text.rpartition("@")
-    scheme_end = head.find("//")
-    start = scheme_end + 2 if scheme_end >= 0 else 0
-    if scheme_end < 0 and head.count(":") > 1:  # "postgresql:user:password"
-        start = head.find(":") + 1
-    user, colon, _password = head[start:].partition(":")
-    if at and colon:
-        text = f"{head[:start]}{user}:***@{tail}"
-    return _QUERY_PASSWORD.sub(r"\1***", text)
-
-
-def _safe(url: str) -> str:
-    """The URL with its password masked, for messages and logs."""
-    return masked_url(make_url(url).render_as_string(hide_password=True))
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an exception, for a one-line operator message."""
-    text = str(getattr(exc, "orig", None) or exc)
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
