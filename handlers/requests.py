@@ -85,7 +85,8 @@ async def refresh(update: Update, context: KiosContext, found: Visitor, request_
     except TransitionRefused:
         return
     text, markup = await card_for(context, request, role, found.locale)
-    await show(query, text, markup)
+    # The first press of a double tap has drawn the outcome already: no second edit of it.
+    await redraw_card(context, query, text, markup)
 
 
 async def request_pressed(update: Update, context: KiosContext) -> str | int | None:
@@ -120,17 +121,15 @@ async def request_pressed(update: Update, context: KiosContext) -> str | int | N
         status=plain(found.locale, f"status.{acted.request.status.value}"),
     )
     text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
-    if acted.role is Role.MANAGER:
-        await redraw_card(context, query, text, markup)
-    else:
-        await show(query, text, markup)
+    await redraw_card(context, query, text, markup)
     return ConversationHandler.END
 
 
 async def redraw_card(
     context: KiosContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Redraw the pressed card, unless the outbox just did; note it, so the outbox need not."""
+    """Redraw the pressed card, unless the outbox or an earlier press just did; note it, so
+    the outbox (on a manager's card) or a second press of a double tap need not."""
     message = query.message
     if not isinstance(message, Message):
         await show(query, text, markup)
@@ -264,7 +263,7 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
     status = plain(found.locale, f"status.{acted.request.status.value}")
     await notice(query, found.locale, "request.done", number=acted.request.id, status=status)
     text, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
-    await show(query, text, markup)
+    await redraw_card(context, query, text, markup)
 
 
 def build_request_conversation() -> Dialog:
