@@ -5,7 +5,10 @@ Every press is authorized on the server: role, center and current status decide,
 
 from __future__ import annotations
 
+import logging
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -46,6 +49,7 @@ from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, notice, say, show, visitor
 from handlers.dialogs import Dialog
 
+log = logging.getLogger(__name__)
 ORDERS_PER_PAGE = 5
 MANAGER_TEXT = "manager_text"
 ASKING_KEY = "asking"
@@ -143,6 +147,24 @@ async def redraw_card(
         shown_cards.note(message.chat.id, message.message_id, text, buttons)
 
 
+async def edit_text(
+    context: KiosContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Replace a message's text and buttons; an unchanged message is fine."""
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except BadRequest as exc:
+        # PTB capitalizes Telegram's description: "Message is not modified: ...".
+        if "message is not modified" not in exc.message.lower():
+            raise
+
+
 async def ask_text(
     update: Update, context: KiosContext, found: Visitor, request_id: int, action: Action
 ) -> str | int:
@@ -158,7 +180,10 @@ async def ask_text(
         return ConversationHandler.END
     await query.answer()
     prompt = prompt_for(request, action)
-    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value, "prompt": prompt}
+    asked = {"request": request_id, "action": action.value, "prompt": prompt}
+    if isinstance(query.message, Message):  # the card to redraw once the manager has typed
+        asked["card"] = query.message.message_id
+    context.dialog[ASKING_KEY] = asked
     await say(update, t(found.locale, prompt, number=request_id))
     return MANAGER_TEXT
 
@@ -228,9 +253,27 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
         await say(update, t(found.locale, f"request.{refused.reason}"))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
-    card, markup = await card_for(context, acted.request, acted.role, found.locale, acted.villager)
-    await say(update, card, markup)
+    await redraw_asked_card(update, context, found, acted, asked.get("card"))
+    status = plain(found.locale, f"status.{acted.request.status.value}")
+    await say(update, t(found.locale, "request.done", number=request_id, status=status))
     return ConversationHandler.END
+
+
+async def redraw_asked_card(
+    update: Update, context: KiosContext, found: Visitor, acted: Acted, card_id: object
+) -> None:
+    """Redraw the copy of the card (opened from /queue) whose button asked, so that it shows
+    no stale buttons; the card itself is the outbox's to edit, as on every change."""
+    chat, request = update.effective_chat, acted.request
+    if not isinstance(card_id, int) or chat is None:
+        return
+    if (request.manager_chat_id, request.manager_message_id) == (chat.id, card_id):
+        return
+    card, markup = await card_for(context, request, acted.role, found.locale, acted.villager)
+    try:
+        await edit_text(context, chat.id, card_id, card, markup)
+    except BadRequest as exc:  # deleted meanwhile: the card itself still shows the change
+        log.info("card copy %s in chat %s not redrawn: %s", card_id, chat.id, exc.message)
 
 
 def prompt_for_id(asked: dict[str, object]) -> str:
