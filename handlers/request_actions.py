@@ -6,7 +6,7 @@ Every press is authorized on the server: role, center and current status decide,
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -41,7 +41,8 @@ from bot.views import callbacks
 from bot.views.cards import action_buttons, manager_card_text, villager_card_text
 from bot.views.labels import refusal_key, status_label
 from bot.views.texts import t
-from handlers.common import Visitor, notice, say, show, visitor_of
+from handlers.card_redraw import redraw_asked_copy, redraw_card
+from handlers.common import Visitor, notice, say, visitor_of
 from handlers.dialogs import Dialog, Step
 
 MANAGER_TEXT = "manager_text"
@@ -84,7 +85,8 @@ async def refresh(update: Update, context: KiosContext, visitor: Visitor, reques
     except TransitionRefused:
         return
     text, markup = await card_for(context, request, role, visitor.locale)
-    await show(query, text, markup)
+    # The first press of a double tap has drawn the outcome already: no second edit of it.
+    await redraw_card(context, query, text, markup)
 
 
 async def request_pressed(update: Update, context: KiosContext) -> Step:
@@ -128,28 +130,8 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
     text, markup = await card_for(
         context, acted.request, acted.role, visitor.locale, acted.villager
     )
-    if acted.role is Role.MANAGER:
-        await redraw_card(context, query, text, markup)
-    else:
-        await show(query, text, markup)
+    await redraw_card(context, query, text, markup)
     return ConversationHandler.END
-
-
-async def redraw_card(
-    context: KiosContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Redraw the pressed card, unless the outbox just did; note it, so the outbox need not."""
-    message = query.message
-    if not isinstance(message, Message):
-        await show(query, text, markup)
-        return
-    shown_cards = context.services.shown_cards
-    buttons = markup.to_dict() if markup else None
-    if shown_cards.already_shows(message.chat.id, message.message_id, text, buttons):
-        return
-    with shown_cards.redrawing(message.chat.id, message.message_id):
-        await show(query, text, markup)
-        shown_cards.note(message.chat.id, message.message_id, text, buttons)
 
 
 async def ask_text(
@@ -169,7 +151,10 @@ async def ask_text(
         return ConversationHandler.END
     await query.answer()
     prompt = prompt_for(request, action)
-    context.dialog[ASKING_KEY] = {"request": request_id, "action": action.value, "prompt": prompt}
+    asked = {"request": request_id, "action": action.value, "prompt": prompt}
+    if isinstance(query.message, Message):  # the card to redraw once the manager has typed
+        asked["card"] = query.message.message_id
+    context.dialog[ASKING_KEY] = asked
     await say(update, t(visitor.locale, prompt, number=request_id))
     return MANAGER_TEXT
 
@@ -238,7 +223,9 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
     card, markup = await card_for(
         context, acted.request, acted.role, visitor.locale, acted.villager
     )
-    await say(update, card, markup)
+    await redraw_asked_copy(update, context, acted.request, card, markup, asked.get("card"))
+    status = status_label(visitor.locale, acted.request.status)
+    await say(update, t(visitor.locale, "request.done", number=request_id, status=status))
     return ConversationHandler.END
 
 
@@ -275,7 +262,7 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
     text, markup = await card_for(
         context, acted.request, acted.role, visitor.locale, acted.villager
     )
-    await show(query, text, markup)
+    await redraw_card(context, query, text, markup)
 
 
 def build_request_conversation() -> Dialog:

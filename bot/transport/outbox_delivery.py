@@ -52,7 +52,12 @@ class OutboxDelivery:
             return True
         if card_message_id:  # a press on the card meanwhile need not redraw it to the same
             self.shown_cards.note(row.chat_id, card_message_id, row.text, row.reply_markup)
-        row = await self.store.outbox.begin_send(row)
+        try:
+            row = await self.store.outbox.begin_send(row)
+        except Exception:  # not sent after all (database busy): the next sweep must edit
+            if card_message_id:
+                self.shown_cards.forget(row.chat_id, card_message_id, row.text, row.reply_markup)
+            raise
         if is_uncertain(row):
             log.warning("outbox message %s may arrive twice: %s", row.id, row.last_error)
         try:
@@ -136,8 +141,12 @@ class OutboxDelivery:
                     reply_markup=markup,
                 )
                 return int(card_message_id)
-            except BadRequest as exc:
+            except TelegramError as exc:
                 if is_not_modified(exc):
+                    raise
+                # The card does not show this after all: a later try (or a press) draws it.
+                self.shown_cards.forget(row.chat_id, card_message_id, row.text, row.reply_markup)
+                if not isinstance(exc, BadRequest):
                     raise
                 # Deleted, too old or not editable: the manager gets a fresh card instead.
                 log.info("card %s in chat %s not editable: %s", card_message_id, row.chat_id, exc)

@@ -5,7 +5,9 @@ same content. Sending both would spend one of the chat's messages a second (prec
 a burst of new cards) only to be answered "message is not modified". Whichever comes first
 notes what it put on the card here (the outbox before its edit, the press after its own),
 and the other skips a redraw that would show exactly that; while a press's edit is on its
-way, the outbox holds its edit of that card until the press has noted (or failed).
+way, the outbox holds its edit of that card until the press has noted (or failed). A note
+stands until the card is redrawn to something else (a second press on a card already showing
+the outcome redraws nothing either), or until the outbox's edit it stands for fails.
 """
 
 from __future__ import annotations
@@ -52,13 +54,20 @@ class ShownCards:
         """The card message now shows `text` with `markup` (InlineKeyboardMarkup.to_dict())."""
         key = (chat_id, message_id)
         self._shown.pop(key, None)
-        self._shown[key] = (text, markup)
+        self._shown[key] = (text, dict(markup) if markup else None)
         while len(self._shown) > MAX_NOTES:
             del self._shown[next(iter(self._shown))]
 
     def already_shows(
         self, chat_id: int, message_id: int, text: str, markup: Mapping[str, Any] | None
     ) -> bool:
-        """Whether the message shows exactly this since the last note (the note is used up)."""
-        shown = self._shown.pop((chat_id, message_id), None)
+        """Whether the message shows exactly this, as last noted."""
+        shown = self._shown.get((chat_id, message_id))
         return shown is not None and shown == (text, dict(markup) if markup else None)
+
+    def forget(
+        self, chat_id: int, message_id: int, text: str, markup: Mapping[str, Any] | None
+    ) -> None:
+        """Drop the note of this content (an edit noted beforehand did not reach the card)."""
+        if self.already_shows(chat_id, message_id, text, markup):
+            del self._shown[(chat_id, message_id)]

@@ -8,7 +8,7 @@ import logging
 import warnings
 from typing import Any
 
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 # 2**32 seconds outlasts any cap; a larger power would only overflow the float.
@@ -23,7 +23,7 @@ def retry_seconds(exc: RetryAfter) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
-def is_not_modified(exc: BadRequest) -> bool:
+def is_not_modified(exc: TelegramError) -> bool:
     """An edit that changes nothing (PTB capitalizes Telegram's description)."""
     return "message is not modified" in exc.message.lower()
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.transport.http_request import AiohttpRequest
+from bot.views.callbacks import PRESSED_SHOWED
 
 # JSON may carry a lone surrogate as an escape ("\ud83d"); it is not a character, so any
 # reply quoting it (or a database row storing it) would fail to encode as UTF-8.
@@ -35,11 +36,22 @@ def without_echoes(message: Any) -> None:
             message.pop(field, None)
 
 
+def echoes_put_aside(message: Any) -> None:
+    """Move what the bot itself sent of a pressed message under PRESSED_SHOWED, unparsed.
+
+    PTB builds no objects for them there, yet a redraw can still tell whether it would
+    change anything.
+    """
+    if isinstance(message, dict) and "message_id" in message:
+        message[PRESSED_SHOWED] = {f: message.pop(f) for f in ECHOED_FIELDS if f in message}
+
+
 class UpdatesRequest(AiohttpRequest):
     """The getUpdates connection (PTB's default: one connection), with cleaned-up text.
 
     A pressed button's update carries the bot's message it sat under, keyboard and all; as
-    with answers (BotRequest), what the bot sent itself is dropped before PTB parses it.
+    with answers (BotRequest), what the bot sent itself is not parsed by PTB: it is put aside
+    as plain JSON, for a redraw to compare with.
     """
 
     def __init__(self) -> None:
@@ -53,7 +65,7 @@ class UpdatesRequest(AiohttpRequest):
         for update in updates if isinstance(updates, list) else ():
             pressed = update.get("callback_query") if isinstance(update, dict) else None
             if isinstance(pressed, dict):
-                without_echoes(pressed.get("message"))
+                echoes_put_aside(pressed.get("message"))
         if _ESCAPED_SURROGATE.search(payload) is None:
             return parsed
         cleaned: dict[str, Any] = without_lone_surrogates(parsed)

@@ -68,6 +68,10 @@ PREFIXES = frozenset(
     }
 )
 
+# Where a press's update keeps, unparsed, the formatting and keyboard of the message the button
+# sat under (PTB leaves unknown keys in Message.api_kwargs): what the person was looking at.
+PRESSED_SHOWED = "kiosdesa_pressed_showed"
+
 
 @dataclass(frozen=True)
 class Callback:

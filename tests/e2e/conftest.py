@@ -41,6 +41,37 @@ FAR = (-7.5100, 110.8200)
 UNLIMITED_CHAT_RATE = 1000.0
 
 
+@pytest.fixture(autouse=True)
+def no_edit_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Fail any e2e test whose bot sent an edit that changed nothing (each costs a request).
+
+    Telegram answers such an edit "message is not modified"; every emulator the test starts
+    is watched, the fixtures' and the test's own. A test marked `edits_may_change_nothing`
+    (a bot killed mid-way forgets what it just drew) is exempt.
+    """
+    started: list[BotApiEmulator] = []
+    start = BotApiEmulator.start
+
+    async def watched_start(
+        emulator: BotApiEmulator, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        started.append(emulator)
+        await start(emulator, host, port)
+
+    monkeypatch.setattr(BotApiEmulator, "start", watched_start)
+    yield
+    if request.node.get_closest_marker("edits_may_change_nothing"):
+        return
+    wasted = [
+        f"{e.method} in chat {e.params.get('chat_id')}: {str(e.params.get('text'))[:80]!r}"
+        for emulator in started
+        for e in emulator.not_modified
+    ]
+    assert not wasted, "edits that changed nothing:\n" + "\n".join(wasted)
+
+
 @dataclass
 class World:
     """A running bot with one center, its manager and two villagers on the emulator."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.devtools.emulator import BotApiEmulator, SentMessage
 from bot.domain.money import Money
 from bot.domain.pipeline import RequestKind, RequestStatus
 from bot.domain.prices_csv import PriceRow
+from bot.views import callbacks
 from tests.e2e.conftest import MANAGER, SITI, World, join, label, part_of, shown, start_manager
 
 
@@ -182,3 +184,32 @@ async def test_a_fee_change_after_the_summary_is_shown_before_anything_is_charge
     await emu.wait_for(SITI, contains=part_of("bill.submitted"))
     async with world.database() as store:
         assert (await store.requests.get(1)).total.minor == 55_000
+
+
+def live_cards(emu: BotApiEmulator, request_id: int) -> list[SentMessage]:
+    """The manager's messages whose buttons act on the request."""
+    return [
+        message
+        for message in emu.messages(MANAGER, include_deleted=False)
+        if any(
+            (parsed := callbacks.parse(button.callback_data))
+            and parsed.prefix == callbacks.REQUEST
+            and parsed.ident == request_id
+            for row in message.buttons
+            for button in row
+        )
+    ]
+
+
+async def test_a_typed_quote_leaves_one_live_card_edited_in_place(world: World) -> None:
+    emu = world.emu
+    await quoted_water_bill(world)
+    card = await emu.wait_for(MANAGER, contains="#1", after=0)  # the card the manager pressed
+    reply = await emu.wait_for(MANAGER, lambda m: m.message_id > card.message_id and "#1" in m.text)
+    await emu.wait_for(SITI, contains="IDR152,500")
+    await emu.wait_for(
+        MANAGER, lambda m: m.message_id == card.message_id and "IDR152,500" in m.text, after=0
+    )
+    assert [m.message_id for m in live_cards(emu, 1)] == [card.message_id]
+    assert card.button_texts() == ["Quote", "Reject"]  # a new quote replaces this one
+    assert reply.text == "#1: Price offered"  # the typed quote is answered with a line

@@ -183,6 +183,32 @@ async def test_queue_lists_open_requests_oldest_first_in_pages(world: World) -> 
     assert_html_always_valid(emu)
 
 
+async def test_a_reason_typed_after_reject_on_a_queue_copy_leaves_no_live_buttons(
+    world: World,
+) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    async with world.database() as store:
+        await place_order(store, SITI)
+    card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+    emu.send_text(MANAGER, "/queue")
+    page = await emu.wait_for(MANAGER, contains="oldest first")
+    emu.press(MANAGER, page.message_id, button_text="Open #1")
+    copy = await emu.wait_for(MANAGER, contains="🧾 #1 ·")
+    emu.press(MANAGER, copy.message_id, button_text="Reject")
+    await emu.wait_for(MANAGER, contains="Why do you reject")
+    emu.send_text(MANAGER, "habis")
+    reply = await emu.wait_for(MANAGER, lambda m: m.message_id > copy.message_id)
+    assert reply.text == "#1: Rejected" and reply.buttons == []
+    for drawn in (card, copy):  # the card, by the outbox; the copy pressed, by the reply
+        await emu.wait_for(
+            MANAGER,
+            lambda m, s=drawn: m.message_id == s.message_id and "Status: Rejected" in m.text,
+            after=0,
+        )
+    assert [m for m in emu.messages(MANAGER) if "Reject" in m.button_texts()] == []
+
+
 async def test_command_menus_differ_for_villagers_and_the_manager(world: World) -> None:
     emu = world.emu
     await join(emu, SITI)

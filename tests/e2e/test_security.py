@@ -143,6 +143,22 @@ async def test_stale_approve_changes_nothing(world: World) -> None:
     assert_html_always_valid(emu)
 
 
+async def test_a_double_tap_on_cancel_redraws_the_message_once(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    done = await order_in_chat(emu, SITI)
+    edits_before = done.edited  # the summary became "Order sent"
+    first = emu.press(SITI, done.message_id, button_text="Cancel")
+    second = emu.press(SITI, done.message_id, button_text="Cancel")  # double tap
+    assert (await emu.wait_callback_answered(first))["text"].startswith("#1:")
+    assert (await emu.wait_callback_answered(second))["text"] == "Already done — nothing changed."
+    status, _history = await status_and_history(world, 1)
+    assert status is RequestStatus.CANCELLED
+    assert "Cancelled" in done.text and done.button_texts() == []
+    assert done.edited == edits_before + 1
+    assert not emu.not_modified  # the second tap found it drawn already (checked for all, too)
+
+
 @pytest.mark.parametrize("first", ["villager", "manager"])
 async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -> None:
     emu = world.emu

@@ -84,12 +84,16 @@ async def test_identical_edit_not_modified(emu: BotApiEmulator, bot: Bot) -> Non
     )
     with refused(emu, BadRequest, not_modified):
         await sent.edit_text("<strong>Menu</strong>", parse_mode=HTML, reply_markup=markup)
+    assert [(e.method, e.params["text"]) for e in emu.not_modified] == [
+        ("editMessageText", "<strong>Menu</strong>")
+    ]
     await sent.edit_reply_markup(None)
     assert emu.last_message(USER).buttons == [] and emu.last_message(USER).edited == 1
     with refused(emu, BadRequest, "Bad Request: message to edit not found"):
         await bot.edit_message_text("x", chat_id=USER, message_id=999)
     await sent.delete()
     assert emu.messages(USER)[0].deleted
+    assert len(emu.not_modified) == 1  # refused edits of another kind are not counted
     with refused(emu, BadRequest, "Bad Request: message to edit not found"):
         await sent.edit_text("again")
 

@@ -6,6 +6,7 @@ import json
 
 from bot.transport.http_request import AiohttpRequest, json_bytes
 from bot.transport.wire import BotRequest, UpdatesRequest, without_lone_surrogates
+from bot.views.callbacks import PRESSED_SHOWED
 
 
 def test_lone_surrogates_are_replaced_everywhere_in_an_update() -> None:
@@ -59,7 +60,7 @@ def test_answers_that_are_not_a_message_and_updates_are_left_whole() -> None:
     assert UpdatesRequest.parse_json_payload(updates)["result"][0]["message"] == SENT
 
 
-def test_a_pressed_buttons_update_loses_the_keyboard_of_the_bots_message() -> None:
+def test_a_pressed_buttons_update_puts_the_keyboard_of_the_bots_message_aside() -> None:
     pressed = {"id": "9", "from": {"id": 7}, "data": "a:1", "message": SENT}
     payload = json.dumps({"ok": True, "result": [{"update_id": 2, "callback_query": pressed}]})
     [update] = UpdatesRequest.parse_json_payload(payload.encode())["result"]
@@ -69,6 +70,13 @@ def test_a_pressed_buttons_update_loses_the_keyboard_of_the_bots_message() -> No
         "date": 1796000000,
         "chat": {"id": 7, "type": "private", "first_name": "Budi"},
         "text": "Telur ayam Rp 28.000",
+        PRESSED_SHOWED: {  # unparsed: PTB keeps it as it came, in the Message's api_kwargs
+            "entities": [{"type": "bold", "offset": 0, "length": 10}],
+            "reply_markup": {
+                "inline_keyboard": [[{"text": "Add to cart", "callback_data": "a:1"}]]
+            },
+            "link_preview_options": {"is_disabled": True},
+        },
     }
 
 

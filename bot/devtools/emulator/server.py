@@ -99,6 +99,11 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         return self.state.errors
 
     @property
+    def not_modified(self) -> list[ApiErrorRecord]:
+        """Every edit answered "message is not modified": a request that changed nothing."""
+        return [e for e in self.state.errors if e.description.endswith(methods_edit.NOT_MODIFIED)]
+
+    @property
     def stats(self) -> EmulatorStats:
         """Request counters, including how many 429s were given."""
         return self.state.stats
