@@ -23,6 +23,11 @@ centers = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("quote_ttl_s", sa.Integer, nullable=False),
     sa.Column("places", sa.Text, nullable=False),
+    # The center's static EMVCo QRIS payload; a CNY center's payee QR content instead.
+    sa.Column("qris_payload", sa.Text),
+    sa.Column("payee_qr", sa.Text),
+    # What one villager may owe the center on credit (kasbon); 0: no credit.
+    sa.Column("credit_limit_minor", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 users = sa.Table(
@@ -39,6 +44,10 @@ users = sa.Table(
     sa.Column("blocked_at", sa.Float),
     sa.Column("muted", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # The villager asked not to be reminded of their tab (a mute does not stop reminders).
+    sa.Column("reminders_off", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The center a manager (or staff) of several centers is working on now.
+    sa.Column("desk_center_id", sa.Integer),
 )
 
 products = sa.Table(
@@ -95,6 +104,10 @@ requests = sa.Table(
     sa.Column("completed_at", sa.Float),
     # Which quote the villager is shown: each quote writes the next number (storage/quotes.py).
     sa.Column("quote_version", sa.Integer, nullable=False, server_default="0"),
+    # Payment, beside fulfilment: unpaid | cash | qris | credit | closed (bot/domain/payments.py).
+    sa.Column("payment", sa.String(16), nullable=False, server_default="unpaid"),
+    sa.Column("payment_by", sa.BigInteger),
+    sa.Column("payment_at", sa.Float),
 )
 
 request_items = sa.Table(
@@ -220,4 +233,39 @@ question_messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("file_id", sa.String(256)),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# The append-only money ledger: one row per payment event, never updated. A villager's balance
+# at a center is the sum of owed_change_minor (credit +amount, repayment -amount).
+payment_events = sa.Table(
+    "payment_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
+    sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id")),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("method", sa.String(16)),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("owed_change_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+tab_reminders = sa.Table(
+    "tab_reminders",
+    metadata,
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), primary_key=True),
+    sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("sent_at", sa.Float, nullable=False),
+)
+
+center_staff = sa.Table(
+    "center_staff",
+    metadata,
+    sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("added_by", sa.BigInteger),
+    sa.Column("added_at", sa.Float, nullable=False),
 )
