@@ -15,7 +15,7 @@ Latency is the time from a user's update being queued in the emulator to the bot
 queued over the time from the first to the last answer. The outbox is let go at 1,000
 messages a second to one chat (OUTBOX_CHAT_RATE; --chat-rate 1 for Telegram's pace, where
 the manager's cards queue up and the run lasts at least N seconds), and the bot's overall
-limit of 30 messages a second (PTB's AIORateLimiter, as Telegram asks) is lifted the same
+limit of 30 messages a second (its send budget, as Telegram asks) is lifted the same
 way (BROADCAST_RATE, which raises it), so that the figures measure the bot and not
 Telegram's limits, which the echo bot does not keep either (the emulator enforces none
 here; tests/e2e/test_manager_burst.py and tests/e2e/test_broadcast_restart.py test them).

@@ -9,7 +9,6 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import FloodLimit, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,7 +26,7 @@ from bot.services.retention import forget_old_data
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
 from bot.transport.outbox_sender import OutboxSender
-from bot.transport.telegram_answers import calm_rate_limiter_log
+from bot.transport.send_budget import SendBudget
 from bot.transport.update_order import PerUserOrder
 from bot.transport.wire import BotRequest, UpdatesRequest
 from bot.views.menus import set_manager_menu, set_villager_menus
@@ -100,7 +99,10 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
         .context_types(ContextTypes(context=KiosContext))
         .persistence(DatabasePersistence(store.db))
         .concurrent_updates(PerUserOrder())  # users at once, each user's updates in order
-        .rate_limiter(AIORateLimiter(max_retries=3, overall_max_rate=overall_rate(settings)))
+        # One budget for every send of this bot: replies first, then cards, then announcements.
+        .rate_limiter(
+            SendBudget(overall_rate(settings), chat_rate_per_s=settings.outbox_chat_rate_per_s)
+        )
         .build()
     )
     flood = FloodGate(settings.flood_burst, settings.flood_per_minute)
@@ -193,7 +195,6 @@ async def start_services(app: KiosApplication) -> None:
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
     await set_admin_menus(app.bot, services.store, services.settings)
-    calm_rate_limiter_log()  # a flood stretch the outbox waits out is not an error
     settings = services.settings
     sender = OutboxSender(
         app.bot,

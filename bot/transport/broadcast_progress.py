@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.domain.broadcasts import Broadcast, Tally
 from bot.domain.entities import Center
 from bot.transport.pacer import Pacer
+from bot.transport.send_budget import Priority
 from bot.transport.telegram_answers import is_not_modified, retry_seconds
 from bot.views.announcement import number
 from bot.views.texts import t, user_locale
@@ -51,7 +53,7 @@ async def start_run(store: Storage, broadcast: Broadcast) -> Run:
 class ProgressMessage:
     """Edits the manager's progress message as a broadcast goes out, then into its report."""
 
-    def __init__(self, bot: Bot, store: Storage, pacer: Pacer) -> None:
+    def __init__(self, bot: ExtBot[Any], store: Storage, pacer: Pacer) -> None:
         self.bot = bot
         self.store = store
         self.pacer = pacer
@@ -87,7 +89,10 @@ class ProgressMessage:
         with contextlib.suppress(TelegramError):  # e.g. the manager blocked the bot
             if await self.pacer.wait():
                 await self.bot.send_message(
-                    run.broadcast.manager_id, text, parse_mode=ParseMode.HTML
+                    run.broadcast.manager_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=Priority.CARD,
                 )
 
     async def _edit(self, run: Run, text: str) -> bool:
@@ -98,7 +103,11 @@ class ProgressMessage:
         while await self.pacer.wait():
             try:
                 await self.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=Priority.CARD,
                 )
             except RetryAfter as exc:
                 self.pacer.hold(retry_seconds(exc))

@@ -14,15 +14,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.domain.broadcasts import Broadcast, DeliveryStatus, Outcome, Recipient
 from bot.transport.background import nap, stop_gracefully
 from bot.transport.broadcast_progress import ProgressMessage, Run, start_run
 from bot.transport.delivery_log import DeliveryLog
 from bot.transport.pacer import Pacer
+from bot.transport.send_budget import Priority
 from bot.transport.telegram_answers import backoff_s, retry_seconds
 from bot.views.announcement import announcement_html
 from bot.views.texts import pick_locale
@@ -47,7 +48,7 @@ class Broadcaster:
     """A background task that delivers every broadcast in 'sending' status, oldest first."""
 
     def __init__(
-        self, bot: Bot, store: Storage, rate_per_s: float, poll_seconds: float = 2.0
+        self, bot: ExtBot[Any], store: Storage, rate_per_s: float, poll_seconds: float = 2.0
     ) -> None:
         self.bot = bot
         self.store = store
@@ -188,10 +189,16 @@ class Broadcaster:
         photo = run.broadcast.photo_file_id
         if photo:
             await self.bot.send_photo(
-                recipient.user_id, photo, caption=text, parse_mode=ParseMode.HTML
+                recipient.user_id,
+                photo,
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=Priority.BULK,
             )
         else:
-            await self.bot.send_message(recipient.user_id, text, parse_mode=ParseMode.HTML)
+            await self.bot.send_message(
+                recipient.user_id, text, parse_mode=ParseMode.HTML, rate_limit_args=Priority.BULK
+            )
 
 
 def wake_broadcaster(bot_data: Mapping[str, Any]) -> None:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.domain.entities import OutboxRow
 from bot.transport.pacer import ChatPace
+from bot.transport.send_budget import Priority
 from bot.transport.shown_cards import ShownCards
 from bot.transport.telegram_answers import backoff_s, is_not_modified, retry_seconds
 from storage import Storage
@@ -36,7 +39,9 @@ MAX_RECORD_RETRY_S = 2.0
 class OutboxDelivery:
     """Sends outbox rows, each chat at its pace, and records every answer in the outbox."""
 
-    def __init__(self, bot: Bot, store: Storage, pace: ChatPace, shown_cards: ShownCards) -> None:
+    def __init__(
+        self, bot: ExtBot[Any], store: Storage, pace: ChatPace, shown_cards: ShownCards
+    ) -> None:
         self.bot = bot
         self.store = store
         self.pace = pace
@@ -139,6 +144,7 @@ class OutboxDelivery:
                     message_id=card_message_id,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    rate_limit_args=Priority.CARD,
                 )
                 return int(card_message_id)
             except TelegramError as exc:
@@ -151,7 +157,11 @@ class OutboxDelivery:
                 # Deleted, too old or not editable: the manager gets a fresh card instead.
                 log.info("card %s in chat %s not editable: %s", card_message_id, row.chat_id, exc)
         sent: Message = await self.bot.send_message(
-            row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            row.chat_id,
+            row.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            rate_limit_args=Priority.CARD,
         )
         return sent.message_id
 
@@ -162,7 +172,12 @@ class OutboxDelivery:
             raise BadRequest(f"no file id for a {row.media_kind} message")
         if row.media_kind == "photo":
             sent = await self.bot.send_photo(
-                row.chat_id, row.file_id, caption, parse_mode=ParseMode.HTML, reply_markup=markup
+                row.chat_id,
+                row.file_id,
+                caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=Priority.CARD,
             )
         elif row.media_kind == "voice":
             sent = await self.bot.send_voice(
@@ -171,6 +186,7 @@ class OutboxDelivery:
                 caption=caption,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
+                rate_limit_args=Priority.CARD,
             )
         else:
             raise BadRequest(f"unknown media kind {row.media_kind!r}")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.domain.entities import OutboxRow
 from bot.transport.background import nap, stop_gracefully
@@ -36,7 +37,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         store: Storage,
         poll_seconds: float = 2.0,
         chat_rate_per_s: float = DEFAULT_CHAT_RATE,

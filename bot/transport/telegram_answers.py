@@ -1,10 +1,9 @@
 """Telegram's answers read alike by every sender: how long a 429 asks to wait, an edit that
-changed nothing, the backoff after network trouble, and PTB's log when its limiter gives up.
+changed nothing, the backoff after network trouble.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
 from typing import Any
 
@@ -31,25 +30,3 @@ def is_not_modified(exc: TelegramError) -> bool:
 def backoff_s(attempts: int, longest_s: float) -> float:
     """The wait after `attempts` failed tries: 1, 2, 4, ... seconds, at most `longest_s`."""
     return float(min(longest_s, 2.0 ** min(attempts, _LARGEST_DOUBLING)))
-
-
-class RetriesGivenUpAreWarnings(logging.Filter):
-    """PTB's rate limiter logs a traceback when it stops retrying a 429; the caller handles it.
-
-    The outbox and the broadcaster wait as Telegram asked and try again, and a handler's
-    error reaches on_error; so a long flood stretch is a warning, not an error.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Downgrade the limiter's "maximum of retries" record to a one-line warning."""
-        if record.levelno >= logging.ERROR and record.msg.startswith("Rate limit hit after"):
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-def calm_rate_limiter_log() -> None:
-    """Install RetriesGivenUpAreWarnings on PTB's rate limiter logger (once)."""
-    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
-    if not any(isinstance(f, RetriesGivenUpAreWarnings) for f in limiter_log.filters):
-        limiter_log.addFilter(RetriesGivenUpAreWarnings())

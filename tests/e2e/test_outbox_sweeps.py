@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.devtools.emulator import BotApiEmulator
 from bot.domain.entities import OutboxMessage, OutboxRow
 from bot.transport.http_request import AiohttpRequest
 from bot.transport.outbox_sender import OutboxSender
+from bot.transport.send_budget import SendBudget
 from storage import Storage
 from storage.outbox import enqueue
 from tests.conftest import open_storage
@@ -18,6 +19,12 @@ from tests.conftest import open_storage
 from .conftest import MANAGER, SITI, TOKEN
 
 CARDS = 5
+
+
+def telegram(emu: BotApiEmulator, chat_rate: float) -> ExtBot[Any]:
+    """The bot's Telegram connection as the app makes it: the send budget paces every chat."""
+    budget = SendBudget(1000.0, chat_rate_per_s=chat_rate)
+    return ExtBot(TOKEN, base_url=f"{emu.url}/bot", request=AiohttpRequest(), rate_limiter=budget)
 
 
 async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
@@ -37,7 +44,7 @@ async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
         async with other.db.write() as conn:
             burst = [OutboxMessage(chat_id=MANAGER, text=f"card {n}") for n in range(CARDS)]
             await enqueue(conn, [*burst, OutboxMessage(chat_id=SITI, text="to Siti")])
-        async with Bot(TOKEN, base_url=f"{emu.url}/bot", request=AiohttpRequest()) as bot:
+        async with telegram(emu, chat_rate=50) as bot:
             # A poll a minute apart: only the sweeps after each send can deliver the burst.
             sender = OutboxSender(bot, store, poll_seconds=60, chat_rate_per_s=50)
             sender.start()
@@ -52,7 +59,7 @@ async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
         assert sweeps == [["card 0", "to Siti"]] + [[f"card {n}"] for n in range(1, CARDS)]
 
 
-async def card_edit_waiting(store: Storage, bot: Bot) -> int:
+async def card_edit_waiting(store: Storage, bot: ExtBot[Any]) -> int:
     """Request #1's card in the manager's chat, and an edit of it waiting in the outbox."""
     center = await store.centers.add_center("leping", "Desa Leping", MANAGER)
     await store.users.seen(SITI, "Siti")
@@ -74,7 +81,7 @@ async def test_a_card_edit_waits_for_the_press_redrawing_the_same_card(
     emu: BotApiEmulator, sqlite_url: str, press_edit_works: bool
 ) -> None:
     async with open_storage(sqlite_url) as store:
-        async with Bot(TOKEN, base_url=f"{emu.url}/bot", request=AiohttpRequest()) as bot:
+        async with telegram(emu, chat_rate=1000) as bot:
             card_id = await card_edit_waiting(store, bot)
             sender = OutboxSender(bot, store, chat_rate_per_s=1000)
             with sender.shown_cards.redrawing(MANAGER, card_id):
