@@ -38,13 +38,18 @@ def payment_caption(qr: QrToPay, locale: str) -> str:
     return t(locale, key, number=qr.request.id, amount=amount, merchant=qr.merchant)
 
 
-def payment_png(qr: QrToPay, locale: str) -> bytes:
-    """The picture: the QR code, "Pay <amount>" and the payee's name under it.
+def picture_lines(qr: QrToPay, locale: str) -> tuple[str, str]:
+    """What is written under the QR code: "Pay <amount>", then the payee's name.
 
-    Where no font here draws the villager's language, the line is in English; a payee name
-    no font draws gives way to the request's number.
+    Where no font here draws the villager's language, the first line is in English; a payee
+    name no font draws gives way to the request's number.
     """
     amount = format_money(qr.request.total, locale)
     english = plain("en", "qris.image_pay", amount=format_money(qr.request.total, "en"))
     pay_line = legible(plain(locale, "qris.image_pay", amount=amount), english)
-    return payment_picture(qr.content, pay_line, legible(qr.merchant, f"#{qr.request.id}"))
+    return pay_line, legible(qr.merchant, f"#{qr.request.id}")
+
+
+def payment_png(qr: QrToPay, locale: str) -> bytes:
+    """The picture a villager pays from: the QR code with `picture_lines` under it."""
+    return payment_picture(qr.content, *picture_lines(qr, locale))
