@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import zxingcpp
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from bot.views.poster import INK, PAPER, Font, can_draw, fit, qr_image
@@ -16,7 +15,6 @@ AMOUNT_SIZE, NAME_SIZE = 60, 40
 LINE_GAP = 12
 # Telegram photos are at most 2560 pixels a side; anything far larger is not a phone's photo.
 MAX_READ_PIXELS = 40_000_000
-QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def legible(text: str, fallback: str) -> str:
@@ -50,12 +48,17 @@ def payment_picture(content: str, amount_line: str, payee_line: str) -> bytes:
 
 def read_qr_codes(photo: bytes) -> list[str]:
     """The texts of the QR codes in a photo, best first; none for anything unreadable."""
+    # Loaded on the first photo, and its objects kept local: the decoder's bindings complain
+    # on stderr, at exit, of any of their objects a module still holds (and the CLI's too).
+    import zxingcpp
+
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     try:
         with Image.open(io.BytesIO(photo)) as image:
             if image.width * image.height > MAX_READ_PIXELS:
                 return []
             image.load()
-            found = zxingcpp.read_barcodes(image, formats=QR_ONLY)
+            found = zxingcpp.read_barcodes(image, formats=qr_only)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return []
     return [code.text for code in found if code.text]
