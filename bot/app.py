@@ -35,6 +35,7 @@ from handlers.bill import build_bill_conversation
 from handlers.broadcast import build_broadcast_conversation, build_broadcast_handlers
 from handlers.cart import build_cart_handlers
 from handlers.catalog import build_catalog_handlers
+from handlers.center_qr import build_qris_conversation
 from handlers.centers import build_centers_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
@@ -46,6 +47,7 @@ from handlers.new_center import build_new_center_conversation
 from handlers.onboarding import build_onboarding_handlers
 from handlers.operator import set_admin_menus
 from handlers.orders import build_orders_handlers
+from handlers.pay import build_pay_handlers
 from handlers.poster import build_poster_handlers
 from handlers.product import build_product_conversation
 from handlers.product_card import build_product_card_handlers
@@ -122,6 +124,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(build_request_conversation())
     app.add_handler(build_broadcast_conversation())
     app.add_handler(build_new_center_conversation())
+    # /qris: the manager's photo of the center's QRIS sticker (captioned /qris, or after it).
+    app.add_handler(build_qris_conversation())
     # Ask the manager: /ask or Reply starts the dialog; Close is a plain press at any time.
     app.add_handler(build_question_conversation())
     app.add_handlers(build_question_handlers())
@@ -135,6 +139,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_product_card_handlers())
     app.add_handlers(build_cart_handlers())
     app.add_handlers(build_orders_handlers())
+    # /pay N and the Pay button: the QR code to pay an approved request.
+    app.add_handlers(build_pay_handlers())
     app.add_handlers(build_option_handlers())
     app.add_handlers(build_queue_handlers())
     # /broadcasts, and Send/Cancel of an announcement pressed outside its dialog.

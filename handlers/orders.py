@@ -8,9 +8,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
 from bot.domain.money import Money, format_money
+from bot.domain.pay_by_qr import payable
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role
 from bot.views import callbacks
 from bot.views.labels import kind_label, status_label
+from bot.views.pay_texts import pay_button
 from bot.views.question_texts import ask_button
 from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, page_buttons, page_of, say, show, visitor_of
@@ -82,6 +84,7 @@ async def orders_page(
         for r in shown
         if Action.CANCEL in actions_of(r, Role.VILLAGER)
     ]
+    rows += await pay_rows(context, shown, visitor.locale)
     rows.append(page_buttons(callbacks.ORDERS_PAGE, page))
     rows.append(ask)
     text = t(visitor.locale, "orders.list", lines=lines, page=page.index + 1, pages=page.count)
@@ -89,6 +92,15 @@ async def orders_page(
     # No buttons must mean no markup: PTB serializes an empty keyboard as {}, which Telegram
     # refuses ("can't parse reply keyboard markup JSON object").
     return text, InlineKeyboardMarkup(kept) if kept else None
+
+
+async def pay_rows(
+    context: KiosContext, shown: list[ServiceRequest], locale: str
+) -> list[list[InlineKeyboardButton]]:
+    """A Pay button for each shown request still unpaid at a center that takes QR codes."""
+    owed = [request for request in shown if payable(request)]
+    unpaid = await context.store.qr_payments.unpaid_with_qr([request.id for request in owed])
+    return [[pay_button(request, locale)] for request in owed if request.id in unpaid]
 
 
 async def my_orders(update: Update, context: KiosContext) -> None:

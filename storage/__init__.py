@@ -13,6 +13,7 @@ from storage.holdings import Holdings
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.produce import Produce
+from storage.qr_payments import QrPayments
 from storage.questions import Questions
 from storage.reports import Reports
 from storage.requests import Requests
@@ -45,6 +46,7 @@ class Storage:
         self.produce = Produce(db)
         self.retention = Retention(db)
         self.holdings = Holdings(db)
+        self.qr_payments = QrPayments(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -36,6 +36,8 @@ def center_from_row(row: Any) -> Center:
         catalog_version=row.catalog_version,
         quote_ttl_s=row.quote_ttl_s,
         places=tuple(place for place in row.places.split("|") if place),
+        qris_payload=row.qris_payload,
+        payee_qr=row.payee_qr,
     )
 
 
@@ -132,6 +134,14 @@ class Centers:
     async def set_places(self, code: str, places: Sequence[str]) -> Center:
         """The center's own travel places; RecordNotFound for an unknown code."""
         return await self._update(code, places="|".join(places))
+
+    async def set_qris(self, code: str, payload: str) -> Center:
+        """The center's static QRIS payload (checked by the caller); RecordNotFound if unknown."""
+        return await self._update(code, qris_payload=payload)
+
+    async def set_payee_qr(self, code: str, content: str) -> Center:
+        """A CNY center's payee QR content; RecordNotFound for an unknown code."""
+        return await self._update(code, payee_qr=content)
 
     async def _update(self, code: str, **values: Any) -> Center:
         query = sa.update(centers).where(centers.c.code == code.upper()).values(**values)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import CliError, code_arg, with_store
+from bot.cli.common import CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.domain.qris import InvalidQris
 from bot.services.handover import hand_over
-from bot.views.texts import LOCALES
+from bot.services.qr_payment import save_center_qr
+from bot.views.labels import qris_refusal_key
+from bot.views.texts import LOCALES, plain
 from storage import Storage
+
+# The operator reads the terminal in English, as the other commands write it.
+OPERATOR_LOCALE = "en"
 
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
-    """center add | list | set-places | set-quote-hours | set-manager."""
+    """center add | list | set-places | set-quote-hours | set-manager | set-qris."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -42,6 +48,11 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     manager = sub.add_parser("set-manager", help="give a center to another manager")
     manager.add_argument("code", type=code_arg)
     manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
+    qris = sub.add_parser(
+        "set-qris", help="the center's static QRIS payload (a CNY center: its payee QR's text)"
+    )
+    qris.add_argument("code", type=code_arg)
+    qris.add_argument("payload", help="the text of the QR code on the center's sticker")
 
 
 async def cmd_center(args: argparse.Namespace) -> int:
@@ -86,6 +97,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         except RecordNotFound as exc:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
+    elif args.action == "set-qris":
+        await set_qris(store, args.code, args.payload)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -93,6 +106,20 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")
     return 0
+
+
+async def set_qris(store: Storage, code: str, payload: str) -> None:
+    """Keep the center's QRIS (or payee QR), or say in one line why it cannot be used."""
+    center = await center_by_code(store, code)
+    try:
+        saved = await save_center_qr(store, center, payload)
+    except InvalidQris as exc:
+        reason = plain(OPERATOR_LOCALE, qris_refusal_key(exc.reason))
+        raise CliError(f"QRIS refused, nothing changed: {reason}") from exc
+    if saved.merchant is None:
+        print(f"{center.code} keeps its payee QR: {len(payload.strip())} characters")
+    else:
+        print(f"{center.code} takes QRIS: {saved.merchant}, {saved.city}")
 
 
 def quote_seconds(hours: float) -> int:

@@ -30,6 +30,10 @@ class Center:
     quote_ttl_s: int = 86_400
     # Places villagers of this center travel to, matched first when they type one.
     places: tuple[str, ...] = ()
+    # The static QRIS payload of the center's sticker (IDR), checked when it was stored.
+    qris_payload: str | None = None
+    # A CNY center's payee QR content (a wallet's link), shown as it is beside the amount.
+    payee_qr: str | None = None
 
     @property
     def has_location(self) -> bool:

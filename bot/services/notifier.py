@@ -9,6 +9,7 @@ from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
 from bot.views.labels import kind_key
+from bot.views.pay_texts import with_pay_button
 from bot.views.texts import t, user_locale
 from storage import Storage
 from storage.requests import Notifier
@@ -92,7 +93,10 @@ def villager_message(
     text = status_message(request, change.action, audience.villager_locale)
     if change.action is Action.QUOTE and change.source is RequestStatus.QUOTED:
         text += t(audience.villager_locale, "notify.quote_replaces")
-    markup = action_buttons(request, Role.VILLAGER, audience.villager_locale)
+    locale = audience.villager_locale
+    buttons = action_buttons(request, Role.VILLAGER, locale)
+    # Approved and after: the villager may pay by QR code right from the news.
+    markup = with_pay_button(buttons, request, audience.center, locale)
     return OutboxMessage(
         chat_id=request.villager_id, text=text, reply_markup=markup.to_dict() if markup else None
     )

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from bot.domain.bills import BillKind
 from bot.domain.catalog_chat import TextProblem, UploadProblem
+from bot.domain.pay_by_qr import NoQr
 from bot.domain.phones import PhoneReason
 from bot.domain.pipeline import Action, RequestKind, RequestRefusal, RequestStatus
 from bot.domain.produce import OfferProblem
+from bot.domain.qris import QrisRefusal
 from bot.domain.questions import QuestionRefusal
 from bot.domain.reports import Period
 from bot.domain.travel import TicketClass, TicketKind, TravelProblem
@@ -127,3 +129,13 @@ def upload_refusal_key(problem: UploadProblem) -> str:
 def text_refusal_key(problem: TextProblem) -> str:
     """Why a typed product name, category or unit is unusable."""
     return f"product.text_{problem.value}"
+
+
+def qris_refusal_key(reason: QrisRefusal) -> str:
+    """Why a text or a photographed code is not a usable QRIS (or payee QR)."""
+    return f"qris.refusal.{reason.value}"
+
+
+def no_qr_key(reason: NoQr) -> str:
+    """Why a villager gets no QR code to pay a request."""
+    return f"qris.no_qr.{reason.value}"

@@ -142,6 +142,7 @@ COMMANDS = (
     "/lodging", "/sell", "/ask", "/help", "/language", "/search", "/categories", "/queue",
     "/product", "/broadcast", "/stock", "/price", "/report", "/export", "/today", "/catalog",
     "/newcenter", "/setmanager", "/centers", "/mute", "/unmute", "/poster", "/broadcasts",
+    "/pay", "/qris",
 )  # fmt: skip
 
 

@@ -14,9 +14,11 @@ import pytest
 
 from bot.domain.bills import BillKind, check_customer
 from bot.domain.catalog_chat import TextProblem, UploadProblem
+from bot.domain.pay_by_qr import NoQr
 from bot.domain.phones import PhoneReason
 from bot.domain.pipeline import RULES, Action, RequestKind, RequestRefusal, RequestStatus, Role
 from bot.domain.produce import OfferProblem
+from bot.domain.qris import QrisRefusal
 from bot.domain.questions import QuestionRefusal
 from bot.domain.reports import Period
 from bot.domain.travel import TicketClass, TicketKind, TravelProblem
@@ -54,6 +56,8 @@ KEYS: list[tuple[Callable[..., str], list[tuple[Any, ...]]]] = [
     (labels.offer_refusal_key, every(OfferProblem)),
     (labels.upload_refusal_key, every(UploadProblem)),
     (labels.text_refusal_key, every(TextProblem)),
+    (labels.qris_refusal_key, every(QrisRefusal)),
+    (labels.no_qr_key, every(NoQr)),
 ]
 
 

@@ -57,8 +57,19 @@ LABEL_KEYS = {
     "sell.skip_photo",
     "sell.with_photo",
     "sell.no_photo",
+    "qris.pay_button",
+    "qris.payee_button",
+    "qris.image_pay",
 }
-LABEL_PREFIXES = ("command.", "shop.stock_", "action.", "status.", "kind.")
+LABEL_PREFIXES = (
+    "command.",
+    "shop.stock_",
+    "action.",
+    "status.",
+    "kind.",
+    "qris.refusal.",
+    "qris.no_qr.",
+)
 
 # Inline and reply keyboard buttons: they must fit on a phone screen.
 BUTTON_KEYS = {
@@ -81,6 +92,8 @@ BUTTON_KEYS = {
     "sell.cancel",
     "sell.confirm",
     "sell.skip_photo",
+    "qris.pay_button",
+    "qris.payee_button",
 }
 BUTTON_PREFIXES = ("action.",)
 MAX_BUTTON = 30
