@@ -11,6 +11,7 @@ VILLAGER_COMMANDS = (
     "categories",
     "cart",
     "orders",
+    "tab",
     "topup",
     "bill",
     "ticket",
@@ -20,11 +21,14 @@ VILLAGER_COMMANDS = (
     "language",
     "mute",
     "unmute",
+    "reminders",
     "cancel",
     "start",
 )
 MANAGER_COMMANDS = (
     "queue",
+    "tabs",
+    "credit",
     "today",
     "report",
     "export",
