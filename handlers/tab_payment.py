@@ -105,28 +105,17 @@ async def amount_typed(update: Update, context: KiosContext) -> Step:
 
 def _method_buttons(locale: str, number: int) -> InlineKeyboardMarkup:
     """Cash, QRIS and Cancel, tied to the question they answer."""
-    pay = callbacks.TAB_PAYMENT
+
+    def button(key: str, step: str) -> InlineKeyboardButton:
+        data = callbacks.step(callbacks.TAB_PAYMENT, step, number)
+        return InlineKeyboardButton(plain(locale, key), callback_data=data)
+
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    plain(locale, "tabs.cash"), callback_data=_step(pay, "cash", number)
-                ),
-                InlineKeyboardButton(
-                    plain(locale, "tabs.qris"), callback_data=_step(pay, "qris", number)
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    plain(locale, "tabs.cancel"), callback_data=_step(pay, CANCEL, number)
-                )
-            ],
+            [button("tabs.cash", PayMethod.CASH.value), button("tabs.qris", PayMethod.QRIS.value)],
+            [button("tabs.cancel", CANCEL)],
         ]
     )
-
-
-def _step(prefix: str, name: str, number: int) -> str:
-    return callbacks.step(prefix, name, number)
 
 
 async def method_pressed(update: Update, context: KiosContext) -> Step:
@@ -141,7 +130,7 @@ async def method_pressed(update: Update, context: KiosContext) -> Step:
         return None
     if pressed.arg == CANCEL:
         return await leave_dialog(update, context, DRAFT, "tabs.payment_cancelled")
-    method = PayMethod(pressed.arg)
+    method = PayMethod(pressed.arg or "")  # the pattern lets only cash, qris and no through
     await query.answer()
     text = await _record(context, visitor.user.id, visitor.locale, draft, method)
     context.dialog.pop(DRAFT, None)
