@@ -304,3 +304,32 @@ async def test_a_cancelled_payment_records_nothing_and_a_double_press_records_on
     )
     async with world.database() as store:
         assert await store.tabs.owed((await leping(store)).id, SITI) == 52_000
+
+
+async def test_a_long_book_is_paged_oldest_debt_first(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    names = [f"Warga {n}" for n in range(1, 8)]
+    async with world.database() as store:
+        center = await leping(store)
+        for number, name in enumerate(names, start=800001):
+            await store.users.seen(number, name, telegram_language="en")
+            await order_on_credit(store, center, number, {OIL: 1})
+
+    emu.send_text(MANAGER, "/tabs")
+    first = await emu.wait_for(
+        MANAGER, contains=part_of("tabs.title", center=LEPING, count=7, page=1, pages=2)
+    )
+    assert [line.split(" · ")[0] for line in first.text.splitlines()[1:]] == names[:6]
+    assert first.button_texts()[-1] == "▶"
+    emu.press(MANAGER, first.message_id, button_text="▶")
+    second = await emu.wait_for(
+        MANAGER, contains=part_of("tabs.title", center=LEPING, count=7, page=2, pages=2)
+    )
+    assert second.message_id == first.message_id
+    assert [line.split(" · ")[0] for line in second.text.splitlines()[1:]] == names[6:]
+    assert second.button_texts() == [
+        label("tabs.pay_button", name="Warga 7"),
+        label("tabs.remind_button", name="Warga 7"),
+        "◀",
+    ]
