@@ -10,6 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KiosContext
+from bot.domain.entities import Center
 from bot.domain.money import MoneyError
 from bot.domain.tabs import (
     Debtor,
@@ -18,7 +19,7 @@ from bot.domain.tabs import (
     next_reminder_at,
     parse_credit_limit,
 )
-from bot.services.tabs import TabNotAllowed, send_reminder, villager_of
+from bot.services.tabs import TabNotAllowed, managed_center, send_reminder, villager_of
 from bot.views import callbacks
 from bot.views.tab_texts import button_name, credit_limit_text, day_of, debtor_line
 from bot.views.texts import Html, plain, t
@@ -101,40 +102,36 @@ async def remind_pressed(update: Update, context: KiosContext) -> None:
     assert query is not None
     visitor = await visitor_of(update, context)
     pressed = callbacks.parse_tab(query.data)
-    if pressed is None:
-        await notice(query, visitor.locale, "common.stale", alert=True)
-        return
-    center_id, _action, villager_id = pressed
     try:
-        villager = await villager_of(context.store, villager_id)
-        await send_reminder(context.store, center_id, villager_id, visitor.user.id)
+        if pressed is None:
+            raise TabNotAllowed
+        center = await managed_center(context.store, pressed[0], visitor.user.id)
+        villager = await villager_of(context.store, pressed[2])
     except TabNotAllowed:
         await notice(query, visitor.locale, "tabs.not_allowed", alert=True)
         return
+    try:
+        await send_reminder(context.store, center, villager)
     except ReminderRefused as refused:
-        await notice_refused(query, visitor, villager.first_name, refused, center_id, context)
+        await notice_refused(query, visitor.locale, center, villager.first_name, refused)
         return
     await notice(query, visitor.locale, "tabs.reminded", name=villager.first_name)
 
 
 async def notice_refused(
-    query: CallbackQuery,
-    visitor: Visitor,
-    name: str,
-    refused: ReminderRefused,
-    center_id: int,
-    context: KiosContext,
+    query: CallbackQuery, locale: str, center: Center, name: str, refused: ReminderRefused
 ) -> None:
-    """Tell the manager why no reminder went: when the last one did, and the next may."""
-    center = await context.store.centers.get(center_id)
+    """Tell the manager why no reminder went (and, if too soon, when the next may go)."""
     last = refused.last_sent_at or now()
-    values = {
-        "name": name,
-        "date": day_of(last, center.currency, visitor.locale),
-        "next": day_of(next_reminder_at(last), center.currency, visitor.locale),
-    }
-    key = REMINDER_REFUSALS[refused.reason]
-    await notice(query, visitor.locale, key, alert=True, **values)
+    await notice(
+        query,
+        locale,
+        REMINDER_REFUSALS[refused.reason],
+        alert=True,
+        name=name,
+        date=day_of(last, center.currency, locale),
+        next=day_of(next_reminder_at(last), center.currency, locale),
+    )
 
 
 async def credit(update: Update, context: KiosContext) -> None:

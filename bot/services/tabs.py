@@ -61,14 +61,13 @@ async def record_repayment(
     return await store.tabs.repay(center.id, villager.id, method, amount_minor, manager_id, notice)
 
 
-async def send_reminder(store: Storage, center_id: int, villager_id: int, manager_id: int) -> Tab:
-    """Send the villager a polite reminder of their tab, at most once a week.
+async def send_reminder(store: Storage, center: Center, villager: User) -> Tab:
+    """Send the villager a polite reminder of their tab at `center` (authorized by the caller
+    with `managed_center`), at most once a week.
 
     ReminderRefused when they owe nothing, turned reminders off, or were reminded lately.
     A villager who muted announcements still gets it: it is about their own tab.
     """
-    center = await managed_center(store, center_id, manager_id)
-    villager = await villager_of(store, villager_id)
     locale = user_locale(villager, center.language)
 
     def notice(tab: Tab) -> list[OutboxMessage]:
