@@ -105,7 +105,7 @@ def test_ages_count_whole_days() -> None:
     assert age_in_days(DEC_5, DEC_5 + 15 * DAY_S) == 15
     assert age_text(DEC_5, DEC_5 + 3600, "en") == "since today"
     assert age_text(DEC_5, DEC_5 + 15 * DAY_S, "en") == "oldest unpaid 15 days"
-    assert age_text(DEC_5, DEC_5 + 15 * DAY_S, "id") == "terlama 15 hari"
+    assert age_text(DEC_5, DEC_5 + 15 * DAY_S, "id") == "utang terlama 15 hari"
 
 
 def test_a_tab_shows_each_request_the_repayments_and_the_balance() -> None:
@@ -116,7 +116,7 @@ def test_a_tab_shows_each_request_the_repayments_and_the_balance() -> None:
         "<s>#1 · Goods order · Dec 5, 2026 · IDR18,000</s> ✓ paid\n"
         "<b>#2</b> · Goods order · Dec 5, 2026 · IDR72,000 (IDR40,000 still open)\n"
         "💵 Dec 6, 2026 · you paid back IDR50,000 (cash)\n\n"
-        "<b>You owe IDR40,000.</b> Please pay at the center, in cash or by QRIS."
+        "<b>You owe IDR40,000.</b> Please pay at the center when you can."
     )
     cleared = (*lines, repayment(40_000, DEC_5 + DAY_S, PayMethod.QRIS))
     assert tab_text(Tab(1, 7, "IDR", cleared), "Kios", "id") == t("id", "tab.clear", center="Kios")
