@@ -56,6 +56,9 @@ from handlers.reports import build_report_handlers
 from handlers.request_actions import build_option_handlers, build_request_conversation
 from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
+from handlers.tab import build_tab_handlers
+from handlers.tab_payment import build_tab_payment_conversation
+from handlers.tabs import build_tabs_handlers
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
 from storage import Storage
@@ -134,6 +137,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # /catalog, /stock and /price (plain commands).
     app.add_handler(build_product_conversation())
     app.add_handlers(build_catalog_handlers())
+    # The kasbon book: a repayment from /tabs is a dialog (amount, then cash or QRIS).
+    app.add_handler(build_tab_payment_conversation())
     app.add_handlers(build_onboarding_handlers())
     app.add_handlers(build_shop_handlers())
     app.add_handlers(build_product_card_handlers())
@@ -150,6 +155,9 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_poster_handlers())
     # /today, /report and /export: the manager's figures, plain commands.
     app.add_handlers(build_report_handlers())
+    # The kasbon book: /tab and /reminders for villagers, /tabs, Remind and /credit for managers.
+    app.add_handlers(build_tab_handlers())
+    app.add_handlers(build_tabs_handlers())
     # The operator's /centers and /setmanager (each checks ADMIN_IDS itself).
     app.add_handlers(build_centers_handlers())
     app.add_handler(build_stale_checkout_handler())

@@ -19,6 +19,7 @@ from storage.reports import Reports
 from storage.requests import Requests
 from storage.retention import Retention
 from storage.services import ServicePrices
+from storage.tabs import Tabs
 from storage.users import Users
 
 __all__ = ["Storage", "StorageUnavailable"]
@@ -47,6 +48,8 @@ class Storage:
         self.retention = Retention(db)
         self.holdings = Holdings(db)
         self.qr_payments = QrPayments(db)
+        # The kasbon book: tabs, repayments, reminders and the credit limit.
+        self.tabs = Tabs(db, self.outbox)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

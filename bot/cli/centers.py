@@ -6,8 +6,9 @@ import argparse
 
 from bot.cli.common import CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
-from bot.domain.money import SUPPORTED_CURRENCIES
+from bot.domain.money import SUPPORTED_CURRENCIES, Money, MoneyError, format_money
 from bot.domain.qris import InvalidQris
+from bot.domain.tabs import parse_credit_limit
 from bot.services.handover import hand_over
 from bot.services.qr_payment import save_center_qr
 from bot.views.labels import qris_refusal_key
@@ -19,7 +20,7 @@ OPERATOR_LOCALE = "en"
 
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
-    """center add | list | set-places | set-quote-hours | set-manager | set-qris."""
+    """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -45,6 +46,9 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     ttl = sub.add_parser("set-quote-hours", help="how long the center's quotes wait for an answer")
     ttl.add_argument("code", type=code_arg)
     ttl.add_argument("hours", type=float)
+    credit = sub.add_parser("set-credit", help="what one villager may owe the center on credit")
+    credit.add_argument("code", type=code_arg)
+    credit.add_argument("amount", help="e.g. 200000 or 200rb; 0 or off: no credit")
     manager = sub.add_parser("set-manager", help="give a center to another manager")
     manager.add_argument("code", type=code_arg)
     manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
@@ -99,6 +103,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
     elif args.action == "set-qris":
         await set_qris(store, args.code, args.payload)
+    elif args.action == "set-credit":
+        await _set_credit(store, args.code, args.amount)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -120,6 +126,24 @@ async def set_qris(store: Storage, code: str, payload: str) -> None:
         print(f"{center.code} keeps its payee QR: {len(payload.strip())} characters")
     else:
         print(f"{center.code} takes QRIS: {saved.merchant}, {saved.city}")
+async def _set_credit(store: Storage, code: str, typed: str) -> None:
+    """Set a center's credit limit per villager (0 or off: no credit) and say what it is now."""
+    try:
+        center = await store.centers.by_code(code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {code}") from exc
+    try:
+        limit = parse_credit_limit(typed, center.currency)
+    except MoneyError as exc:
+        raise CliError(
+            f"{typed!r} is not a credit limit ({exc}): e.g. 200000, 200rb or off"
+        ) from exc
+    await store.tabs.set_credit_limit(center.id, limit)
+    if limit == 0:
+        print(f"credit is off at {center.code}")
+    else:
+        shown = format_money(Money(limit, center.currency), "en")
+        print(f"villagers of {center.code} may owe up to {shown} each on credit")
 
 
 def quote_seconds(hours: float) -> int:

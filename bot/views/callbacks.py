@@ -40,6 +40,9 @@ QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manage
 SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
 PAY = "pay"  # pay:<request_id>                  the QR code to pay a request
+TABS_PAGE = "tbp"  # tbp:<page>                 the manager's /tabs page
+TAB = "tab"  # tab:<center_id>:<p|r><villager id, base 36>  record a payment / remind
+TAB_PAYMENT = "tpy"  # tpy:<n>:<cash|qris|no>     how a repayment was paid
 
 PREFIXES = frozenset(
     {
@@ -52,6 +55,9 @@ PREFIXES = frozenset(
         SELL,
         NEW_PRODUCT,
         PAY,
+        TABS_PAGE,
+        TAB,
+        TAB_PAYMENT,
         PRODUCT,
         ADD,
         CATEGORY,
@@ -151,3 +157,37 @@ def step_pattern(prefix: str, *names: str, ident: int | None = 0) -> str:
 def item_pattern(prefix: str) -> str:
     """The anchored regex of `prefix:<id>` buttons that carry a positive id and nothing else."""
     return f"^{re.escape(prefix)}:[1-9][0-9]*$"
+
+
+# --- A villager's tab: Telegram user ids outgrow MAX_ID, so the argument carries them ---------
+TAB_PAY, TAB_REMIND = "p", "r"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_TAB_ARG = re.compile(r"^([pr])([1-9a-z][0-9a-z]{0,12})$")
+
+
+def tab_button(center_id: int, action: str, villager_id: int) -> str:
+    """Callback data of a /tabs button: `action` (TAB_PAY or TAB_REMIND) on a villager's tab."""
+    if action not in (TAB_PAY, TAB_REMIND) or villager_id <= 0:
+        raise ValueError(f"bad tab button {action}:{villager_id}")
+    digits = ""
+    rest = villager_id
+    while rest:
+        rest, digit = divmod(rest, 36)
+        digits = _BASE36[digit] + digits
+    return build(TAB, center_id, action + digits)
+
+
+def parse_tab(data: str | None) -> tuple[int, str, int] | None:
+    """The center id, action and villager id of a /tabs button; None if it is not one."""
+    parsed = parse(data)
+    if parsed is None or parsed.prefix != TAB:
+        return None
+    match = _TAB_ARG.fullmatch(parsed.arg or "")
+    if match is None:
+        return None
+    return parsed.ident, match[1], int(match[2], 36)
+
+
+def tab_pattern(action: str) -> str:
+    """The anchored regex of /tabs buttons taking `action`."""
+    return f"^{re.escape(TAB)}:[0-9]+:{re.escape(action)}"

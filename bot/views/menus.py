@@ -12,6 +12,7 @@ VILLAGER_COMMANDS = (
     "cart",
     "orders",
     "pay",
+    "tab",
     "topup",
     "bill",
     "ticket",
@@ -21,11 +22,14 @@ VILLAGER_COMMANDS = (
     "language",
     "mute",
     "unmute",
+    "reminders",
     "cancel",
     "start",
 )
 MANAGER_COMMANDS = (
     "queue",
+    "tabs",
+    "credit",
     "today",
     "report",
     "export",

@@ -11,7 +11,16 @@ from tests.hostile.strategies import hostile_text, typed_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-MANAGER_COMMANDS = ("/stock", "/price", "/report", "/export", "/product", "/broadcast")
+MANAGER_COMMANDS = (
+    "/stock",
+    "/price",
+    "/report",
+    "/export",
+    "/product",
+    "/broadcast",
+    "/tabs",
+    "/credit",
+)
 ADMIN_COMMANDS = ("/setmanager", "/newcenter", "/centers")
 
 
@@ -58,7 +67,7 @@ async def test_villager_cannot_use_the_desk(bot: Bot, command: str, argument: st
 
 
 @given(
-    command=st.sampled_from(("/stock", "/price", "/report", "/export")),
+    command=st.sampled_from(("/stock", "/price", "/report", "/export", "/credit", "/reminders")),
     argument=hostile_text(),
 )
 async def test_manager_commands_with_any_argument(bot: Bot, command: str, argument: str) -> None:

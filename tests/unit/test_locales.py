@@ -60,6 +60,25 @@ LABEL_KEYS = {
     "qris.pay_button",
     "qris.payee_button",
     "qris.image_pay",
+    # The kasbon book's buttons, toasts and words put into other texts.
+    "tab.credit",
+    "tab.method.cash",
+    "tab.method.qris",
+    "tab.reminders_state_on",
+    "tab.reminders_state_off",
+    "tabs.age",
+    "tabs.age_today",
+    "tabs.pay_button",
+    "tabs.remind_button",
+    "tabs.cash",
+    "tabs.qris",
+    "tabs.cancel",
+    "tabs.not_allowed",
+    "tabs.nothing_owed",
+    "tabs.reminded",
+    "tabs.remind_too_soon",
+    "tabs.remind_opted_out",
+    "tabs.remind_nothing_owed",
 }
 LABEL_PREFIXES = (
     "command.",
@@ -94,6 +113,11 @@ BUTTON_KEYS = {
     "sell.skip_photo",
     "qris.pay_button",
     "qris.payee_button",
+    "tabs.pay_button",
+    "tabs.remind_button",
+    "tabs.cash",
+    "tabs.qris",
+    "tabs.cancel",
 }
 BUTTON_PREFIXES = ("action.",)
 MAX_BUTTON = 30
