@@ -126,6 +126,8 @@ async def set_qris(store: Storage, code: str, payload: str) -> None:
         print(f"{center.code} keeps its payee QR: {len(payload.strip())} characters")
     else:
         print(f"{center.code} takes QRIS: {saved.merchant}, {saved.city}")
+
+
 async def _set_credit(store: Storage, code: str, typed: str) -> None:
     """Set a center's credit limit per villager (0 or off: no credit) and say what it is now."""
     try:
