@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.devtools.demo import run_demo
+from bot.devtools.demo.buttons import offers_buttons
 from bot.devtools.demo.script import Action, ActionKind, parse_script
+from bot.devtools.emulator import Button, SentMessage
 from bot.views.texts import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +163,14 @@ def test_at_a_terminal_lines_are_edited_and_the_up_arrow_recalls_one() -> None:
         code = terminal.close()
 
     assert code == 0
+
+
+def test_the_bot_asks_for_text_with_a_message_without_buttons_or_with_a_reply_field() -> None:
+    card = SentMessage(1, 7, "Order #1", "", 0, buttons=[[Button("Approve", "a:1")]], version=3)
+    question = SentMessage(2, 7, "Type the serial number", "", 0, version=2)
+    asks = SentMessage(3, 7, "Your name?", "", 0, force_reply=True, version=4)
+
+    assert not offers_buttons([question])
+    assert offers_buttons([card, question])  # the card was edited after the question came
+    assert not offers_buttons([card, question, asks])
+    assert not offers_buttons([])
