@@ -13,7 +13,7 @@ moments and started again each time. Afterwards:
   such rows there were, and how many really arrived twice, is printed;
 - carts were emptied by exactly their own order, and no checkout dialog is left behind.
 
-Sizes and seed come from the environment, so a full run is one command (see README.md,
+Sizes and seed come from the environment, so a full run is one command (see docs/testing.md,
 "Fault tests"):
 
     KIOSDESA_FAULT_ORDERS=200 KIOSDESA_FAULT_CHAT=40 KIOSDESA_FAULT_KILLS=6 \\

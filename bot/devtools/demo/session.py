@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.config import Settings
-from bot.devtools.demo.buttons import pressed_button
+from bot.devtools.demo.buttons import offers_buttons, pressed_button
 from bot.devtools.demo.render import render_message, render_toast
 from bot.devtools.demo.script import Action, ActionKind, DemoError
 from bot.devtools.demo.transcript import Transcript
@@ -187,8 +187,10 @@ class DemoSession:
         """Do the action as `person` and wait until the bot has answered and gone quiet."""
         self._check_bot_alive()
         query_id: str | None = None
-        if action.kind in (ActionKind.PRESS, ActionKind.NUMBER):
-            chat = self.emu.messages(person.user_id, include_deleted=False)
+        chat = self.emu.messages(person.user_id, include_deleted=False)
+        if action.kind is ActionKind.NUMBER and not offers_buttons(chat):
+            action = Action(ActionKind.TEXT, action.value)  # the bot asked for text
+        if action.kind in (ActionKind.PRESS, ActionKind.NUMBER, ActionKind.BUTTON):
             message, number, button = pressed_button(chat, person.label, action)
             if button.text != action.value:
                 self._aside(f"(presses [{number}] {button.text})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import warnings
@@ -14,7 +13,14 @@ from typing import Any, TextIO
 
 from telegram.warnings import PTBUserWarning
 
-from bot.devtools.demo.script import DemoError, Step, load_script, parse_action
+from bot.devtools.demo.reading import (
+    CONTINUATION_PROMPT,
+    CONTINUED,
+    Reader,
+    read_message,
+    reader_for,
+)
+from bot.devtools.demo.script import ActionKind, DemoError, Step, load_script, parse_action
 from bot.devtools.demo.session import DemoSession
 from bot.devtools.demo.transcript import Transcript
 from bot.devtools.demo.world import DEMO_CENTER_NAME, DEMO_CODE, MANAGER_ID, VILLAGER_ID, Person
@@ -25,7 +31,10 @@ STEP_FAILED = 1
 
 HELP = f"""\
 Type what the person would type in Telegram; it is sent to the bot. Also:
-  3                 press button 3 of the latest message shown with buttons
+  3                 press button 3 of the bot's last message, if it shows buttons; when it
+                    asks for text instead (no buttons), 3 is sent as text
+  #3                press button 3 of the latest message shown with buttons, always
+  line \\           end a line with \\ to go on in the next: one message of several lines
   press LABEL       press the button labelled LABEL (or the only one containing it)
   contact           share the phone number (the keyboard's contact button)
   location          share the location (the keyboard's location button, 1.1 km away)
@@ -59,7 +68,7 @@ async def run_demo(
                 transcript.note(f"replaying {script} ({len(steps)} steps)")
                 work: Coroutine[Any, Any, int] = replay(session, steps, str(script))
             else:
-                work = converse(session, LineReader(sys.stdin))
+                work = converse(session, reader_for(sys.stdin, transcript))
             result = await _until_stopped(session.stop, work)
     if result is None:
         transcript.write(["", transcript.style.dim("-- stopped")])
@@ -117,12 +126,19 @@ async def replay(session: DemoSession, steps: list[Step], source: str) -> int:
 
 def _typed(step: Step) -> str:
     """The step as the person would have typed it at the prompt."""
-    kind = step.action.kind.value
-    if kind in ("contact", "location"):
-        return kind
-    if kind == "press":
+    kind = step.action.kind
+    if kind in (ActionKind.CONTACT, ActionKind.LOCATION):
+        return str(kind.value)
+    if kind is ActionKind.PRESS:
         return f"press {step.action.value}"
-    return step.action.value
+    if kind is ActionKind.BUTTON:
+        return f"#{step.action.value}"
+    return _as_typed(step.action.value)
+
+
+def _as_typed(text: str) -> str:
+    """A message of several lines as it was typed: each line but the last ends in `\\`."""
+    return (CONTINUED + "\n" + CONTINUATION_PROMPT).join(text.split("\n"))
 
 
 def _said(session: DemoSession, person: Person, text: str) -> str:
@@ -130,88 +146,26 @@ def _said(session: DemoSession, person: Person, text: str) -> str:
     return session.transcript.style.strong(f"{person.label}> ") + text
 
 
-class LineReader:
-    """Lines from standard input without a blocked thread, so Ctrl-C can end the demo."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.echo = not _isatty(stream)  # a terminal echoes what is typed; a pipe does not
-        self._buffer = b""
-        self._eof = False
-        self._ready = asyncio.Event()
-        self._fd: int | None = None
-
-    def start(self) -> None:
-        """Watch the stream's descriptor; pipes and terminals only (POSIX)."""
-        with contextlib.suppress(AttributeError, OSError, NotImplementedError, ValueError):
-            fd = self.stream.fileno()
-            asyncio.get_running_loop().add_reader(fd, self._on_readable, fd)
-            self._fd = fd
-
-    def close(self) -> None:
-        """Stop watching standard input."""
-        if self._fd is not None:
-            asyncio.get_running_loop().remove_reader(self._fd)
-            self._fd = None
-
-    def _on_readable(self, fd: int) -> None:
-        """Take what arrived; an empty read is the end of input (Ctrl-D)."""
-        data = os.read(fd, 4096)
-        self._buffer += data
-        if not data:
-            self._eof = True
-            self.close()
-        self._ready.set()
-
-    async def readline(self) -> str | None:
-        """The next line without its newline, or None at the end of input."""
-        if self._fd is None and not self._eof:
-            # Files (which cannot be watched) and Windows: a thread, which never blocks
-            # for long on a file.
-            text = await asyncio.to_thread(self.stream.readline)
-            return text.rstrip("\r\n") if text else None
-        while b"\n" not in self._buffer and not self._eof:
-            self._ready.clear()
-            await self._ready.wait()
-        if not self._buffer:
-            return None
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8", errors="replace").rstrip("\r")
-
-
-def _isatty(stream: TextIO) -> bool:
-    """True for a terminal."""
-    with contextlib.suppress(AttributeError, ValueError):
-        return stream.isatty()
-    return False
-
-
-async def converse(session: DemoSession, reader: LineReader) -> int:
-    """The interactive chat: read a line, act on it as the current person, repeat."""
+async def converse(session: DemoSession, reader: Reader) -> int:
+    """The interactive chat: read a message, act on it as the current person, repeat."""
     transcript = session.transcript
     _banner(session)
     person = session.person("villager")
-    # Piped input is not echoed: each line is printed after the prompt's text instead.
-    prompt = _Prompt(transcript, shown=not reader.echo)
     reader.start()
     try:
         while True:
-            prompt.show(person)
-            line = await reader.readline()
-            prompt.hide()
+            prompt = transcript.style.strong(f"{person.label}> ")
+            line = await read_message(reader, prompt)
             if line is None:
-                if prompt.shown:
-                    transcript.line("")  # Ctrl-D leaves the cursor after the prompt
                 return 0
-            if reader.echo:
-                transcript.line(_said(session, person, line))
+            if reader.echo:  # piped input is not shown by a terminal: print it
+                transcript.line(_said(session, person, _as_typed(line)))
             command = line.strip()
             if command in (":quit", ":q", ":exit"):
                 return 0
             person = await _handle(session, person, command)
     finally:
         reader.close()
-        prompt.hide()
 
 
 async def _handle(session: DemoSession, person: Person, line: str) -> Person:
@@ -254,38 +208,10 @@ def _banner(session: DemoSession) -> None:
             f"file in {session.workdir}, deleted on exit.",
             f"You are the villager (user {VILLAGER_ID}); `:manager` plays the manager. "
             "`:help` lists commands.",
+            "A number presses that button of the bot's last message when it shows buttons;",
+            "when the bot asked for text, the number is sent as text. `#3` always presses",
+            "button 3. End a line with \\ to write several lines; the up arrow recalls a line.",
             f"Start with: /start {DEMO_CODE}",
             "",
         ]
     )
-
-
-class _Prompt:
-    """`villager> ` while waiting for input; output arriving meanwhile is printed above it."""
-
-    def __init__(self, transcript: Transcript, *, shown: bool = True) -> None:
-        self.transcript = transcript
-        self.shown = shown
-        self.text = ""
-        self.visible = False
-        transcript.before_write = self._before
-        transcript.after_write = self._after
-
-    def show(self, person: Person) -> None:
-        """Print the prompt for `person`."""
-        self.text = self.transcript.style.strong(f"{person.label}> ")
-        self.visible = self.shown
-        self._after()
-
-    def hide(self) -> None:
-        """The line was read: output no longer has to work around the prompt."""
-        self.visible = False
-
-    def _before(self) -> None:
-        if self.visible:
-            self.transcript.stream.write("\n")
-
-    def _after(self) -> None:
-        if self.visible:
-            self.transcript.stream.write(self.text)
-            self.transcript.stream.flush()

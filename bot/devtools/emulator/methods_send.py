@@ -44,6 +44,7 @@ def deliver(
         inline_markup=markup.inline_json,
         reply_keyboard=markup.reply_keyboard,
         removes_keyboard=markup.remove_keyboard,
+        force_reply=markup.force_reply,
         kind=kind,
         photo=media if kind == "photo" else None,
         document=media if kind == "document" else None,

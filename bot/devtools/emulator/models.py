@@ -89,6 +89,8 @@ class SentMessage:
     inline_markup: JSON | None = None
     reply_keyboard: ReplyKeyboard | None = None
     removes_keyboard: bool = False
+    # The bot asked for a typed answer (ForceReply): Telegram opens the reply field.
+    force_reply: bool = False
     kind: str = "text"
     photo: StoredFile | None = None
     document: StoredFile | None = None
