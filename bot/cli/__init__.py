@@ -12,6 +12,7 @@ import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,32 @@ from storage import StorageUnavailable
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
+RUN_EPILOG = """\
+settings, from the environment or a .env file in the working directory:
+  BOT_TOKEN         the bot's token from @BotFather (required)
+  DATABASE_URL      sqlite:///kiosdesa.db (default) or postgresql://user:pw@host/db
+  TELEGRAM_API_URL  the Bot API server (default https://api.telegram.org)
+  ADMIN_IDS         comma-separated Telegram user ids of the operators
+  LOG_LEVEL         DEBUG, INFO (default), WARNING or ERROR; DEBUG also shows the
+                    libraries' own messages (scheduler, HTTP requests, migrations)
+
+Check the settings first with `kiosdesa doctor`."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one subcommand per operator task."""
     parser = argparse.ArgumentParser(
         prog="kiosdesa", description="Kios Desa: village service center bot"
     )
+    parser.add_argument("--version", action="version", version=f"kiosdesa {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="start the bot (long polling) until Ctrl-C or SIGTERM")
+    commands.add_parser(
+        "run",
+        help="start the bot (long polling) until Ctrl-C or SIGTERM",
+        description="Start the bot with long polling; it runs until Ctrl-C or SIGTERM.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
@@ -44,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
     return parser
+
+
+def package_version() -> str:
+    """The installed package's version (pyproject.toml's), or "unknown" when not installed."""
+    try:
+        return metadata.version("kiosdesa")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _add_demo_command(parser: argparse.ArgumentParser) -> None:
