@@ -165,7 +165,7 @@ class Database:
 
         Nothing is written: the bot checks the database, then Telegram, then migrates.
         """
-        with self._unavailable():
+        with self.unavailable():
             if self.is_sqlite:
                 _probe_sqlite_file(self.url)
             else:
@@ -173,7 +173,7 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every pending migration; StorageUnavailable if the database cannot be used."""
-        with self._unavailable():
+        with self.unavailable():
             async with _migration_lock(), self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
 
@@ -193,7 +193,7 @@ class Database:
             ) from None
 
     @contextmanager
-    def _unavailable(self) -> Iterator[None]:
+    def unavailable(self) -> Iterator[None]:
         """The driver's failures to open the database as StorageUnavailable, in one line."""
         try:
             yield

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from importlib import metadata
@@ -18,6 +17,7 @@ from typing import Any
 
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
+from bot.cli.logs import log_level_from_env, log_operator_command, log_the_bot
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
@@ -84,7 +84,9 @@ def _add_demo_command(parser: argparse.ArgumentParser) -> None:
 
 async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
-    await run_bot(load_settings())
+    settings = load_settings()
+    log_the_bot(log_level_from_env(), settings.bot_token)
+    await run_bot(settings)
     return 0
 
 
@@ -130,10 +132,8 @@ def run_loop(main: Coroutine[Any, Any, int], *, fast: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kiosdesa` command."""
     args = build_parser().parse_args(argv)
-    # Only the long-running bot logs progress; operator commands print their result alone.
-    level = logging.INFO if args.command == "run" else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Only the long-running bot logs progress (cmd_run sets its level); the rest print results.
+    log_operator_command()
     try:
         return run_loop(COMMANDS[args.command](args), fast=args.command == "run")
     except (ConfigError, StorageUnavailable, TelegramUnavailable, CliError) as exc:
