@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator, Fault
 from storage.revision import head_revision
 from tests.test_cli import Kiosdesa
 
@@ -90,3 +90,14 @@ def test_an_unknown_log_level_is_one_line(tmp_path: Path, level: str) -> None:
     assert done.stderr == (
         f"kiosdesa: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got '{level}'\n"
     )
+
+
+async def test_a_failed_poll_is_one_warning_line_not_a_traceback(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    async with BotApiEmulator(token=TOKEN) as telegram:
+        telegram.faults.queue("getupdates", Fault.server_error(502))
+        lines = await run_for_a_while(kiosdesa, telegram)
+
+    _upgraded, running, failed, stopping = lines
+    assert (running, stopping) == (RUNNING, "INFO bot.runner: stopping")
+    assert failed.startswith("WARNING bot.runner: cannot get updates from Telegram, retrying: ")
