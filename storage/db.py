@@ -18,7 +18,7 @@ import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +244,9 @@ def _probe_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         _create_private(database)
-        sqlite3.connect(database).close()
+        with closing(sqlite3.connect(database)) as connection:
+            # Reads the file's header: a file that is no SQLite database fails here.
+            connection.execute("PRAGMA schema_version")
 
 
 def _create_private(path: str) -> None:
