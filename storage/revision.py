@@ -17,6 +17,8 @@ class SchemaRevision:
 
     current: str | None
     head: str
+    # False when the database was migrated by a newer version than this one.
+    known: bool = True
 
     @property
     def at_head(self) -> bool:
@@ -26,9 +28,14 @@ class SchemaRevision:
 
 def head_revision() -> str:
     """The latest migration the code brings."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _migrations().get_current_head()
     assert head is not None  # the package ships its migrations
     return head
+
+
+def _migrations() -> ScriptDirectory:
+    """The migrations the code brings."""
+    return ScriptDirectory.from_config(alembic_config())
 
 
 async def schema_revision(db: Database) -> SchemaRevision:
@@ -36,7 +43,8 @@ async def schema_revision(db: Database) -> SchemaRevision:
     with db.unavailable():
         async with db.read() as conn:
             current = await conn.run_sync(_current_revision)
-    return SchemaRevision(current, head_revision())
+    known = current is None or current in {m.revision for m in _migrations().walk_revisions()}
+    return SchemaRevision(current, head_revision(), known)
 
 
 def _current_revision(connection: Connection) -> str | None:

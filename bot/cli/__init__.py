@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
+from bot.cli.doctor import cmd_doctor
 from bot.cli.logs import log_level_from_env, log_operator_command, log_the_bot
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_prices_commands(
         commands.add_parser("prices", help="import or export a center's service prices (CSV)")
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the token, webhook, clock, database and managers; change nothing",
+        description="Check what `kiosdesa run` needs, one line a check (ok or FAIL); "
+        "the exit status is 1 when any check failed. Nothing is changed.",
     )
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
@@ -107,6 +114,7 @@ COMMANDS: dict[str, Command] = {
     "catalog": cmd_catalog,
     "prices": cmd_prices,
     "demo": cmd_demo,
+    "doctor": cmd_doctor,
 }
 
 
