@@ -35,6 +35,11 @@ settings, from the environment or a .env file in the working directory:
   ADMIN_IDS         comma-separated Telegram user ids of the operators
   LOG_LEVEL         DEBUG, INFO (default), WARNING or ERROR; DEBUG also shows the
                     libraries' own messages (scheduler, HTTP requests, migrations)
+  BROADCAST_RATE    announcements sent a second (default 30)
+  OUTBOX_CHAT_RATE  notifications a second to one chat (default 1)
+  FLOOD_BURST, FLOOD_PER_MINUTE
+                    updates one user may send at once (30) and a minute (60)
+  OUTBOX_KEEP_DAYS  days a delivered notification is kept (default 30)
 
 Check the settings first with `kiosdesa doctor`."""
 
