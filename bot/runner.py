@@ -15,7 +15,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.app import build_application, start_services, stop_services
 from bot.config import Settings, masked_token
-from storage import Storage
+from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
 from storage.revision import schema_revision
@@ -80,6 +80,11 @@ async def _reach_telegram(bot: Bot, settings: Settings) -> None:
 async def _migrate(db: Database) -> None:
     """Bring the schema up to date; one log line when a migration ran, none when none did."""
     before = await schema_revision(db)
+    if not before.known:
+        raise StorageUnavailable(
+            f"the database is at migration {before.current}, which this kiosdesa does not know "
+            f"(it knows up to {before.head}): upgrade kiosdesa, or use a backup of this version"
+        )
     await db.migrate()
     if not before.at_head:
         log.info("database upgraded from %s to %s", before.current or "empty", before.head)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from bot.devtools.emulator import BotApiEmulator, Fault
+from storage.revision import head_revision
 from tests.test_cli import Kiosdesa, assert_one_line_failure
 
 # The token @BotFather gave, and the same with its last character mistyped.
@@ -151,6 +154,22 @@ async def test_a_database_down_or_unreadable_is_one_line_before_telegram_is_aske
     assert assert_masked_failure(done, PASSWORD) == expected
     assert SECRET not in done.stderr
     assert not telegram.stats.requests  # the database was checked first
+
+
+async def test_a_database_of_a_newer_version_is_one_line_and_left_as_it_is(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    kiosdesa.ok("center", "list")
+    with closing(sqlite3.connect(tmp_path / "k.db")) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    assert assert_masked_failure(done, SECRET) == (
+        "kiosdesa: the database is at migration 0099, which this kiosdesa does not know "
+        f"(it knows up to {head_revision()}): upgrade kiosdesa, or use a backup of this version"
+    )
+    with closing(sqlite3.connect(tmp_path / "k.db")) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]
 
 
 @pytest.mark.parametrize(
