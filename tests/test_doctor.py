@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bot.cli.doctor import migrations_check
 from bot.cli.doctor_telegram import clock_check
-from bot.devtools.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator, Fault
 from storage.revision import SchemaRevision, head_revision
 from storage.schema import users
 from tests.conftest import open_storage
@@ -133,7 +133,7 @@ async def test_a_wrong_token_and_an_old_database_fail_and_nothing_is_migrated(
 
     lines = report(done)
     assert done.returncode == 1
-    assert list(lines) == ["settings", "token", "database", "migrations"]
+    assert list(lines) == ["settings", "token", "clock", "database", "migrations"]
     assert lines["token"] == (
         "FAIL token: Telegram rejected 123456:*** (Unauthorized): "
         "copy the token from @BotFather again"
@@ -183,12 +183,34 @@ async def test_telegram_out_of_reach_is_one_failed_check(tmp_path: Path) -> None
 
     lines = report(done)
     assert done.returncode == 1
-    assert list(lines) == ["settings", "token", "database", "migrations", "center LEPING"]
+    assert list(lines) == [
+        "settings",
+        "token",
+        "clock",
+        "database",
+        "migrations",
+        "center LEPING",
+    ]
+    assert lines["clock"].endswith("(Telegram's answer had no time to compare)")
     assert lines["token"].startswith(
         "FAIL token: cannot reach Telegram at http://127.0.0.1:1 to check 123456:***: "
     )
     # Without Telegram's answer the bot's name is unknown; the manager check still runs.
     assert lines["center LEPING"].startswith("ok   center LEPING: manager 42 (Pak Joko)")
+
+
+async def test_telegram_failing_is_not_called_a_wrong_token(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    async with BotApiEmulator(token=TOKEN) as telegram:
+        telegram.faults.queue("getme", Fault.server_error(502))
+        done = await doctor(kiosdesa, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    lines = report(done)
+    assert done.returncode == 1
+    assert lines["token"].startswith(
+        f"FAIL token: Telegram at {telegram.url} could not check 123456:***: "
+    )
+    assert "webhook" not in lines
 
 
 def test_a_database_from_a_newer_version_asks_to_upgrade_kiosdesa() -> None:

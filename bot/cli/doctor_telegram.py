@@ -6,6 +6,7 @@ header is the clock to compare with.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from storage.database_url import masked_url
 TIMEOUT_S = 10.0
 # The Date header counts whole seconds and the answer takes a moment: a minute off is wrong.
 CLOCK_TOLERANCE_S = 60.0
+# Telegram answers a wrong token 401 and a malformed one 404.
+TOKEN_REFUSED = (401, 404)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Answer:
     result: Any
     description: str
     sent_at: datetime | None
+    status: int = 200
 
 
 class Unreachable(Exception):
@@ -39,25 +43,35 @@ class Unreachable(Exception):
 
 async def telegram_checks(settings: Settings) -> tuple[list[Check], str | None]:
     """The token, clock and webhook checks, and the bot's @username when the token works."""
-    token = masked_token(settings.bot_token)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as session:
         try:
             me = await call(session, settings, "getMe")
         except Unreachable as exc:
             where = masked_url(settings.telegram_api_url)
-            return [
-                fail("token", f"cannot reach Telegram at {where} to check {token}: {exc}")
-            ], None
+            checking = (
+                f"cannot reach Telegram at {where} to check {masked_token(settings.bot_token)}"
+            )
+            return [fail("token", f"{checking}: {exc}"), clock_check(time.time(), None)], None
+        checks = [token_check(me, settings), clock_check(time.time(), me.sent_at)]
         if me.result is None:
-            refused = f"Telegram rejected {token} ({me.description})"
-            return [fail("token", f"{refused}: copy the token from @BotFather again")], None
-        username = str(me.result.get("username", ""))
-        checks = [ok("token", f"{token} is @{username}"), clock_check(time.time(), me.sent_at)]
+            return checks, None
         try:
             checks.append(webhook_check((await call(session, settings, "getWebhookInfo")).result))
         except Unreachable as exc:
             checks.append(fail("webhook", f"cannot ask Telegram: {exc}"))
-    return checks, username
+    return checks, str(me.result.get("username", ""))
+
+
+def token_check(me: Answer, settings: Settings) -> Check:
+    """Telegram's answer to getMe: the bot's @username, or why the token was refused."""
+    token = masked_token(settings.bot_token)
+    if me.result is None and me.status in TOKEN_REFUSED:
+        refused = f"Telegram rejected {token} ({me.description})"
+        return fail("token", f"{refused}: copy the token from @BotFather again")
+    if me.result is None:
+        where = masked_url(settings.telegram_api_url)
+        return fail("token", f"Telegram at {where} could not check {token}: {me.description}")
+    return ok("token", f"{token} is @{me.result.get('username', '')}")
 
 
 async def call(session: aiohttp.ClientSession, settings: Settings, method: str) -> Answer:
@@ -65,14 +79,15 @@ async def call(session: aiohttp.ClientSession, settings: Settings, method: str) 
     url = f"{settings.bot_base_url}{settings.bot_token}/{method}"
     try:
         async with session.post(url) as response:
-            body = await response.json(content_type=None)
+            text, status = await response.text(errors="replace"), response.status
             date = response.headers.get("Date")
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         raise Unreachable(_masked(str(exc) or type(exc).__name__, settings.bot_token)) from None
-    if not isinstance(body, dict):
-        raise Unreachable(f"the answer to {method} is no Bot API answer")
+    body = _json_object(text)
+    if body is None:
+        raise Unreachable(f"the answer to {method} (HTTP {status}) is no Bot API answer")
     result = body.get("result") if body.get("ok") else None
-    return Answer(result, str(body.get("description", "")), _parse_date(date))
+    return Answer(result, str(body.get("description", "")), _parse_date(date), status)
 
 
 def webhook_check(info: Any) -> Check:
@@ -99,6 +114,15 @@ def clock_check(now: float, telegram_time: datetime | None) -> Check:
         way = "ahead of" if off > 0 else "behind"
         return fail("clock", f"this server says {shown}, {abs(off):.0f} s {way} Telegram: set it")
     return ok("clock", f"this server says {shown}, within {CLOCK_TOLERANCE_S:.0f} s of Telegram")
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object an answer holds, or None (a proxy's error page, say)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _parse_date(header: str | None) -> datetime | None:
