@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import warnings
+from collections.abc import Callable
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -14,9 +15,10 @@ from telegram.warnings import PTBUserWarning
 
 from bot.app import build_application, start_services, stop_services
 from bot.config import Settings, masked_token
-from storage import Storage
+from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
+from storage.revision import schema_revision
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +45,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     try:
         await store.db.probe()
         await _reach_telegram(app.bot, settings)
-        await store.db.migrate()
+        await _migrate(store.db)
         async with app:
             await start_services(app)
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(
-                poll_interval=0.0, timeout=LONG_POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES
+                poll_interval=0.0,
+                timeout=LONG_POLL_TIMEOUT_S,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=_polling_failed(settings),
             )
             log.info("Kios Desa is running as @%s", app.bot.username)
             await stop.wait()
@@ -72,14 +77,42 @@ async def _reach_telegram(bot: Bot, settings: Settings) -> None:
         raise TelegramUnavailable(_failure_line(exc, settings)) from None
 
 
+async def _migrate(db: Database) -> None:
+    """Bring the schema up to date; one log line when a migration ran, none when none did."""
+    before = await schema_revision(db)
+    if not before.known:
+        raise StorageUnavailable(
+            f"the database is at migration {before.current}, which this kiosdesa does not know "
+            f"(it knows up to {before.head}): upgrade kiosdesa, or use a backup of this version"
+        )
+    await db.migrate()
+    if not before.at_head:
+        log.info("database upgraded from %s to %s", before.current or "empty", before.head)
+
+
+def _polling_failed(settings: Settings) -> Callable[[TelegramError], None]:
+    """One warning line, token masked, each time getUpdates fails (PTB retries, backing off)."""
+
+    def report(exc: TelegramError) -> None:
+        # PTB's own report is a whole traceback for every retry while the network is down.
+        log.warning("cannot get updates from Telegram, retrying: %s", _detail(exc, settings))
+
+    return report
+
+
+def _detail(exc: TelegramError, settings: Settings) -> str:
+    """The first line of a Telegram error, with the token masked."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return detail.replace(settings.bot_token, masked_token(settings.bot_token))
+
+
 def _failure_line(exc: TelegramError, settings: Settings) -> str:
     """One line for the operator on a failed getMe, with the token masked."""
     token = masked_token(settings.bot_token)
     if isinstance(exc, InvalidToken):
         return f"Telegram rejected BOT_TOKEN {token}: copy the token from @BotFather again"
     where = masked_url(settings.telegram_api_url)
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    detail = detail.replace(settings.bot_token, token)
+    detail = _detail(exc, settings)
     if isinstance(exc, NetworkError):
         return f"cannot reach Telegram at {where}: {detail}"
     return f"Telegram at {where} refused to start the bot: {detail}"

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ class Database:
 
         Nothing is written: the bot checks the database, then Telegram, then migrates.
         """
-        with self._unavailable():
+        with self.unavailable():
             if self.is_sqlite:
                 _probe_sqlite_file(self.url)
             else:
@@ -173,7 +173,7 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every pending migration; StorageUnavailable if the database cannot be used."""
-        with self._unavailable():
+        with self.unavailable():
             async with _migration_lock(), self.write() as conn:
                 await conn.run_sync(_upgrade_to_head)
 
@@ -193,7 +193,7 @@ class Database:
             ) from None
 
     @contextmanager
-    def _unavailable(self) -> Iterator[None]:
+    def unavailable(self) -> Iterator[None]:
         """The driver's failures to open the database as StorageUnavailable, in one line."""
         try:
             yield
@@ -244,7 +244,9 @@ def _probe_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         _create_private(database)
-        sqlite3.connect(database).close()
+        with closing(sqlite3.connect(database)) as connection:
+            # Reads the file's header: a file that is no SQLite database fails here.
+            connection.execute("PRAGMA schema_version")
 
 
 def _create_private(path: str) -> None:

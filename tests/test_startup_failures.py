@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import BotApiEmulator
+from bot.devtools.emulator import BotApiEmulator, Fault
+from storage.revision import head_revision
 from tests.test_cli import Kiosdesa, assert_one_line_failure
 
 # The token @BotFather gave, and the same with its last character mistyped.
@@ -64,6 +67,50 @@ async def test_a_mistyped_token_is_one_line_with_only_the_bot_id(tmp_path: Path)
     assert stat.S_IMODE((tmp_path / "k.db").stat().st_mode) == 0o600
 
 
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        # The README's example, copied as it stands.
+        ("123456:your-token", "123456:***"),
+        # No bot id before a colon: nothing of it is shown.
+        ("your-token", "***"),
+        ("AAHdq-the-secret-part-of-the-token", "***"),
+    ],
+)
+async def test_a_token_that_is_no_token_is_one_masked_line(
+    tmp_path: Path, token: str, shown: str
+) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=token, TELEGRAM_API_URL=telegram.url)
+
+    line = assert_masked_failure(done, token.rpartition(":")[2])
+    assert line == (
+        f"kiosdesa: Telegram rejected BOT_TOKEN {shown}: copy the token from @BotFather again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        # A proxy or Telegram itself failing: the answer is an error, not the bot.
+        (Fault.server_error(502), "cannot reach Telegram at {url}: "),
+        # An answer that never comes (a network that drops the packets).
+        (Fault.hang(8.0), "cannot reach Telegram at {url}: "),
+    ],
+)
+async def test_telegram_failing_at_start_is_one_masked_line(
+    tmp_path: Path, fault: Fault, expected: str
+) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        telegram.faults.queue("getme", fault)
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    line = assert_masked_failure(done, SECRET)
+    assert line.startswith("kiosdesa: " + expected.format(url=telegram.url))
+
+
 async def test_telegram_out_of_reach_at_start_is_one_line(tmp_path: Path) -> None:
     kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
     nowhere = f"http://{NOWHERE}"
@@ -72,6 +119,57 @@ async def test_telegram_out_of_reach_at_start_is_one_line(tmp_path: Path) -> Non
 
     line = assert_masked_failure(done, SECRET)
     assert line.startswith(f"kiosdesa: cannot reach Telegram at {nowhere}: ")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # A file that is no SQLite database (a backup copied half, another program's file).
+        (
+            "sqlite:///k.db",
+            "kiosdesa: cannot open the database sqlite+aiosqlite:///k.db: file is not a database",
+        ),
+        # A directory where the file should be.
+        (
+            "sqlite:///.",
+            "kiosdesa: cannot open the database sqlite+aiosqlite:///.: "
+            "unable to open database file",
+        ),
+        # PostgreSQL not running (or not listening where the URL says).
+        (
+            f"postgresql://kios:{PASSWORD}@{NOWHERE}/kiosdesa",
+            f"kiosdesa: cannot open the database postgresql+asyncpg://kios:***@{NOWHERE}/kiosdesa: "
+            "[Errno 111] Connection refused",
+        ),
+    ],
+)
+async def test_a_database_down_or_unreadable_is_one_line_before_telegram_is_asked(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    (tmp_path / "k.db").write_text("a shopping list, not a database\n")
+    kiosdesa = Kiosdesa(tmp_path, url)
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    assert assert_masked_failure(done, PASSWORD) == expected
+    assert SECRET not in done.stderr
+    assert not telegram.stats.requests  # the database was checked first
+
+
+async def test_a_database_of_a_newer_version_is_one_line_and_left_as_it_is(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    kiosdesa.ok("center", "list")
+    with closing(sqlite3.connect(tmp_path / "k.db")) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=telegram.url)
+
+    assert assert_masked_failure(done, SECRET) == (
+        "kiosdesa: the database is at migration 0099, which this kiosdesa does not know "
+        f"(it knows up to {head_revision()}): upgrade kiosdesa, or use a backup of this version"
+    )
+    with closing(sqlite3.connect(tmp_path / "k.db")) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]
 
 
 @pytest.mark.parametrize(

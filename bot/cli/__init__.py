@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
+from bot.cli.doctor import cmd_doctor
+from bot.cli.logs import log_level_from_env, log_operator_command, log_the_bot
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
@@ -25,14 +27,37 @@ from storage import StorageUnavailable
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
+RUN_EPILOG = """\
+settings, from the environment or a .env file in the working directory:
+  BOT_TOKEN         the bot's token from @BotFather (required)
+  DATABASE_URL      sqlite:///kiosdesa.db (default) or postgresql://user:pw@host/db
+  TELEGRAM_API_URL  the Bot API server (default https://api.telegram.org)
+  ADMIN_IDS         comma-separated Telegram user ids of the operators
+  LOG_LEVEL         DEBUG, INFO (default), WARNING or ERROR; DEBUG also shows the
+                    libraries' own messages (scheduler, HTTP requests, migrations)
+  BROADCAST_RATE    announcements sent a second (default 30)
+  OUTBOX_CHAT_RATE  notifications a second to one chat (default 1)
+  FLOOD_BURST, FLOOD_PER_MINUTE
+                    updates one user may send at once (30) and a minute (60)
+  OUTBOX_KEEP_DAYS  days a delivered notification is kept (default 30)
+
+Check the settings first with `kiosdesa doctor`."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one subcommand per operator task."""
     parser = argparse.ArgumentParser(
         prog="kiosdesa", description="Kios Desa: village service center bot"
     )
+    parser.add_argument("--version", action="version", version=f"kiosdesa {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="start the bot (long polling) until Ctrl-C or SIGTERM")
+    commands.add_parser(
+        "run",
+        help="start the bot (long polling) until Ctrl-C or SIGTERM",
+        description="Start the bot with long polling; it runs until Ctrl-C or SIGTERM.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
@@ -40,10 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_prices_commands(
         commands.add_parser("prices", help="import or export a center's service prices (CSV)")
     )
+    commands.add_parser(
+        "doctor",
+        help="check the token, webhook, clock, database and managers; change nothing",
+        description="Check what `kiosdesa run` needs, one line a check (ok or FAIL); "
+        "the exit status is 1 when any check failed. Nothing is changed.",
+    )
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
     return parser
+
+
+def package_version() -> str:
+    """The installed package's version (pyproject.toml's), or "unknown" when not installed."""
+    try:
+        return metadata.version("kiosdesa")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _add_demo_command(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +96,9 @@ def _add_demo_command(parser: argparse.ArgumentParser) -> None:
 
 async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
-    await run_bot(load_settings())
+    settings = load_settings()
+    log_the_bot(log_level_from_env(), settings.bot_token)
+    await run_bot(settings)
     return 0
 
 
@@ -78,6 +119,7 @@ COMMANDS: dict[str, Command] = {
     "catalog": cmd_catalog,
     "prices": cmd_prices,
     "demo": cmd_demo,
+    "doctor": cmd_doctor,
 }
 
 
@@ -103,10 +145,8 @@ def run_loop(main: Coroutine[Any, Any, int], *, fast: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kiosdesa` command."""
     args = build_parser().parse_args(argv)
-    # Only the long-running bot logs progress; operator commands print their result alone.
-    level = logging.INFO if args.command == "run" else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Only the long-running bot logs progress (cmd_run sets its level); the rest print results.
+    log_operator_command()
     try:
         return run_loop(COMMANDS[args.command](args), fast=args.command == "run")
     except (ConfigError, StorageUnavailable, TelegramUnavailable, CliError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import CliError, center_by_code, code_arg, with_store
+from bot.cli.common import CODE_HELP, CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES, Money, MoneyError, format_money
 from bot.domain.qris import InvalidQris
@@ -41,21 +41,23 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     )
     sub.add_parser("list", help="list every center")
     places = sub.add_parser("set-places", help="the places its villagers travel to (tickets)")
-    places.add_argument("code", type=code_arg)
+    places.add_argument("code", type=code_arg, help=CODE_HELP)
     places.add_argument("places", help='comma-separated, e.g. "Solo,Terminal Tirtonadi,Klaten"')
     ttl = sub.add_parser("set-quote-hours", help="how long the center's quotes wait for an answer")
-    ttl.add_argument("code", type=code_arg)
-    ttl.add_argument("hours", type=float)
+    ttl.add_argument("code", type=code_arg, help=CODE_HELP)
+    ttl.add_argument(
+        "hours", type=float, help="hours, from 0.02 (a minute) to 720 (30 days), e.g. 24 or 0.5"
+    )
     credit = sub.add_parser("set-credit", help="what one villager may owe the center on credit")
-    credit.add_argument("code", type=code_arg)
+    credit.add_argument("code", type=code_arg, help=CODE_HELP)
     credit.add_argument("amount", help="e.g. 200000 or 200rb; 0 or off: no credit")
     manager = sub.add_parser("set-manager", help="give a center to another manager")
-    manager.add_argument("code", type=code_arg)
+    manager.add_argument("code", type=code_arg, help=CODE_HELP)
     manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
     qris = sub.add_parser(
         "set-qris", help="the center's static QRIS payload (a CNY center: its payee QR's text)"
     )
-    qris.add_argument("code", type=code_arg)
+    qris.add_argument("code", type=code_arg, help=CODE_HELP)
     qris.add_argument("payload", help="the text of the QR code on the center's sticker")
 
 
@@ -83,7 +85,10 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"a center with code {exc} exists already") from exc
         print(f"created center {center.code} ({center.name}), manager {center.manager_id}")
     elif args.action == "list":
-        for c in await store.centers.all_centers():
+        centers = await store.centers.all_centers()
+        if not centers:
+            print("no centers yet: add one with kiosdesa center add CODE --name NAME --manager ID")
+        for c in centers:
             where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
             print(
                 f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"

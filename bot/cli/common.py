@@ -12,6 +12,8 @@ from bot.domain.entities import Center
 from bot.domain.errors import RecordNotFound
 from storage import Storage
 
+CODE_HELP = "the center's code, as in its deep link /start CODE"
+
 
 class CliError(Exception):
     """A problem the operator can fix; printed as one line."""

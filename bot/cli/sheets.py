@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli.common import CliError, center_by_code, code_arg, with_store
+from bot.cli.common import CODE_HELP, CliError, center_by_code, code_arg, with_store
+from bot.domain.catalog_csv import HEADER as CATALOG_HEADER
 from bot.domain.catalog_csv import export_catalog_csv, parse_catalog_csv
+from bot.domain.prices_csv import HEADER as PRICES_HEADER
 from bot.domain.prices_csv import default_price_rows, export_prices_csv, parse_prices_csv
 from bot.domain.sheet import RowError, SheetError
 from bot.views.sheet_texts import problem_text
@@ -27,10 +29,10 @@ def add_catalog_commands(parser: argparse.ArgumentParser) -> None:
     importer = sub.add_parser(
         "import", help="add or update products from a CSV file (all or nothing)"
     )
-    importer.add_argument("code", type=code_arg)
-    importer.add_argument("file", type=Path)
+    importer.add_argument("code", type=code_arg, help=CODE_HELP)
+    importer.add_argument("file", type=Path, help=_file_help(CATALOG_HEADER))
     exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
-    exporter.add_argument("code", type=code_arg)
+    exporter.add_argument("code", type=code_arg, help=CODE_HELP)
 
 
 def add_prices_commands(parser: argparse.ArgumentParser) -> None:
@@ -39,22 +41,32 @@ def add_prices_commands(parser: argparse.ArgumentParser) -> None:
     importer = sub.add_parser(
         "import", help="add or update service prices from a CSV file (all or nothing)"
     )
-    importer.add_argument("code", type=code_arg)
-    importer.add_argument("file", type=Path)
+    importer.add_argument("code", type=code_arg, help=CODE_HELP)
+    importer.add_argument("file", type=Path, help=_file_help(PRICES_HEADER))
     exporter = sub.add_parser("export", help="write the service prices as CSV to standard output")
-    exporter.add_argument("code", type=code_arg)
+    exporter.add_argument("code", type=code_arg, help=CODE_HELP)
     defaults = sub.add_parser(
         "defaults", help="write the default prices for the center's currency (nothing stored)"
     )
-    defaults.add_argument("code", type=code_arg)
+    defaults.add_argument("code", type=code_arg, help=CODE_HELP)
+
+
+def _file_help(header: Sequence[str]) -> str:
+    """What the FILE argument takes: a UTF-8 CSV with these columns."""
+    return f"a UTF-8 CSV file whose first line is {','.join(header)}"
 
 
 def read_csv_file(path: Path) -> str:
     """A UTF-8 CSV file's text (a spreadsheet's byte-order mark is dropped)."""
     try:
         return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read {path}: {exc}") from exc
+    except UnicodeDecodeError:
+        # Spreadsheets save "CSV" in the computer's own code page unless told otherwise.
+        raise CliError(
+            f"{path} is not UTF-8: save it as UTF-8 (CSV UTF-8 in a spreadsheet) and import again"
+        ) from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def report_bad_rows(path: Path, errors: Sequence[RowError]) -> int:

@@ -241,3 +241,17 @@ async def test_an_indonesian_manager_reads_the_bad_lines_in_indonesian(world: Wo
     assert "• baris 3: harga harus lebih dari 0" in reply.text
     assert "• baris 3: stok harus bilangan bulat 0 atau lebih, atau kosong" in reply.text
     assert await catalog_of_leping(world) == before
+
+
+async def test_a_file_that_is_not_utf8_is_named_so_in_the_managers_language(world: World) -> None:
+    emu = world.emu
+    emu.user(MANAGER, "Pak Joko", language_code="zh")
+    emu.send_text(MANAGER, "/start")
+    await emu.wait_for(MANAGER, contains="Kios Desa Leping")
+    before = await catalog_of_leping(world)
+    # "Café" as a spreadsheet on Windows saves it when "CSV" is chosen instead of "CSV UTF-8".
+    western = (HEADER + "MNM-KPB,Café Bubuk,Minuman,16500,bungkus,,\n").encode("cp1252")
+    emu.send_document(MANAGER, western, "leping.csv", "text/csv")
+    reply = await emu.wait_for(MANAGER, contains=shown("catalog.file_not_utf8", "zh"))
+    assert "CSV UTF-8" in reply.text
+    assert await catalog_of_leping(world) == before
