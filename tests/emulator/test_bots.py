@@ -11,6 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import InvalidToken, RetryAfter
 
 from bot.devtools.emulator import BotApiEmulator, EmulatedBot
+from bot.devtools.emulator.__main__ import add_bots, parse_args
 
 LEPING_TOKEN = "111:LEPING"
 SUMBER_TOKEN = "222:SUMBER"
@@ -179,3 +180,20 @@ async def test_a_fixed_token_stays_the_default_bot_when_another_is_added() -> No
         emu.send_text(BUDI, "halo")
         assert (emu.default_bot.pending_updates, other.pending_updates) == (1, 0)
         assert other.username == "kiosdesa_222_bot" and other.name == "Kios Sumber"
+
+
+def test_the_standalone_emulator_serves_the_bots_named_on_its_command_line() -> None:
+    """`--bot TOKEN=USERNAME` adds bots; `--route-webhook PUBLIC=LOCAL` maps a webhook URL."""
+    args = parse_args(
+        [
+            "--bot", f"{LEPING_TOKEN}=kios_leping_bot",
+            "--bot", SUMBER_TOKEN,
+            "--route-webhook", "https://kios.example/=http://127.0.0.1:9/",
+        ]
+    )  # fmt: skip
+    emu = BotApiEmulator()
+    add_bots(emu, args.bot, args.route_webhook)
+    assert [(b.token, b.username) for b in emu.bots] == [
+        (LEPING_TOKEN, "kios_leping_bot"),
+        (SUMBER_TOKEN, "kiosdesa_222_bot"),
+    ]
