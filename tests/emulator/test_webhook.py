@@ -215,3 +215,10 @@ async def test_allowed_updates_and_dropping_pending_ones(
     await leping(emu).wait_idle()
     assert [sorted(set(u) - {"update_id"}) for _, _, u in receiver.posts] == [["callback_query"]]
     assert (await webhook_info(emu, LEPING_TOKEN))["allowed_updates"] == ["callback_query"]
+
+
+async def test_a_bot_left_in_webhook_mode_can_be_arranged_directly(emu: BotApiEmulator) -> None:
+    """A test may start from a webhook set earlier (e.g. by another deployment of the bot)."""
+    emu.state.webhook_url = "https://shop.example/hook"
+    assert (await webhook_info(emu, LEPING_TOKEN))["url"] == "https://shop.example/hook"
+    await call(emu, LEPING_TOKEN, "getUpdates", expect=409)

@@ -158,6 +158,11 @@ class EmulatorState:
         """The webhook URL set ("" while the bot polls)."""
         return self.webhook.url
 
+    @webhook_url.setter
+    def webhook_url(self, url: str) -> None:
+        """Set the webhook as if the bot had (tests arranging a bot left in webhook mode)."""
+        self.webhook.url = url
+
     def bot_user(self) -> JSON:
         """The bot's own User object (getMe and message senders)."""
         return {
