@@ -13,11 +13,18 @@ Typical test::
         await emu.wait_callback_answered(query_id)
         assert not [e for e in emu.errors if "parse entities" in e.description]
 
+Several bots: `shop = emu.add_bot("555:XYZ", username="desa_b_bot", name="Kios B")` returns
+an `EmulatedBot` with the same user actions and reads, scoped to that bot (`shop.send_text`,
+`shop.wait_for`...); people are shared between bots. Once a bot is added, unknown tokens get
+401. A bot that calls setWebhook gets its updates POSTed to the URL (loopback only; map a
+public https URL with `emu.route_webhook(public_prefix, local_prefix)`).
+
 User actions are synchronous, so nothing the bot does can slip in between an action and
 the following `wait_for` (which by default only looks at messages sent or edited after
 the latest user action in that chat).
 """
 
+from bot.devtools.emulator.bots import EmulatedBot
 from bot.devtools.emulator.faults import Fault, FaultKind, FaultSchedule
 from bot.devtools.emulator.html_check import HtmlParseError, ParsedText, parse_html
 from bot.devtools.emulator.models import (
@@ -29,13 +36,17 @@ from bot.devtools.emulator.models import (
     ReplyKeyboard,
     SentMessage,
     StoredFile,
+    WebhookSettings,
 )
 from bot.devtools.emulator.server import BotApiEmulator
+from bot.devtools.emulator.webhook import SECRET_HEADER, RetryPolicy
 
 __all__ = [
+    "SECRET_HEADER",
     "ApiErrorRecord",
     "BotApiEmulator",
     "Button",
+    "EmulatedBot",
     "EmulatedUser",
     "EmulatorStats",
     "Fault",
@@ -45,7 +56,9 @@ __all__ = [
     "KeyboardButton",
     "ParsedText",
     "ReplyKeyboard",
+    "RetryPolicy",
     "SentMessage",
     "StoredFile",
+    "WebhookSettings",
     "parse_html",
 ]

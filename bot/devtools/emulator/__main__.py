@@ -21,7 +21,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--lenient-html", action="store_true", help="accept bare '&' like real Telegram"
     )
+    parser.add_argument(
+        "--bot",
+        action="append",
+        default=[],
+        metavar="TOKEN[=USERNAME]",
+        help="serve this bot too (repeatable); then unknown tokens get 401",
+    )
+    parser.add_argument(
+        "--route-webhook",
+        action="append",
+        default=[],
+        metavar="PUBLIC_PREFIX=LOCAL_PREFIX",
+        help="post webhooks set under PUBLIC_PREFIX to LOCAL_PREFIX (repeatable)",
+    )
     return parser.parse_args(argv)
+
+
+def add_bots(emulator: BotApiEmulator, bots: list[str], routes: list[str]) -> None:
+    """Serve the --bot tokens and map the --route-webhook prefixes."""
+    for spec in bots:
+        token, _, username = spec.partition("=")
+        emulator.add_bot(token, username=username or None)
+    for route in routes:
+        public, _, local = route.partition("=")
+        emulator.route_webhook(public, local)
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -33,6 +57,7 @@ async def serve(args: argparse.Namespace) -> None:
         per_chat_rate_per_s=args.per_chat_rate,
         strict_html=not args.lenient_html,
     )
+    add_bots(emulator, args.bot, args.route_webhook)
     await emulator.start(args.host, args.port)
     print(f"Bot API emulator listening on {emulator.url}", flush=True)
     print(f"Point the bot at TELEGRAM_API_URL={emulator.url}", flush=True)

@@ -9,6 +9,7 @@ from bot.devtools.emulator.models import JSON, ApiError, bad_request
 from bot.devtools.emulator.params import Call
 from bot.devtools.emulator.render import file_api
 from bot.devtools.emulator.state import EmulatorState
+from bot.devtools.emulator.webhook import is_loopback
 
 MAX_POLL_TIMEOUT = 50
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -23,6 +24,8 @@ WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+WEBHOOK_SET = "Conflict: terminated by setWebhook request"
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 SUPERSEDED = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -43,7 +46,7 @@ async def get_me(state: EmulatorState, call: Call) -> Any:
 
 async def get_updates(state: EmulatorState, call: Call) -> Any:
     """getUpdates with long polling; a newer call ends an older one with 409 like Telegram."""
-    if state.webhook_url:
+    if state.webhook.url:
         raise ApiError(409, WEBHOOK_ACTIVE)
     limit = min(max(call.int_opt("limit") or 100, 1), 100)
     timeout = min(max(call.float_opt("timeout") or 0.0, 0.0), MAX_POLL_TIMEOUT)
@@ -54,11 +57,13 @@ async def get_updates(state: EmulatorState, call: Call) -> Any:
     state.notifier.wake()  # lets an older poll notice it was superseded
 
     def ready() -> bool | None:
-        """Stop waiting when updates exist, another poll started, or we shut down."""
+        """Stop waiting when updates exist, another poll started, a webhook came, or we stop."""
         done = len(queue) > 0 or queue.poll_generation != generation or state.closing
-        return True if done else None
+        return True if done or state.webhook.url else None
 
     await state.notifier.wait_until(ready, timeout)
+    if state.webhook.url:
+        raise ApiError(409, WEBHOOK_SET)
     if queue.poll_generation != generation:
         if call.connected():
             raise ApiError(409, SUPERSEDED)
@@ -67,31 +72,58 @@ async def get_updates(state: EmulatorState, call: Call) -> Any:
 
 
 async def delete_webhook(state: EmulatorState, call: Call) -> Any:
-    """deleteWebhook."""
-    state.webhook_url = ""
+    """deleteWebhook: back to getUpdates; pending updates stay unless dropped."""
+    state.webhook.url = ""
+    state.webhook.secret_token = None
     if call.bool_opt("drop_pending_updates"):
         state.updates.clear()
+    state.touch()  # ends the delivery loop
     return True
 
 
 async def set_webhook(state: EmulatorState, call: Call) -> Any:
-    """setWebhook: stored only; nothing is ever posted to it."""
+    """setWebhook: updates are then POSTed to the URL (see bot.devtools.emulator.webhook)."""
     url = call.str_opt("url") or ""
-    if url and not url.startswith("https://"):
+    if url and not (url.startswith("https://") or (url.startswith("http://") and is_loopback(url))):
+        # Plain http is allowed to this machine only: a test's receiver has no certificate.
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    state.webhook_url = url
+    secret = call.str_opt("secret_token")
+    if secret is not None and not SECRET_RE.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    allowed = call.json_opt("allowed_updates")
+    if allowed is not None and not (
+        isinstance(allowed, list) and all(isinstance(kind, str) for kind in allowed)
+    ):
+        raise bad_request("can't parse allowed updates")
+    settings = state.webhook
+    if url != settings.url:
+        settings.last_error_date = settings.last_error_message = None
+    settings.url, settings.secret_token = url, secret if url else None
+    if allowed is not None:  # absent: the previous setting stays, as in Telegram
+        settings.allowed_updates = list(allowed)
+    settings.max_connections = call.int_opt("max_connections") or settings.max_connections
     if call.bool_opt("drop_pending_updates"):
         state.updates.clear()
+    state.touch()  # ends a pending long poll and wakes the delivery loop
     return True
 
 
 async def get_webhook_info(state: EmulatorState, call: Call) -> Any:
-    """getWebhookInfo."""
-    return {
-        "url": state.webhook_url,
+    """getWebhookInfo: the URL, what waits for delivery and the latest delivery error."""
+    settings = state.webhook
+    info: JSON = {
+        "url": settings.url,
         "has_custom_certificate": False,
         "pending_update_count": len(state.updates),
     }
+    if settings.url:
+        info["max_connections"] = settings.max_connections
+        if settings.allowed_updates:
+            info["allowed_updates"] = list(settings.allowed_updates)
+    if settings.last_error_date is not None:
+        info["last_error_date"] = settings.last_error_date
+        info["last_error_message"] = settings.last_error_message
+    return info
 
 
 async def close_or_log_out(state: EmulatorState, call: Call) -> Any:

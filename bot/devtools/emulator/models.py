@@ -168,6 +168,26 @@ class EmulatorStats:
     requests: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
     errors: int = 0
+    webhook_posts: int = 0  # updates the webhook accepted (2xx)
+    webhook_failures: int = 0  # posts answered non-2xx, timed out or not connected
+
+
+@dataclass
+class WebhookSettings:
+    """What setWebhook stored for one bot, and how delivery to it last failed."""
+
+    url: str = ""
+    secret_token: str | None = None
+    allowed_updates: list[str] | None = None  # None or empty: every update type
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+    def allows(self, update: JSON) -> bool:
+        """Whether the update's type is one the bot asked for."""
+        if not self.allowed_updates:
+            return True
+        return any(kind in update for kind in self.allowed_updates)
 
 
 @dataclass

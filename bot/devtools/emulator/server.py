@@ -1,4 +1,4 @@
-"""The aiohttp server answering Bot API requests, and the BotApiEmulator facade."""
+"""The aiohttp server answering Bot API requests for one or more bots, and its facade."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from aiohttp import web
 
 from bot.devtools.emulator import methods_bot, methods_edit, methods_send
 from bot.devtools.emulator.actions import UserActionsMixin
+from bot.devtools.emulator.bots import BotRecordsMixin, EmulatedBot, bot_id_of
 from bot.devtools.emulator.faults import Fault, FaultKind, FaultSchedule
-from bot.devtools.emulator.models import JSON, ApiError, ApiErrorRecord, EmulatorStats
+from bot.devtools.emulator.models import JSON, ApiError, ApiErrorRecord, EmulatedUser
 from bot.devtools.emulator.params import Call, read_call
 from bot.devtools.emulator.rate_limit import RateLimiter
 from bot.devtools.emulator.reading import ReadingMixin
-from bot.devtools.emulator.state import EmulatorState
+from bot.devtools.emulator.state import DEFAULT_BOT_ID, EmulatorState
+from bot.devtools.emulator.webhook import RetryPolicy, WebhookRoutes
 
 Handler = Callable[[EmulatorState, Call], Awaitable[Any]]
 METHODS: dict[str, Handler] = {
@@ -28,8 +30,13 @@ METHODS: dict[str, Handler] = {
 _LOG = logging.getLogger(__name__)
 
 
-class BotApiEmulator(UserActionsMixin, ReadingMixin):
-    """A local Telegram Bot API: the bot talks HTTP to it, tests play the users."""
+class BotApiEmulator(UserActionsMixin, ReadingMixin, BotRecordsMixin):
+    """A local Telegram Bot API: bots talk HTTP to it, tests play the users.
+
+    The emulator itself acts for its default bot (`emu.send_text(...)`, `emu.wait_for(...)`),
+    which answers any token until a token is fixed (`token=`) or `add_bot` adds bots; from
+    then on an unknown token is 401 Unauthorized, as in Telegram.
+    """
 
     def __init__(
         self,
@@ -41,16 +48,93 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         per_chat_rate_per_s: float | None = None,
         rate_burst: float | None = None,
         strict_html: bool = True,
+        webhook_retry: RetryPolicy | None = None,
     ) -> None:
-        self.state = EmulatorState(bot_username, bot_name, strict_html)
-        self._token = token
+        self._rates = (global_rate_per_s, per_chat_rate_per_s, rate_burst)
+        self._strict_html = strict_html
+        self._users: dict[int, EmulatedUser] = {}
+        self._routes = WebhookRoutes()
+        self._retry = webhook_retry or RetryPolicy()
+        self._bots: dict[str, EmulatedBot] = {}
+        self.default_bot = self._new_bot(token, bot_username, bot_name, self._rates)
+        self.state = self.default_bot.state
+        # Until a token is fixed or a bot is added, any token is the default bot's (learnt).
+        self._open = token is None
         if token is not None:
-            self.state.learn_token(token)
-        self._limiter = RateLimiter(global_rate_per_s, per_chat_rate_per_s, rate_burst)
-        # Failures a test planned (see bot.devtools.emulator.faults); none by default.
-        self.faults = FaultSchedule()
+            self._bots[token] = self.default_bot
         self._runner: web.AppRunner | None = None
         self._url = ""
+
+    def add_bot(
+        self,
+        token: str,
+        *,
+        username: str | None = None,
+        name: str | None = None,
+        global_rate_per_s: float | None = None,
+        per_chat_rate_per_s: float | None = None,
+        rate_burst: float | None = None,
+    ) -> EmulatedBot:
+        """Serve another bot token; rates left None are the emulator's (0 turns one off).
+
+        The first bot added to an emulator that has no token yet becomes its default bot.
+        """
+        rates = _rates_or(self._rates, (global_rate_per_s, per_chat_rate_per_s, rate_burst))
+        if self._open:
+            self._open = False
+            learnt = self.default_bot.token
+            if learnt is None or learnt == token:
+                self.default_bot.token = token
+                self.state.learn_token(token)
+                self.default_bot.limiter = RateLimiter(*rates)
+                self._bots[token] = self.default_bot
+            else:
+                self._bots[learnt] = self.default_bot
+        known = self._bots.get(token)
+        if known is not None:
+            known.rename(username, name)
+            return known
+        bot = self._new_bot(token, username, name or self.default_bot.name, rates)
+        self._bots[token] = bot
+        return bot
+
+    def _new_bot(
+        self,
+        token: str | None,
+        username: str | None,
+        name: str,
+        rates: tuple[float | None, float | None, float | None],
+    ) -> EmulatedBot:
+        """A bot with its own state over the shared people, and its own limits."""
+        bot_id = (bot_id_of(token) if token else None) or DEFAULT_BOT_ID + len(self._bots)
+        username = username or f"kiosdesa_{bot_id}_bot"
+        state = EmulatorState(username, name, self._strict_html, users=self._users, bot_id=bot_id)
+        return EmulatedBot(state, token, RateLimiter(*rates), self._routes, self._retry)
+
+    @property
+    def bots(self) -> list[EmulatedBot]:
+        """Every bot served, the default one first."""
+        others = [b for b in self._bots.values() if b is not self.default_bot]
+        return [self.default_bot, *others]
+
+    def bot(self, token: str) -> EmulatedBot:
+        """The bot with this token (KeyError if it was never added or learnt)."""
+        if self.default_bot.token == token:
+            return self.default_bot
+        return self._bots[token]
+
+    def route_webhook(self, public_prefix: str, local_prefix: str) -> None:
+        """Deliver webhooks set under public_prefix (https://...) to local_prefix instead."""
+        self._routes.add(public_prefix, local_prefix)
+
+    @property
+    def faults(self) -> FaultSchedule:
+        """Failures planned for the default bot (each bot has its own `faults`)."""
+        return self.default_bot.faults
+
+    @faults.setter
+    def faults(self, schedule: FaultSchedule) -> None:
+        self.default_bot.faults = schedule
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on host:port; port 0 picks a free port (see `url`)."""
@@ -64,7 +148,9 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         await site.start()
         bound_host, bound_port = self._runner.addresses[0][:2]
         self._url = f"http://{bound_host}:{bound_port}"
-        self.state.closing = False
+        for bot in self.bots:
+            bot.state.closing = False
+            bot.poster.ensure_running()
 
     @property
     def url(self) -> str:
@@ -74,9 +160,12 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
         return self._url
 
     async def stop(self) -> None:
-        """End pending long polls and shut the server down."""
-        self.state.closing = True
-        self.state.notifier.wake()
+        """End pending long polls and webhook deliveries, and shut the server down."""
+        for bot in self.bots:
+            bot.state.closing = True
+            bot.state.notifier.wake()
+        for bot in self.bots:
+            await bot.poster.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -93,42 +182,27 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
     ) -> None:
         await self.stop()
 
-    @property
-    def errors(self) -> list[ApiErrorRecord]:
-        """Every 4xx answered, oldest first."""
-        return self.state.errors
-
-    @property
-    def not_modified(self) -> list[ApiErrorRecord]:
-        """Every edit answered "message is not modified": a request that changed nothing."""
-        return [e for e in self.state.errors if e.description.endswith(methods_edit.NOT_MODIFIED)]
-
-    @property
-    def stats(self) -> EmulatorStats:
-        """Request counters, including how many 429s were given."""
-        return self.state.stats
-
     async def _handle_method(self, request: web.Request) -> web.Response:
-        """Dispatch /bot{token}/{method}."""
+        """Dispatch /bot{token}/{method} to the token's bot."""
         token, method = request.match_info["token"], request.match_info["method"]
-        self.state.stats.requests[method] += 1
         params: JSON = {}
+        bot = self.default_bot  # unknown tokens are recorded with the default bot
         try:
-            self._check_token(token)
+            bot = self._bot_for(token)
+            bot.state.stats.requests[method] += 1
             call = await read_call(request, method, token)
             params = call.params
             handler = METHODS.get(method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found")
-            self.state.learn_token(token)
-            self._check_rate(method.lower(), call)
-            fault = self.faults.take(method.lower(), _chat_key(call))
+            self._check_rate(bot, method.lower(), call)
+            fault = bot.faults.take(method.lower(), _chat_key(call))
             if fault is None:
-                result = await handler(self.state, call)
+                result = await handler(bot.state, call)
             else:
-                result = await self._misbehave(fault, handler, call)
+                result = await self._misbehave(bot.state, fault, handler, call)
         except ApiError as exc:
-            return self._error_response(method, exc, params)
+            return self._error_response(bot.state, method, exc, params)
         except ConnectionResetError:  # the caller died mid-request (kill -9): nobody to answer
             _LOG.info("caller of %s went away before its request was read", method)
             return web.Response(status=499)
@@ -137,56 +211,69 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin):
             description = f"Internal Server Error: {exc!r}"
             body = {"ok": False, "error_code": 500, "description": description}
             return web.json_response(body, status=500)
+        bot.poster.ensure_running()  # a no-op unless a webhook is set
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
-        """Serve /file/bot{token}/{file_path} downloads."""
+        """Serve /file/bot{token}/{file_path} downloads from that bot's files."""
         try:
-            self._check_token(request.match_info["token"])
+            bot = self._bot_for(request.match_info["token"])
         except ApiError as exc:
-            return self._error_response("file", exc, {})
+            return self._error_response(self.state, "file", exc, {})
         path = request.match_info["path"]
-        stored = next((f for f in self.state.files.values() if f.file_path == path), None)
+        stored = next((f for f in bot.state.files.values() if f.file_path == path), None)
         if stored is None:
-            return self._error_response("file", ApiError(404, "Not Found"), {"path": path})
+            error = ApiError(404, "Not Found")
+            return self._error_response(bot.state, "file", error, {"path": path})
         content_type = stored.mime_type or "application/octet-stream"
         return web.Response(body=stored.data, content_type=content_type)
 
-    def _check_token(self, token: str) -> None:
-        """Reject other tokens when the emulator was given a fixed one."""
-        if self._token is not None and token != self._token:
+    def _bot_for(self, token: str) -> EmulatedBot:
+        """The token's bot; while the emulator is open, any token is the default bot."""
+        bot = self._bots.get(token)
+        if bot is not None:
+            return bot
+        if not self._open:
             raise ApiError(401, "Unauthorized")
+        self.default_bot.token = token
+        self.state.learn_token(token)
+        return self.default_bot
 
-    def _check_rate(self, method: str, call: Call) -> None:
-        """Answer 429 when a configured flood limit is exceeded."""
-        retry_after = self._limiter.check(method, _chat_key(call))
+    def _check_rate(self, bot: EmulatedBot, method: str, call: Call) -> None:
+        """Answer 429 when one of the bot's configured flood limits is exceeded."""
+        retry_after = bot.limiter.check(method, _chat_key(call))
         if retry_after is not None:
-            self.state.stats.rate_limited += 1
+            bot.state.stats.rate_limited += 1
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
             )
 
-    async def _misbehave(self, fault: Fault, handler: Handler, call: Call) -> Any:
+    async def _misbehave(
+        self, state: EmulatorState, fault: Fault, handler: Handler, call: Call
+    ) -> Any:
         """Answer as the planned fault says (a delivered hang does the work first)."""
         if fault.kind is FaultKind.FLOOD:
-            self.state.stats.rate_limited += 1
+            state.stats.rate_limited += 1
             retry_after = fault.retry_after or 1
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
             )
         if fault.kind is FaultKind.HANG:
             if fault.delivered:
-                await handler(self.state, call)
+                await handler(state, call)
             await asyncio.sleep(fault.seconds)
             raise ApiError(fault.code, "Gateway Timeout")
         raise ApiError(fault.code, "Internal Server Error")
 
-    def _error_response(self, method: str, exc: ApiError, params: JSON) -> web.Response:
-        """Record the error and answer in Telegram's error format."""
-        self.state.stats.errors += 1
+    @staticmethod
+    def _error_response(
+        state: EmulatorState, method: str, exc: ApiError, params: JSON
+    ) -> web.Response:
+        """Record the error with the bot and answer in Telegram's error format."""
+        state.stats.errors += 1
         record = ApiErrorRecord(method, exc.code, exc.description, dict(params))
         if 400 <= exc.code < 500:
-            self.state.errors.append(record)
+            state.errors.append(record)
         _LOG.debug("emulator %s -> %s %s", method, exc.code, exc.description)
         body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
         if exc.retry_after is not None:
@@ -198,3 +285,15 @@ def _chat_key(call: Call) -> str | None:
     """The call's chat_id as text, if it names one."""
     chat = call.raw("chat_id")
     return None if chat is None else str(chat)
+
+
+def _rates_or(
+    defaults: tuple[float | None, float | None, float | None],
+    given: tuple[float | None, float | None, float | None],
+) -> tuple[float | None, float | None, float | None]:
+    """Each given rate option, or the emulator's where it was left None."""
+    return (
+        given[0] if given[0] is not None else defaults[0],
+        given[1] if given[1] is not None else defaults[1],
+        given[2] if given[2] is not None else defaults[2],
+    )

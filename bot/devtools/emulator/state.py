@@ -19,6 +19,7 @@ from bot.devtools.emulator.models import (
     ReplyKeyboard,
     SentMessage,
     StoredFile,
+    WebhookSettings,
     bad_request,
 )
 
@@ -120,21 +121,30 @@ class UpdateQueue:
 
 
 class EmulatorState:
-    """The emulator's whole memory; method handlers and test helpers share it."""
+    """One bot's whole memory (users are shared by every bot); handlers and tests share it."""
 
-    def __init__(self, bot_username: str, bot_name: str, strict_html: bool) -> None:
+    def __init__(
+        self,
+        bot_username: str,
+        bot_name: str,
+        strict_html: bool,
+        *,
+        users: dict[int, EmulatedUser] | None = None,
+        bot_id: int = DEFAULT_BOT_ID,
+    ) -> None:
         self.bot_username = bot_username
         self.bot_name = bot_name
-        self.bot_id = DEFAULT_BOT_ID
+        self.bot_id = bot_id
         self.strict_html = strict_html
-        self.users: dict[int, EmulatedUser] = {}
+        # One person can talk to several bots: the registry is the emulator's, not the bot's.
+        self.users: dict[int, EmulatedUser] = {} if users is None else users
         self.chats: dict[int, ChatState] = {}
         self.updates = UpdateQueue()
         self.files: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.commands: dict[tuple[str, int | None, str], list[JSON]] = {}
         self.menu_buttons: dict[int | None, JSON] = {}
-        self.webhook_url = ""
+        self.webhook = WebhookSettings()
         self.errors: list[ApiErrorRecord] = []
         self.stats = EmulatorStats()
         self.notifier = Notifier()
@@ -142,6 +152,16 @@ class EmulatorState:
         self.listeners: list[Callable[[SentMessage], None]] = []
         self.closing = False
         self._ids = itertools.count(1)
+
+    @property
+    def webhook_url(self) -> str:
+        """The webhook URL set ("" while the bot polls)."""
+        return self.webhook.url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str) -> None:
+        """Set the webhook as if the bot had (tests arranging a bot left in webhook mode)."""
+        self.webhook.url = url
 
     def bot_user(self) -> JSON:
         """The bot's own User object (getMe and message senders)."""
