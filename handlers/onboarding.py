@@ -46,16 +46,23 @@ async def start(update: Update, context: KiosContext) -> None:
     elif visitor.center is not None:
         await welcome(update, visitor, visitor.center)
     elif visitor.is_manager:
-        center = visitor.managed[0]
-        visitor = Visitor(
-            await context.store.users.join_center(visitor.user.id, center.id),
-            center,
-            visitor.managed,
-            visitor.locale,
-        )
-        await welcome(update, visitor, center)
+        await greet_manager(update, context, visitor)
     else:
         await say(update, t(visitor.locale, "onboarding.ask_center"))
+
+
+async def greet_manager(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """Make a manager a villager of the center they manage, and greet them as its manager."""
+    center = visitor.managed[0]
+    user = await context.store.users.join_center(visitor.user.id, center.id)
+    await welcome(update, Visitor(user, center, visitor.managed, visitor.locale), center)
+
+
+async def manager_before_start(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """A manager's first words were not /start: their menu and greeting all the same."""
+    admin = visitor.user.id in context.settings.admin_ids
+    await set_personal_menu(context.bot, visitor.user.id, visitor.locale, manager=True, admin=admin)
+    await greet_manager(update, context, visitor)
 
 
 async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, code: str) -> None:

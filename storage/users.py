@@ -114,6 +114,14 @@ class Users:
         rows = await self.db.fetch(_USER, {"user_id": user_id})
         return user_from_row(rows[0]) if rows else None
 
+    async def display_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The names a manager sees of these users, by id (unknown ids are left out)."""
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return {}
+        rows = await self.db.fetch(users.select().where(users.c.id.in_(wanted)))
+        return {row.id: user_from_row(row).display_name for row in rows}
+
     async def _set(self, user_id: int, **values: Any) -> User:
         """Update some fields of a user and return the result."""
         async with self.db.write() as conn:
