@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -45,24 +47,29 @@ async def start(update: Update, context: KiosContext) -> None:
         await join_by_code(update, context, visitor, code)
     elif visitor.center is not None:
         await welcome(update, visitor, visitor.center)
-    elif visitor.is_manager:
-        await greet_manager(update, context, visitor)
+    elif visitor.desk is not None:
+        await greet_at_desk(update, context, visitor)
     else:
         await say(update, t(visitor.locale, "onboarding.ask_center"))
 
 
-async def greet_manager(update: Update, context: KiosContext, visitor: Visitor) -> None:
-    """Make a manager a villager of the center they manage, and greet them as its manager."""
-    center = visitor.managed[0]
+async def greet_at_desk(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """Make a manager (or helper) a villager of the center they work on, and greet them as
+    its manager (or helper)."""
+    center = visitor.desk
+    assert center is not None
     user = await context.store.users.join_center(visitor.user.id, center.id)
-    await welcome(update, Visitor(user, center, visitor.managed, visitor.locale), center)
+    await welcome(update, replace(visitor, user=user, center=center), center)
 
 
-async def manager_before_start(update: Update, context: KiosContext, visitor: Visitor) -> None:
-    """A manager's first words were not /start: their menu and greeting all the same."""
-    admin = visitor.user.id in context.settings.admin_ids
-    await set_personal_menu(context.bot, visitor.user.id, visitor.locale, manager=True, admin=admin)
-    await greet_manager(update, context, visitor)
+async def desk_before_start(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """A manager's (or helper's) first words were not /start: greeted all the same."""
+    if visitor.is_manager:
+        admin = visitor.user.id in context.settings.admin_ids
+        await set_personal_menu(
+            context.bot, visitor.user.id, visitor.locale, manager=True, admin=admin
+        )
+    await greet_at_desk(update, context, visitor)
 
 
 async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, code: str) -> None:
@@ -79,12 +86,14 @@ async def join(update: Update, context: KiosContext, visitor: Visitor, center: C
     """Make the user a villager of `center` and welcome them in its language if they have none."""
     user = await context.store.users.join_center(visitor.user.id, center.id)
     locale = pick_locale(user.language, user.telegram_language, center.language)
-    await welcome(update, Visitor(user, center, visitor.managed, locale), center)
+    await welcome(update, replace(visitor, user=user, center=center, locale=locale), center)
 
 
 async def welcome(update: Update, visitor: Visitor, center: Center) -> None:
     """Greet the villager and show what they can do; offer to share their phone."""
     key = "onboarding.welcome_manager" if visitor.is_manager else "onboarding.welcome"
+    if center in visitor.staffed and not visitor.is_manager:
+        key = "staff.welcome"
     text = t(visitor.locale, key, name=visitor.user.first_name, center=center.name)
     markup = None if visitor.user.phone else contact_keyboard(visitor.locale)
     await say(update, text, markup)

@@ -23,8 +23,8 @@ QUEUE_PER_PAGE = 8
 async def queue_page(
     context: KiosContext, visitor: Visitor, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of the open requests of every center the user manages."""
-    center = visitor.managed_center
+    """A page of the open requests of the center the user works on (manages or helps at)."""
+    center = visitor.desk
     if center is None:
         return t(visitor.locale, "desk.not_manager"), None
     requests = context.store.requests
@@ -111,7 +111,7 @@ async def open_request(update: Update, context: KiosContext) -> None:
         await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return
     await query.answer()
-    text, markup = await card_for(context, request, role, visitor.locale)
+    text, markup = await card_for(context, request, role, visitor)
     await say(update, text, markup)
 
 

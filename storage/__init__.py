@@ -18,6 +18,7 @@ from storage.reports import Reports
 from storage.requests import Requests
 from storage.retention import Retention
 from storage.services import ServicePrices
+from storage.staff import Staff
 from storage.users import Users
 
 __all__ = ["Storage", "StorageUnavailable"]
@@ -45,6 +46,7 @@ class Storage:
         self.produce = Produce(db)
         self.retention = Retention(db)
         self.holdings = Holdings(db)
+        self.staff = Staff(db, self.outbox)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -16,15 +16,26 @@ from storage.centers import center_from_row
 from storage.clock import now
 from storage.db import Database
 from storage.outbox import Outbox, retry_cards_for
-from storage.schema import centers, users
+from storage.schema import center_staff, centers, users
 
-# The user's row beside each center that is theirs or that they manage (or one row of nulls).
-# Every update reads it, so it is built once; the user is the bound parameter "user_id".
+# The user's row beside each center that is theirs, that they manage or that they help at (or
+# one row of nulls), each with whether they help at it. Every update reads it, so it is built
+# once; the user is the bound parameter "user_id".
+_HELPS = sa.exists().where(
+    center_staff.c.center_id == centers.c.id, center_staff.c.user_id == users.c.id
+)
 _STANDING = (
-    sa.select(users, centers)
+    sa.select(users, centers, _HELPS.label("helps"))
     .select_from(
         users.outerjoin(
-            centers, sa.or_(centers.c.id == users.c.center_id, centers.c.manager_id == users.c.id)
+            centers,
+            sa.or_(
+                centers.c.id == users.c.center_id,
+                centers.c.manager_id == users.c.id,
+                centers.c.id.in_(
+                    sa.select(center_staff.c.center_id).where(center_staff.c.user_id == users.c.id)
+                ),
+            ),
         )
     )
     .where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
@@ -48,6 +59,7 @@ def user_from_row(row: Any) -> User:
         center_id=row.center_id,
         blocked_at=row.blocked_at,
         muted=bool(row.muted),
+        desk_center_id=row.desk_center_id,
     )
 
 
@@ -143,6 +155,10 @@ class Users:
         """Store the language the user chose with /language."""
         return await self._set(user_id, language=language)
 
+    async def set_desk_center(self, user_id: int, center_id: int | None) -> User:
+        """The center a manager or helper of several centers is working on now."""
+        return await self._set(user_id, desk_center_id=center_id)
+
     async def set_muted(self, user_id: int, muted: bool) -> User:
         """Opt the user out of (True) or back into (False) their center's announcements."""
         return await self._set(user_id, muted=muted)
@@ -158,14 +174,16 @@ def _standing_from(rows: Sequence[Any], user_id: int) -> Standing | None:
     if not rows:
         return None
     user = user_from_row(_columns(rows[0], _USER_FIELDS))
-    found = [
-        center_from_row(_columns(row, _CENTER_FIELDS))
+    joined = [
+        (center_from_row(_columns(row, _CENTER_FIELDS)), bool(row.helps))
         for row in rows
         if row[_CENTER_FIELDS.start] is not None  # the center's id: none joined
     ]
+    found = [center for center, _ in joined]
     own = next((center for center in found if center.id == user.center_id), None)
     managed = tuple(center for center in found if center.manager_id == user_id)
-    return Standing(user, own, managed)
+    staffed = tuple(c for c, helps in joined if helps and c.manager_id != user_id)
+    return Standing(user, own, managed, staffed)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
 QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manager
 SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
+STAFF_REMOVE = "stf"  # stf:<center_id>:<user_id>   take a helper off the center's staff
+DESK = "dsk"  # dsk:<center_id>                  work on this center (/center)
 
 PREFIXES = frozenset(
     {
@@ -65,6 +67,8 @@ PREFIXES = frozenset(
         SEARCH_PAGE,
         ADMIN_PAGE,
         NEW_CENTER,
+        STAFF_REMOVE,
+        DESK,
     }
 )
 

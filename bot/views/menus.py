@@ -25,6 +25,8 @@ VILLAGER_COMMANDS = (
 )
 MANAGER_COMMANDS = (
     "queue",
+    "center",
+    "staff",
     "today",
     "report",
     "export",
