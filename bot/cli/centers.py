@@ -8,12 +8,14 @@ from bot.cli.common import CliError, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES
 from bot.services.handover import hand_over
+from bot.services.staffing import StaffRefusal, add_helper, remove_helper
 from bot.views.texts import LOCALES
 from storage import Storage
 
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
-    """center add | list | set-places | set-quote-hours | set-manager."""
+    """center add | list | set-places | set-quote-hours | set-manager | add-staff |
+    remove-staff | staff."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -42,6 +44,15 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     manager = sub.add_parser("set-manager", help="give a center to another manager")
     manager.add_argument("code", type=code_arg)
     manager.add_argument("manager", type=int, help="the new manager's Telegram user id")
+    for action, what in (
+        ("add-staff", "add a helper to"),
+        ("remove-staff", "remove a helper from"),
+    ):
+        staff = sub.add_parser(action, help=f"{what} a center's staff (by Telegram user id)")
+        staff.add_argument("code", type=code_arg, help="the center's join code")
+        staff.add_argument("user_id", type=int, help="the helper's Telegram user id")
+    listed = sub.add_parser("staff", help="list a center's staff")
+    listed.add_argument("code", type=code_arg, help="the center's join code")
 
 
 async def cmd_center(args: argparse.Namespace) -> int:
@@ -86,6 +97,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         except RecordNotFound as exc:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"quotes of {center.code} now wait {center.quote_ttl_s / 3600:g} hours for an answer")
+    elif args.action in ("add-staff", "remove-staff", "staff"):
+        await _staff(store, args)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -93,6 +106,34 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")
     return 0
+
+
+async def _staff(store: Storage, args: argparse.Namespace) -> None:
+    """center add-staff | remove-staff | staff: a center's helpers."""
+    try:
+        center = await store.centers.by_code(args.code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {args.code}") from exc
+    if args.action == "staff":
+        members = await store.staff.members(center.id)
+        for member in members:
+            print(f"{member.user_id}\t{member.name or '(has not opened the bot yet)'}")
+        if not members:
+            print(f"{center.code} has no staff")
+        return
+    if not 0 < args.user_id < 2**53:
+        raise CliError("a Telegram user id is a positive number")
+    if args.action == "add-staff":
+        refused = await add_helper(store, center, args.user_id, None)
+        if refused is StaffRefusal.IS_MANAGER:
+            raise CliError(f"{args.user_id} manages {center.code}; a manager is not staff")
+        if refused is StaffRefusal.ALREADY:
+            raise CliError(f"{args.user_id} already helps at {center.code}")
+        print(f"{args.user_id} now helps at {center.code}")
+        return
+    if await remove_helper(store, center, args.user_id) is not None:
+        raise CliError(f"{args.user_id} is not on the staff of {center.code}")
+    print(f"{args.user_id} no longer helps at {center.code}")
 
 
 def quote_seconds(hours: float) -> int:

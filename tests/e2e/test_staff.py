@@ -1,0 +1,132 @@
+"""Staff: Pak Joko adds Sari as a helper; Sari hears of new orders, opens them and approves,
+and every card says she did; prices, the catalog, announcements and the staff stay his; once
+removed, her old card does nothing. A manager of two centers chooses the one he works on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.views.labels import kind_label, status_label
+from tests.e2e.conftest import (
+    MANAGER,
+    SITI,
+    World,
+    assert_all_answered,
+    assert_html_always_valid,
+    label,
+    order_in_chat,
+    part_of,
+    place_order,
+    shown,
+    start_manager,
+)
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+SARI = 700003
+
+
+async def test_staff_approve_and_every_card_names_them(world: World) -> None:
+    emu = world.emu
+    emu.user(SARI, "Sari", language_code="en")
+    await start_manager(emu)
+    # Sari learns her user id from the bot and gives it to Pak Joko.
+    emu.send_text(SARI, "/myid")
+    await emu.wait_for(SARI, contains=shown("staff.my_id", user_id=SARI))
+    emu.send_text(MANAGER, "/staff")
+    await emu.wait_for(MANAGER, contains=shown("staff.list_empty", center="Kios Desa Leping"))
+    emu.send_text(MANAGER, f"/staff add {SARI}")
+    added = shown("staff.added", name="Sari", user_id=SARI, center="Kios Desa Leping")
+    await emu.wait_for(MANAGER, contains=added)
+    await emu.wait_for(SARI, contains=shown("staff.added_you", center="Kios Desa Leping"))
+
+    # Siti orders: the manager gets his card, Sari a note with a button that opens it.
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1 ·", after=0)
+    news = shown(
+        "staff.new_request",
+        number=1,
+        kind=kind_label("en", RequestKind.GOODS),
+        name="Siti",
+        center="Kios Desa Leping",
+    )
+    note = await emu.wait_for(SARI, contains=news, after=0)
+    emu.press(SARI, note.message_id, button_text=label("desk.open", number=1))
+    opened = await emu.wait_for(SARI, contains="#1 ·")
+    assert "Siti" in opened.text
+    emu.press(SARI, opened.message_id, button_text=label("action.approve"))
+    by_sari = shown(
+        "staff.done_by", status=status_label("en", RequestStatus.APPROVED), name="Sari"
+    ).strip()
+    redrawn = await emu.wait_for(SARI, contains=by_sari)
+    assert redrawn.message_id == opened.message_id
+    # The manager's card and Siti's news say who approved.
+    await emu.wait_for(MANAGER, lambda m: m.message_id == card.message_id and by_sari in m.text)
+    await emu.wait_for(SITI, contains=by_sari, after=0)
+    async with world.database() as store:
+        history = await store.requests.history(1)
+    assert [(e["to_status"], e["actor_id"], e["actor_role"]) for e in history][-1] == (
+        "approved",
+        SARI,
+        "manager",
+    )
+    # The manager's own commands are not Sari's: one refusal each, nothing changed.
+    async with world.database() as store:
+        center = await store.centers.by_code("LEPING")
+        before = await store.catalog.export_rows(center.id, center.currency)
+    sku = before[0].sku
+    refused = shown("staff.refused", center="Kios Desa Leping")
+    for command in (f"/price {sku} 1", f"/stock {sku} 0", "/catalog", "/broadcast", "/staff"):
+        emu.send_text(SARI, command)
+        await emu.wait_for(SARI, contains=refused)
+    async with world.database() as store:
+        assert await store.catalog.export_rows(center.id, center.currency) == before
+        assert await store.broadcasts.sending() == []
+
+    # Pak Joko removes Sari with the button under her name; her old card does nothing now.
+    emu.send_text(MANAGER, "/staff")
+    listed = await emu.wait_for(MANAGER, contains=shown("staff.line", name="Sari", user_id=SARI))
+    emu.press(MANAGER, listed.message_id, button_text=label("staff.remove_button", name="Sari"))
+    await emu.wait_for(MANAGER, contains=shown("staff.list_empty", center="Kios Desa Leping"))
+    await emu.wait_for(SARI, contains=shown("staff.removed_you", center="Kios Desa Leping"))
+    ready = label("action.mark_ready")
+    query = emu.press(SARI, opened.message_id, button_text=ready)
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("request.not_allowed")
+    async with world.database() as store:
+        assert (await store.requests.get(1)).status is RequestStatus.APPROVED
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)
+
+
+async def test_manager_of_two_centers_chooses_the_one_he_works_on(world: World) -> None:
+    emu = world.emu
+    async with world.database() as store:
+        karang = await store.centers.add_center("KARANG", "Kios Karang", MANAGER)
+        order = await place_order(store, SITI)  # at Leping
+    await start_manager(emu)
+    # His cards say which center each request is for.
+    card = await emu.wait_for(MANAGER, contains=f"#{order.id} ·", after=0)
+    assert shown("staff.card_center", center="Kios Desa Leping").strip() in card.text
+    # Karang comes first: its queue is empty until he chooses Leping.
+    emu.send_text(MANAGER, "/queue")
+    await emu.wait_for(MANAGER, contains=shown("desk.queue_empty", center="Kios Karang"))
+    emu.send_text(MANAGER, "/center")
+    choice = await emu.wait_for(MANAGER, contains=part_of("staff.desks", center="Kios Karang"))
+    assert choice.button_texts() == ["✓ Kios Karang", "Kios Desa Leping"]
+    # A forged press for a center he does not run changes nothing.
+    query = emu.press(MANAGER, choice.message_id, forge="dsk:999")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("staff.not_your_center")
+    emu.press(MANAGER, choice.message_id, button_text="Kios Desa Leping")
+    await emu.wait_for(MANAGER, contains=shown("staff.desk_chosen", center="Kios Desa Leping"))
+    async with world.database() as store:
+        manager = await store.users.get(MANAGER)
+        assert manager is not None and manager.desk_center_id == order.center_id != karang.id
+    emu.send_text(MANAGER, "/queue")
+    queue = await emu.wait_for(MANAGER, contains=part_of("desk.queue", center="Kios Desa Leping"))
+    emu.press(MANAGER, queue.message_id, button_text=label("desk.open", number=order.id))
+    opened = await emu.wait_for(MANAGER, contains=f"#{order.id} ·")
+    assert shown("staff.card_center", center="Kios Desa Leping").strip() in opened.text
+    await assert_all_answered(emu)
