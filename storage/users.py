@@ -21,11 +21,9 @@ from storage.schema import center_staff, centers, users
 # The user's row beside each center that is theirs, that they manage or that they help at (or
 # one row of nulls), each with whether they help at it. Every update reads it, so it is built
 # once; the user is the bound parameter "user_id".
-_HELPS = sa.exists().where(
-    center_staff.c.center_id == centers.c.id, center_staff.c.user_id == users.c.id
-)
+_HELPING = center_staff.alias("helping")
 _STANDING = (
-    sa.select(users, centers, _HELPS.label("helps"))
+    sa.select(users, centers, _HELPING.c.user_id.label("helps"))
     .select_from(
         users.outerjoin(
             centers,
@@ -36,6 +34,9 @@ _STANDING = (
                     sa.select(center_staff.c.center_id).where(center_staff.c.user_id == users.c.id)
                 ),
             ),
+        ).outerjoin(
+            _HELPING,
+            sa.and_(_HELPING.c.center_id == centers.c.id, _HELPING.c.user_id == users.c.id),
         )
     )
     .where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
@@ -175,7 +176,7 @@ def _standing_from(rows: Sequence[Any], user_id: int) -> Standing | None:
         return None
     user = user_from_row(_columns(rows[0], _USER_FIELDS))
     joined = [
-        (center_from_row(_columns(row, _CENTER_FIELDS)), bool(row.helps))
+        (center_from_row(_columns(row, _CENTER_FIELDS)), row.helps is not None)
         for row in rows
         if row[_CENTER_FIELDS.start] is not None  # the center's id: none joined
     ]

@@ -30,15 +30,11 @@ class Audience:
 
 async def audience(store: Storage, center: Center, villager: User) -> Audience:
     """Who hears about a request of this villager at this center, in their languages."""
-    manager = await store.users.get(center.manager_id)
+    people = await store.staff.desk_people(center)
     villager_locale = user_locale(villager, center.language)
-    helpers = tuple(
-        (helper.id, user_locale(helper, center.language))
-        for helper in await store.staff.users_of(center.id)
-        if helper.id != center.manager_id
-    )
-    several = await store.staff.desk_count(center.manager_id) > 1
-    manager_locale = user_locale(manager, center.language)
+    helpers = tuple((helper.id, user_locale(helper, center.language)) for helper in people.helpers)
+    several = people.manager_desks > 1
+    manager_locale = user_locale(people.manager, center.language)
     return Audience(center, villager, villager_locale, manager_locale, helpers, several)
 
 

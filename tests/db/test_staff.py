@@ -33,7 +33,8 @@ async def test_helpers_are_added_once_and_play_the_manager_at_their_center_only(
     assert await store.staff.add(leping.id, 601, 500)  # has not opened the bot yet
     members = await store.staff.members(leping.id)
     assert [(m.user_id, m.name) for m in members] == [(600, "Sari"), (601, None)]
-    assert [u.id for u in await store.staff.users_of(leping.id)] == [600]
+    people = await store.staff.desk_people(leping)
+    assert (people.manager, [u.id for u in people.helpers]) == (None, [600])  # 500 never wrote
 
     leping = await store.centers.get(leping.id)
     assert leping.staff_ids == {600, 601}
@@ -46,8 +47,8 @@ async def test_helpers_are_added_once_and_play_the_manager_at_their_center_only(
 
     standing = await store.users.visit(600, "Sari")
     assert (standing.managed, [c.code for c in standing.staffed]) == ((), ["LEPING"])
-    assert await store.staff.desk_count(600) == 1
-    assert await store.staff.desk_count(500) == 1
+    await store.users.seen(500, "Joko")
+    assert (await store.staff.desk_people(leping)).manager_desks == 1
 
     assert await store.staff.remove(leping.id, 600)
     assert not await store.staff.remove(leping.id, 600)
@@ -74,8 +75,15 @@ async def test_a_helper_who_takes_the_center_over_is_its_manager_not_its_staff(
 async def test_the_desk_a_manager_of_several_centers_chose_is_kept(store: Storage) -> None:
     await store.centers.add_center("jati", "Desa Jati", 500)
     leping = await store.centers.add_center("leping", "Desa Leping", 500)
+    before = await store.staff.desk_people(leping)  # he has not written to the bot yet
+    assert (before.manager, before.manager_desks) == (None, 2)
     await store.users.seen(500, "Joko")
-    assert await store.staff.desk_count(500) == 2
+    assert (await store.staff.desk_people(leping)).manager_desks == 2
+    # A helper of a third center works on three.
+    wonosari = await store.centers.add_center("wonosari", "Desa Wonosari", 501)
+    await store.staff.add(wonosari.id, 500, 501)
+    people = await store.staff.desk_people(leping)
+    assert (people.manager and people.manager.id, people.manager_desks) == (500, 3)
 
     await store.users.set_desk_center(500, leping.id)
 
