@@ -71,6 +71,15 @@ async def test_staff_approve_and_every_card_names_them(world: World) -> None:
         SARI,
         "manager",
     )
+    # Siti's oil is ready: Sari marks it, and the card keeps both steps.
+    emu.press(SARI, opened.message_id, button_text=label("action.mark_ready"))
+    ready_by_sari = shown(
+        "staff.done_by", status=status_label("en", RequestStatus.READY), name="Sari"
+    ).strip()
+    marked = await emu.wait_for(SARI, contains=ready_by_sari)
+    assert by_sari in marked.text
+    await emu.wait_for(SITI, contains=ready_by_sari)
+
     # The manager's own commands are not Sari's: one refusal each, nothing changed.
     async with world.database() as store:
         center = await store.centers.by_code("LEPING")
@@ -90,12 +99,11 @@ async def test_staff_approve_and_every_card_names_them(world: World) -> None:
     emu.press(MANAGER, listed.message_id, button_text=label("staff.remove_button", name="Sari"))
     await emu.wait_for(MANAGER, contains=shown("staff.list_empty", center="Kios Desa Leping"))
     await emu.wait_for(SARI, contains=shown("staff.removed_you", center="Kios Desa Leping"))
-    ready = label("action.mark_ready")
-    query = emu.press(SARI, opened.message_id, button_text=ready)
+    query = emu.press(SARI, opened.message_id, button_text=label("action.complete"))
     answer = await emu.wait_callback_answered(query)
     assert answer.get("text") == label("request.not_allowed")
     async with world.database() as store:
-        assert (await store.requests.get(1)).status is RequestStatus.APPROVED
+        assert (await store.requests.get(1)).status is RequestStatus.READY
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 
