@@ -39,9 +39,15 @@ async def start(update: Update, context: KiosContext) -> None:
     visitor = await visitor_of(update, context)
     code = (context.args or [""])[0][:MAX_CODE_LENGTH]
     admin = visitor.user.id in context.settings.admin_ids
-    if visitor.is_manager or admin:  # an operator's menu, once they have opened the bot
+    staff = bool(visitor.staffed)
+    if visitor.is_manager or admin or staff:  # their own menu, once they have opened the bot
         await set_personal_menu(
-            context.bot, visitor.user.id, visitor.locale, manager=visitor.is_manager, admin=admin
+            context.bot,
+            visitor.user.id,
+            visitor.locale,
+            manager=visitor.is_manager,
+            admin=admin,
+            staff=staff,
         )
     if code:
         await join_by_code(update, context, visitor, code)
@@ -64,11 +70,15 @@ async def greet_at_desk(update: Update, context: KiosContext, visitor: Visitor) 
 
 async def desk_before_start(update: Update, context: KiosContext, visitor: Visitor) -> None:
     """A manager's (or helper's) first words were not /start: greeted all the same."""
-    if visitor.is_manager:
-        admin = visitor.user.id in context.settings.admin_ids
-        await set_personal_menu(
-            context.bot, visitor.user.id, visitor.locale, manager=True, admin=admin
-        )
+    admin = visitor.user.id in context.settings.admin_ids
+    await set_personal_menu(
+        context.bot,
+        visitor.user.id,
+        visitor.locale,
+        manager=visitor.is_manager,
+        admin=admin,
+        staff=bool(visitor.staffed),
+    )
     await greet_at_desk(update, context, visitor)
 
 

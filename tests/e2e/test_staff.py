@@ -40,6 +40,11 @@ async def test_staff_approve_and_every_card_names_them(world: World) -> None:
     added = shown("staff.added", name="Sari", user_id=SARI, center="Kios Desa Leping")
     await emu.wait_for(MANAGER, contains=added)
     await emu.wait_for(SARI, contains=shown("staff.added_you", center="Kios Desa Leping"))
+    # Her /start greets her as a helper, and her menu has the queue, not the price list.
+    emu.send_text(SARI, "/start")
+    await emu.wait_for(SARI, contains=part_of("staff.welcome", center="Kios Desa Leping"))
+    menu = [c["command"] for c in emu.state.commands[("chat", SARI, "")]]
+    assert {"queue", "center"} <= set(menu) and "price" not in menu
 
     # Siti orders: the manager gets his card, Sari a note with a button that opens it.
     await order_in_chat(emu, SITI)
