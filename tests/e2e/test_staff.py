@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.phones import parse_mobile
 from bot.domain.pipeline import RequestKind, RequestStatus
+from bot.services.submissions import submit_topup
 from bot.views.labels import kind_label, status_label
 from tests.e2e.conftest import (
     MANAGER,
@@ -14,6 +16,7 @@ from tests.e2e.conftest import (
     World,
     assert_all_answered,
     assert_html_always_valid,
+    join,
     label,
     order_in_chat,
     part_of,
@@ -143,3 +146,48 @@ async def test_manager_of_two_centers_chooses_the_one_he_works_on(world: World) 
     opened = await emu.wait_for(MANAGER, contains=f"#{order.id} ·")
     assert shown("staff.card_center", center="Kios Desa Leping").strip() in opened.text
     await assert_all_answered(emu)
+
+
+async def test_staff_fulfil_a_topup_with_the_serial_they_type(world: World) -> None:
+    """Sari approves Siti's top-up from the note's card and types the supplier's serial: Siti
+    gets it, and the steps say Sari took them."""
+    emu = world.emu
+    emu.user(SARI, "Sari", language_code="en")
+    await start_manager(emu)
+    emu.send_text(SARI, "/start")
+    await emu.wait_for(SARI, contains=part_of("onboarding.ask_center"))
+    await join(emu, SITI)
+    async with world.database() as store:
+        center = await store.centers.by_code("LEPING")
+        assert await store.staff.add(center.id, SARI, MANAGER)
+        center = await store.centers.by_code("LEPING")
+        siti = await store.users.get(SITI)
+        assert siti is not None
+        number = parse_mobile("0812 3456 7890", "ID")
+        assert number.operator is not None
+        package = (await store.services.topups_for(center, number.operator))[0]
+        topup = await submit_topup(store, siti, center, number, package)
+    note = await emu.wait_for(SARI, contains=f"#{topup.id}", after=0)
+    emu.press(SARI, note.message_id, button_text=label("desk.open", number=topup.id))
+    card = await emu.wait_for(SARI, contains=f"#{topup.id} ·")
+    emu.press(SARI, card.message_id, button_text=label("action.approve"))
+    await emu.wait_for(SARI, contains=shown("request.ask_reference", number=topup.id))
+    emu.send_text(SARI, "SN 7781")
+    done = await emu.wait_for(SITI, contains="SN 7781", after=0)
+    completed = shown(
+        "staff.done_by",
+        status=status_label("en", RequestStatus.COMPLETED, RequestKind.TOPUP),
+        name="Sari",
+    ).strip()
+    assert completed in done.text
+    # Her copy of the card is redrawn with both steps and no buttons left.
+    await emu.wait_for(
+        SARI, lambda m: m.message_id == card.message_id and completed in m.text and not m.buttons
+    )
+    async with world.database() as store:
+        history = await store.requests.history(topup.id)
+    assert [(e["to_status"], e["actor_id"]) for e in history] == [
+        ("submitted", SITI),
+        ("approved", SARI),
+        ("completed", SARI),
+    ]
