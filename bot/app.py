@@ -39,6 +39,7 @@ from handlers.center_qr import build_qris_conversation
 from handlers.centers import build_centers_handlers
 from handlers.checkout import build_checkout_conversation, build_stale_checkout_handler
 from handlers.common import build_not_understood_handler, private_messages_only, unknown_button
+from handlers.desk_center import build_desk_center_handlers
 from handlers.dialogs import Dialog, forget_abandoned_drafts, save_dialogs
 from handlers.errors import on_error
 from handlers.flood import hold_back_floods
@@ -56,6 +57,8 @@ from handlers.reports import build_report_handlers
 from handlers.request_actions import build_option_handlers, build_request_conversation
 from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
+from handlers.staff import build_staff_handlers
+from handlers.staff_gate import refuse_staff
 from handlers.tab import build_tab_handlers
 from handlers.tab_payment import build_tab_payment_conversation
 from handlers.tabs import build_tabs_handlers
@@ -68,8 +71,9 @@ log = logging.getLogger(__name__)
 
 KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 SENDER_KEY = "outbox_sender"
-GATE_GROUP = -2
-FLOOD_GROUP = -1
+GATE_GROUP = -3
+FLOOD_GROUP = -2
+STAFF_GROUP = -1
 # Runs after every other group: writes dialog state to the database right away.
 FLUSH_GROUP = 100
 
@@ -118,6 +122,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
     # Then: one user writing faster than a person does is slowed down, told once.
     app.add_handler(TypeHandler(Update, hold_back_floods), group=FLOOD_GROUP)
+    # Then: the manager's own commands from someone working as staff are refused, once.
+    app.add_handler(TypeHandler(Update, refuse_staff), group=STAFF_GROUP)
     # Dialogs first: while one is open, its steps see the user's text and presses before
     # the general handlers below.
     app.add_handler(build_checkout_conversation())
@@ -148,6 +154,9 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_pay_handlers())
     app.add_handlers(build_option_handlers())
     app.add_handlers(build_queue_handlers())
+    # /staff and /myid (the manager's helpers), /center (which center one works on).
+    app.add_handlers(build_staff_handlers())
+    app.add_handlers(build_desk_center_handlers())
     # /broadcasts, and Send/Cancel of an announcement pressed outside its dialog.
     app.add_handlers(build_broadcast_handlers())
     # /mute, /unmute for villagers and /poster for managers: plain commands, no dialog.

@@ -39,6 +39,8 @@ class Visitor:
     center: Center | None
     managed: tuple[Center, ...]
     locale: str
+    # The centers they help at as staff (not those they manage).
+    staffed: tuple[Center, ...] = ()
 
     @property
     def is_manager(self) -> bool:
@@ -46,9 +48,29 @@ class Visitor:
         return bool(self.managed)
 
     @property
+    def desks(self) -> tuple[Center, ...]:
+        """Every center whose requests they work on: those they manage, then those they help."""
+        return self.managed + self.staffed
+
+    @property
+    def desk(self) -> Center | None:
+        """The center they work on now: the one chosen with /center, else the first."""
+        chosen = self.user.desk_center_id
+        return next(
+            (c for c in self.desks if c.id == chosen), self.desks[0] if self.desks else None
+        )
+
+    @property
+    def is_staff_now(self) -> bool:
+        """Whether they work on a center as its staff now (so the manager's commands are not
+        theirs)."""
+        return self.desk is not None and self.desk not in self.managed
+
+    @property
     def managed_center(self) -> Center | None:
-        """The center a manager's commands act on: the first they manage (None for others)."""
-        return self.managed[0] if self.managed else None
+        """The center a manager's commands act on: the one they work on, if they manage it."""
+        desk = self.desk
+        return desk if desk in self.managed else None
 
 
 async def visitor_of(update: Update, context: KiosContext) -> Visitor:
@@ -60,11 +82,11 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
     )
     user, center, managed = standing.user, standing.center, standing.managed
-    fallback = center or (managed[0] if managed else None)
+    fallback = center or (managed or standing.staffed or (None,))[0]
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None
     )
-    return Visitor(user, center, managed, locale)
+    return Visitor(user, center, managed, locale, standing.staffed)
 
 
 async def say(

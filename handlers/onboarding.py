@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,25 +39,47 @@ async def start(update: Update, context: KiosContext) -> None:
     visitor = await visitor_of(update, context)
     code = (context.args or [""])[0][:MAX_CODE_LENGTH]
     admin = visitor.user.id in context.settings.admin_ids
-    if visitor.is_manager or admin:  # an operator's menu, once they have opened the bot
+    staff = bool(visitor.staffed)
+    if visitor.is_manager or admin or staff:  # their own menu, once they have opened the bot
         await set_personal_menu(
-            context.bot, visitor.user.id, visitor.locale, manager=visitor.is_manager, admin=admin
+            context.bot,
+            visitor.user.id,
+            visitor.locale,
+            manager=visitor.is_manager,
+            admin=admin,
+            staff=staff,
         )
     if code:
         await join_by_code(update, context, visitor, code)
     elif visitor.center is not None:
         await welcome(update, visitor, visitor.center)
-    elif visitor.is_manager:
-        center = visitor.managed[0]
-        visitor = Visitor(
-            await context.store.users.join_center(visitor.user.id, center.id),
-            center,
-            visitor.managed,
-            visitor.locale,
-        )
-        await welcome(update, visitor, center)
+    elif visitor.desk is not None:
+        await greet_at_desk(update, context, visitor)
     else:
         await say(update, t(visitor.locale, "onboarding.ask_center"))
+
+
+async def greet_at_desk(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """Make a manager (or helper) a villager of the center they work on, and greet them as
+    its manager (or helper)."""
+    center = visitor.desk
+    assert center is not None
+    user = await context.store.users.join_center(visitor.user.id, center.id)
+    await welcome(update, replace(visitor, user=user, center=center), center)
+
+
+async def desk_before_start(update: Update, context: KiosContext, visitor: Visitor) -> None:
+    """A manager's (or helper's) first words were not /start: greeted all the same."""
+    admin = visitor.user.id in context.settings.admin_ids
+    await set_personal_menu(
+        context.bot,
+        visitor.user.id,
+        visitor.locale,
+        manager=visitor.is_manager,
+        admin=admin,
+        staff=bool(visitor.staffed),
+    )
+    await greet_at_desk(update, context, visitor)
 
 
 async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, code: str) -> None:
@@ -72,12 +96,14 @@ async def join(update: Update, context: KiosContext, visitor: Visitor, center: C
     """Make the user a villager of `center` and welcome them in its language if they have none."""
     user = await context.store.users.join_center(visitor.user.id, center.id)
     locale = pick_locale(user.language, user.telegram_language, center.language)
-    await welcome(update, Visitor(user, center, visitor.managed, locale), center)
+    await welcome(update, replace(visitor, user=user, center=center, locale=locale), center)
 
 
 async def welcome(update: Update, visitor: Visitor, center: Center) -> None:
     """Greet the villager and show what they can do; offer to share their phone."""
     key = "onboarding.welcome_manager" if visitor.is_manager else "onboarding.welcome"
+    if center in visitor.staffed:  # a helper there, whatever they manage elsewhere
+        key = "staff.welcome"
     text = t(visitor.locale, key, name=visitor.user.first_name, center=center.name)
     markup = None if visitor.user.phone else contact_keyboard(visitor.locale)
     await say(update, text, markup)

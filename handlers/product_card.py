@@ -13,9 +13,10 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import KiosContext
+from bot.domain.catalog_csv import is_produce_sku
 from bot.domain.entities import Center, Product
 from bot.domain.errors import CartFull, OutOfStock, RecordNotFound
-from bot.domain.money import format_money
+from bot.domain.money import format_money, to_major_str
 from bot.views import callbacks
 from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, notice, notice_out_of_stock, say, show_card, visitor_of
@@ -34,10 +35,25 @@ def stock_line(product: Product, locale: str) -> Html:
     return h(locale, "shop.stock_left", stock=product.stock, unit=product.unit)
 
 
+def sku_line(product: Product, locale: str) -> Html:
+    """The SKU that /stock and /price take, with both commands ready to copy (the center's
+    own goods only: a villager's produce is theirs to price)."""
+    if is_produce_sku(product.sku):
+        return Html("")
+    example = to_major_str(product.price)
+    return h(locale, "desk.product_sku", sku=product.sku, example=example)
+
+
 def product_card(
-    product: Product, locale: str, quantity: int, in_cart: int, seller: str | None = None
+    product: Product,
+    locale: str,
+    quantity: int,
+    in_cart: int,
+    seller: str | None = None,
+    manager: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The product's text (with the villager selling it, if any) and its buttons."""
+    """The product's text (with the villager selling it, if any; its SKU for the `manager`
+    of its center) and its buttons."""
     cart_line = h(locale, "shop.in_cart", quantity=in_cart) if in_cart else Html("")
     category: str | Html = product.category
     if seller:
@@ -52,6 +68,8 @@ def product_card(
         stock=stock_line(product, locale),
         in_cart=cart_line,
     )
+    if manager:
+        text += sku_line(product, locale)
     rows: list[list[InlineKeyboardButton]] = []
     if product.in_stock:
         rows.append(
@@ -82,14 +100,19 @@ def product_card(
 
 
 def photo_card(
-    product: Product, locale: str, quantity: int, in_cart: int, seller: str | None = None
+    product: Product,
+    locale: str,
+    quantity: int,
+    in_cart: int,
+    seller: str | None = None,
+    manager: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The card as a photo caption: names are cut if the text would pass the caption limit."""
-    text, markup = product_card(product, locale, quantity, in_cart, seller)
+    text, markup = product_card(product, locale, quantity, in_cart, seller, manager)
     if len(text) <= MessageLimit.CAPTION_LENGTH:  # visible text is never longer than its HTML
         return text, markup
     shorter = replace(product, name=short(product.name), category=short(product.category))
-    return product_card(shorter, locale, quantity, in_cart, seller and short(seller))
+    return product_card(shorter, locale, quantity, in_cart, seller and short(seller), manager)
 
 
 async def send_card(
@@ -99,18 +122,19 @@ async def send_card(
     quantity: int,
     in_cart: int,
     seller: str | None = None,
+    manager: bool = False,
 ) -> None:
     """A new card message: the product's photo with the card as caption, or the card's text."""
     chat = update.effective_chat
     assert chat is not None
     if product.photo_file_id:
-        text, markup = photo_card(product, locale, quantity, in_cart, seller)
+        text, markup = photo_card(product, locale, quantity, in_cart, seller, manager)
         try:
             await chat.send_photo(product.photo_file_id, caption=text, reply_markup=markup)
             return
         except BadRequest as exc:  # a file id Telegram no longer knows: the text card works
             log.warning("photo of product %s not shown: %s", product.id, exc.message)
-    text, markup = product_card(product, locale, quantity, in_cart, seller)
+    text, markup = product_card(product, locale, quantity, in_cart, seller, manager)
     await say(update, text, markup)
 
 
@@ -121,13 +145,14 @@ async def redraw_card(
     quantity: int,
     in_cart: int,
     seller: str | None = None,
+    manager: bool = False,
 ) -> None:
     """Edit the pressed card in place: its caption if it is a photo, else its text."""
     query = update.callback_query
     assert query is not None
     is_photo = isinstance(query.message, Message) and bool(query.message.photo)
     card = photo_card if is_photo else product_card
-    text, markup = card(product, locale, quantity, in_cart, seller)
+    text, markup = card(product, locale, quantity, in_cart, seller, manager)
     await show_card(query, text, markup)
 
 
@@ -159,6 +184,11 @@ async def seller_of(context: KiosContext, product: Product) -> str | None:
     return (await context.store.produce.seller_names([product.seller_id])).get(product.seller_id)
 
 
+def manages(visitor: Visitor, product: Product) -> bool:
+    """Whether the visitor manages the product's center (and so keeps its catalog)."""
+    return any(center.id == product.center_id for center in visitor.managed)
+
+
 async def cart_quantity(context: KiosContext, visitor: Visitor, product_id: int) -> int:
     """How many of this product the villager already has in the cart."""
     assert visitor.center is not None
@@ -182,10 +212,11 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
     await query.answer()
     in_cart = await cart_quantity(context, visitor, product.id)
     seller = await seller_of(context, product)
+    manager = manages(visitor, product)
     if parsed.arg is None:
-        await send_card(update, product, visitor.locale, quantity, in_cart, seller)
+        await send_card(update, product, visitor.locale, quantity, in_cart, seller, manager)
     else:
-        await redraw_card(update, product, visitor.locale, quantity, in_cart, seller)
+        await redraw_card(update, product, visitor.locale, quantity, in_cart, seller, manager)
 
 
 async def add_pressed(update: Update, context: KiosContext) -> None:
@@ -211,7 +242,8 @@ async def add_pressed(update: Update, context: KiosContext) -> None:
         return
     await notice(query, visitor.locale, "shop.added", quantity=quantity, name=product.name)
     seller = await seller_of(context, product)
-    await redraw_card(update, product, visitor.locale, quantity, total, seller)
+    manager = manages(visitor, product)
+    await redraw_card(update, product, visitor.locale, quantity, total, seller, manager)
 
 
 def build_product_card_handlers() -> Sequence[BaseHandler[Update, KiosContext, None]]:

@@ -7,12 +7,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import KiosContext
 from bot.domain.clock import short_moment
+from bot.domain.entities import Center, ServiceRequest
 from bot.domain.money import format_money
-from bot.domain.pipeline import TransitionRefused
+from bot.domain.pipeline import RequestStatus, TransitionRefused
 from bot.services.acting import authorize
 from bot.views import callbacks
-from bot.views.labels import status_label
-from bot.views.texts import Html, plain, t
+from bot.views.labels import kind_label, status_label
+from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
 from handlers.request_actions import card_for
 
@@ -22,8 +23,8 @@ QUEUE_PER_PAGE = 8
 async def queue_page(
     context: KiosContext, visitor: Visitor, asked: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of the open requests of every center the user manages."""
-    center = visitor.managed_center
+    """A page of the open requests of the center the user works on (manages or helps at)."""
+    center = visitor.desk
     if center is None:
         return t(visitor.locale, "desk.not_manager"), None
     requests = context.store.requests
@@ -32,20 +33,9 @@ async def queue_page(
         return t(visitor.locale, "desk.queue_empty", center=center.name), None
     page = page_of(asked, total, QUEUE_PER_PAGE)
     shown = await requests.open_for_center(center.id, page.size, page.offset)
+    names = await context.store.users.display_names([r.villager_id for r in shown])
     # Each line is already HTML (values escaped by t()); escaping it again shows the tags.
-    lines = Html(
-        "\n".join(
-            t(
-                visitor.locale,
-                "desk.queue_line",
-                number=r.id,
-                time=short_moment(r.created_at, center.currency),
-                total=format_money(r.total, visitor.locale),
-                status=status_label(visitor.locale, r.status),
-            )
-            for r in shown
-        )
-    )
+    lines = Html("\n".join(queue_line(r, names, center, visitor.locale) for r in shown))
     rows = [
         [
             InlineKeyboardButton(
@@ -66,6 +56,27 @@ async def queue_page(
         pages=page.count,
     )
     return text, InlineKeyboardMarkup([row for row in rows if row])
+
+
+def queue_line(request: ServiceRequest, names: dict[int, str], center: Center, locale: str) -> str:
+    """One open request at a glance: number, time, kind, villager, amount and status."""
+    return t(
+        locale,
+        "desk.queue_line",
+        number=request.id,
+        time=short_moment(request.created_at, center.currency),
+        kind=kind_label(locale, request.kind),
+        name=short(names.get(request.villager_id, str(request.villager_id))),
+        amount=amount_of(request, locale),
+        status=status_label(locale, request.status, request.kind),
+    )
+
+
+def amount_of(request: ServiceRequest, locale: str) -> str | Html:
+    """What the request costs the villager, or that it waits for the manager's quote."""
+    if request.status is RequestStatus.SUBMITTED and not request.priced_up_front:
+        return h(locale, "desk.awaiting_quote")
+    return format_money(request.total, locale)
 
 
 async def queue(update: Update, context: KiosContext) -> None:
@@ -100,7 +111,7 @@ async def open_request(update: Update, context: KiosContext) -> None:
         await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return
     await query.answer()
-    text, markup = await card_for(context, request, role, visitor.locale)
+    text, markup = await card_for(context, request, role, visitor)
     await say(update, text, markup)
 
 

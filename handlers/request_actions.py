@@ -64,15 +64,20 @@ async def card_for(
     context: KiosContext,
     request: ServiceRequest,
     role: Role,
-    locale: str,
+    visitor: Visitor,
     villager: User | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The request as `role` sees it, with the buttons that apply now (`villager`: its
-    villager, if the caller has them loaded already)."""
+    villager, if the caller has them loaded already). One who works at several centers is
+    told which center the request is for, as the cards the outbox sends them are."""
+    locale = visitor.locale
     if role is Role.MANAGER:
         villager = villager or await context.store.users.get(request.villager_id)
         assert villager is not None
-        return manager_card_text(request, villager, locale), action_buttons(request, role, locale)
+        center = next((c.name for c in visitor.desks if c.id == request.center_id), None)
+        shown = center if len(visitor.desks) > 1 else None
+        text = manager_card_text(request, villager, locale, shown)
+        return text, action_buttons(request, role, locale)
     return villager_card_text(request, locale), action_buttons(request, role, locale)
 
 
@@ -84,7 +89,7 @@ async def refresh(update: Update, context: KiosContext, visitor: Visitor, reques
         request, _center, role = await authorize(context.store, request_id, visitor.user.id)
     except TransitionRefused:
         return
-    text, markup = await card_for(context, request, role, visitor.locale)
+    text, markup = await card_for(context, request, role, visitor)
     # The first press of a double tap has drawn the outcome already: no second edit of it.
     await redraw_card(context, query, text, markup)
 
@@ -127,9 +132,7 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
         number=request_id,
         status=status_label(visitor.locale, acted.request.status),
     )
-    text, markup = await card_for(
-        context, acted.request, acted.role, visitor.locale, acted.villager
-    )
+    text, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
     await redraw_card(context, query, text, markup)
     return ConversationHandler.END
 
@@ -220,9 +223,7 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
         await say(update, t(visitor.locale, refusal_key(refused.reason)))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
-    card, markup = await card_for(
-        context, acted.request, acted.role, visitor.locale, acted.villager
-    )
+    card, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
     await redraw_asked_copy(update, context, acted.request, card, markup, asked.get("card"))
     status = status_label(visitor.locale, acted.request.status)
     await say(update, t(visitor.locale, "request.done", number=request_id, status=status))
@@ -259,9 +260,7 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
         return
     status = status_label(visitor.locale, acted.request.status)
     await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)
-    text, markup = await card_for(
-        context, acted.request, acted.role, visitor.locale, acted.villager
-    )
+    text, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
     await redraw_card(context, query, text, markup)
 
 

@@ -16,7 +16,7 @@ from bot.domain.money import format_money
 from bot.views import callbacks
 from bot.views.texts import plain, t
 from handlers.common import Visitor, joined_center, notice, say, visitor_of
-from handlers.onboarding import find_center
+from handlers.onboarding import desk_before_start, find_center
 
 MAX_QUERY_LENGTH = 100
 MAX_CATEGORY_RESULTS = 30
@@ -57,7 +57,9 @@ async def typed_text(update: Update, context: KiosContext) -> None:
     if not text:  # only characters Python counts as blank (e.g. \x1c): nothing to look for
         await say(update, t(visitor.locale, "common.not_understood"))
         return
-    if visitor.center is None:
+    if visitor.center is None and visitor.desk is not None:  # not a center's name: their desk
+        await desk_before_start(update, context, visitor)
+    elif visitor.center is None:
         await find_center(update, context, visitor, text)
     else:
         await search(update, context, visitor, text)

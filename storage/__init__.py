@@ -19,6 +19,7 @@ from storage.reports import Reports
 from storage.requests import Requests
 from storage.retention import Retention
 from storage.services import ServicePrices
+from storage.staff import Staff
 from storage.tabs import Tabs
 from storage.users import Users
 
@@ -50,6 +51,7 @@ class Storage:
         self.qr_payments = QrPayments(db)
         # The kasbon book: tabs, repayments, reminders and the credit limit.
         self.tabs = Tabs(db, self.outbox)
+        self.staff = Staff(db, self.outbox)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from bot.domain.errors import DuplicateCenter, RecordNotFound
 from storage.clock import now
 from storage.db import Database
 from storage.outbox import Outbox, enqueue
-from storage.schema import centers
+from storage.schema import center_staff, centers
 
 # The messages a new center causes, written in the same transaction (a change of manager is
 # storage/handover.py's).
@@ -41,16 +42,21 @@ def center_from_row(row: Any) -> Center:
     )
 
 
-# A center by id, read on most presses, and by join code (built once).
-_CENTER = centers.select().where(centers.c.id == sa.bindparam("center_id", type_=centers.c.id.type))
-_BY_CODE = centers.select().where(centers.c.code == sa.bindparam("code", type_=centers.c.code.type))
+# A center with its staff, one row a helper (or one with no helper), by id (read on most
+# presses: it decides who may act) and by join code. Built once.
+_WITH_STAFF = sa.select(centers, center_staff.c.user_id.label("staff_id")).select_from(
+    centers.outerjoin(center_staff, center_staff.c.center_id == centers.c.id)
+)
+_CENTER = _WITH_STAFF.where(centers.c.id == sa.bindparam("center_id", type_=centers.c.id.type))
+_BY_CODE = _WITH_STAFF.where(centers.c.code == sa.bindparam("code", type_=centers.c.code.type))
 
 
 def _center_or_not_found(rows: Sequence[Any], key: object) -> Center:
-    """The center of the first row; RecordNotFound(key) if there is none."""
+    """The center of _WITH_STAFF's rows, with its staff; RecordNotFound(key) if there is none."""
     if not rows:
         raise RecordNotFound(str(key))
-    return center_from_row(rows[0])
+    staff = frozenset(row.staff_id for row in rows if row.staff_id is not None)
+    return replace(center_from_row(rows[0]), staff_ids=staff)
 
 
 class Centers:

@@ -21,7 +21,7 @@ from storage.db import Database
 from storage.outbox import DROPPED, UNDELIVERED, Outbox, enqueue
 from storage.questions import message_from_row, question_from_row
 from storage.requests import open_requests_in
-from storage.schema import centers, outbox, question_messages, questions, users
+from storage.schema import center_staff, centers, outbox, question_messages, questions, users
 from storage.users import user_from_row
 
 
@@ -83,6 +83,12 @@ class Handovers:
             if handover.changed:
                 query = sa.update(centers).where(centers.c.id == before.id)
                 await conn.execute(query.values(manager_id=manager_id))
+                # A helper who becomes the manager is the manager, no longer also a helper.
+                await conn.execute(
+                    center_staff.delete().where(
+                        center_staff.c.center_id == before.id, center_staff.c.user_id == manager_id
+                    )
+                )
                 await _drop_undelivered(conn, before.id, manager_id)
                 handover = await _taken_over(conn, handover)
             if notify is not None:

@@ -16,15 +16,27 @@ from storage.centers import center_from_row
 from storage.clock import now
 from storage.db import Database
 from storage.outbox import Outbox, retry_cards_for
-from storage.schema import centers, users
+from storage.schema import center_staff, centers, users
 
-# The user's row beside each center that is theirs or that they manage (or one row of nulls).
-# Every update reads it, so it is built once; the user is the bound parameter "user_id".
+# The user's row beside each center that is theirs, that they manage or that they help at (or
+# one row of nulls), each with whether they help at it. Every update reads it, so it is built
+# once; the user is the bound parameter "user_id".
+_HELPING = center_staff.alias("helping")
 _STANDING = (
-    sa.select(users, centers)
+    sa.select(users, centers, _HELPING.c.user_id.label("helps"))
     .select_from(
         users.outerjoin(
-            centers, sa.or_(centers.c.id == users.c.center_id, centers.c.manager_id == users.c.id)
+            centers,
+            sa.or_(
+                centers.c.id == users.c.center_id,
+                centers.c.manager_id == users.c.id,
+                centers.c.id.in_(
+                    sa.select(center_staff.c.center_id).where(center_staff.c.user_id == users.c.id)
+                ),
+            ),
+        ).outerjoin(
+            _HELPING,
+            sa.and_(_HELPING.c.center_id == centers.c.id, _HELPING.c.user_id == users.c.id),
         )
     )
     .where(users.c.id == sa.bindparam("user_id", type_=users.c.id.type))
@@ -48,6 +60,7 @@ def user_from_row(row: Any) -> User:
         center_id=row.center_id,
         blocked_at=row.blocked_at,
         muted=bool(row.muted),
+        desk_center_id=row.desk_center_id,
     )
 
 
@@ -114,6 +127,14 @@ class Users:
         rows = await self.db.fetch(_USER, {"user_id": user_id})
         return user_from_row(rows[0]) if rows else None
 
+    async def display_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The names a manager sees of these users, by id (unknown ids are left out)."""
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return {}
+        rows = await self.db.fetch(users.select().where(users.c.id.in_(wanted)))
+        return {row.id: user_from_row(row).display_name for row in rows}
+
     async def _set(self, user_id: int, **values: Any) -> User:
         """Update some fields of a user and return the result."""
         async with self.db.write() as conn:
@@ -135,6 +156,10 @@ class Users:
         """Store the language the user chose with /language."""
         return await self._set(user_id, language=language)
 
+    async def set_desk_center(self, user_id: int, center_id: int | None) -> User:
+        """The center a manager or helper of several centers is working on now."""
+        return await self._set(user_id, desk_center_id=center_id)
+
     async def set_muted(self, user_id: int, muted: bool) -> User:
         """Opt the user out of (True) or back into (False) their center's announcements."""
         return await self._set(user_id, muted=muted)
@@ -150,14 +175,16 @@ def _standing_from(rows: Sequence[Any], user_id: int) -> Standing | None:
     if not rows:
         return None
     user = user_from_row(_columns(rows[0], _USER_FIELDS))
-    found = [
-        center_from_row(_columns(row, _CENTER_FIELDS))
+    joined = [
+        (center_from_row(_columns(row, _CENTER_FIELDS)), row.helps is not None)
         for row in rows
         if row[_CENTER_FIELDS.start] is not None  # the center's id: none joined
     ]
+    found = [center for center, _ in joined]
     own = next((center for center in found if center.id == user.center_id), None)
     managed = tuple(center for center in found if center.manager_id == user_id)
-    return Standing(user, own, managed)
+    staffed = tuple(c for c, helps in joined if helps and c.manager_id != user_id)
+    return Standing(user, own, managed, staffed)
 
 
 @dataclass(frozen=True)

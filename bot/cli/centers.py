@@ -11,6 +11,7 @@ from bot.domain.qris import InvalidQris
 from bot.domain.tabs import parse_credit_limit
 from bot.services.handover import hand_over
 from bot.services.qr_payment import save_center_qr
+from bot.services.staffing import StaffRefusal, add_helper, remove_helper
 from bot.views.labels import qris_refusal_key
 from bot.views.texts import LOCALES, plain
 from storage import Storage
@@ -20,7 +21,8 @@ OPERATOR_LOCALE = "en"
 
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
-    """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris."""
+    """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris |
+    add-staff | remove-staff | staff."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -59,6 +61,15 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     )
     qris.add_argument("code", type=code_arg, help=CODE_HELP)
     qris.add_argument("payload", help="the text of the QR code on the center's sticker")
+    for action, what in (
+        ("add-staff", "add a helper to"),
+        ("remove-staff", "remove a helper from"),
+    ):
+        staff = sub.add_parser(action, help=f"{what} a center's staff (by Telegram user id)")
+        staff.add_argument("code", type=code_arg, help=CODE_HELP)
+        staff.add_argument("user_id", type=int, help="the helper's Telegram user id")
+    listed = sub.add_parser("staff", help="list a center's staff")
+    listed.add_argument("code", type=code_arg, help=CODE_HELP)
 
 
 async def cmd_center(args: argparse.Namespace) -> int:
@@ -110,6 +121,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         await set_qris(store, args.code, args.payload)
     elif args.action == "set-credit":
         await _set_credit(store, args.code, args.amount)
+    elif args.action in ("add-staff", "remove-staff", "staff"):
+        await _staff(store, args)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -151,6 +164,34 @@ async def _set_credit(store: Storage, code: str, typed: str) -> None:
     else:
         shown = format_money(Money(limit, center.currency), "en")
         print(f"villagers of {center.code} may owe up to {shown} each on credit")
+
+
+async def _staff(store: Storage, args: argparse.Namespace) -> None:
+    """center add-staff | remove-staff | staff: a center's helpers."""
+    try:
+        center = await store.centers.by_code(args.code)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {args.code}") from exc
+    if args.action == "staff":
+        members = await store.staff.members(center.id)
+        for member in members:
+            print(f"{member.user_id}\t{member.name or '(has not opened the bot yet)'}")
+        if not members:
+            print(f"{center.code} has no staff")
+        return
+    if not 0 < args.user_id < 2**53:
+        raise CliError("a Telegram user id is a positive number")
+    if args.action == "add-staff":
+        refused = await add_helper(store, center, args.user_id, None)
+        if refused is StaffRefusal.IS_MANAGER:
+            raise CliError(f"{args.user_id} manages {center.code}; a manager is not staff")
+        if refused is StaffRefusal.ALREADY:
+            raise CliError(f"{args.user_id} already helps at {center.code}")
+        print(f"{args.user_id} now helps at {center.code}")
+        return
+    if await remove_helper(store, center, args.user_id) is not None:
+        raise CliError(f"{args.user_id} is not on the staff of {center.code}")
+    print(f"{args.user_id} no longer helps at {center.code}")
 
 
 def quote_seconds(hours: float) -> int:

@@ -34,6 +34,9 @@ class Center:
     qris_payload: str | None = None
     # A CNY center's payee QR content (a wallet's link), shown as it is beside the amount.
     payee_qr: str | None = None
+    # The helpers the manager added: they act on its requests as the manager does (storage
+    # fills it where a press is authorized: Centers.get and by_code).
+    staff_ids: frozenset[int] = frozenset()
 
     @property
     def has_location(self) -> bool:
@@ -55,6 +58,8 @@ class User:
     center_id: int | None
     blocked_at: float | None
     muted: bool
+    # The center a manager or helper of several centers is working on now (/center).
+    desk_center_id: int | None = None
 
     @property
     def display_name(self) -> str:
@@ -64,11 +69,22 @@ class User:
 
 @dataclass(frozen=True)
 class Standing:
-    """A user as an update finds them: their record, their center, the centers they manage."""
+    """A user as an update finds them: their record, their center, the centers they manage
+    and those they help at (as staff)."""
 
     user: User
     center: Center | None
     managed: tuple[Center, ...]
+    staffed: tuple[Center, ...] = ()
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A helper of a center: who, their name if they have written to the bot, and since when."""
+
+    user_id: int
+    name: str | None
+    added_at: float
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bot.domain.pipeline import (
 )
 from bot.services.notifier import Audience, audience, notifier_for
 from bot.services.produce import sale_notifier
+from bot.views.steps import DONE_BY, signed
 from storage import Storage
 from storage.requests import Decider
 
@@ -47,9 +48,13 @@ class Acted:
 def role_of(
     user_id: int, request: ServiceRequest, center: Center, wanted: Role | None = None
 ) -> Role | None:
-    """The role `user_id` plays for this request (`wanted` if they play both), or None."""
+    """The role `user_id` plays for this request (`wanted` if they play both), or None.
+
+    The center's staff play the manager, on the center's own requests only.
+    """
     roles = []
-    if user_id == center.manager_id and request.center_id == center.id:
+    desk = user_id == center.manager_id or user_id in center.staff_ids
+    if desk and request.center_id == center.id:
         roles.append(Role.MANAGER)
     if user_id == request.villager_id:
         roles.append(Role.VILLAGER)
@@ -132,7 +137,9 @@ async def act(
     decide = decider(action, role)
     if action is Action.ACCEPT:
         decide = of_quote(decide, quote_version)
-    decide(request)  # refuse early, cheaply
+    change = decide(request)  # refuse early, cheaply
+    if role is Role.MANAGER and center.staff_ids:  # several may act: the card names who did
+        details = {**(details or {}), DONE_BY: await signature(store, request, change, user_id)}
     villager = await store.users.get(request.villager_id)
     if villager is None:
         raise TransitionRefused("not_allowed")
@@ -145,6 +152,14 @@ async def act(
         request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
     return Acted(updated, role, villager)
+
+
+async def signature(
+    store: Storage, request: ServiceRequest, change: Transition, user_id: int
+) -> list[list[str]]:
+    """The request's steps with this one, signed with the first name of who takes it."""
+    actor = await store.users.get(user_id)
+    return signed(request, change.target, actor.first_name if actor else str(user_id))
 
 
 async def sellers_of(store: Storage, order: ServiceRequest, center: Center) -> dict[int, Audience]:

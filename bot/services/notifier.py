@@ -8,36 +8,44 @@ from dataclasses import dataclass
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
-from bot.views.labels import kind_key
+from bot.views.labels import kind_key, kind_label
 from bot.views.pay_texts import with_pay_button
-from bot.views.texts import t, user_locale
+from bot.views.steps import open_button
+from bot.views.texts import h, t, user_locale
 from storage import Storage
 from storage.requests import Notifier
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Who hears about a request, in which language."""
+    """Who hears about a request, in which language: the villager, the manager (told which
+    center, if they run several) and the center's staff (by id, with their languages)."""
 
     center: Center
     villager: User
     villager_locale: str
     manager_locale: str
+    staff: tuple[tuple[int, str], ...] = ()
+    several_centers: bool = False
 
 
 async def audience(store: Storage, center: Center, villager: User) -> Audience:
     """Who hears about a request of this villager at this center, in their languages."""
-    manager = await store.users.get(center.manager_id)
+    people = await store.staff.desk_people(center)
     villager_locale = user_locale(villager, center.language)
-    return Audience(center, villager, villager_locale, user_locale(manager, center.language))
+    helpers = tuple((helper.id, user_locale(helper, center.language)) for helper in people.helpers)
+    several = people.manager_desks > 1
+    manager_locale = user_locale(people.manager, center.language)
+    return Audience(center, villager, villager_locale, manager_locale, helpers, several)
 
 
 def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
     """The manager's card for a request: sent once, then edited in place on every change."""
     markup = action_buttons(request, Role.MANAGER, audience.manager_locale)
+    center = audience.center.name if audience.several_centers else None
     return OutboxMessage(
         chat_id=audience.center.manager_id,
-        text=manager_card_text(request, audience.villager, audience.manager_locale),
+        text=manager_card_text(request, audience.villager, audience.manager_locale, center),
         reply_markup=markup.to_dict() if markup else None,
         card_request_id=request.id,
         center_id=audience.center.id,
@@ -50,17 +58,47 @@ def messages_for(
     """The card update, plus a message to whoever did not make the change (both, for expiry)."""
     card = manager_card(request, audience)
     if change.action is Action.SUBMIT:
-        return [*offer_photo(request, audience), card]
+        return [*offer_photo(request, audience), card, *staff_notes(request, audience, None)]
     if change.action in (Action.CANCEL, Action.ACCEPT, Action.EXPIRE):
         key = kind_key(request.kind, "manager.notify", change.action.name.lower())
         note = t(audience.manager_locale, key, number=request.id)
         manager_note = OutboxMessage(
             chat_id=audience.center.manager_id, text=note, center_id=audience.center.id
         )
+        told = [card, manager_note, *staff_notes(request, audience, key)]
         if change.action is not Action.EXPIRE:
-            return [card, manager_note]
-        return [card, manager_note, villager_message(request, change, audience)]
+            return told
+        return [*told, villager_message(request, change, audience)]
     return [card, villager_message(request, change, audience)]
+
+
+def staff_notes(
+    request: ServiceRequest, audience: Audience, key: str | None
+) -> list[OutboxMessage]:
+    """Each helper's note of a new request (`key` None) or of the manager's note `key`, with
+    a button that opens the request's card as it is when pressed (see docs/staff.md)."""
+    center = audience.center
+    notes = []
+    for helper_id, locale in audience.staff:
+        if key is None:
+            text = t(
+                locale,
+                "staff.new_request",
+                number=request.id,
+                kind=kind_label(locale, request.kind),
+                name=audience.villager.display_name,
+                center=center.name,
+            )
+        else:
+            text = t(
+                locale,
+                "staff.center_note",
+                center=center.name,
+                note=h(locale, key, number=request.id),
+            )
+        markup = open_button(request, locale).to_dict()
+        notes.append(OutboxMessage(helper_id, text, markup, center_id=center.id))
+    return notes
 
 
 def offer_photo(request: ServiceRequest, audience: Audience) -> list[OutboxMessage]:

@@ -43,6 +43,8 @@ PAY = "pay"  # pay:<request_id>                  the QR code to pay a request
 TABS_PAGE = "tbp"  # tbp:<page>                 the manager's /tabs page
 TAB = "tab"  # tab:<center_id>:<p|r><villager id, base 36>  record a payment / remind
 TAB_PAYMENT = "tpy"  # tpy:<n>:<cash|qris|no>     how a repayment was paid
+STAFF_REMOVE = "stf"  # stf:<center_id>:<user_id>   take a helper off the center's staff
+DESK = "dsk"  # dsk:<center_id>                  work on this center (/center)
 
 PREFIXES = frozenset(
     {
@@ -73,6 +75,8 @@ PREFIXES = frozenset(
         SEARCH_PAGE,
         ADMIN_PAGE,
         NEW_CENTER,
+        STAFF_REMOVE,
+        DESK,
     }
 )
 

@@ -30,6 +30,7 @@ from bot.views.labels import (
 )
 from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
+from bot.views.steps import done_by_lines
 from bot.views.texts import Html, h, plain, short, t
 
 
@@ -189,12 +190,15 @@ def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
     return h(locale, "card.pickup")
 
 
-def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> str:
-    """Everything the manager needs to decide on a request."""
+def manager_card_text(
+    request: ServiceRequest, villager: User, locale: str, center_name: str | None = None
+) -> str:
+    """Everything the manager needs to decide on a request (with the center's name on top,
+    for one who works at several)."""
     phone = h(locale, "card.phone", phone=villager.phone) if villager.phone else Html("")
     note = h(locale, "card.note", note=request.note) if request.note else Html("")
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
-    return t(
+    card = t(
         locale,
         "card.manager",
         number=request.id,
@@ -207,13 +211,15 @@ def manager_card_text(request: ServiceRequest, villager: User, locale: str) -> s
         reason=reason,
         status=status_label(locale, request.status, request.kind),
     )
+    top = t(locale, "staff.card_center", center=center_name) if center_name else ""
+    return top + card + done_by_lines(request, locale)
 
 
 def villager_card_text(request: ServiceRequest, locale: str) -> str:
     """The villager's view of their request."""
     note = h(locale, "card.note", note=request.note) if request.note else Html("")
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
-    return t(
+    card = t(
         locale,
         "card.villager",
         number=request.id,
@@ -224,6 +230,7 @@ def villager_card_text(request: ServiceRequest, locale: str) -> str:
         reason=reason,
         status=status_label(locale, request.status, request.kind),
     )
+    return card + done_by_lines(request, locale)
 
 
 def button_label(request: ServiceRequest, action: Action, locale: str) -> str:
@@ -270,7 +277,7 @@ def action_arg(request: ServiceRequest, action: Action) -> str:
 def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
     """What the villager is told when someone else changed their request."""
     reason = h(locale, "card.reason", reason=request.reason) if request.reason else Html("")
-    return t(
+    news = t(
         locale,
         update_key(action, request.kind),
         number=request.id,
@@ -280,3 +287,4 @@ def status_message(request: ServiceRequest, action: Action, locale: str) -> str:
         total=format_money(request.total, locale),
         offers=offer_lines(request, locale),
     )
+    return news + done_by_lines(request, locale, last_only=True)

@@ -30,6 +30,8 @@ MANAGER_COMMANDS = (
     "queue",
     "tabs",
     "credit",
+    "center",
+    "staff",
     "today",
     "report",
     "export",
@@ -43,6 +45,8 @@ MANAGER_COMMANDS = (
     "price",
     *VILLAGER_COMMANDS,
 )
+# A helper's: the requests of the centers they help at, then what villagers have.
+STAFF_COMMANDS = ("queue", "center", *VILLAGER_COMMANDS)
 ADMIN_COMMANDS = ("centers", "newcenter", "setmanager")
 
 
@@ -67,15 +71,14 @@ async def set_manager_menu(bot: Bot, manager_id: int, locale: str, *, admin: boo
 
 
 async def set_personal_menu(
-    bot: Bot, user_id: int, locale: str, *, manager: bool, admin: bool
+    bot: Bot, user_id: int, locale: str, *, manager: bool, admin: bool, staff: bool = False
 ) -> None:
-    """The menu of one chat: a manager's, an operator's, both, or back to the villagers'."""
+    """The menu of one chat: a manager's, a helper's, an operator's (with either), or back to
+    the villagers'."""
     scope = BotCommandScopeChat(user_id)
-    if not (manager or admin):  # the villagers' menu for all private chats applies again
+    if not (manager or admin or staff):  # the villagers' menu for all private chats applies
         await bot.delete_my_commands(scope=scope)
         return
-    names = (
-        *(ADMIN_COMMANDS if admin else ()),
-        *(MANAGER_COMMANDS if manager else VILLAGER_COMMANDS),
-    )
+    own = MANAGER_COMMANDS if manager else STAFF_COMMANDS if staff else VILLAGER_COMMANDS
+    names = (*(ADMIN_COMMANDS if admin else ()), *own)
     await bot.set_my_commands(commands(locale, names), scope=scope)

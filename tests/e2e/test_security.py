@@ -289,3 +289,38 @@ async def test_another_centers_manager_cannot_touch_leping(world: World) -> None
         broadcast = await store.broadcasts.get(broadcast_id)
     assert broadcast is not None and broadcast.status.value == "draft"
     await assert_all_answered(emu)
+
+
+async def test_another_centers_staff_change_nothing(world: World) -> None:
+    """Budi helps at Kios Karang: forged presses on a Leping request, on Leping's staff list
+    and on Leping's desk are refused, and Leping's request stays as it was."""
+    emu = world.emu
+    await start_manager(emu)
+    await order_in_chat(emu, SITI)
+    card = await emu.wait_for(MANAGER, contains="#1", after=0)
+    async with world.database() as store:
+        karang = await store.centers.add_center("KARANG", "Kios Karang", 900002)
+        leping = await store.centers.by_code("LEPING")
+    welcome = await join(emu, BUDI)
+    async with world.database() as store:
+        assert await store.staff.add(karang.id, BUDI, karang.manager_id)
+    for forged in ("req:1:ap", "req:1:rj", "req:1:dl", "rqv:1"):
+        query = emu.press(BUDI, welcome.message_id, forge=forged)
+        answer = await emu.wait_callback_answered(query)
+        assert answer.get("text") == label("request.not_allowed"), forged
+    query = emu.press(BUDI, welcome.message_id, forge=f"stf:{leping.id}:{SITI}")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("staff.not_manager")
+    query = emu.press(BUDI, welcome.message_id, forge=f"dsk:{leping.id}")
+    answer = await emu.wait_callback_answered(query)
+    assert answer.get("text") == label("staff.not_your_center")
+
+    status, history = await status_and_history(world, 1)
+    assert (status, history) == (RequestStatus.SUBMITTED, ["submitted"])
+    async with world.database() as store:
+        budi = await store.users.get(BUDI)
+        assert budi is not None and budi.desk_center_id is None
+    assert "Siti" not in " ".join(m.text for m in emu.messages(BUDI))
+    assert card.button_texts() == [label("action.approve"), label("action.reject")]
+    await assert_all_answered(emu)
+    assert_html_always_valid(emu)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import Action, RequestKind
 from bot.views import callbacks
 from bot.views.texts import plain
@@ -105,3 +106,37 @@ async def test_replayed_desk_presses_move_a_request_once(
     statuses = [event["to_status"] for event in await bot.store.requests.history(request_id)]
     assert len(statuses) == len(set(statuses)), statuses  # no step taken twice
     await bot.text(MANAGER, "/cancel")
+
+
+async def other_centers_helper(bot: Bot) -> int:
+    """A helper of another center (Karang, with its own manager), who has opened the bot."""
+    try:
+        karang = await bot.store.centers.by_code("KARANG")
+    except RecordNotFound:
+        karang = await bot.store.centers.add_center("KARANG", "Kios Karang", bot.new_villager())
+    helper = bot.new_villager()
+    await bot.text(helper, "/myid")
+    assert await bot.store.staff.add(karang.id, helper, karang.manager_id)
+    return helper
+
+
+@given(data=st.data(), count=st.integers(1, 6))
+async def test_another_centers_staff_cannot_touch_a_request(
+    bot: Bot, data: st.DataObject, count: int
+) -> None:
+    """A helper of Karang presses well-formed buttons for a Leping request, Leping's staff
+    list and Leping's desk: nothing changes."""
+    bot.begin()
+    request_id = await request_for_manager(bot, data.draw(st.sampled_from(list(RequestKind))))
+    helper = await other_centers_helper(bot)
+    own_center = callbacks.build(callbacks.DESK, bot.center_id)
+    staff_list = callbacks.build(callbacks.STAFF_REMOVE, bot.center_id, str(helper))
+    before = without_carts(await bot.snapshot())
+    for _ in range(count):
+        press = data.draw(
+            st.one_of(aimed_at(request_id), st.sampled_from([own_center, staff_list]))
+        )
+        check_answered(Step("forge", press), await bot.press(helper, press))
+    await bot.drain_outbox()
+    assert without_carts(await bot.snapshot()) == before
+    bot.check_clean()
