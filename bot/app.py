@@ -47,6 +47,7 @@ from handlers.new_center import build_new_center_conversation
 from handlers.onboarding import build_onboarding_handlers
 from handlers.operator import set_admin_menus
 from handlers.orders import build_orders_handlers
+from handlers.payments import build_payment_handlers
 from handlers.poster import build_poster_handlers
 from handlers.product import build_product_conversation
 from handlers.product_card import build_product_card_handlers
@@ -134,6 +135,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handlers(build_cart_handlers())
     app.add_handlers(build_orders_handlers())
     app.add_handlers(build_option_handlers())
+    app.add_handlers(build_payment_handlers())  # Paid cash / QRIS / On credit on a card
     app.add_handlers(build_queue_handlers())
     # /broadcasts, and Send/Cancel of an announcement pressed outside its dialog.
     app.add_handlers(build_broadcast_handlers())

@@ -36,6 +36,7 @@ def center_from_row(row: Any) -> Center:
         catalog_version=row.catalog_version,
         quote_ttl_s=row.quote_ttl_s,
         places=tuple(place for place in row.places.split("|") if place),
+        credit_limit_minor=row.credit_limit_minor,
     )
 
 

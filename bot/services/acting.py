@@ -42,6 +42,7 @@ class Acted:
     request: ServiceRequest
     role: Role
     villager: User
+    center: Center
 
 
 def role_of(
@@ -144,7 +145,7 @@ async def act(
     updated = await store.requests.apply(
         request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
-    return Acted(updated, role, villager)
+    return Acted(updated, role, villager, center)
 
 
 async def sellers_of(store: Storage, order: ServiceRequest, center: Center) -> dict[int, Audience]:

@@ -39,6 +39,7 @@ NEW_CENTER = "anc"  # anc:0:<step>               operator's new-center dialog
 QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manager
 SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
+PAY = "pay"  # pay:<request_id>:<cash|qris|credit>-<quote version>  record a payment
 
 PREFIXES = frozenset(
     {
@@ -50,6 +51,7 @@ PREFIXES = frozenset(
         QUESTION,
         SELL,
         NEW_PRODUCT,
+        PAY,
         PRODUCT,
         ADD,
         CATEGORY,
