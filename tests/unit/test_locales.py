@@ -57,8 +57,19 @@ LABEL_KEYS = {
     "sell.skip_photo",
     "sell.with_photo",
     "sell.no_photo",
+    "pay.done",
 }
-LABEL_PREFIXES = ("command.", "shop.stock_", "action.", "status.", "kind.")
+LABEL_PREFIXES = (
+    "command.",
+    "shop.stock_",
+    "action.",
+    "status.",
+    "kind.",
+    "pay.button.",
+    "pay.state.",
+    "pay.refused.",
+    "pay.chart.",
+)
 
 # Inline and reply keyboard buttons: they must fit on a phone screen.
 BUTTON_KEYS = {
@@ -82,7 +93,7 @@ BUTTON_KEYS = {
     "sell.confirm",
     "sell.skip_photo",
 }
-BUTTON_PREFIXES = ("action.",)
+BUTTON_PREFIXES = ("action.", "pay.button.")
 MAX_BUTTON = 30
 MAX_COMMAND = 40  # our own limit for Telegram's command menu
 
