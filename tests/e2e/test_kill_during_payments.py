@@ -120,7 +120,8 @@ async def test_kill_9_while_payments_are_recorded_leaves_none_half_recorded(
         finally:
             stop.set()
             await presser
-        print(f"seed {SEED}: {ORDERS} payments, kills at {kills} s")
+        marked = len(await store.outbox.possible_duplicates())
+        print(f"seed {SEED}: {ORDERS} payments, kills at {kills} s, {marked} rows marked twice")
         await assert_payments_agree_with_the_ledger(store)
         await assert_villagers_told(emu, store, villagers)
     assert " ERROR " not in bots.outputs(), bots.outputs()
