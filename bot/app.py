@@ -49,6 +49,7 @@ from handlers.onboarding import build_onboarding_handlers
 from handlers.operator import set_admin_menus
 from handlers.orders import build_orders_handlers
 from handlers.pay import build_pay_handlers
+from handlers.payments import build_payment_handlers
 from handlers.poster import build_poster_handlers
 from handlers.product import build_product_conversation
 from handlers.product_card import build_product_card_handlers
@@ -153,6 +154,7 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     # /pay N and the Pay button: the QR code to pay an approved request.
     app.add_handlers(build_pay_handlers())
     app.add_handlers(build_option_handlers())
+    app.add_handlers(build_payment_handlers())  # Paid cash / QRIS / On credit on a card
     app.add_handlers(build_queue_handlers())
     # /staff and /myid (the manager's helpers), /center (which center one works on).
     app.add_handlers(build_staff_handlers())

@@ -9,10 +9,12 @@ from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
 from bot.domain.money import Money, format_money
 from bot.domain.pay_by_qr import payable
+from bot.domain.payments import Payment
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role
 from bot.views import callbacks
 from bot.views.labels import kind_label, status_label
 from bot.views.pay_texts import pay_button
+from bot.views.payment_texts import payment_label
 from bot.views.question_texts import ask_button
 from bot.views.texts import Html, h, plain, short, t
 from handlers.common import Visitor, page_buttons, page_of, say, show, visitor_of
@@ -32,7 +34,15 @@ def order_line(request: ServiceRequest, locale: str) -> str:
         kind=kind_label(locale, request.kind),
         total=format_money(request.total, locale),
         status=status_label(locale, request.status),
+        payment=payment_part(request, locale),
     )
+
+
+def payment_part(request: ServiceRequest, locale: str) -> Html:
+    """How the request stands with money; nothing once it was closed unpaid."""
+    if request.payment is Payment.CLOSED:
+        return Html("")
+    return h(locale, "pay.orders_part", state=payment_label(locale, request.payment))
 
 
 def produce_line(request: ServiceRequest, locale: str) -> str:

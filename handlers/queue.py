@@ -104,14 +104,14 @@ async def open_request(update: Update, context: KiosContext) -> None:
     visitor = await visitor_of(update, context)
     parsed = callbacks.parse(query.data)
     try:
-        request, _center, role = await authorize(
+        request, center, role = await authorize(
             context.store, parsed.ident if parsed else 0, visitor.user.id
         )
     except TransitionRefused:
         await notice(query, visitor.locale, "request.not_allowed", alert=True)
         return
     await query.answer()
-    text, markup = await card_for(context, request, role, visitor)
+    text, markup = await card_for(context, request, role, visitor, center=center)
     await say(update, text, markup)
 
 

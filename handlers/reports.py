@@ -24,9 +24,11 @@ from bot.domain.reports import (
     summarize,
     window_for,
 )
+from bot.domain.takings import Takings, takings
 from bot.views.labels import kind_label, period_label, status_label
 from bot.views.report_chart import ChartText, chart_font, make_chart
-from bot.views.report_csv import export_csv, in_report
+from bot.views.report_csv import export_csv, in_report, payments_csv
+from bot.views.takings_texts import payment_ways, takings_lines
 from bot.views.texts import Html, h, plain, t
 from handlers.common import say, visitor_of
 from storage.clock import now
@@ -110,10 +112,10 @@ def money_lines(report: Report, locale: str) -> list[str]:
     return lines
 
 
-def report_text(asked: Asked, report: Report) -> str:
+def report_text(asked: Asked, report: Report, money: Takings) -> str:
     """The whole report message."""
     locale = asked.locale
-    if not report.submitted and not report.completed:
+    if not report.submitted and not report.completed and not money.any:
         return "\n".join((heading(asked), "", t(locale, "report.empty")))
     note = t(locale, "report.note", zone=asked.window.zone.key)
     return "\n".join(
@@ -123,6 +125,8 @@ def report_text(asked: Asked, report: Report) -> str:
             *counts_lines(report, locale),
             "",
             *money_lines(report, locale),
+            "",
+            *takings_lines(money, locale),
             "",
             note,
         )
@@ -144,6 +148,8 @@ def chart_text(asked: Asked, report: Report, locale: str) -> ChartText:
         revenue=plain(locale, "report.chart_revenue", currency=report.currency),
         bars=[bar_label(key, locale) for key, _count, _minor in report.buckets],
         axis=plain(locale, "report.chart_hours", zone=asked.window.zone.key) if hours else "",
+        payments=plain(locale, "pay.chart_title", currency=report.currency),
+        ways=payment_ways(locale),
     )
 
 
@@ -161,18 +167,24 @@ def chart_words(asked: Asked, report: Report) -> tuple[ChartText, Path | None, s
     return words, font, asked.locale
 
 
-async def send_chart(update: Update, asked: Asked, report: Report) -> None:
-    """Draw the chart off the event loop and send it as a photo."""
+async def send_chart(update: Update, asked: Asked, report: Report, money: Takings) -> None:
+    """Draw the chart off the event loop and send it as a photo (payments in a third panel,
+    when the period recorded any)."""
     words, font, locale = chart_words(asked, report)
     scale = 10 ** minor_digits(report.currency)
     revenue = [minor / scale for _key, _count, minor in report.buckets]
+    payments = None
+    if money.moved:  # received (cash, QRIS, repaid) stacked, then credit given
+        payments = [
+            (c / scale, q / scale, r / scale, g / scale) for _k, c, q, g, r in money.buckets
+        ]
     counts = [count for _key, count, _minor in report.buckets]
 
     def money_tick(value: float) -> str:
         return format_compact_decimal(value, locale=locale, fraction_digits=1)
 
     # Drawing takes a moment: keep the event loop free for villagers meanwhile.
-    png = await asyncio.to_thread(make_chart, words, counts, revenue, money_tick, font)
+    png = await asyncio.to_thread(make_chart, words, counts, revenue, money_tick, font, payments)
     chat = update.effective_chat
     assert chat is not None
     caption = t(asked.locale, "report.chart_caption", center=asked.center.name)
@@ -189,9 +201,13 @@ async def send_report(update: Update, context: KiosContext, period: Period | Non
         wanted.center.id, window.start, window.end
     )
     report = summarize(rows, window, wanted.center.currency)
-    await say(update, report_text(wanted, report))
-    if report.submitted or report.completed:
-        await send_chart(update, wanted, report)
+    events, owed = await context.store.reports.ledger_in_window(
+        wanted.center.id, window.start, window.end
+    )
+    money = takings(events, owed, window, wanted.center.currency)
+    await say(update, report_text(wanted, report, money))
+    if report.submitted or report.completed or money.moved:
+        await send_chart(update, wanted, report, money)
 
 
 async def today(update: Update, context: KiosContext) -> None:
@@ -214,14 +230,23 @@ async def export(update: Update, context: KiosContext) -> None:
         wanted.center.id, window.start, window.end
     )
     shown = in_report(rows, window)
-    if not shown:
+    events, _owed = await context.store.reports.ledger_in_window(
+        wanted.center.id, window.start, window.end
+    )
+    if not shown and not events:
         await say(update, "\n".join((heading(wanted), "", t(wanted.locale, "report.empty"))))
         return
     chat = update.effective_chat
     assert chat is not None
-    name = f"requests-{wanted.center.code}-{window.first.isoformat()}-{window.last.isoformat()}.csv"
-    caption = t(wanted.locale, "report.export_caption", count=len(shown), range=heading(wanted))
-    await chat.send_document(export_csv(shown, window), filename=name, caption=caption)
+    days = f"{wanted.center.code}-{window.first.isoformat()}-{window.last.isoformat()}"
+    if shown:
+        caption = t(wanted.locale, "report.export_caption", count=len(shown), range=heading(wanted))
+        data = export_csv(shown, window)
+        await chat.send_document(data, filename=f"requests-{days}.csv", caption=caption)
+    if events:  # the second file: one row per payment event
+        caption = t(wanted.locale, "pay.export_caption", count=len(events), range=heading(wanted))
+        data = payments_csv(events, window)
+        await chat.send_document(data, filename=f"payments-{days}.csv", caption=caption)
 
 
 def build_report_handlers() -> list[BaseHandler[Update, KiosContext, None]]:

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.context import KiosContext
 from bot.domain.bills import BillKind, parse_quote
-from bot.domain.entities import ServiceRequest, User
+from bot.domain.entities import Center, ServiceRequest, User
 from bot.domain.pipeline import (
     Action,
     RequestKind,
@@ -38,7 +38,12 @@ from bot.services.quotes import (
     quote_options,
 )
 from bot.views import callbacks
-from bot.views.cards import action_buttons, manager_card_text, villager_card_text
+from bot.views.cards import (
+    action_buttons,
+    manager_buttons,
+    manager_card_text,
+    villager_card_text,
+)
 from bot.views.labels import refusal_key, status_label
 from bot.views.texts import t
 from handlers.card_redraw import redraw_asked_copy, redraw_card
@@ -66,18 +71,19 @@ async def card_for(
     role: Role,
     visitor: Visitor,
     villager: User | None = None,
+    center: Center | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The request as `role` sees it, with the buttons that apply now (`villager`: its
-    villager, if the caller has them loaded already). One who works at several centers is
-    told which center the request is for, as the cards the outbox sends them are."""
+    """The request as `role` sees it, with the buttons that apply now (`villager` and
+    `center`: its villager and center, if the caller has them loaded already). One who works
+    at several centers is told which center the request is for, as the outbox's cards do."""
     locale = visitor.locale
     if role is Role.MANAGER:
         villager = villager or await context.store.users.get(request.villager_id)
         assert villager is not None
-        center = next((c.name for c in visitor.desks if c.id == request.center_id), None)
-        shown = center if len(visitor.desks) > 1 else None
+        center = center or await context.store.centers.get(request.center_id)
+        shown = center.name if len(visitor.desks) > 1 else None
         text = manager_card_text(request, villager, locale, shown)
-        return text, action_buttons(request, role, locale)
+        return text, manager_buttons(request, center, locale)
     return villager_card_text(request, locale), action_buttons(request, role, locale)
 
 
@@ -86,10 +92,10 @@ async def refresh(update: Update, context: KiosContext, visitor: Visitor, reques
     query = update.callback_query
     assert query is not None
     try:
-        request, _center, role = await authorize(context.store, request_id, visitor.user.id)
+        request, center, role = await authorize(context.store, request_id, visitor.user.id)
     except TransitionRefused:
         return
-    text, markup = await card_for(context, request, role, visitor)
+    text, markup = await card_for(context, request, role, visitor, center=center)
     # The first press of a double tap has drawn the outcome already: no second edit of it.
     await redraw_card(context, query, text, markup)
 
@@ -132,7 +138,9 @@ async def request_pressed(update: Update, context: KiosContext) -> Step:
         number=request_id,
         status=status_label(visitor.locale, acted.request.status),
     )
-    text, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor, acted.villager, acted.center
+    )
     await redraw_card(context, query, text, markup)
     return ConversationHandler.END
 
@@ -223,7 +231,9 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
         await say(update, t(visitor.locale, refusal_key(refused.reason)))
         return ConversationHandler.END
     context.dialog.pop(ASKING_KEY, None)
-    card, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
+    card, markup = await card_for(
+        context, acted.request, acted.role, visitor, acted.villager, acted.center
+    )
     await redraw_asked_copy(update, context, acted.request, card, markup, asked.get("card"))
     status = status_label(visitor.locale, acted.request.status)
     await say(update, t(visitor.locale, "request.done", number=request_id, status=status))
@@ -260,7 +270,9 @@ async def option_pressed(update: Update, context: KiosContext) -> None:
         return
     status = status_label(visitor.locale, acted.request.status)
     await notice(query, visitor.locale, "request.done", number=acted.request.id, status=status)
-    text, markup = await card_for(context, acted.request, acted.role, visitor, acted.villager)
+    text, markup = await card_for(
+        context, acted.request, acted.role, visitor, acted.villager, acted.center
+    )
     await redraw_card(context, query, text, markup)
 
 

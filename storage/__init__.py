@@ -12,6 +12,7 @@ from storage.handover import Handovers
 from storage.holdings import Holdings
 from storage.outbox import Outbox
 from storage.overview import Overview
+from storage.payments import Payments
 from storage.produce import Produce
 from storage.qr_payments import QrPayments
 from storage.questions import Questions
@@ -40,6 +41,7 @@ class Storage:
         self.catalog_edits = CatalogEdits(db)
         self.carts = Carts(db)
         self.requests = Requests(db, self.outbox)
+        self.payments = Payments(db, self.outbox)
         self.services = ServicePrices(db)
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)

@@ -39,6 +39,7 @@ def center_from_row(row: Any) -> Center:
         places=tuple(place for place in row.places.split("|") if place),
         qris_payload=row.qris_payload,
         payee_qr=row.payee_qr,
+        credit_limit_minor=row.credit_limit_minor,
     )
 
 

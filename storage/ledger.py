@@ -13,12 +13,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.payments import LedgerEntry, LedgerKind, PayMethod
 from storage.clock import now
-from storage.schema import payment_events
+from storage.schema import payment_events, users
 
 _OWED = sa.select(sa.func.coalesce(sa.func.sum(payment_events.c.owed_change_minor), 0)).where(
     payment_events.c.center_id == sa.bindparam("center_id"),
     payment_events.c.villager_id == sa.bindparam("villager_id"),
 )
+
+_LOCK_VILLAGER = (
+    sa.select(users.c.id)
+    .where(users.c.id == sa.bindparam("villager", type_=users.c.id.type))
+    .with_for_update()
+)
+
+
+async def lock_tab_in(conn: AsyncConnection, villager_id: int) -> None:
+    """Hold the villager's row until the transaction ends, so that two changes of one
+    villager's debt (two credits, a credit and a repayment) are decided one after the other.
+
+    On PostgreSQL a row lock; SQLite's writers take turns already (BEGIN IMMEDIATE).
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_LOCK_VILLAGER, {"villager": villager_id})
 
 
 async def add_in(conn: AsyncConnection, entry: LedgerEntry) -> int:

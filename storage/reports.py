@@ -9,10 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.money import Money
+from bot.domain.payments import LedgerKind, PayMethod
 from bot.domain.pipeline import RequestKind, RequestStatus
 from bot.domain.reports import ReportRequest, SoldLine
+from bot.domain.takings import PaymentEvent
 from storage.db import Database
-from storage.schema import request_items, requests, users
+from storage.schema import payment_events, request_items, requests, users
+
+_RECORDER = users.alias("recorder")
 
 
 def service_summary(details: Mapping[str, Any]) -> str:
@@ -67,6 +71,46 @@ class Reports:
                 if item.request_id in lines:
                     lines[item.request_id].append(SoldLine(item.name, item.quantity))
         return [_report_row(row, lines[row.id]) for row in rows]
+
+    async def ledger_in_window(
+        self, center_id: int, start: float, end: float
+    ) -> tuple[list[PaymentEvent], int]:
+        """The center's payment events recorded in [start, end), oldest first, and what its
+        villagers owed it at `end` (the sum of every earlier row's change to a debt)."""
+        ledger = payment_events.c
+        query = (
+            sa.select(
+                payment_events,
+                users.c.first_name,
+                users.c.last_name,
+                _RECORDER.c.first_name.label("recorder_name"),
+            )
+            .join(users, users.c.id == ledger.villager_id)
+            .outerjoin(_RECORDER, _RECORDER.c.id == ledger.actor_id)
+            .where(
+                ledger.center_id == center_id, ledger.created_at >= start, ledger.created_at < end
+            )
+            .order_by(ledger.id)
+        )
+        owed = sa.select(sa.func.coalesce(sa.func.sum(ledger.owed_change_minor), 0)).where(
+            ledger.center_id == center_id, ledger.created_at < end
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+            owed_minor = int((await conn.execute(owed)).scalar_one())
+        return [_event(row) for row in rows], owed_minor
+
+
+def _event(row: Any) -> PaymentEvent:
+    return PaymentEvent(
+        created_at=row.created_at,
+        request_id=row.request_id,
+        villager=_villager_name(row),
+        kind=LedgerKind(row.kind),
+        method=PayMethod(row.method) if row.method else None,
+        amount=Money(row.amount_minor, row.currency),
+        recorded_by=row.recorder_name or "",
+    )
 
 
 def _report_row(row: Any, lines: list[SoldLine]) -> ReportRequest:

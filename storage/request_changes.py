@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.entities import OutboxMessage, ServiceRequest
 from bot.domain.money import Money
+from bot.domain.payments import Payment, closes_payment
 from bot.domain.pipeline import (
     FINAL_STATUSES,
     Action,
@@ -44,6 +45,16 @@ _TRANSITION = sa.update(requests).where(
     requests.c.id == sa.bindparam("request", type_=requests.c.id.type),
     requests.c.status == sa.bindparam("from_status", type_=requests.c.status.type),
     STILL_SEEN,
+)
+# An unpaid request cancelled or rejected has nothing left to pay; a payment recorded
+# meanwhile (PostgreSQL: another transaction) is kept.
+_CLOSE_PAYMENT = (
+    sa.update(requests)
+    .where(
+        requests.c.id == sa.bindparam("request", type_=requests.c.id.type),
+        requests.c.payment == Payment.UNPAID.value,
+    )
+    .values(payment=Payment.CLOSED.value)
 )
 
 
@@ -76,6 +87,8 @@ async def apply_in(
         raise TransitionRefused("stale")
     if change.target in (RequestStatus.REJECTED, RequestStatus.CANCELLED):
         await _return_stock(conn, request_id)
+    if closes_payment(change.target, current.payment):
+        await conn.execute(_CLOSE_PAYMENT, {"request": request_id})
     await audit_in(conn, request_id, change, actor_id, role, reason)
     sales = await _catalog_side(conn, current, change)
     after = await one_request_in(conn, request_id)

@@ -15,15 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.entities import RequestItem, ServiceRequest
 from bot.domain.errors import RecordNotFound
 from bot.domain.money import Money
+from bot.domain.payments import Payment
 from bot.domain.pipeline import Fulfilment, RequestKind, RequestStatus
-from storage.schema import request_items, requests
+from storage.schema import request_items, requests, users
 
+# Who recorded the payment, by first name, for the manager's card ("Paid in cash by Sari").
+_PAYER = users.alias("payer")
+PAYER_NAME = _PAYER.c.first_name.label("payment_by_name")
+WITH_PAYER = requests.outerjoin(_PAYER, _PAYER.c.id == requests.c.payment_by)
+# A request's row as every read returns it: its columns and who recorded its payment.
+REQUEST_ROW = sa.select(requests, PAYER_NAME).select_from(WITH_PAYER)
 # A request by id with its items (a row each, or one row of nulls beside the request when it
 # has none), read several times on every press on a request, so in one statement built once.
 _ITEM_COLUMNS = [column.label(f"item_{column.name}") for column in request_items.c]
 ONE_REQUEST = (
-    sa.select(requests, *_ITEM_COLUMNS)
-    .select_from(requests.outerjoin(request_items, request_items.c.request_id == requests.c.id))
+    sa.select(requests, PAYER_NAME, *_ITEM_COLUMNS)
+    .select_from(WITH_PAYER.outerjoin(request_items, request_items.c.request_id == requests.c.id))
     .where(requests.c.id == sa.bindparam("request_id", type_=requests.c.id.type))
     .order_by(request_items.c.id)
 )
@@ -55,6 +62,10 @@ def _request(row: Any, items: Sequence[RequestItem]) -> ServiceRequest:
         updated_at=row.updated_at,
         items=tuple(items),
         quote_version=row.quote_version,
+        payment=Payment(row.payment),
+        payment_by=row.payment_by,
+        payment_by_name=row.payment_by_name,
+        payment_at=row.payment_at,
     )
 
 
@@ -87,15 +98,13 @@ async def requests_in(
 ) -> list[ServiceRequest]:
     """Requests matching `where` with their items, in two queries."""
     rows = (
-        await conn.execute(
-            requests.select().where(where).order_by(*order).limit(limit).offset(offset)
-        )
+        await conn.execute(REQUEST_ROW.where(where).order_by(*order).limit(limit).offset(offset))
     ).all()
     return await with_items_in(conn, rows)
 
 
 async def with_items_in(conn: AsyncConnection, rows: Sequence[Any]) -> list[ServiceRequest]:
-    """The requests of these rows, with their items, read in one more query."""
+    """The requests of these rows (of REQUEST_ROW), with their items, read in one more query."""
     ids = [row.id for row in rows]
     items: dict[int, list[RequestItem]] = {i: [] for i in ids}
     if ids:

@@ -20,7 +20,13 @@ from storage.db import Database
 from storage.outbox import Outbox
 from storage.produce import SaleNotifier
 from storage.request_changes import Decider, Notifier, apply_in
-from storage.request_reads import ONE_REQUEST, request_from_joined, requests_in, with_items_in
+from storage.request_reads import (
+    ONE_REQUEST,
+    REQUEST_ROW,
+    request_from_joined,
+    requests_in,
+    with_items_in,
+)
 from storage.request_submissions import submit_goods_order_in, submit_service_in
 from storage.schema import request_events, requests
 
@@ -147,5 +153,5 @@ class Requests:
 
 async def open_requests_in(conn: AsyncConnection, center_id: int) -> list[ServiceRequest]:
     """Every open request of the center with its items, oldest first, on the caller's connection."""
-    query = requests.select().where(Requests._open(center_id)).order_by(requests.c.id)
+    query = REQUEST_ROW.where(Requests._open(center_id)).order_by(requests.c.id)
     return await with_items_in(conn, (await conn.execute(query)).all())

@@ -36,7 +36,7 @@ from bot.domain.tabs import (
 )
 from storage.clock import now
 from storage.db import Database, upsert
-from storage.ledger import add_in, owed_in
+from storage.ledger import add_in, lock_tab_in, owed_in
 from storage.outbox import Outbox, enqueue
 from storage.schema import centers, payment_events, requests, tab_reminders, users
 
@@ -110,11 +110,6 @@ def _debtors_query(center_id: int) -> sa.Select[Any]:
         )
         .order_by(oldest.c.since, balances.c.villager_id)
     )
-
-
-async def lock_tab_in(conn: AsyncConnection, villager_id: int) -> None:
-    """Hold the villager's tab for this transaction: others changing it wait until it ends."""
-    await conn.execute(sa.select(users.c.id).where(users.c.id == villager_id).with_for_update())
 
 
 async def tab_in(conn: AsyncConnection, center_id: int, villager_id: int) -> Tab:

@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import Any
 
 from bot.domain.money import Money
+from bot.domain.payments import Payment
 from bot.domain.pipeline import PRICED_UP_FRONT, Fulfilment, RequestKind, RequestStatus
 
 
@@ -37,6 +38,8 @@ class Center:
     # The helpers the manager added: they act on its requests as the manager does (storage
     # fills it where a press is authorized: Centers.get and by_code).
     staff_ids: frozenset[int] = frozenset()
+    # What one villager may owe the center on credit (kasbon), in minor units; 0: no credit.
+    credit_limit_minor: int = 0
 
     @property
     def has_location(self) -> bool:
@@ -165,6 +168,12 @@ class ServiceRequest:
     items: tuple[RequestItem, ...] = ()
     # The quote the villager is shown: every quote (and re-quote) is the next number; 0 before.
     quote_version: int = 0
+    # How the request stands with money, beside fulfilment: who recorded it (their first
+    # name, for the card) and when.
+    payment: Payment = Payment.UNPAID
+    payment_by: int | None = None
+    payment_by_name: str | None = None
+    payment_at: float | None = None
 
     @property
     def priced_up_front(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.pipeline import RequestStatus
+from bot.domain.pipeline import SALE_KINDS, RequestKind, RequestStatus
 
 
 class Payment(StrEnum):
@@ -50,14 +50,26 @@ class PaymentRefusal(StrEnum):
     NOTHING_OWED = "nothing_owed"  # a repayment with no debt
     OVER_OWED = "over_owed"  # a repayment larger than the debt
     NOT_POSITIVE = "not_positive"  # an amount of zero or less
+    STALE = "stale"  # pressed on a card showing an older quote than the request has now
 
 
 class PaymentRefused(Exception):
-    """The payment does not apply; `reason` says why."""
+    """The payment does not apply; `reason` says why.
 
-    def __init__(self, reason: PaymentRefusal) -> None:
-        """Keep the reason."""
+    A refused credit carries what the villager owes and the center's limit, for the answer.
+    """
+
+    def __init__(
+        self,
+        reason: PaymentRefusal,
+        *,
+        owed_minor: int | None = None,
+        limit_minor: int | None = None,
+    ) -> None:
+        """Keep the reason (and, for credit, the numbers behind it)."""
         self.reason = reason
+        self.owed_minor = owed_minor
+        self.limit_minor = limit_minor
         super().__init__(reason)
 
 
@@ -70,6 +82,14 @@ PAYABLE_STATUSES = frozenset(
         RequestStatus.COMPLETED,
     }
 )
+
+
+def payable(kind: RequestKind, status: RequestStatus) -> bool:
+    """Whether a request of `kind` in `status` has a price to record a payment for (a
+    villager's produce offer is no sale of the center: its buyers pay)."""
+    return kind in SALE_KINDS and status in PAYABLE_STATUSES
+
+
 LEDGER_KIND = {Payment.CASH: LedgerKind.CASH, Payment.QRIS: LedgerKind.QRIS}
 LEDGER_KIND[Payment.CREDIT] = LedgerKind.CREDIT
 
@@ -110,10 +130,11 @@ def check_payment(
     if status not in PAYABLE_STATUSES or amount_minor <= 0:
         raise PaymentRefused(PaymentRefusal.NOT_PAYABLE)
     if wanted is Payment.CREDIT:
+        numbers = {"owed_minor": owed_minor, "limit_minor": credit_limit_minor}
         if credit_limit_minor <= 0:
-            raise PaymentRefused(PaymentRefusal.CREDIT_OFF)
+            raise PaymentRefused(PaymentRefusal.CREDIT_OFF, **numbers)
         if owed_minor + amount_minor > credit_limit_minor:
-            raise PaymentRefused(PaymentRefusal.OVER_LIMIT)
+            raise PaymentRefused(PaymentRefusal.OVER_LIMIT, **numbers)
 
 
 def check_repayment(amount_minor: int, owed_minor: int) -> None:

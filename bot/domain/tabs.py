@@ -100,10 +100,11 @@ class Repaid:
 class RepaymentRefused(PaymentRefused):
     """A repayment that does not apply, with what the villager owes now."""
 
+    owed_minor: int
+
     def __init__(self, reason: PaymentRefusal, owed_minor: int) -> None:
         """Keep the reason and the debt."""
-        super().__init__(reason)
-        self.owed_minor = owed_minor
+        super().__init__(reason, owed_minor=owed_minor)
 
 
 class ReminderRefusal(StrEnum):

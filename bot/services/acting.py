@@ -43,6 +43,7 @@ class Acted:
     request: ServiceRequest
     role: Role
     villager: User
+    center: Center
 
 
 def role_of(
@@ -151,7 +152,7 @@ async def act(
     updated = await store.requests.apply(
         request_id, decide, user_id, role, notifier_for(listeners), text, details, price, on_sale
     )
-    return Acted(updated, role, villager)
+    return Acted(updated, role, villager, center)
 
 
 async def signature(

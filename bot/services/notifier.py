@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
-from bot.views.cards import action_buttons, manager_card_text, status_message
+from bot.views.cards import action_buttons, manager_buttons, manager_card_text, status_message
 from bot.views.labels import kind_key, kind_label
 from bot.views.pay_texts import with_pay_button
 from bot.views.steps import open_button
@@ -41,7 +41,7 @@ async def audience(store: Storage, center: Center, villager: User) -> Audience:
 
 def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:
     """The manager's card for a request: sent once, then edited in place on every change."""
-    markup = action_buttons(request, Role.MANAGER, audience.manager_locale)
+    markup = manager_buttons(request, audience.center, audience.manager_locale)
     center = audience.center.name if audience.several_centers else None
     return OutboxMessage(
         chat_id=audience.center.manager_id,

@@ -40,6 +40,7 @@ QUESTION = "qst"  # qst:<question_id>:<reply|close> or qst:0:ask  ask the manage
 SELL = "sel"  # sel:0:<step> or sel:<n>:unit    the /sell produce dialog
 NEW_PRODUCT = "pnw"  # pnw:<n>:<step>              the manager's /product dialog
 PAY = "pay"  # pay:<request_id>                  the QR code to pay a request
+PAID = "pd"  # pd:<request_id>:<cash|qris|credit>-<quote version>  record a payment
 TABS_PAGE = "tbp"  # tbp:<page>                 the manager's /tabs page
 TAB = "tab"  # tab:<center_id>:<p|r><villager id, base 36>  record a payment / remind
 TAB_PAYMENT = "tpy"  # tpy:<n>:<cash|qris|no>     how a repayment was paid
@@ -57,6 +58,7 @@ PREFIXES = frozenset(
         SELL,
         NEW_PRODUCT,
         PAY,
+        PAID,
         TABS_PAGE,
         TAB,
         TAB_PAYMENT,

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.bills import BillKind
-from bot.domain.entities import ServiceRequest, User
+from bot.domain.entities import Center, ServiceRequest, User
 from bot.domain.money import Money, format_money
 from bot.domain.phones import operator_name
 from bot.domain.pipeline import Action, Fulfilment, RequestKind, RequestStatus, Role, actions_for
@@ -30,6 +30,7 @@ from bot.views.labels import (
 )
 from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
+from bot.views.payment_texts import card_payment, payment_buttons
 from bot.views.steps import done_by_lines
 from bot.views.texts import Html, h, plain, short, t
 
@@ -210,6 +211,7 @@ def manager_card_text(
         note=note,
         reason=reason,
         status=status_label(locale, request.status, request.kind),
+        payment=card_payment(request, locale),
     )
     top = t(locale, "staff.card_center", center=center_name) if center_name else ""
     return top + card + done_by_lines(request, locale)
@@ -264,6 +266,18 @@ def action_buttons(request: ServiceRequest, role: Role, locale: str) -> InlineKe
     ]
     if buttons:
         rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def manager_buttons(
+    request: ServiceRequest, center: Center, locale: str
+) -> InlineKeyboardMarkup | None:
+    """The manager's buttons: the actions that apply now, then the ways to record payment."""
+    actions = action_buttons(request, Role.MANAGER, locale)
+    rows = [list(row) for row in actions.inline_keyboard] if actions else []
+    paying = payment_buttons(request, locale, credit_on=center.credit_limit_minor > 0)
+    if paying:
+        rows.append(paying)
     return InlineKeyboardMarkup(rows) if rows else None
 
 

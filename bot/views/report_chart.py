@@ -7,11 +7,16 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.views.poster import FONT_FILES, font_at, has_glyphs
 
 SIZE_IN, DPI = (9.0, 6.5), 120
+# With the payments panel below the other two.
+TALL_SIZE_IN = (9.0, 9.5)
 REQUESTS_COLOR, REVENUE_COLOR = "#2f6db5", "#2e8b57"
+# Cash, QRIS, credit repaid (stacked: money received), then credit given beside them.
+PAYMENT_COLORS = ("#2e8b57", "#6a3d9a", "#1f9fb4", "#e08a1e")
 # Regular weights first: a chart reads better in them than in the poster's bold faces.
 CHART_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -41,11 +46,14 @@ class ChartText:
     bars: Sequence[str]
     # What the labels under the bars are, when the dates do not say it themselves.
     axis: str = ""
+    # The payments panel's title and its legend: cash, QRIS, credit repaid, credit given.
+    payments: str = ""
+    ways: Sequence[str] = ()
 
     def all(self) -> str:
         """Every character drawn, to check a font has them all."""
         words = (self.title, self.subtitle, self.requests, self.revenue, self.axis, *self.bars)
-        return " ".join(words)
+        return " ".join((*words, self.payments, *self.ways))
 
 
 def chart_font(text: str) -> Path | None:
@@ -62,29 +70,40 @@ def make_chart(
     revenue: Sequence[float],
     money_tick: Callable[[float], str],
     font: Path | None,
+    payments: Sequence[tuple[float, float, float, float]] | None = None,
 ) -> bytes:
-    """Two bar charts one above the other, sharing the hours or days; PNG bytes."""
+    """Two bar charts one above the other, sharing the hours or days; PNG bytes.
+
+    With `payments` (per bar: cash, QRIS, credit repaid, credit given), a third below them.
+    """
     # Imported here, when a manager asks for a chart, so a bot that never draws one
     # does not carry matplotlib. A Figure without pyplot: no global state, Agg renders.
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    figure = Figure(figsize=TALL_SIZE_IN if payments else SIZE_IN, dpi=DPI, layout="constrained")
     props = FontProperties(fname=str(font)) if font else FontProperties()
-    top, bottom = figure.subplots(2, 1, sharex=True)
+    panels = figure.subplots(3 if payments else 2, 1, sharex=True)
+    top, bottom = panels[0], panels[-1]
     positions = list(range(len(counts)))
     bars = top.bar(positions, counts, color=REQUESTS_COLOR)
     top.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontproperties=props)
     top.yaxis.set_major_locator(MaxNLocator(integer=True))
-    earned = bottom.bar(positions, revenue, color=REVENUE_COLOR)
+    middle = panels[1]
+    earned = middle.bar(positions, revenue, color=REVENUE_COLOR)
     money = [money_tick(value) if value else "" for value in revenue]
-    bottom.bar_label(earned, labels=money, fontproperties=props, fontsize=8)
-    bottom.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    # Fixed tick labels, so the money text is drawn in the chosen font too.
-    ticks = [value for value in bottom.get_yticks() if value >= 0]
-    bottom.set_yticks(ticks, [money_tick(v) for v in ticks], fontproperties=props)
-    for axes, label in ((top, text.requests), (bottom, text.revenue)):
+    middle.bar_label(earned, labels=money, fontproperties=props, fontsize=8)
+    titled = [(top, text.requests), (middle, text.revenue)]
+    if payments:
+        draw_payments(bottom, positions, payments, text.ways, props)
+        titled.append((bottom, text.payments))
+    for axes, _label in titled[1:]:
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        # Fixed tick labels, so the money text is drawn in the chosen font too.
+        ticks = [value for value in axes.get_yticks() if value >= 0]
+        axes.set_yticks(ticks, [money_tick(v) for v in ticks], fontproperties=props)
+    for axes, label in titled:
         axes.set_title(label, loc="left", fontproperties=props, fontsize=12)
         axes.grid(axis="y", alpha=0.3)
         axes.spines[["top", "right"]].set_visible(False)
@@ -96,3 +115,26 @@ def make_chart(
     output = io.BytesIO()
     figure.savefig(output, format="png")
     return output.getvalue()
+
+
+def draw_payments(
+    axes: Any,
+    positions: Sequence[int],
+    payments: Sequence[tuple[float, float, float, float]],
+    ways: Sequence[str],
+    props: Any,
+) -> None:
+    """Money received (cash, QRIS, repaid, stacked) and credit given beside it, per bar."""
+    width = 0.4
+    left = [p - width / 2 for p in positions]
+    base = [0.0] * len(positions)
+    for column in range(3):
+        heights = [bar[column] for bar in payments]
+        axes.bar(
+            left, heights, width, bottom=base, color=PAYMENT_COLORS[column], label=ways[column]
+        )
+        base = [b + h for b, h in zip(base, heights, strict=True)]
+    right = [p + width / 2 for p in positions]
+    given = [bar[3] for bar in payments]
+    axes.bar(right, given, width, color=PAYMENT_COLORS[3], label=ways[3])
+    axes.legend(prop=props, fontsize=8, loc="upper left", ncols=4, frameon=False)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from bot.domain.money import to_major_str
 from bot.domain.reports import ReportRequest, Window, by_number
+from bot.domain.takings import PaymentEvent
 
 EXPORT_COLUMNS = (
     "number",
@@ -22,6 +23,17 @@ EXPORT_COLUMNS = (
     "items",
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+# The second file of /export: one row per payment event of the period.
+PAYMENT_COLUMNS = (
+    "time",
+    "number",
+    "villager",
+    "kind",
+    "method",
+    "currency",
+    "amount",
+    "recorded_by",
+)
 
 
 def in_report(rows: Iterable[ReportRequest], window: Window) -> list[ReportRequest]:
@@ -75,4 +87,27 @@ def export_csv(rows: Iterable[ReportRequest], window: Window) -> bytes:
     writer = csv.writer(output)
     writer.writerow(EXPORT_COLUMNS)
     writer.writerows(export_row(row, window) for row in in_report(rows, window))
+    return output.getvalue().encode("utf-8-sig")
+
+
+def payment_row(event: PaymentEvent, window: Window) -> list[str]:
+    """One payment event: its time on the center's clock, money in major units."""
+    return [
+        window.local(event.created_at).strftime(TIME_FORMAT),
+        f"#{event.request_id}" if event.request_id is not None else "",
+        as_text(event.villager),
+        event.kind.value,
+        event.method.value if event.method else "",
+        event.amount.currency,
+        to_major_str(event.amount),
+        as_text(event.recorded_by),
+    ]
+
+
+def payments_csv(events: Iterable[PaymentEvent], window: Window) -> bytes:
+    """The period's payment events, oldest first, as UTF-8 CSV with a header."""
+    output = io.StringIO(newline="")
+    writer = csv.writer(output)
+    writer.writerow(PAYMENT_COLUMNS)
+    writer.writerows(payment_row(event, window) for event in events)
     return output.getvalue().encode("utf-8-sig")

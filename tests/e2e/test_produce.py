@@ -119,10 +119,12 @@ async def test_budi_sells_kangkung_to_siti_through_the_center(world: World) -> N
     assert "3 × kangkung (ikat) — IDR9,000" in order_card.text
     approve, ready = label("action.approve"), label("action.mark_ready")
     delivered = label("action.complete")
-    for button, then in ((approve, [ready]), (ready, [delivered]), (delivered, [])):
+    unpaid = [label("pay.button.cash"), label("pay.button.qris")]  # payment is its own state
+    steps = ((approve, [ready]), (ready, [delivered]), (delivered, []))
+    for button, then in steps:
         emu.press(MANAGER, order_card.message_id, button_text=button)
         moved = await emu.wait_for(MANAGER, lambda m: m.message_id == order_card.message_id)
-        assert moved.button_texts() == then
+        assert moved.button_texts() == [*then, *unpaid]
     await emu.wait_for(SITI, contains=shown("notify.complete", number=2))
     await emu.wait_for(
         BUDI,

@@ -24,6 +24,8 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
+# An approved request's payment buttons (the center gives no credit: no On credit).
+PAID_NOW = [label("pay.button.cash"), label("pay.button.qris")]
 
 
 async def status_and_history(world: World, request_id: int) -> tuple[RequestStatus, list[str]]:
@@ -102,6 +104,10 @@ GARBAGE = (
     "rqv:3000000000",
     "ctr:3000000000",
     "req:9223372036854775807:cn",
+    "pd:1:cash",
+    "pd:1:cash-99999999999",
+    "pd:3000000000:cash-0",
+    "pd:99999999:credit-0",
 )
 
 
@@ -138,7 +144,7 @@ async def test_stale_approve_changes_nothing(world: World) -> None:
     assert history == ["submitted", "approved"]
     assert sum(part_of("notify.approve") in m.text for m in emu.messages(SITI)) == 1
     assert label("status.approved") in card.text
-    assert card.button_texts() == [label("action.mark_ready")]
+    assert card.button_texts() == [label("action.mark_ready"), *PAID_NOW]
     await assert_all_answered(emu)
     assert_html_always_valid(emu)
 
@@ -198,7 +204,7 @@ async def test_cancel_and_approve_at_the_same_moment(world: World, first: str) -
         await emu.wait_for(MANAGER, contains=cancelled, after=0)
         assert not any(part_of("notify.approve") in m.text for m in emu.messages(SITI))
     else:
-        assert card.button_texts() == [label("action.mark_ready")]
+        assert card.button_texts() == [label("action.mark_ready"), *PAID_NOW]
         await emu.wait_for(SITI, contains=part_of("notify.approve"), after=0)
         assert not any("cancelled" in m.text for m in emu.messages(MANAGER))
     assert done.button_texts() == []

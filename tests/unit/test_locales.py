@@ -79,6 +79,7 @@ LABEL_KEYS = {
     "tabs.remind_too_soon",
     "tabs.remind_opted_out",
     "tabs.remind_nothing_owed",
+    "pay.done",
 }
 LABEL_PREFIXES = (
     "command.",
@@ -88,6 +89,10 @@ LABEL_PREFIXES = (
     "kind.",
     "qris.refusal.",
     "qris.no_qr.",
+    "pay.button.",
+    "pay.state.",
+    "pay.refused.",
+    "pay.chart.",
 )
 
 # Inline and reply keyboard buttons: they must fit on a phone screen.
@@ -119,7 +124,7 @@ BUTTON_KEYS = {
     "tabs.qris",
     "tabs.cancel",
 }
-BUTTON_PREFIXES = ("action.",)
+BUTTON_PREFIXES = ("action.", "pay.button.")
 MAX_BUTTON = 30
 MAX_COMMAND = 40  # our own limit for Telegram's command menu
 
