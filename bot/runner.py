@@ -17,6 +17,7 @@ from bot.config import Settings, masked_token
 from storage import Storage
 from storage.database_url import masked_url
 from storage.db import Database
+from storage.running import bot_running
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
     store = Storage(Database(settings.database_url))
     app = build_application(settings, store)
+    # Held while the bot lives, so `kiosdesa restore` can tell that it runs.
+    running = contextlib.AsyncExitStack()
     try:
         await store.db.probe()
+        await running.enter_async_context(bot_running(store.db))
         await _reach_telegram(app.bot, settings)
         await store.db.migrate()
         async with app:
@@ -60,6 +64,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     finally:
         # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
         await app.bot.shutdown()
+        await running.aclose()
         await store.close()
 
 

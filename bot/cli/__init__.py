@@ -15,7 +15,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli.backup import add_backup_commands, cmd_backup, cmd_restore
 from bot.cli.centers import add_center_commands, cmd_center
+from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
 from bot.cli.common import CliError
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
+    add_data_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 
@@ -78,6 +82,10 @@ COMMANDS: dict[str, Command] = {
     "catalog": cmd_catalog,
     "prices": cmd_prices,
     "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "copy-data": cmd_copy_data,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 
