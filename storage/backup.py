@@ -89,9 +89,10 @@ def restore_sqlite(backup: Path, database: Path) -> None:
     if not database.exists():
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     source = f"{backup.resolve().as_uri()}?mode=ro"
-    with closing(sqlite3.connect(source, uri=True)) as copy:
-        with closing(sqlite3.connect(database, timeout=BUSY_WAIT_S)) as live:
-            copy.backup(live)
+    copy = sqlite3.connect(source, uri=True)
+    live = sqlite3.connect(database, timeout=BUSY_WAIT_S)
+    with closing(copy), closing(live):
+        copy.backup(live)
 
 
 def _known(revision: str | None, backup: Path, known: set[str]) -> str:

@@ -62,7 +62,8 @@ def schema_differences(connection: Connection) -> list[str]:
     inspector = sa.inspect(connection)
     found = {name for name in inspector.get_table_names() if name != VERSION_TABLE}
     problems = [f"table {name} is missing" for name in metadata.tables if name not in found]
-    problems += [f"table {name} is not Kios Desa's" for name in sorted(found - set(metadata.tables))]
+    strangers = sorted(found - set(metadata.tables))
+    problems += [f"table {name} is not Kios Desa's" for name in strangers]
     for name in sorted(found & set(metadata.tables)):
         columns = [c["name"] for c in inspector.get_columns(name)]
         declared = [c.name for c in metadata.tables[name].columns]

@@ -68,9 +68,13 @@ async def _held(db: Database, *, exclusive: bool, busy: DatabaseBusy) -> AsyncIt
     """The lock of `db`, taken without waiting; `busy` when another holds it the other way."""
     if not db.is_sqlite:
         async with db.engine.connect() as conn:
-            await _advisory_lock(conn, exclusive, busy)
-            yield
-        return  # closing the connection releases the session's lock
+            try:
+                await _advisory_lock(conn, exclusive, busy)
+                yield
+            finally:
+                # Closed, not given back to the pool: the server drops the session's lock.
+                await conn.invalidate()
+        return
     path = lock_path(db)
     if path is None or fcntl is None:
         yield

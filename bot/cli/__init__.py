@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.cli.backup import add_backup_commands, cmd_backup, cmd_restore
 from bot.cli.centers import add_center_commands, cmd_center
-from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
 from bot.cli.common import CliError
+from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
 from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot

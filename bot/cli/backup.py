@@ -161,4 +161,3 @@ def _holdings(counts: tuple[int, int] | None) -> str:
 def _size(size: int) -> str:
     """A file size in KB or MB."""
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(1, round(size / 1e3))} KB"
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from contextlib import AsyncExitStack
 
-from bot.config import database_url_from_env
 from bot.cli.common import CliError
+from bot.config import database_url_from_env
 from storage.backup import sqlite_path
 from storage.database_url import safe_url
 from storage.db import Database

@@ -111,7 +111,8 @@ async def orders_in(database_url: str) -> dict[int, int]:
 
 
 async def test_a_backup_taken_during_a_stream_of_orders_restores_every_order_before_it(
-    bots: Bots, tmp_path: Path
+    bots: Bots,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
 ) -> None:
     bot = await bots.start()
     await start_manager(bots.emu)
