@@ -62,6 +62,8 @@ def backup_sqlite(database: Path, target: Path) -> None:
             live.backup(copy)  # all pages in one step: one consistent snapshot
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         os.replace(partial, target)  # a reader of `target` never sees half a backup
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageUnavailable(f"cannot write the backup to {target}: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
 

@@ -190,3 +190,21 @@ async def test_a_restored_sqlite_backup_of_an_older_release_is_migrated_and_chec
     assert f"migration check passed at {head_revision()}" in out
     async with open_storage(restored) as store:
         assert await migration_problems(store.db) == []
+
+
+async def test_a_backup_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    kiosdesa.ok("migrate")
+    (tmp_path / "a-directory").mkdir()
+
+    nowhere = kiosdesa("backup", tmp_path / "missing" / "kios.db")
+    onto_itself = kiosdesa("backup", "k.db")
+    onto_a_directory = kiosdesa("backup", "a-directory")
+
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.startswith("kiosdesa: cannot write the backup to ")
+    assert onto_itself.stderr == (
+        "kiosdesa: the backup file is the database itself: name another file\n"
+    )
+    assert onto_a_directory.stderr.startswith("kiosdesa: cannot write the backup to a-directory")
+    assert len(onto_a_directory.stderr.splitlines()) == 1
