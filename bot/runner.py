@@ -19,6 +19,7 @@ from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
 from storage.revision import schema_revision
+from storage.running import bot_running
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
     store = Storage(Database(settings.database_url))
     app = build_application(settings, store)
+    # Held while the bot lives, so `kiosdesa restore` can tell that it runs.
+    running = contextlib.AsyncExitStack()
     try:
         await store.db.probe()
+        await running.enter_async_context(bot_running(store.db))
         await _reach_telegram(app.bot, settings)
         await _migrate(store.db)
         async with app:
@@ -65,6 +69,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     finally:
         # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
         await app.bot.shutdown()
+        await running.aclose()
         await store.close()
 
 

@@ -15,8 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bot.cli.backup import add_backup_commands, cmd_backup, cmd_restore
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
+from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
 from bot.cli.doctor import cmd_doctor
 from bot.cli.logs import log_level_from_env, log_operator_command, log_the_bot
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
@@ -74,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
+    add_data_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 
@@ -120,6 +124,10 @@ COMMANDS: dict[str, Command] = {
     "prices": cmd_prices,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "migrate": cmd_migrate,
+    "copy-data": cmd_copy_data,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

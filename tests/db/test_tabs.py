@@ -24,9 +24,8 @@ from bot.domain.tabs import (
     open_credits,
 )
 from storage import Storage
-from storage.ledger import add_in, entries_in
+from storage.ledger import add_in, entries_in, lock_tab_in
 from storage.schema import outbox, payment_events, tab_reminders
-from storage.ledger import lock_tab_in
 from tests.credit import order_on_credit
 
 MANAGER, OTHER_MANAGER, SITI, BUDI = 900001, 900002, 700001, 700002
