@@ -27,7 +27,7 @@ from bot.domain.money import format_money, minor_digits
 from bot.domain.sheet import SheetError
 from bot.views.labels import upload_refusal_key
 from bot.views.sheet_texts import rejected_text
-from bot.views.texts import h, short, t
+from bot.views.texts import counted, h, short, t
 from handlers.common import say, visitor_of
 
 
@@ -79,7 +79,7 @@ async def import_text(
             locale,
             "catalog.imported",
             center=center.name,
-            total=len(rows),
+            products=counted(locale, "plural.products", len(rows)),
             added=result.added,
             updated=result.updated,
         ),
@@ -100,7 +100,12 @@ async def export(update: Update, context: KiosContext) -> None:
     await chat.send_document(
         data,
         filename=f"catalog-{center.code}.csv",
-        caption=t(visitor.locale, "catalog.exported", center=center.name, count=len(rows)),
+        caption=t(
+            visitor.locale,
+            "catalog.exported",
+            center=center.name,
+            products=counted(visitor.locale, "plural.products", len(rows)),
+        ),
     )
 
 

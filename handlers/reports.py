@@ -27,7 +27,7 @@ from bot.domain.reports import (
 from bot.views.labels import kind_label, period_label, status_label
 from bot.views.report_chart import ChartText, chart_font, make_chart
 from bot.views.report_csv import export_csv, in_report
-from bot.views.texts import Html, h, plain, t
+from bot.views.texts import Html, counted, h, plain, t
 from handlers.common import say, visitor_of
 from storage.clock import now
 
@@ -220,7 +220,8 @@ async def export(update: Update, context: KiosContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     name = f"requests-{wanted.center.code}-{window.first.isoformat()}-{window.last.isoformat()}.csv"
-    caption = t(wanted.locale, "report.export_caption", count=len(shown), range=heading(wanted))
+    requests = counted(wanted.locale, "plural.requests", len(shown))
+    caption = t(wanted.locale, "report.export_caption", requests=requests, range=heading(wanted))
     await chat.send_document(export_csv(shown, window), filename=name, caption=caption)
 
 

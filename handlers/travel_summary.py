@@ -28,7 +28,7 @@ from bot.domain.validators import (
 from bot.services.submissions import submit_travel
 from bot.views import callbacks
 from bot.views.labels import class_label, ticket_label, travel_refusal_key
-from bot.views.texts import Html, plain, t
+from bot.views.texts import Html, counted, plain, t
 from handlers.common import Visitor, answer_press, notice, say, visitor_of
 from handlers.dialogs import (
     Step,
@@ -214,8 +214,8 @@ def summary_text(chosen: dict[str, Any], kind: RequestKind, visitor: Visitor) ->
         place=chosen["place"],
         check_in=day("check_in"),
         check_out=day("check_out"),
-        nights=chosen["nights"],
-        guests=chosen["guests"],
+        nights=counted(locale, "plural.nights", chosen["nights"]),
+        guests=counted(locale, "plural.guests", chosen["guests"]),
         budget=budget_text(budget, visitor),
     )
 

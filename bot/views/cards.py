@@ -30,7 +30,7 @@ from bot.views.labels import (
 )
 from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
-from bot.views.texts import Html, h, plain, short, t
+from bot.views.texts import Html, counted, h, plain, short, t
 
 
 def serial_line(request: ServiceRequest, locale: str) -> Html:
@@ -116,8 +116,8 @@ def lodging_lines(request: ServiceRequest, locale: str) -> Html:
         place=d.get("place", ""),
         check_in=when(d.get("check_in"), locale),
         check_out=when(d.get("check_out"), locale),
-        nights=d.get("nights", 0),
-        guests=d.get("guests", 0),
+        nights=counted(locale, "plural.nights", int(d.get("nights", 0))),
+        guests=counted(locale, "plural.guests", int(d.get("guests", 0))),
         budget=format_money(Money(int(budget), request.total.currency), locale) if budget else "-",
         offers=offer_lines(request, locale),
         serial=serial_line(request, locale),
