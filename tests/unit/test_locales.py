@@ -9,7 +9,6 @@ from collections import Counter
 from functools import cache
 
 import pytest
-
 from babel import Locale
 
 from bot.views.texts import LOCALE_DIR, LOCALES, PLURAL_PREFIX, counted, plural_category, t
