@@ -30,7 +30,7 @@ from bot.views.labels import (
 )
 from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
-from bot.views.texts import Html, counted, h, plain, short, t
+from bot.views.texts import Html, counted, distance_km, h, plain, short, t
 
 
 def serial_line(request: ServiceRequest, locale: str) -> Html:
@@ -184,8 +184,7 @@ def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
     if request.kind is not RequestKind.GOODS:
         return Html("")
     if request.fulfilment is Fulfilment.DELIVERY:
-        km = f"{(request.distance_m or 0) / 1000:.1f}"
-        return h(locale, "card.delivery", km=km)
+        return h(locale, "card.delivery", km=distance_km(locale, request.distance_m or 0))
     return h(locale, "card.pickup")
 
 
