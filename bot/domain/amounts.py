@@ -86,6 +86,7 @@ _AMOUNT: Final = re.compile(
     r"\s*(?:[.,]?-)?"  # "Rp25.000,-": nothing after the comma
 )
 _GROUP: Final = re.compile(r"[0-9]{3}")
+_NEGATIVE: Final = re.compile(rf"(?:{_alternatives(_CURRENCY_MARKS)})?\s*[-\u2212]")
 # "Rp 1,5 jt ,-" is four words; no amount is written in more.
 _MOST_WORDS: Final = 4
 
@@ -99,7 +100,7 @@ def parse_amount(text: str, currency: str) -> Money:
         raise AmountRefused(AmountProblem.NOT_A_NUMBER)
     match = _AMOUNT.fullmatch(folded)
     if match is None:
-        negative = folded.lstrip("rp.idr¥ ").startswith(("-", "\u2212"))
+        negative = _NEGATIVE.match(folded) is not None
         raise AmountRefused(AmountProblem.NEGATIVE if negative else AmountProblem.NOT_A_NUMBER)
     _check_currency(match, currency)
     if match["sign"]:

@@ -123,6 +123,6 @@ def test_several_amounts_in_one_line_are_read_word_by_word() -> None:
 
 
 def test_a_line_ends_with_its_price() -> None:
-    assert trailing_amount("Bus pagi Rp 300.000".split(), "IDR") == (2, Money(300_000, "IDR"))
-    assert trailing_amount("Kamar 2 300rb".split(), "IDR") == (1, Money(300_000, "IDR"))
-    assert trailing_amount("Hotel 1,5 jt".split(), "IDR") == (2, Money(1_500_000, "IDR"))
+    assert trailing_amount(["Bus", "pagi", "Rp", "300.000"], "IDR") == (2, Money(300_000, "IDR"))
+    assert trailing_amount(["Kamar", "2", "300rb"], "IDR") == (1, Money(300_000, "IDR"))
+    assert trailing_amount(["Hotel", "1,5", "jt"], "IDR") == (2, Money(1_500_000, "IDR"))
