@@ -38,6 +38,7 @@ from bot.services.quotes import (
     quote_options,
 )
 from bot.views import callbacks
+from bot.views.amount_texts import refusal_after
 from bot.views.cards import action_buttons, manager_card_text, villager_card_text
 from bot.views.labels import refusal_key, status_label
 from bot.views.texts import t
@@ -212,8 +213,9 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
     request_id, action = int(asked["request"]), Action(asked["action"])
     try:
         acted = await apply_answer(context, visitor, request_id, action, text)
-    except ValueError:  # MoneyError and ValidationError: a typo, so the question stays open
-        await say(update, t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
+    except ValueError as error:  # MoneyError and ValidationError: a typo, the question stays
+        invalid = t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id)
+        await say(update, invalid + refusal_after(visitor.locale, error))
         return MANAGER_TEXT
     except TransitionRefused as refused:
         context.dialog.pop(ASKING_KEY, None)

@@ -30,15 +30,17 @@ class AmountProblem(StrEnum):
     DECIMALS = "decimals"  # "1,5" rupiah: more decimals than the currency has
     TOO_LARGE = "too_large"
     CURRENCY = "currency"  # "¥20" for a center that prices in rupiah
+    ZERO = "zero"  # a price or quote of nothing
 
 
 class AmountRefused(MoneyError):
-    """A typed amount could not be read; `problem` says why."""
+    """A typed amount could not be read as `currency`; `problem` says why."""
 
-    def __init__(self, problem: AmountProblem) -> None:
+    def __init__(self, problem: AmountProblem, currency: str) -> None:
         """Keep the reason code; the bot turns it into a localized message."""
         super().__init__(problem.value)
         self.problem = problem
+        self.currency = currency
 
 
 # Far longer than any amount written with its currency and words; stops pasted text early.
@@ -95,17 +97,18 @@ def parse_amount(text: str, currency: str) -> Money:
     """The amount typed in `text`, in `currency`; AmountRefused (a MoneyError) if unreadable."""
     folded = unicodedata.normalize("NFKC", text).strip().casefold()
     if not folded:
-        raise AmountRefused(AmountProblem.EMPTY)
+        raise AmountRefused(AmountProblem.EMPTY, currency)
     if len(folded) > _MAX_INPUT_LENGTH:
-        raise AmountRefused(AmountProblem.NOT_A_NUMBER)
+        raise AmountRefused(AmountProblem.NOT_A_NUMBER, currency)
     match = _AMOUNT.fullmatch(folded)
     if match is None:
         negative = _NEGATIVE.match(folded) is not None
-        raise AmountRefused(AmountProblem.NEGATIVE if negative else AmountProblem.NOT_A_NUMBER)
+        problem = AmountProblem.NEGATIVE if negative else AmountProblem.NOT_A_NUMBER
+        raise AmountRefused(problem, currency)
     _check_currency(match, currency)
     if match["sign"]:
-        raise AmountRefused(AmountProblem.NEGATIVE)
-    major = _read_number(match["number"]) * _SCALES.get(match["scale"] or "", 1)
+        raise AmountRefused(AmountProblem.NEGATIVE, currency)
+    major = _read_number(match["number"], currency) * _SCALES.get(match["scale"] or "", 1)
     return _in_minor_units(major, currency)
 
 
@@ -118,12 +121,12 @@ def split_amounts(text: str, currency: str, most: int) -> list[Money]:
     words, amounts = text.split(), []
     while words:
         if len(amounts) == most:
-            raise AmountRefused(AmountProblem.NOT_A_NUMBER)
+            raise AmountRefused(AmountProblem.NOT_A_NUMBER, currency)
         taken, amount = _longest_amount(words, currency)
         amounts.append(amount)
         words = words[taken:]
     if not amounts:
-        raise AmountRefused(AmountProblem.EMPTY)
+        raise AmountRefused(AmountProblem.EMPTY, currency)
     return amounts
 
 
@@ -155,41 +158,48 @@ def _check_currency(match: re.Match[str], currency: str) -> None:
     minor_digits(currency)  # an unsupported currency is a programming error: MoneyError
     for mark in (match["before"], match["after"]):
         if mark and _CURRENCY_MARKS[mark] != currency:
-            raise AmountRefused(AmountProblem.CURRENCY)
+            raise AmountRefused(AmountProblem.CURRENCY, currency)
 
 
-def _read_number(written: str) -> Decimal:
+def _read_number(written: str, currency: str) -> Decimal:
     """Digits with dots and commas as thousands groups or one decimal mark, as a Decimal."""
     if sum(c.isdigit() for c in written) > _MAX_DIGITS:
-        raise AmountRefused(AmountProblem.TOO_LARGE)
+        raise AmountRefused(AmountProblem.TOO_LARGE, currency)
     marks = [c for c in written if c in ".,"]
     if not marks:
         return Decimal(written)
     last = marks[-1]
     whole, _, fraction = written.rpartition(last)
     if len(set(marks)) == 1 and (len(marks) > 1 or len(fraction) == 3):
-        return Decimal(_ungrouped(written, last))  # "1.500.000", "25.000", "1,000"
+        return Decimal(_ungrouped(written, last, currency))  # "1.500.000", "25.000", "1,000"
     if marks.count(last) > 1 or len(fraction) > 3:
-        raise AmountRefused(AmountProblem.GROUPING)
+        raise AmountRefused(AmountProblem.GROUPING, currency)
     grouping = {".": ",", ",": "."}[last]
-    return Decimal(f"{_ungrouped(whole, grouping)}.{fraction}")
+    return Decimal(f"{_ungrouped(whole, grouping, currency)}.{fraction}")
 
 
-def _ungrouped(written: str, mark: str) -> str:
+def _ungrouped(written: str, mark: str, currency: str) -> str:
     """The digits of "1.500.000" (grouped by `mark` in threes after the first group)."""
     first, *groups = written.split(mark)
     if groups and not (first.isdigit() and len(first) <= 3):
-        raise AmountRefused(AmountProblem.GROUPING)
+        raise AmountRefused(AmountProblem.GROUPING, currency)
     if not all(_GROUP.fullmatch(group) for group in groups):
-        raise AmountRefused(AmountProblem.GROUPING)
+        raise AmountRefused(AmountProblem.GROUPING, currency)
     return first + "".join(groups)
 
 
 def _in_minor_units(major: Decimal, currency: str) -> Money:
     """The amount as Money, refused if too large or finer than the currency's smallest unit."""
     if major > MAX_MAJOR_UNITS:
-        raise AmountRefused(AmountProblem.TOO_LARGE)
+        raise AmountRefused(AmountProblem.TOO_LARGE, currency)
     minor = major.scaleb(minor_digits(currency))
     if minor != minor.to_integral_value():
-        raise AmountRefused(AmountProblem.DECIMALS)
+        raise AmountRefused(AmountProblem.DECIMALS, currency)
     return Money(int(minor), currency)
+
+
+def require_positive(amount: Money) -> Money:
+    """The amount, refused if it is nothing (a price, a quote)."""
+    if amount.minor <= 0:
+        raise AmountRefused(AmountProblem.ZERO, amount.currency)
+    return amount
