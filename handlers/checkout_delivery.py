@@ -106,7 +106,7 @@ async def location(update: Update, context: KiosContext) -> Step:
         ),
         ReplyKeyboardRemove(),
     )
-    return await ask_note(update, visitor)
+    return await ask_note(update, visitor, delivery=True)
 
 
 async def location_expected(update: Update, context: KiosContext) -> Step:
@@ -115,11 +115,12 @@ async def location_expected(update: Update, context: KiosContext) -> Step:
     return LOCATION
 
 
-async def ask_note(update: Update, visitor: Visitor) -> str:
-    """Offer an optional note for the manager."""
+async def ask_note(update: Update, visitor: Visitor, *, delivery: bool = False) -> str:
+    """Offer an optional note for the manager, about the pickup or the delivery."""
     rows = [
         [button(visitor.locale, "checkout.skip_note", "skip")],
         [button(visitor.locale, "checkout.cancel", "cancel")],
     ]
-    await say(update, t(visitor.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
+    key = "checkout.ask_delivery_note" if delivery else "checkout.ask_note"
+    await say(update, t(visitor.locale, key), InlineKeyboardMarkup(rows))
     return NOTE

@@ -25,6 +25,7 @@ from bot.context import KiosContext
 from bot.domain.entities import Center, User
 from bot.domain.errors import OutOfStock
 from bot.views import callbacks
+from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
 from bot.views.texts import pick_locale, plain, short, t
 
 # A tag of Telegram HTML: the bot's texts escape every "<" of a value, so only tags match.
@@ -202,6 +203,16 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
 async def not_understood(update: Update, context: KiosContext) -> None:
     """A message no handler took (a sticker, a photo between steps, an unknown command)."""
     visitor = await visitor_of(update, context)
+    message = update.effective_message
+    words = (message.text or "").split() if message else []
+    if words and words[0].startswith("/"):
+        names = MANAGER_COMMANDS if visitor.is_manager else VILLAGER_COMMANDS
+        commands = ", ".join(f"/{name}" for name in names)
+        command = short(words[0])
+        await say(
+            update, t(visitor.locale, "common.unknown_command", command=command, commands=commands)
+        )
+        return
     await say(update, t(visitor.locale, "common.not_understood"))
 
 

@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import BillKind, parse_quote
 from bot.domain.entities import ServiceRequest, User
+from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import (
     Action,
     RequestKind,
@@ -236,11 +237,31 @@ def prompt_for_id(asked: dict[str, object]) -> str:
     return str(asked.get("prompt", "request.ask_reference"))
 
 
+# The actions that ask the manager to type something, by the word their /cancel names.
+ASKED_NAMES: dict[Action, str] = {
+    Action.APPROVE: "approve",
+    Action.REJECT: "reject",
+    Action.QUOTE: "quote",
+    Action.COMPLETE: "complete",
+}
+
+
 async def reason_cancelled(update: Update, context: KiosContext) -> int:
-    """/cancel while a reason or reference was asked: nothing changes."""
+    """/cancel while a reason, quote or reference was asked: nothing changes, and we say which
+    action on which request was left, and where the request stands."""
     visitor = await visitor_of(update, context)
-    context.dialog.pop(ASKING_KEY, None)
-    await say(update, t(visitor.locale, "request.reject_cancelled"))
+    asked = context.dialog.pop(ASKING_KEY, None) or {}
+    action = Action(asked["action"]) if asked.get("action") in ASKED_NAMES else None
+    try:
+        request = await context.store.requests.get(int(asked.get("request") or 0))
+    except RecordNotFound:
+        action = None
+    if action is None:
+        await say(update, t(visitor.locale, "request.reject_cancelled"))
+        return ConversationHandler.END
+    status = status_label(visitor.locale, request.status)
+    key = f"request.asked_cancelled.{ASKED_NAMES[action]}"
+    await say(update, t(visitor.locale, key, number=request.id, status=status))
     return ConversationHandler.END
 
 

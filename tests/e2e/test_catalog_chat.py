@@ -185,10 +185,10 @@ STOCK_USAGE, PRICE_USAGE = part_of("catalog.stock_usage"), part_of("catalog.pric
         ("/stock SBK MG 1 5", STOCK_USAGE),
         ("/stock NOPE-1 5", shown("catalog.unknown_sku", sku="NOPE-1")),
         ("/price", part_of("catalog.price_usage", example="15000")),
-        ("/price SBK-MG-1 19.500", PRICE_USAGE),
+        ("/price SBK-MG-1 19,5", PRICE_USAGE),
         ("/price SBK-MG-1 0", PRICE_USAGE),
         ("/price SBK-MG-1 -100", PRICE_USAGE),
-        ("/price SBK-MG-1 Rp19500", PRICE_USAGE),
+        ("/price SBK-MG-1 ¥19500", PRICE_USAGE),
         ("/price <b>X</b> 100", shown("catalog.unknown_sku", sku="<b>X</b>")),
     ],
 )

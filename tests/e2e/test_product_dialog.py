@@ -65,8 +65,9 @@ async def describe_honey(emu: BotApiEmulator) -> SentMessage:
     assert "Minuman" in categories.button_texts()
     emu.press(MANAGER, categories.message_id, button_text="Minuman")
     await emu.wait_for(MANAGER, contains=ASK_PRICE)
-    await answer(emu, "45.000", part_of("product.bad_price"))
-    await answer(emu, "45000", ASK_UNIT)
+    refused = await answer(emu, "45,5", part_of("product.bad_price"))
+    assert shown("amount.decimals.IDR") in refused.text
+    await answer(emu, "Rp 45.000", ASK_UNIT)
     await answer(emu, "botol", ASK_STOCK)
     await answer(emu, "banyak", shown("product.bad_stock"))
     return await answer(emu, "6", ASK_PHOTO)

@@ -1,0 +1,99 @@
+"""Words and numbers as people use them: amounts typed the Indonesian way, what /cancel left,
+the pickup question, and an unknown command."""
+
+from __future__ import annotations
+
+from bot.domain.pipeline import RequestStatus
+from tests.e2e.conftest import (
+    BUDI,
+    MANAGER,
+    SITI,
+    World,
+    fill_cart,
+    join,
+    label,
+    part_of,
+    shown,
+    start_manager,
+)
+from tests.e2e.test_bills import choose_bill
+
+
+async def water_bill_to_quote(world: World) -> None:
+    """Siti asks to pay her water bill; the manager presses Quote and is asked the amount."""
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    await choose_bill(world, label("bill.pdam"))
+    await emu.wait_for(SITI, contains=shown("bill.ask_customer.pdam"))
+    emu.send_text(SITI, "0123456789")
+    summary = await emu.wait_for(SITI, contains=shown("bill.summary_quote"))
+    emu.press(SITI, summary.message_id, button_text=label("bill.confirm"))
+    card = await emu.wait_for(MANAGER, contains="#1")
+    emu.press(MANAGER, card.message_id, button_text=label("action.quote"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_quote", number=1))
+
+
+async def test_a_quote_typed_as_people_write_it_and_a_cancelled_approve(world: World) -> None:
+    emu = world.emu
+    await water_bill_to_quote(world)
+    emu.send_text(MANAGER, "1,5,5")
+    refused = await emu.wait_for(MANAGER, contains=shown("request.ask_quote.invalid", number=1))
+    assert shown("amount.grouping") in refused.text  # why, and how to write it
+    assert shown("amount.examples.IDR") in refused.text
+    emu.send_text(MANAGER, "Rp 150rb 2.500")
+    offer = await emu.wait_for(SITI, contains="IDR152,500")
+    emu.press(SITI, offer.message_id, button_text=label("action.accept"))
+    await emu.wait_for(MANAGER, contains=shown("manager.notify.accept", number=1))
+    card = await emu.wait_for(
+        MANAGER, lambda m: label("action.approve") in m.button_texts(), after=0
+    )
+    emu.press(MANAGER, card.message_id, button_text=label("action.approve"))
+    await emu.wait_for(MANAGER, contains=shown("request.ask_receipt", number=1))
+    emu.send_text(MANAGER, "/cancel")
+    status = label("status.accepted")
+    said = shown("request.asked_cancelled.approve", number=1, status=status)
+    await emu.wait_for(MANAGER, lambda m: m.text == said)
+    async with world.database() as store:
+        bill = await store.requests.get(1)
+        assert bill.status is RequestStatus.ACCEPTED
+        assert (bill.details["amount"], bill.details["fee"]) == (150_000, 2_500)
+
+
+async def test_cancelling_a_quote_says_what_was_left(world: World) -> None:
+    emu = world.emu
+    await water_bill_to_quote(world)
+    emu.send_text(MANAGER, "/cancel")
+    status = label("status.submitted")
+    said = shown("request.asked_cancelled.quote", number=1, status=status)
+    await emu.wait_for(MANAGER, lambda m: m.text == said)
+
+
+async def test_the_pickup_note_asks_about_the_pickup(world: World) -> None:
+    emu = world.emu
+    await join(emu, SITI)
+    await fill_cart(emu, SITI)
+    emu.send_text(SITI, "/cart")
+    cart = await emu.wait_for(SITI, contains=part_of("cart.summary"))
+    emu.press(SITI, cart.message_id, button_text=label("cart.checkout"))
+    how = await emu.wait_for(SITI, contains=part_of("checkout.how"))
+    emu.press(SITI, how.message_id, button_text=label("checkout.pickup"))
+    note = await emu.wait_for(SITI, contains=part_of("checkout.ask_note"))
+    assert "pickup" in note.text and "green door" not in note.text
+
+
+async def test_an_unknown_command_is_called_one_with_the_users_commands(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    emu.send_text(BUDI, "/foo")  # not even in a center yet: no search, no "no center matches"
+    answer = await emu.wait_for(BUDI, contains=part_of("common.unknown_command", command="/foo"))
+    assert "/cart" in answer.text and "/queue" not in answer.text
+    await join(emu, SITI)
+    emu.send_text(SITI, "/hapus")
+    answer = await emu.wait_for(SITI, contains=part_of("common.unknown_command", command="/hapus"))
+    assert "/orders" in answer.text
+    emu.send_text(MANAGER, "/antrian")
+    answer = await emu.wait_for(
+        MANAGER, contains=part_of("common.unknown_command", command="/antrian")
+    )
+    assert "/queue" in answer.text and "/price" in answer.text
