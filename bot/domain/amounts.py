@@ -118,7 +118,7 @@ def split_amounts(text: str, currency: str, most: int) -> list[Money]:
     Reads greedily from the left, each amount the longest run of words that is one, so
     that "1,5 jt" is one amount and "150000 2500" two.
     """
-    words, amounts = text.split(), []
+    words, amounts = text.split(), list[Money]()
     while words:
         if len(amounts) == most:
             raise AmountRefused(AmountProblem.NOT_A_NUMBER, currency)
