@@ -26,7 +26,7 @@ from bot.domain.entities import Center, User
 from bot.domain.errors import OutOfStock
 from bot.views import callbacks
 from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
-from bot.views.texts import pick_locale, plain, short, t
+from bot.views.texts import manager_locale, plain, short, t, user_locale
 
 # A tag of Telegram HTML: the bot's texts escape every "<" of a value, so only tags match.
 _TAG = re.compile(r"<[^>]*>")
@@ -61,11 +61,9 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
     )
     user, center, managed = standing.user, standing.center, standing.managed
-    fallback = center or (managed[0] if managed else None)
-    locale = pick_locale(
-        user.language, user.telegram_language, fallback.language if fallback else None
-    )
-    return Visitor(user, center, managed, locale)
+    if managed:  # the desk speaks as the manager's cards do
+        return Visitor(user, center, managed, manager_locale(user, managed[0].language))
+    return Visitor(user, center, managed, user_locale(user, center.language if center else None))
 
 
 async def say(

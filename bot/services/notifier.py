@@ -9,7 +9,7 @@ from bot.domain.entities import Center, OutboxMessage, ServiceRequest, User
 from bot.domain.pipeline import Action, RequestKind, RequestStatus, Role, Transition
 from bot.views.cards import action_buttons, manager_card_text, status_message
 from bot.views.labels import kind_key
-from bot.views.texts import t, user_locale
+from bot.views.texts import manager_locale, t, user_locale
 from storage import Storage
 from storage.requests import Notifier
 
@@ -28,7 +28,7 @@ async def audience(store: Storage, center: Center, villager: User) -> Audience:
     """Who hears about a request of this villager at this center, in their languages."""
     manager = await store.users.get(center.manager_id)
     villager_locale = user_locale(villager, center.language)
-    return Audience(center, villager, villager_locale, user_locale(manager, center.language))
+    return Audience(center, villager, villager_locale, manager_locale(manager, center.language))
 
 
 def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:

@@ -92,6 +92,18 @@ def user_locale(user: User | None, center_language: str | None) -> str:
     return pick_locale(user.language, user.telegram_language, center_language)
 
 
+def manager_locale(user: User | None, center_language: str | None) -> str:
+    """A manager's language: their own choice, else their center's, else their Telegram's.
+
+    The operator chose the center's language on purpose; a phone's language often was not,
+    and it is unknown until the manager first writes: cards sent before then would turn to
+    another language at the manager's first press.
+    """
+    if user is None:
+        return pick_locale(None, None, center_language)
+    return pick_locale(user.language, center_language, user.telegram_language)
+
+
 def _escape(value: Any) -> str:
     return value if isinstance(value, Html) else html.escape(str(value), quote=False)
 

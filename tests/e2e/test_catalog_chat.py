@@ -233,7 +233,8 @@ async def test_a_photo_telegram_no_longer_has_leaves_the_text_card(world: World)
 
 async def test_an_indonesian_manager_reads_the_bad_lines_in_indonesian(world: World) -> None:
     emu = world.emu
-    emu.user(MANAGER, "Pak Joko", language_code="id")
+    async with world.database() as store:
+        await store.users.set_language(MANAGER, "id")
     emu.send_text(MANAGER, "/start")
     await emu.wait_for(MANAGER, contains="Kios Desa Leping")
     before = await catalog_of_leping(world)

@@ -3,16 +3,24 @@ the pickup question, and an unknown command."""
 
 from __future__ import annotations
 
+from bot.config import Settings
+from bot.devtools.emulator import BotApiEmulator
 from bot.domain.pipeline import RequestStatus
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,
     SITI,
+    TOKEN,
+    UNLIMITED_CHAT_RATE,
     World,
     fill_cart,
     join,
     label,
     part_of,
+    place_order,
+    register_users,
+    running_bot,
+    seed,
     shown,
     start_manager,
 )
@@ -97,3 +105,37 @@ async def test_an_unknown_command_is_called_one_with_the_users_commands(world: W
         MANAGER, contains=part_of("common.unknown_command", command="/antrian")
     )
     assert "/queue" in answer.text and "/price" in answer.text
+
+
+async def test_the_managers_card_stays_in_his_language_after_he_acts(sqlite_url: str) -> None:
+    """Pak Joko's phone is in English, but he chose no language: Leping speaks Indonesian,
+    and so do his cards, before he ever wrote and after his first press."""
+    await seed(sqlite_url, manager_language=None)
+    async with BotApiEmulator() as emu:
+        register_users(emu)  # every phone in English
+        settings = Settings(
+            bot_token=TOKEN,
+            database_url=sqlite_url,
+            telegram_api_url=emu.url,
+            outbox_poll_seconds=0.5,
+            outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,
+        )
+        async with running_bot(settings), World(emu, sqlite_url, settings).database() as store:
+            await place_order(store, SITI)
+            card = await emu.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
+            assert card.button_texts() == [
+                label("action.approve", "id"),
+                label("action.reject", "id"),
+            ]
+            query = emu.press(MANAGER, card.message_id, button_text=label("action.approve", "id"))
+            approved = label("status.approved", "id")
+            toast = await emu.wait_callback_answered(query)
+            assert toast["text"] == label("request.done", "id", number=1, status=approved)
+            await emu.wait_for(
+                MANAGER, lambda m: m.message_id == card.message_id and approved in m.text
+            )
+            await emu.wait_for(SITI, contains=part_of("notify.approve"))
+            emu.send_text(MANAGER, "/queue")
+            await emu.wait_for(MANAGER, contains=part_of("desk.queue", "id"))
+        assert approved in card.text and label("action.mark_ready", "id") in card.button_texts()
+        assert shown("card.pickup", "id").strip() in card.text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.views.texts import SHORT_NAME, catalog, counted, pick_locale, short, t
+from bot.domain.entities import User
+from bot.views.texts import SHORT_NAME, catalog, counted, manager_locale, pick_locale, short, t
 
 
 def test_long_names_are_cut_for_lists_and_notices() -> None:
@@ -50,3 +51,24 @@ def test_no_text_says_one_with_a_plural_noun_or_an_s_in_brackets() -> None:
         for key, value in catalog(locale).items():
             texts = value.values() if isinstance(value, dict) else [value]
             assert not any("(s)" in text for text in texts), (locale, key)
+
+
+def test_a_manager_reads_his_choice_else_his_centers_language_else_his_phones() -> None:
+    def manager(chosen: str | None, phone: str | None) -> User:
+        return User(
+            id=9,
+            first_name="Pak Joko",
+            last_name=None,
+            username=None,
+            telegram_language=phone,
+            language=chosen,
+            phone=None,
+            center_id=None,
+            blocked_at=None,
+            muted=False,
+        )
+
+    assert manager_locale(manager("zh", "en"), "id") == "zh"
+    assert manager_locale(manager(None, "en"), "id") == "id"  # the center's, not the phone's
+    assert manager_locale(manager(None, "en"), None) == "en"
+    assert manager_locale(None, "zh") == "zh"  # before he ever wrote: the same language
