@@ -201,17 +201,28 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
 async def not_understood(update: Update, context: KiosContext) -> None:
     """A message no handler took (a sticker, a photo between steps, an unknown command)."""
     visitor = await visitor_of(update, context)
-    message = update.effective_message
-    words = (message.text or "").split() if message else []
-    if words and words[0].startswith("/"):
-        names = MANAGER_COMMANDS if visitor.is_manager else VILLAGER_COMMANDS
-        commands = ", ".join(f"/{name}" for name in names)
-        command = short(words[0])
-        await say(
-            update, t(visitor.locale, "common.unknown_command", command=command, commands=commands)
-        )
+    command = command_of(update)
+    if command is not None:
+        await unknown_command(update, visitor, command)
         return
     await say(update, t(visitor.locale, "common.not_understood"))
+
+
+def command_of(update: Update) -> str | None:
+    """The command a message starts with ("/queue" of "/queue@KiosBot 2"), lowercased."""
+    message = update.effective_message
+    words = (message.text or "").split() if message else []
+    if not words or not words[0].startswith("/"):
+        return None
+    return words[0].split("@", 1)[0].lower()
+
+
+async def unknown_command(update: Update, visitor: Visitor, command: str) -> None:
+    """Say that `command` is none of this user's, and list the ones that are."""
+    names = MANAGER_COMMANDS if visitor.is_manager else VILLAGER_COMMANDS
+    commands = ", ".join(f"/{name}" for name in names)
+    text = t(visitor.locale, "common.unknown_command", command=short(command), commands=commands)
+    await say(update, text)
 
 
 def build_not_understood_handler() -> MessageHandler[KiosContext, None]:

@@ -100,6 +100,9 @@ async def test_an_unknown_command_is_called_one_with_the_users_commands(world: W
     emu.send_text(SITI, "/hapus")
     answer = await emu.wait_for(SITI, contains=part_of("common.unknown_command", command="/hapus"))
     assert "/orders" in answer.text
+    emu.send_text(SITI, "/price SBK-MG-1 1")  # a manager's command is none of hers
+    answer = await emu.wait_for(SITI, contains=part_of("common.unknown_command", command="/price"))
+    assert "/orders" in answer.text and "/price" not in answer.text.split(":", 1)[1]
     emu.send_text(MANAGER, "/antrian")
     answer = await emu.wait_for(
         MANAGER, contains=part_of("common.unknown_command", command="/antrian")
