@@ -129,6 +129,7 @@ async def test_a_center_handed_over_by_command_takes_its_open_orders_to_the_new_
         oil = CatalogRow("OIL", "Minyak Goreng", "Sembako", Money(18000, "IDR"), "pcs", None)
         await store.catalog.import_rows(center.id, [oil])
         await store.users.seen(43, "Bayu", telegram_language="en")
+        await store.users.set_language(43, "en")  # he chose English; Leping speaks Indonesian
         await store.users.seen(7001, "Siti", telegram_language="id")
         siti = await store.users.join_center(7001, center.id)
         [item] = await store.catalog.search_items(center.id, "IDR")
