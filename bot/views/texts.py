@@ -10,6 +10,7 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
+from babel.plural import PluralRule
 
 from bot.domain.entities import User
 
@@ -46,7 +47,13 @@ def _template(locale: str, key: str) -> str:
 
 def plural_category(locale: str, count: int) -> str:
     """Babel's (CLDR's) plural category of `count` in `locale`: "one", "other"..."""
-    return str(Locale.parse(locale).plural_form(count))
+    return str(_plural_rule(locale)(count))
+
+
+@cache
+def _plural_rule(locale: str) -> PluralRule:
+    """The locale's plural rule, parsed once."""
+    return Locale.parse(locale).plural_form
 
 
 def number(locale: str, value: float | int) -> str:
