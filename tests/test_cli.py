@@ -201,7 +201,7 @@ def test_a_csv_with_bad_lines_imports_nothing_and_names_every_bad_line(
     ]
     assert "price" in problems[0]
     assert "name is empty" in problems[1]
-    assert problems[-1] == "nothing imported: 2 problem(s) in prices.csv"
+    assert problems[-1] == "nothing imported: 2 problems in prices.csv"
     assert kiosdesa.ok("catalog", "export", "LEPING") == before
 
 
