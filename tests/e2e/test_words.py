@@ -9,6 +9,7 @@ from bot.domain.pipeline import RequestStatus
 from tests.e2e.conftest import (
     BUDI,
     MANAGER,
+    NEAR,
     SITI,
     TOKEN,
     UNLIMITED_CHAT_RATE,
@@ -142,3 +143,22 @@ async def test_the_managers_card_stays_in_his_language_after_he_acts(sqlite_url:
             await emu.wait_for(MANAGER, contains=part_of("desk.queue", "id"))
         assert approved in card.text and label("action.mark_ready", "id") in card.button_texts()
         assert shown("card.pickup", "id").strip() in card.text
+
+
+async def test_an_indonesian_villager_reads_the_distance_with_a_decimal_comma(world: World) -> None:
+    emu = world.emu
+    await join(emu, BUDI)
+    await fill_cart(emu, BUDI)
+    async with world.database() as store:
+        await store.users.set_language(BUDI, "id")
+    emu.send_text(BUDI, "/checkout")
+    how = await emu.wait_for(BUDI, contains=part_of("checkout.how", "id"))
+    assert "3 km" in how.text
+    emu.press(BUDI, how.message_id, button_text=label("checkout.delivery", "id"))
+    await emu.wait_for(BUDI, contains=shown("checkout.ask_location", "id"))
+    emu.send_location(BUDI, *NEAR)  # 1.1 km east of the center
+    await emu.wait_for(BUDI, contains=shown("checkout.location_ok", "id", km="1,1"))
+    note = await emu.wait_for(BUDI, contains=part_of("checkout.ask_delivery_note", "id"))
+    emu.press(BUDI, note.message_id, button_text=label("checkout.skip_note", "id"))
+    summary = await emu.wait_for(BUDI, contains=part_of("checkout.summary", "id"))
+    assert shown("card.delivery", "id", km="1,1").strip() in summary.text
