@@ -56,6 +56,7 @@ from handlers.product_card import build_product_card_handlers
 from handlers.queue import build_queue_handlers
 from handlers.reports import build_report_handlers
 from handlers.request_actions import build_option_handlers, build_request_conversation
+from handlers.role_commands import managers_commands_for_managers
 from handlers.sell import build_sell_conversation
 from handlers.shop import build_shop_handlers, build_typed_text_handler
 from handlers.staff import build_staff_handlers
@@ -72,9 +73,10 @@ log = logging.getLogger(__name__)
 
 KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 SENDER_KEY = "outbox_sender"
-GATE_GROUP = -3
-FLOOD_GROUP = -2
-STAFF_GROUP = -1
+GATE_GROUP = -4
+FLOOD_GROUP = -3
+STAFF_GROUP = -2
+ROLE_GROUP = -1
 # Runs after every other group: writes dialog state to the database right away.
 FLUSH_GROUP = 100
 
@@ -125,6 +127,8 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     app.add_handler(TypeHandler(Update, hold_back_floods), group=FLOOD_GROUP)
     # Then: the manager's own commands from someone working as staff are refused, once.
     app.add_handler(TypeHandler(Update, refuse_staff), group=STAFF_GROUP)
+    # Then: a manager's command from a villager is an unknown command to them, in any step.
+    app.add_handler(TypeHandler(Update, managers_commands_for_managers), group=ROLE_GROUP)
     # Dialogs first: while one is open, its steps see the user's text and presses before
     # the general handlers below.
     app.add_handler(build_checkout_conversation())

@@ -30,7 +30,7 @@ from bot.services.questions import reply as reply_in_thread
 from bot.views import callbacks
 from bot.views.labels import question_refusal_key
 from bot.views.question_texts import ASK, CLOSE, REPLY
-from bot.views.texts import t
+from bot.views.texts import counted, t
 from handlers.common import Visitor, notice, say, visitor_of
 from handlers.dialogs import Dialog, Handler, Step, leave_dialog
 
@@ -49,7 +49,7 @@ def refusal_text(visitor: Visitor, refused: QuestionRefused) -> str:
         key,
         number=refused.question_id or "",
         center=center,
-        limit=MAX_OPEN_QUESTIONS,
+        questions=counted(visitor.locale, "plural.questions", MAX_OPEN_QUESTIONS),
     )
 
 

@@ -25,9 +25,10 @@ from bot.domain.catalog_csv import export_catalog_csv, is_produce_sku, parse_cat
 from bot.domain.entities import Center, Product
 from bot.domain.money import format_money, minor_digits
 from bot.domain.sheet import SheetError
+from bot.views.amount_texts import refusal_after
 from bot.views.labels import upload_refusal_key
 from bot.views.sheet_texts import rejected_text
-from bot.views.texts import h, short, t
+from bot.views.texts import Html, counted, h, short, t
 from handlers.common import say, visitor_of
 
 
@@ -79,7 +80,7 @@ async def import_text(
             locale,
             "catalog.imported",
             center=center.name,
-            total=len(rows),
+            products=counted(locale, "plural.products", len(rows)),
             added=result.added,
             updated=result.updated,
         ),
@@ -100,7 +101,12 @@ async def export(update: Update, context: KiosContext) -> None:
     await chat.send_document(
         data,
         filename=f"catalog-{center.code}.csv",
-        caption=t(visitor.locale, "catalog.exported", center=center.name, count=len(rows)),
+        caption=t(
+            visitor.locale,
+            "catalog.exported",
+            center=center.name,
+            products=counted(visitor.locale, "plural.products", len(rows)),
+        ),
     )
 
 
@@ -142,12 +148,13 @@ async def set_price(update: Update, context: KiosContext) -> None:
         return
     args = context.args or []
     example = "12.50" if minor_digits(center.currency) else "15000"
+    why = Html("")
     try:
         price = parse_price(args[1], center.currency) if len(args) == 2 else None
-    except BadNumber:
-        price = None
+    except BadNumber as bad:
+        price, why = None, refusal_after(visitor.locale, bad)
     if price is None:
-        await say(update, t(visitor.locale, "catalog.price_usage", example=example))
+        await say(update, t(visitor.locale, "catalog.price_usage", example=example) + why)
         return
     if is_produce_sku(args[0]):
         await say(update, t(visitor.locale, "catalog.produce_sku", sku=short(args[0])))

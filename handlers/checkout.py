@@ -22,7 +22,7 @@ from bot.domain.holding import HoldLimitReached, TooManyOpenRequests
 from bot.domain.pipeline import Fulfilment
 from bot.services.submissions import submit_order
 from bot.views import callbacks
-from bot.views.texts import Html, h, t
+from bot.views.texts import Html, distance_km, h, number, t
 from handlers.cart import cart_text, render_cart
 from handlers.checkout_delivery import (
     CHOOSE,
@@ -69,7 +69,7 @@ async def begin(update: Update, context: KiosContext) -> Step:
     rows = [options, [button(visitor.locale, "checkout.cancel", "cancel")]]
     await say(
         update,
-        t(visitor.locale, "checkout.how", radius=f"{visitor.center.radius_km:g}"),
+        t(visitor.locale, "checkout.how", radius=number(visitor.locale, visitor.center.radius_km)),
         InlineKeyboardMarkup(rows),
     )
     return CHOOSE
@@ -102,7 +102,8 @@ async def summary(update: Update, context: KiosContext) -> Step:
         chosen["center_id"] = center.id
         chosen["cart"] = [list(line) for line in cart_snapshot(lines)]
     if chosen.get("fulfilment") == Fulfilment.DELIVERY.value:
-        way = h(visitor.locale, "card.delivery", km=f"{(chosen.get('distance_m') or 0) / 1000:.1f}")
+        km = distance_km(visitor.locale, chosen.get("distance_m") or 0)
+        way = h(visitor.locale, "card.delivery", km=km)
     else:
         way = h(visitor.locale, "card.pickup")
     note_line = (

@@ -19,7 +19,7 @@ from bot.context import KiosContext
 from bot.domain.pipeline import Fulfilment
 from bot.services.submissions import check_delivery
 from bot.views import callbacks
-from bot.views.texts import plain, t
+from bot.views.texts import distance_km, number, plain, t
 from handlers.common import Visitor, say, show, visitor_of
 from handlers.dialogs import Step, draft_of, remind_buttons
 
@@ -79,14 +79,15 @@ async def location(update: Update, context: KiosContext) -> Step:
     assert place is not None and visitor.center is not None
     checked = check_delivery(visitor.center, place.latitude, place.longitude)
     if checked is None or not checked.within:
-        km = f"{(checked.distance_m if checked else 0) / 1000:.1f}"
+        km = distance_km(visitor.locale, checked.distance_m if checked else 0)
+        radius = number(visitor.locale, visitor.center.radius_km)
         rows = [
             [button(visitor.locale, "checkout.pickup", "pickup")],
             [button(visitor.locale, "checkout.cancel", "cancel")],
         ]
         await say(
             update,
-            t(visitor.locale, "checkout.too_far", km=km, radius=f"{visitor.center.radius_km:g}"),
+            t(visitor.locale, "checkout.too_far", km=km, radius=radius),
             InlineKeyboardMarkup(rows),
         )
         return LOCATION
@@ -98,10 +99,14 @@ async def location(update: Update, context: KiosContext) -> Step:
     )
     await say(
         update,
-        t(visitor.locale, "checkout.location_ok", km=f"{checked.distance_m / 1000:.1f}"),
+        t(
+            visitor.locale,
+            "checkout.location_ok",
+            km=distance_km(visitor.locale, checked.distance_m),
+        ),
         ReplyKeyboardRemove(),
     )
-    return await ask_note(update, visitor)
+    return await ask_note(update, visitor, delivery=True)
 
 
 async def location_expected(update: Update, context: KiosContext) -> Step:
@@ -110,11 +115,12 @@ async def location_expected(update: Update, context: KiosContext) -> Step:
     return LOCATION
 
 
-async def ask_note(update: Update, visitor: Visitor) -> str:
-    """Offer an optional note for the manager."""
+async def ask_note(update: Update, visitor: Visitor, *, delivery: bool = False) -> str:
+    """Offer an optional note for the manager, about the pickup or the delivery."""
     rows = [
         [button(visitor.locale, "checkout.skip_note", "skip")],
         [button(visitor.locale, "checkout.cancel", "cancel")],
     ]
-    await say(update, t(visitor.locale, "checkout.ask_note"), InlineKeyboardMarkup(rows))
+    key = "checkout.ask_delivery_note" if delivery else "checkout.ask_note"
+    await say(update, t(visitor.locale, key), InlineKeyboardMarkup(rows))
     return NOTE

@@ -25,7 +25,8 @@ from bot.context import KiosContext
 from bot.domain.entities import Center, User
 from bot.domain.errors import OutOfStock
 from bot.views import callbacks
-from bot.views.texts import pick_locale, plain, short, t
+from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
+from bot.views.texts import manager_locale, pick_locale, plain, short, t
 
 # A tag of Telegram HTML: the bot's texts escape every "<" of a value, so only tags match.
 _TAG = re.compile(r"<[^>]*>")
@@ -82,7 +83,10 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
     )
     user, center, managed = standing.user, standing.center, standing.managed
-    fallback = center or (managed or standing.staffed or (None,))[0]
+    if managed:  # the desk speaks as the manager's cards do
+        locale = manager_locale(user, managed[0].language)
+        return Visitor(user, center, managed, locale, standing.staffed)
+    fallback = center or (standing.staffed or (None,))[0]
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None
     )
@@ -224,7 +228,28 @@ async def unknown_button(update: Update, context: KiosContext) -> None:
 async def not_understood(update: Update, context: KiosContext) -> None:
     """A message no handler took (a sticker, a photo between steps, an unknown command)."""
     visitor = await visitor_of(update, context)
+    command = command_of(update)
+    if command is not None:
+        await unknown_command(update, visitor, command)
+        return
     await say(update, t(visitor.locale, "common.not_understood"))
+
+
+def command_of(update: Update) -> str | None:
+    """The command a message starts with ("/queue" of "/queue@KiosBot 2"), lowercased."""
+    message = update.effective_message
+    words = (message.text or "").split() if message else []
+    if not words or not words[0].startswith("/"):
+        return None
+    return words[0].split("@", 1)[0].lower()
+
+
+async def unknown_command(update: Update, visitor: Visitor, command: str) -> None:
+    """Say that `command` is none of this user's, and list the ones that are."""
+    names = MANAGER_COMMANDS if visitor.is_manager else VILLAGER_COMMANDS
+    commands = ", ".join(f"/{name}" for name in names)
+    text = t(visitor.locale, "common.unknown_command", command=short(command), commands=commands)
+    await say(update, text)
 
 
 def build_not_understood_handler() -> MessageHandler[KiosContext, None]:

@@ -26,7 +26,7 @@ from bot.domain.holding import TooManyOpenRequests
 from bot.domain.pipeline import Role
 from bot.views import callbacks
 from bot.views.cards import action_buttons, villager_card_text
-from bot.views.texts import Html, t
+from bot.views.texts import Html, counted, t
 from handlers.common import say, show, visitor_of
 from storage.errors import is_database_busy
 
@@ -92,7 +92,7 @@ async def show_not_sent(
     """Replace the summary with why it was not sent: the villager has as many requests open
     as one may (text `key`, naming the limit and /orders)."""
     await query.answer()
-    await show(query, t(locale, key, limit=refused.limit))
+    await show(query, t(locale, key, requests=counted(locale, "plural.requests", refused.limit)))
 
 
 async def leave_dialog(

@@ -21,7 +21,7 @@ from bot.domain.phones import normalize_phone
 from bot.services.center_finder import find_centers
 from bot.views import callbacks
 from bot.views.menus import set_personal_menu
-from bot.views.texts import LOCALES, pick_locale, plain, t
+from bot.views.texts import LOCALES, manager_locale, pick_locale, plain, t
 from handlers.common import Visitor, notice, say, show, visitor_of
 
 # A center code is short and plain; anything else after /start is not one.
@@ -95,7 +95,10 @@ async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, c
 async def join(update: Update, context: KiosContext, visitor: Visitor, center: Center) -> None:
     """Make the user a villager of `center` and welcome them in its language if they have none."""
     user = await context.store.users.join_center(visitor.user.id, center.id)
-    locale = pick_locale(user.language, user.telegram_language, center.language)
+    if visitor.managed:
+        locale = manager_locale(user, visitor.managed[0].language)
+    else:
+        locale = pick_locale(user.language, user.telegram_language, center.language)
     await welcome(update, replace(visitor, user=user, center=center, locale=locale), center)
 
 

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.context import KiosContext
 from bot.domain.entities import Center, OutboxMessage, User
 from bot.views.menus import set_personal_menu
-from bot.views.texts import Html, h, pick_locale, short, t
+from bot.views.texts import Html, h, manager_locale, short, t, user_locale
 from handlers.common import notice, say, visitor_of
 from storage import Storage
 
@@ -47,12 +47,13 @@ def manager_label(locale: str, manager_id: int, manager: User | str | None) -> H
 
 
 async def locales_of(store: Storage, user_ids: Iterable[int], fallback: str) -> dict[int, str]:
-    """The language to write to each user in; users who never opened the bot are left out."""
+    """The language to write to each (new or former) manager in, `fallback` being their
+    center's; users who never opened the bot are left out."""
     locales = {}
     for known_id in set(user_ids):
         user = await store.users.get(known_id)
         if user is not None:
-            locales[known_id] = pick_locale(user.language, user.telegram_language, fallback)
+            locales[known_id] = manager_locale(user, fallback)
     return locales
 
 
@@ -76,11 +77,8 @@ async def refresh_menu(bot: Bot, store: Storage, settings: Settings, user_id: in
     """Give the user the menu of what they are now (manager, operator, villager)."""
     managed = await store.centers.managed_by(user_id)
     user = await store.users.get(user_id)
-    locale = pick_locale(
-        user.language if user else None,
-        user.telegram_language if user else None,
-        managed[0].language if managed else None,
-    )
+    language = managed[0].language if managed else None
+    locale = manager_locale(user, language) if managed else user_locale(user, None)
     admin = user_id in settings.admin_ids
     try:
         await set_personal_menu(bot, user_id, locale, manager=bool(managed), admin=admin)

@@ -21,6 +21,7 @@ from bot.domain.catalog_csv import MAX_CATEGORY_CHARS, MAX_NAME_CHARS, MAX_UNIT_
 from bot.domain.entities import Center
 from bot.domain.money import minor_digits
 from bot.views import callbacks
+from bot.views.amount_texts import refusal_after
 from bot.views.labels import text_refusal_key
 from bot.views.texts import t
 from handlers.common import notice, say, visitor_of
@@ -144,8 +145,9 @@ async def price_typed(update: Update, context: KiosContext) -> Step:
     center = await draft_center(context)
     try:
         price = parse_price(typed_text(update).strip(), center.currency if center else "IDR")
-    except BadNumber:
-        await say(update, t(visitor.locale, "product.bad_price", example=price_example(center)))
+    except BadNumber as bad:
+        text = t(visitor.locale, "product.bad_price", example=price_example(center))
+        await say(update, text + refusal_after(visitor.locale, bad))
         return None
     draft_of(context, DRAFT_KEY).update(price_minor=price.minor, currency=price.currency)
     await say(update, t(visitor.locale, "product.ask_unit"))

@@ -29,7 +29,7 @@ from bot.views.labels import kind_label, period_label, status_label
 from bot.views.report_chart import ChartText, chart_font, make_chart
 from bot.views.report_csv import export_csv, in_report, payments_csv
 from bot.views.takings_texts import payment_ways, takings_lines
-from bot.views.texts import Html, h, plain, t
+from bot.views.texts import Html, counted, h, plain, t
 from handlers.common import say, visitor_of
 from storage.clock import now
 
@@ -240,7 +240,10 @@ async def export(update: Update, context: KiosContext) -> None:
     assert chat is not None
     days = f"{wanted.center.code}-{window.first.isoformat()}-{window.last.isoformat()}"
     if shown:
-        caption = t(wanted.locale, "report.export_caption", count=len(shown), range=heading(wanted))
+        requests = counted(wanted.locale, "plural.requests", len(shown))
+        caption = t(
+            wanted.locale, "report.export_caption", requests=requests, range=heading(wanted)
+        )
         data = export_csv(shown, window)
         await chat.send_document(data, filename=f"requests-{days}.csv", caption=caption)
     if events:  # the second file: one row per payment event

@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.context import KiosContext
 from bot.domain.bills import BillKind, parse_quote
 from bot.domain.entities import Center, ServiceRequest, User
+from bot.domain.errors import RecordNotFound
 from bot.domain.pipeline import (
     Action,
     RequestKind,
@@ -38,6 +39,7 @@ from bot.services.quotes import (
     quote_options,
 )
 from bot.views import callbacks
+from bot.views.amount_texts import refusal_after
 from bot.views.cards import (
     action_buttons,
     manager_buttons,
@@ -223,8 +225,9 @@ async def text_given(update: Update, context: KiosContext) -> str | int:
     request_id, action = int(asked["request"]), Action(asked["action"])
     try:
         acted = await apply_answer(context, visitor, request_id, action, text)
-    except ValueError:  # MoneyError and ValidationError: a typo, so the question stays open
-        await say(update, t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id))
+    except ValueError as error:  # MoneyError and ValidationError: a typo, the question stays
+        invalid = t(visitor.locale, f"{prompt_for_id(asked)}.invalid", number=request_id)
+        await say(update, invalid + refusal_after(visitor.locale, error))
         return MANAGER_TEXT
     except TransitionRefused as refused:
         context.dialog.pop(ASKING_KEY, None)
@@ -245,11 +248,31 @@ def prompt_for_id(asked: dict[str, object]) -> str:
     return str(asked.get("prompt", "request.ask_reference"))
 
 
+# The actions that ask the manager to type something, by the word their /cancel names.
+ASKED_NAMES: dict[Action, str] = {
+    Action.APPROVE: "approve",
+    Action.REJECT: "reject",
+    Action.QUOTE: "quote",
+    Action.COMPLETE: "complete",
+}
+
+
 async def reason_cancelled(update: Update, context: KiosContext) -> int:
-    """/cancel while a reason or reference was asked: nothing changes."""
+    """/cancel while a reason, quote or reference was asked: nothing changes, and we say which
+    action on which request was left, and where the request stands."""
     visitor = await visitor_of(update, context)
-    context.dialog.pop(ASKING_KEY, None)
-    await say(update, t(visitor.locale, "request.reject_cancelled"))
+    asked = context.dialog.pop(ASKING_KEY, None) or {}
+    action = Action(asked["action"]) if asked.get("action") in ASKED_NAMES else None
+    try:
+        request = await context.store.requests.get(int(asked.get("request") or 0))
+    except RecordNotFound:
+        action = None
+    if action is None:
+        await say(update, t(visitor.locale, "request.reject_cancelled"))
+        return ConversationHandler.END
+    status = status_label(visitor.locale, request.status)
+    key = f"request.asked_cancelled.{ASKED_NAMES[action]}"
+    await say(update, t(visitor.locale, key, number=request.id, status=status))
     return ConversationHandler.END
 
 

@@ -30,6 +30,7 @@ from bot.services.produce import (
 )
 from bot.services.submissions import submit_offer
 from bot.views import callbacks
+from bot.views.amount_texts import refusal_after
 from bot.views.labels import offer_refusal_key
 from bot.views.texts import plain, t
 from handlers.common import Visitor, joined_center, notice, say, visitor_of
@@ -73,7 +74,8 @@ def cancel_row(locale: str) -> list[InlineKeyboardButton]:
 async def refuse(update: Update, visitor: Visitor, error: OfferError, step: str) -> str:
     """Explain why the answer was refused; the same question stays open."""
     example = PRICE_EXAMPLES.get(visitor.center.currency if visitor.center else "IDR", "3000")
-    await say(update, t(visitor.locale, offer_refusal_key(error.reason), example=example))
+    text = t(visitor.locale, offer_refusal_key(error.reason), example=example)
+    await say(update, text + refusal_after(visitor.locale, error))
     return step
 
 

@@ -30,7 +30,7 @@ from bot.domain.travel import (
 from bot.domain.validators import ValidationError, ValidationReason, check_stay, parse_id_number
 from bot.views import callbacks
 from bot.views.labels import class_label, ticket_label
-from bot.views.texts import plain, t
+from bot.views.texts import counted, plain, t
 from handlers.common import Visitor, answer_press, joined_center, notice, say, visitor_of
 from handlers.dialogs import Dialog, Handler, Step, StepHandler
 from handlers.travel_summary import (
@@ -150,7 +150,8 @@ async def ticket_count(update: Update, context: KiosContext) -> Step:
         return await refuse(update, visitor, error.reason, T_PAX)
     await answer_press(update)
     draft(context)["count"] = count
-    await say(update, t(visitor.locale, "ticket.ask_names", count=count))
+    passengers = counted(visitor.locale, "plural.passengers", count)
+    await say(update, t(visitor.locale, "ticket.ask_names", passengers=passengers))
     return T_NAMES
 
 
@@ -163,7 +164,8 @@ async def ticket_names(update: Update, context: KiosContext) -> Step:
     except ValidationError:
         return await refuse(update, visitor, TravelProblem.NAMES, T_NAMES)
     if TicketKind(chosen["ticket"]) in NEEDS_ID:
-        await say(update, t(visitor.locale, "ticket.ask_ids", count=len(chosen["names"])))
+        id_numbers = counted(visitor.locale, "plural.id_numbers", len(chosen["names"]))
+        await say(update, t(visitor.locale, "ticket.ask_ids", id_numbers=id_numbers))
         return T_IDS
     return await ask_class(update, visitor)
 

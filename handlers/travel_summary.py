@@ -13,9 +13,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import KiosContext
+from bot.domain.amounts import AmountRefused, parse_amount
 from bot.domain.clock import local_today
 from bot.domain.holding import TooManyOpenRequests
-from bot.domain.money import Money, MoneyError, format_money, parse_major
+from bot.domain.money import Money, format_money
 from bot.domain.phones import REGION_BY_CURRENCY
 from bot.domain.pipeline import RequestKind
 from bot.domain.travel import TicketClass, TicketKind, TravelProblem
@@ -27,8 +28,9 @@ from bot.domain.validators import (
 )
 from bot.services.submissions import submit_travel
 from bot.views import callbacks
+from bot.views.amount_texts import refusal_after
 from bot.views.labels import class_label, ticket_label, travel_refusal_key
-from bot.views.texts import Html, plain, t
+from bot.views.texts import Html, counted, plain, t
 from handlers.common import Visitor, answer_press, notice, say, visitor_of
 from handlers.dialogs import (
     Step,
@@ -139,13 +141,18 @@ def chosen_count(update: Update) -> int:
 
 
 async def refuse(
-    update: Update, visitor: Visitor, reason: ValidationReason | TravelProblem, state: str
+    update: Update,
+    visitor: Visitor,
+    reason: ValidationReason | TravelProblem,
+    state: str,
+    error: Exception | None = None,
 ) -> Step:
-    """Explain what was wrong with the input and stay in the same step."""
+    """Explain what was wrong with the input (and with an amount, why) and stay in the step."""
     if update.callback_query:
         await notice(update.callback_query, visitor.locale, travel_refusal_key(reason), alert=True)
     else:
-        await say(update, t(visitor.locale, travel_refusal_key(reason)))
+        why = refusal_after(visitor.locale, error) if error else ""
+        await say(update, t(visitor.locale, travel_refusal_key(reason)) + why)
     return state
 
 
@@ -163,9 +170,9 @@ async def lodging_budget(update: Update, context: KiosContext) -> Step:
     assert visitor.center is not None
     if update.callback_query is None:
         try:
-            budget = parse_major(typed(update).replace(".", "").strip(), visitor.center.currency)
-        except MoneyError:
-            return await refuse(update, visitor, TravelProblem.BUDGET, L_BUDGET)
+            budget = parse_amount(typed(update), visitor.center.currency)
+        except AmountRefused as refused:
+            return await refuse(update, visitor, TravelProblem.BUDGET, L_BUDGET, refused)
         draft(context)["budget"] = budget.minor
     await answer_press(update)
     return await summary(update, context, visitor)
@@ -214,8 +221,8 @@ def summary_text(chosen: dict[str, Any], kind: RequestKind, visitor: Visitor) ->
         place=chosen["place"],
         check_in=day("check_in"),
         check_out=day("check_out"),
-        nights=chosen["nights"],
-        guests=chosen["guests"],
+        nights=counted(locale, "plural.nights", chosen["nights"]),
+        guests=counted(locale, "plural.guests", chosen["guests"]),
         budget=budget_text(budget, visitor),
     )
 

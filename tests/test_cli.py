@@ -129,6 +129,7 @@ async def test_a_center_handed_over_by_command_takes_its_open_orders_to_the_new_
         oil = CatalogRow("OIL", "Minyak Goreng", "Sembako", Money(18000, "IDR"), "pcs", None)
         await store.catalog.import_rows(center.id, [oil])
         await store.users.seen(43, "Bayu", telegram_language="en")
+        await store.users.set_language(43, "en")  # he chose English; Leping speaks Indonesian
         await store.users.seen(7001, "Siti", telegram_language="id")
         siti = await store.users.join_center(7001, center.id)
         [item] = await store.catalog.search_items(center.id, "IDR")
@@ -200,7 +201,7 @@ def test_a_csv_with_bad_lines_imports_nothing_and_names_every_bad_line(
     ]
     assert "price" in problems[0]
     assert "name is empty" in problems[1]
-    assert problems[-1] == "nothing imported: 2 problem(s) in prices.csv"
+    assert problems[-1] == "nothing imported: 2 problems in prices.csv"
     assert kiosdesa.ok("catalog", "export", "LEPING") == before
 
 

@@ -61,7 +61,7 @@ def test_a_file_with_bad_lines_imports_nothing_and_names_each_one(
     problems = done.stderr.splitlines()
     assert problems[0].startswith("prices.csv:3: operator 'simpati' is not one of: telkomsel")
     assert problems[1] == "prices.csv:4: commission is more than the price"
-    assert problems[2] == "nothing imported: 2 problem(s) in prices.csv"
+    assert problems[2] == "nothing imported: 2 problems in prices.csv"
     assert len(problems) == 3
     assert kiosdesa.ok("prices", "export", "LEPING") == before
 

@@ -17,6 +17,7 @@ from bot.domain.prices_csv import HEADER as PRICES_HEADER
 from bot.domain.prices_csv import default_price_rows, export_prices_csv, parse_prices_csv
 from bot.domain.sheet import RowError, SheetError
 from bot.views.sheet_texts import problem_text
+from bot.views.texts import counted
 from storage import Storage
 
 # Operators run the command line in English, as its help and messages are.
@@ -74,7 +75,8 @@ def report_bad_rows(path: Path, errors: Sequence[RowError]) -> int:
     for error in errors:
         reason = problem_text(OPERATOR_LOCALE, error.problem)
         print(f"{path}:{error.line}: {reason}", file=sys.stderr)
-    print(f"nothing imported: {len(errors)} problem(s) in {path}", file=sys.stderr)
+    problems = counted(OPERATOR_LOCALE, "plural.problems", len(errors))
+    print(f"nothing imported: {problems} in {path}", file=sys.stderr)
     return 1
 
 

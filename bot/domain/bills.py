@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.domain.money import Money, MoneyError, minor_digits, parse_major
+from bot.domain.amounts import require_positive, split_amounts
+from bot.domain.money import Money, minor_digits
 from bot.domain.validators import (
     parse_bpjs_number,
     parse_meter_number,
@@ -62,16 +63,10 @@ def check_reference(bill: BillKind | None, text: str) -> str:
 
 
 def parse_quote(text: str, usual_fee: Money) -> tuple[Money, Money]:
-    """The manager's quote typed as "AMOUNT [FEE]" in major units; the fee defaults to the center's.
+    """The manager's quote typed as "AMOUNT [FEE]"; the fee defaults to the center's.
 
-    Raises MoneyError (a ValueError) for anything else.
+    Raises MoneyError (a ValueError; AmountRefused when an amount is unreadable) otherwise.
     """
-    parts = text.replace("+", " ").split()
-    if not 1 <= len(parts) <= 2:
-        raise MoneyError("type the amount, and optionally the fee: 150000 2500")
-    currency = usual_fee.currency
-    amount = parse_major(parts[0], currency)
-    charge = parse_major(parts[1], currency) if len(parts) == 2 else usual_fee
-    if amount.minor <= 0:
-        raise MoneyError("the amount must be more than zero")
-    return amount, charge
+    amounts = split_amounts(text.replace("+", " "), usual_fee.currency, most=2)
+    amount = require_positive(amounts[0])
+    return amount, amounts[1] if len(amounts) == 2 else usual_fee

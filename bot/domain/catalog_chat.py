@@ -11,8 +11,9 @@ from collections.abc import Collection
 from enum import Enum, StrEnum
 from typing import Final
 
+from bot.domain.amounts import parse_amount, require_positive
 from bot.domain.catalog_csv import MAX_SKU_CHARS, MAX_STOCK, is_produce_sku
-from bot.domain.money import Money, MoneyError, parse_major
+from bot.domain.money import Money, MoneyError
 from bot.domain.sheet import Problem, RowError, has_control_character
 
 # A catalog of a few thousand products is well under this; anything bigger is not a shop list.
@@ -110,14 +111,12 @@ def parse_stock(text: str) -> int | None:
 
 
 def parse_price(text: str, currency: str) -> Money:
-    """A typed price in major units ("15000", "12.50"), more than zero; BadNumber otherwise."""
+    """A typed price ("15000", "Rp 15.000", "15rb", "12.50"), more than zero; BadNumber otherwise
+    (caused by the AmountRefused that says why)."""
     try:
-        price = parse_major(text, currency)
+        return require_positive(parse_amount(text, currency))
     except MoneyError as exc:
         raise BadNumber(text) from exc
-    if price.minor <= 0:
-        raise BadNumber(text)
-    return price
 
 
 class TextProblem(StrEnum):

@@ -9,7 +9,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.domain.money import Money, MoneyError, parse_major
+from bot.domain.amounts import require_positive, trailing_amount
+from bot.domain.money import Money, MoneyError
 from bot.domain.validators import ValidationError, ValidationReason
 
 
@@ -170,7 +171,7 @@ class Option:
 
 
 def parse_options(text: str, currency: str) -> list[Option]:
-    """The manager's offers, one a line, each ending with its price ("Rosalia 07:00 150000")."""
+    """The manager's offers, one a line, each ending with its price ("Rosalia 07:00 150rb")."""
     options = []
     for line in text.splitlines():
         words = line.split()
@@ -178,11 +179,10 @@ def parse_options(text: str, currency: str) -> list[Option]:
             continue
         if len(words) < 2:
             raise MoneyError("each line needs a description and a price")
-        options.append(Option(" ".join(words[:-1])[:100], parse_major(words[-1], currency)))
+        taken, price = trailing_amount(words, currency)
+        options.append(Option(" ".join(words[:-taken])[:100], require_positive(price)))
     if not 1 <= len(options) <= MAX_OPTIONS:
         raise MoneyError(f"give 1 to {MAX_OPTIONS} options")
-    if any(option.price.minor <= 0 for option in options):
-        raise MoneyError("prices must be more than zero")
     return options
 
 

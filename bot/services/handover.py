@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from bot.domain.entities import Center, OutboxMessage
 from bot.services.notifier import Audience, manager_card
 from bot.views import question_texts
-from bot.views.texts import user_locale
+from bot.views.texts import manager_locale, user_locale
 from storage import Storage
 from storage.handover import Handover
 
@@ -35,7 +35,7 @@ async def hand_over(
     def notify(handover: Handover) -> list[OutboxMessage]:
         if not handover.changed:
             return []
-        locale = user_locale(manager, handover.after.language)
+        locale = manager_locale(manager, handover.after.language)
         told = list(notices(handover.before, handover.after)) if notices else []
         return [*told, *taken_over(handover, locale)]
 

@@ -11,7 +11,7 @@ from bot.views.cards import action_buttons, manager_buttons, manager_card_text, 
 from bot.views.labels import kind_key, kind_label
 from bot.views.pay_texts import with_pay_button
 from bot.views.steps import open_button
-from bot.views.texts import h, t, user_locale
+from bot.views.texts import h, manager_locale, t, user_locale
 from storage import Storage
 from storage.requests import Notifier
 
@@ -35,8 +35,8 @@ async def audience(store: Storage, center: Center, villager: User) -> Audience:
     villager_locale = user_locale(villager, center.language)
     helpers = tuple((helper.id, user_locale(helper, center.language)) for helper in people.helpers)
     several = people.manager_desks > 1
-    manager_locale = user_locale(people.manager, center.language)
-    return Audience(center, villager, villager_locale, manager_locale, helpers, several)
+    manager_language = manager_locale(people.manager, center.language)
+    return Audience(center, villager, villager_locale, manager_language, helpers, several)
 
 
 def manager_card(request: ServiceRequest, audience: Audience) -> OutboxMessage:

@@ -12,8 +12,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.domain.amounts import parse_amount, require_positive
 from bot.domain.entities import Center, OutboxMessage, ServiceRequest
-from bot.domain.money import Money, MoneyError, format_money, parse_major
+from bot.domain.money import Money, MoneyError, format_money
 from bot.domain.pipeline import RequestStatus
 from bot.domain.produce import OfferProblem
 from bot.services.notifier import Audience, manager_card
@@ -83,12 +84,9 @@ def check_unit(text: str) -> str:
 def check_price(text: str, currency: str) -> Money:
     """The price of one unit, in major units as the catalog CSV writes it; more than zero."""
     try:
-        price = parse_major(text.strip(), currency)
+        return require_positive(parse_amount(text, currency))
     except MoneyError as error:
         raise OfferError(OfferProblem.BAD_PRICE) from error
-    if price.minor <= 0:
-        raise OfferError(OfferProblem.BAD_PRICE)
-    return price
 
 
 def units_for(locale: str) -> list[str]:

@@ -22,7 +22,7 @@ from bot.transport.pacer import Pacer
 from bot.transport.send_budget import Priority
 from bot.transport.telegram_answers import is_not_modified, retry_seconds
 from bot.views.announcement import number
-from bot.views.texts import t, user_locale
+from bot.views.texts import manager_locale, t
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ async def start_run(store: Storage, broadcast: Broadcast) -> Run:
     """Load the center and the manager's language; the first progress is due in a moment."""
     center = await store.centers.get(broadcast.center_id)
     manager = await store.users.get(broadcast.manager_id)
-    locale = user_locale(manager, center.language)
+    locale = manager_locale(manager, center.language)
     loop = asyncio.get_running_loop()
     return Run(broadcast, center, locale, loop.time() + PROGRESS_EVERY_S)
 

@@ -32,7 +32,7 @@ from bot.views.offers import offer_lines, option_button
 from bot.views.passengers import passenger_ids
 from bot.views.payment_texts import card_payment, payment_buttons
 from bot.views.steps import done_by_lines
-from bot.views.texts import Html, h, plain, short, t
+from bot.views.texts import Html, counted, distance_km, h, plain, short, t
 
 
 def serial_line(request: ServiceRequest, locale: str) -> Html:
@@ -118,8 +118,8 @@ def lodging_lines(request: ServiceRequest, locale: str) -> Html:
         place=d.get("place", ""),
         check_in=when(d.get("check_in"), locale),
         check_out=when(d.get("check_out"), locale),
-        nights=d.get("nights", 0),
-        guests=d.get("guests", 0),
+        nights=counted(locale, "plural.nights", int(d.get("nights", 0))),
+        guests=counted(locale, "plural.guests", int(d.get("guests", 0))),
         budget=format_money(Money(int(budget), request.total.currency), locale) if budget else "-",
         offers=offer_lines(request, locale),
         serial=serial_line(request, locale),
@@ -186,8 +186,7 @@ def fulfilment_line(request: ServiceRequest, locale: str) -> Html:
     if request.kind is not RequestKind.GOODS:
         return Html("")
     if request.fulfilment is Fulfilment.DELIVERY:
-        km = f"{(request.distance_m or 0) / 1000:.1f}"
-        return h(locale, "card.delivery", km=km)
+        return h(locale, "card.delivery", km=distance_km(locale, request.distance_m or 0))
     return h(locale, "card.pickup")
 
 

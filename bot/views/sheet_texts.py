@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.catalog_chat import shown_errors
 from bot.domain.sheet import Problem, RowError
-from bot.views.texts import Html, h, plain, t
+from bot.views.texts import Html, counted, h, plain, t
 
 
 def problem_text(locale: str, problem: Problem) -> str:
@@ -26,4 +26,9 @@ def rejected_text(locale: str, errors: list[RowError]) -> str:
     ]
     if more:
         lines.append(h(locale, "sheet.error_more", count=more))
-    return t(locale, "sheet.rejected", count=len(errors), lines=Html("\n".join(lines)))
+    return t(
+        locale,
+        "sheet.rejected",
+        problems=counted(locale, "plural.problems", len(errors)),
+        lines=Html("\n".join(lines)),
+    )

@@ -8,6 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal
+from babel.plural import PluralRule
+
 from bot.domain.entities import User
 
 LOCALES = ("id", "en", "zh")
@@ -15,16 +19,60 @@ DEFAULT_LOCALE = "id"
 LOCALE_DIR = Path(__file__).parent / "locales"
 
 
+# A count with its noun ("plural.nights"): one text per plural category of the locale
+# ("one" and "other" in English; Indonesian and Chinese have "other" only).
+PLURAL_PREFIX = "plural."
+Forms = dict[str, str]
+
+
 class Html(str):
     """A fragment that is already valid Telegram HTML; inserted without escaping."""
 
 
 @cache
-def catalog(locale: str) -> dict[str, str]:
-    """The texts of one locale."""
+def catalog(locale: str) -> dict[str, str | Forms]:
+    """The texts of one locale (a plural key holds its forms by category)."""
     with (LOCALE_DIR / f"{locale}.json").open(encoding="utf-8") as file:
-        texts: dict[str, str] = json.load(file)
+        texts: dict[str, str | Forms] = json.load(file)
     return texts
+
+
+def _template(locale: str, key: str) -> str:
+    """The text of `key` in `locale`, else in English; a plural key is not a text."""
+    template = catalog(locale).get(key) or catalog("en")[key]
+    if not isinstance(template, str):
+        raise TypeError(f"{key} has plural forms: use counted()")
+    return template
+
+
+def plural_category(locale: str, count: int) -> str:
+    """Babel's (CLDR's) plural category of `count` in `locale`: "one", "other"..."""
+    return str(_plural_rule(locale)(count))
+
+
+@cache
+def _plural_rule(locale: str) -> PluralRule:
+    """The locale's plural rule, parsed once."""
+    return Locale.parse(locale).plural_form
+
+
+def number(locale: str, value: float | int) -> str:
+    """A number as the locale writes it ("1,1" and "1.234" in Indonesian)."""
+    return str(format_decimal(value, locale=locale))
+
+
+def distance_km(locale: str, meters: float) -> str:
+    """Meters as kilometres with one decimal, as the locale writes them ("1,1")."""
+    return str(format_decimal(round(meters / 1000, 1), format="#,##0.0", locale=locale))
+
+
+def counted(locale: str, key: str, count: int) -> Html:
+    """`count` with its noun ("1 night", "3 nights"), in the form the locale's rules pick."""
+    value = catalog(locale).get(key) or catalog("en")[key]
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} has no plural forms")
+    form = value.get(plural_category(locale, count)) or value["other"]
+    return Html(html.escape(form, quote=False).format(count=number(locale, count)))
 
 
 def normalize_locale(code: str | None) -> str | None:
@@ -51,13 +99,25 @@ def user_locale(user: User | None, center_language: str | None) -> str:
     return pick_locale(user.language, user.telegram_language, center_language)
 
 
+def manager_locale(user: User | None, center_language: str | None) -> str:
+    """A manager's language: their own choice, else their center's, else their Telegram's.
+
+    The operator chose the center's language on purpose; a phone's language often was not,
+    and it is unknown until the manager first writes: cards sent before then would turn to
+    another language at the manager's first press.
+    """
+    if user is None:
+        return pick_locale(None, None, center_language)
+    return pick_locale(user.language, center_language, user.telegram_language)
+
+
 def _escape(value: Any) -> str:
     return value if isinstance(value, Html) else html.escape(str(value), quote=False)
 
 
 def t(locale: str, key: str, **values: Any) -> str:
     """The text `key` in `locale` (English if missing there) with HTML-escaped values."""
-    template = catalog(locale).get(key) or catalog("en")[key]
+    template = _template(locale, key)
     return template.format(**{name: _escape(value) for name, value in values.items()})
 
 
@@ -77,7 +137,7 @@ def short(name: str) -> str:
 
 def plain(locale: str, key: str, **values: Any) -> str:
     """The text `key` for places without HTML (button labels, toasts): values are not escaped."""
-    template = catalog(locale).get(key) or catalog("en")[key]
+    template = _template(locale, key)
     return template.format(**{name: str(value) for name, value in values.items()})
 
 

@@ -16,6 +16,7 @@ async def leping(store: Storage) -> Center:
     """A center with its manager, and Siti and Budi as its villagers."""
     center = await store.centers.add_center("LEPING", "Kios Desa Leping", MANAGER)
     await store.users.seen(MANAGER, "Joko", telegram_language="en")
+    await store.users.set_language(MANAGER, "en")  # Leping speaks Indonesian; he reads English
     for villager, name in ((SITI, "Siti"), (BUDI, "Budi")):
         await store.users.seen(villager, name, telegram_language="id")
         await store.users.join_center(villager, center.id)

@@ -85,14 +85,18 @@ class World:
         return open_storage(self.database_url)
 
 
-async def seed(database_url: str) -> None:
-    """The operator's set-up: a center with the sample catalog."""
+async def seed(database_url: str, manager_language: str | None = "en") -> None:
+    """The operator's set-up: a center with the sample catalog, in Indonesian, whose manager
+    chose to read English (`manager_language`; None: he chose nothing, and reads the center's)."""
     async with open_storage(database_url) as store:
         center = await store.centers.add_center(
             "LEPING", "Kios Desa Leping", MANAGER, lat=CENTER_LAT, lon=CENTER_LON, radius_km=3
         )
         rows = parse_catalog_csv(SAMPLE_CATALOG.read_text(encoding="utf-8"), "IDR")
         await store.catalog.import_rows(center.id, rows)
+        if manager_language is not None:
+            await store.users.seen(MANAGER, "Pak Joko", telegram_language="en")
+            await store.users.set_language(MANAGER, manager_language)
 
 
 @contextlib.asynccontextmanager

@@ -212,7 +212,8 @@ async def test_operator_creates_a_center_step_by_step(admin_world: World) -> Non
         "zh",
     )
     assert (center.lat, center.lon, center.radius_km) == (-7.61, 110.93, 3.0)
-    told = await emu.wait_for(BAYU, contains=part_of("admin.notify_assigned"))
+    # His desk speaks the center's language until he chooses his own with /language.
+    told = await emu.wait_for(BAYU, contains=part_of("admin.notify_assigned", "zh"))
     assert "Kios Sawah Indah" in told.text
     assert "queue" in [name for name, _ in emu.visible_commands(BAYU)]
     # Bayu opens the link he was sent and is welcomed as the manager of his center.
@@ -314,7 +315,8 @@ async def test_operator_hands_a_center_to_another_manager(admin_world: World) ->
         )
         await emu.wait_for(ADMIN, contains=handed)
         assert (await store.centers.by_code("LEPING")).manager_id == BAYU
-    told_new = await emu.wait_for(BAYU, contains=part_of("admin.notify_assigned"))
+    # Bayu chose no language: his desk speaks Leping's, Indonesian.
+    told_new = await emu.wait_for(BAYU, contains=part_of("admin.notify_assigned", "id"))
     assert LEPING in told_new.text
     removed = shown("admin.notify_removed", center=LEPING, code="LEPING")
     await emu.wait_for(MANAGER, contains=removed)
@@ -352,8 +354,10 @@ async def test_the_new_manager_gets_the_open_requests_and_the_old_one_nothing_mo
         first = await emu.wait_for(BAYU, contains="#1", after=0)
         second = await emu.wait_for(BAYU, contains="#2", after=0)
         assert "Siti" in first.text and f"User{BUDI}" in second.text
-        assert second.button_texts() == [label("action.approve"), label("action.reject")]
-        emu.press(BAYU, second.message_id, button_text=label("action.approve"))
+        # In Leping's language, Indonesian: Bayu chose none of his own.
+        approve, reject = label("action.approve", "id"), label("action.reject", "id")
+        assert second.button_texts() == [approve, reject]
+        emu.press(BAYU, second.message_id, button_text=approve)
         await emu.wait_for(BUDI, contains="#2")
         assert not [m for m in emu.messages(BAYU) if "#3" in m.text]
 

@@ -237,10 +237,11 @@ async def test_a_villager_cannot_broadcast(world: World) -> None:
 
     emu.send_text(SITI, "/broadcast")
     refusal = await emu.wait_for(SITI)
-    assert refusal.text == shown("broadcast.not_manager")
+    assert part_of("common.unknown_command", command="/broadcast") in refusal.text
 
     emu.send_text(SITI, "/broadcasts")
-    assert (await emu.wait_for(SITI)).text == refusal.text
+    unknown = part_of("common.unknown_command", command="/broadcasts")
+    assert unknown in (await emu.wait_for(SITI)).text
 
 
 async def test_the_database_holds_the_figures_the_manager_saw(world: World) -> None:

@@ -45,7 +45,7 @@ async def test_a_good_file_is_imported_and_villagers_find_its_products(world: Wo
     emu = world.emu
     await start_manager(emu)
     upload(emu, MANAGER, GOOD_FILE)
-    imported = shown("catalog.imported", center=LEPING, total=2, added=1, updated=1)
+    imported = shown("catalog.imported", center=LEPING, products="2 products", added=1, updated=1)
     await emu.wait_for(MANAGER, contains=imported)
     products, _ = await catalog_of_leping(world)
     assert products["MNM-KPB"].price.minor == 16500 and products["MNM-KPB"].stock == 30
@@ -70,7 +70,7 @@ async def test_a_bad_file_names_every_bad_line_and_changes_nothing(world: World)
         + "NEW-3,,Sembako,9000,kg,,\n"
         + "NEW-1,Teh Melati,Minuman,6000,kotak,-3,\n",
     )
-    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", count=4))
+    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", problems="4 problems"))
     no_decimals = "IDR amounts have no decimals"  # money's own words
     assert bad_line(3, "sheet.bad_price", reason=no_decimals) in reply.text
     assert bad_line(4, "sheet.empty", column="name") in reply.text
@@ -85,7 +85,7 @@ async def test_a_file_with_many_bad_lines_names_the_first_twenty(world: World) -
     before = await catalog_of_leping(world)
     rows = "".join(f"BAD-{n},Barang {n},Lain,gratis,buah,,\n" for n in range(2, 62))
     upload(emu, MANAGER, HEADER + rows)
-    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", count=60))
+    reply = await emu.wait_for(MANAGER, contains=part_of("sheet.rejected", problems="60 problems"))
     assert "line 21:" in reply.text and "line 22:" not in reply.text
     assert shown("sheet.error_more", count=40) in reply.text
     assert len(reply.text) < 4096
@@ -128,14 +128,18 @@ async def test_catalog_sends_a_file_that_reads_back_as_the_catalog(world: World)
     assert sent.document is not None and sent.document.filename == "catalog-LEPING.csv"
     rows = parse_catalog_csv(emu.file_bytes(sent.document.file_id).decode("utf-8-sig"), "IDR")
     products, _ = await catalog_of_leping(world)
-    assert sent.text == shown("catalog.exported", center=LEPING, count=len(products))
+    assert sent.text == shown(
+        "catalog.exported", center=LEPING, products=f"{len(products)} products"
+    )
     assert {row.sku: (row.name, row.price, row.stock, row.aliases) for row in rows} == {
         p.sku: (p.name, p.price, p.stock, p.aliases) for p in products.values()
     }
     # Sent back unchanged, the same file updates every product and adds none.
     emu.send_document(MANAGER, emu.file_bytes(sent.document.file_id), "catalog-LEPING.csv")
     count = len(products)
-    imported = shown("catalog.imported", center=LEPING, total=count, added=0, updated=count)
+    imported = shown(
+        "catalog.imported", center=LEPING, products=f"{count} products", added=0, updated=count
+    )
     await emu.wait_for(MANAGER, contains=imported)
 
 
@@ -181,10 +185,10 @@ STOCK_USAGE, PRICE_USAGE = part_of("catalog.stock_usage"), part_of("catalog.pric
         ("/stock SBK MG 1 5", STOCK_USAGE),
         ("/stock NOPE-1 5", shown("catalog.unknown_sku", sku="NOPE-1")),
         ("/price", part_of("catalog.price_usage", example="15000")),
-        ("/price SBK-MG-1 19.500", PRICE_USAGE),
+        ("/price SBK-MG-1 19,5", PRICE_USAGE),
         ("/price SBK-MG-1 0", PRICE_USAGE),
         ("/price SBK-MG-1 -100", PRICE_USAGE),
-        ("/price SBK-MG-1 Rp19500", PRICE_USAGE),
+        ("/price SBK-MG-1 ¥19500", PRICE_USAGE),
         ("/price <b>X</b> 100", shown("catalog.unknown_sku", sku="<b>X</b>")),
     ],
 )
@@ -205,7 +209,8 @@ async def test_villagers_cannot_change_stock_or_prices(world: World) -> None:
     before = await catalog_of_leping(world)
     for command in ("/stock SBK-MG-1 0", "/price SBK-MG-1 1", "/catalog"):
         emu.send_text(SITI, command)
-        await emu.wait_for(SITI, contains=shown("catalog.not_manager"))
+        unknown = part_of("common.unknown_command", command=command.split()[0])
+        await emu.wait_for(SITI, contains=unknown)
     assert await catalog_of_leping(world) == before
 
 
@@ -229,7 +234,8 @@ async def test_a_photo_telegram_no_longer_has_leaves_the_text_card(world: World)
 
 async def test_an_indonesian_manager_reads_the_bad_lines_in_indonesian(world: World) -> None:
     emu = world.emu
-    emu.user(MANAGER, "Pak Joko", language_code="id")
+    async with world.database() as store:
+        await store.users.set_language(MANAGER, "id")
     emu.send_text(MANAGER, "/start")
     await emu.wait_for(MANAGER, contains="Kios Desa Leping")
     before = await catalog_of_leping(world)

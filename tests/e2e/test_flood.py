@@ -120,7 +120,7 @@ async def test_a_fourth_open_question_is_refused_before_it_is_written(world: Wor
     emu.send_text(SITI, "/ask")
     refusal = await emu.wait_for(SITI)
     assert refusal.text == shown(
-        "ask.too_many_open", limit=MAX_OPEN_QUESTIONS, center="Kios Desa Leping"
+        "ask.too_many_open", questions=f"{MAX_OPEN_QUESTIONS} questions", center="Kios Desa Leping"
     )
     async with world.database() as store:
         assert len(await store.questions.of_villager(SITI)) == MAX_OPEN_QUESTIONS

@@ -39,9 +39,10 @@ async def budi_offers_kangkung(emu: BotApiEmulator) -> SentMessage:
     assert units.button_texts()[:3] == label("sell.units").split("|")[:3]
     emu.send_text(BUDI, "ikat")  # his own unit, typed
     await emu.wait_for(BUDI, contains=part_of("sell.ask_price", unit="ikat"))
-    emu.send_text(BUDI, "3.000")  # rupiah have no decimals: a friendly no
-    await emu.wait_for(BUDI, contains=part_of("sell.error.bad_price"))
-    emu.send_text(BUDI, "3000")
+    emu.send_text(BUDI, "3,5")  # rupiah have no decimals: a friendly no, saying why
+    refused = await emu.wait_for(BUDI, contains=part_of("sell.error.bad_price"))
+    assert shown("amount.decimals.IDR") in refused.text
+    emu.send_text(BUDI, "3.000")  # as people write three thousand
     await emu.wait_for(BUDI, contains=shown("sell.ask_photo"))
     emu.send_photo(BUDI, b"\xff\xd8 kangkung segar")
     summary = await emu.wait_for(BUDI, contains=part_of("sell.summary"))

@@ -61,7 +61,7 @@ async def test_an_eleventh_open_request_is_refused_and_points_to_orders(world: W
         refused = await emu.wait_for(
             SITI, lambda m: m.message_id == summary.message_id and "/orders" in m.text
         )
-        assert refused.text == shown("requests.too_many_open", limit=10)
+        assert refused.text == shown("requests.too_many_open", requests="10 requests")
         assert refused.buttons == []
 
         center = await store.centers.by_code("LEPING")
@@ -71,7 +71,7 @@ async def test_an_eleventh_open_request_is_refused_and_points_to_orders(world: W
         refused = await emu.wait_for(
             SITI, lambda m: m.message_id == summary.message_id and "/orders" in m.text
         )
-        assert refused.text == shown("checkout.too_many_open", limit=10)
+        assert refused.text == shown("checkout.too_many_open", requests="10 requests")
         assert await store.requests.count_of_villager(SITI) == 10
         assert len(await store.carts.lines(SITI, center.id, "IDR")) == 1  # the cart is kept
     await assert_all_answered(emu)

@@ -260,7 +260,8 @@ async def test_another_centers_manager_cannot_touch_leping(world: World) -> None
     emu = world.emu
     emu.user(OTHER_MANAGER, "Bu Rina", language_code="en")
     async with world.database() as store:
-        await store.centers.add_center("KARANG", "Kios Karang", OTHER_MANAGER)
+        # An English-speaking center: Bu Rina, who chose no language, reads its language.
+        await store.centers.add_center("KARANG", "Kios Karang", OTHER_MANAGER, language="en")
     await start_manager(emu)
     await order_in_chat(emu, SITI)
     card = await emu.wait_for(MANAGER, contains="#1")

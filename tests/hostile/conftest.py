@@ -267,6 +267,8 @@ async def seed(store: Storage) -> int:
     )
     rows = parse_catalog_csv(SAMPLE_CATALOG.read_text(encoding="utf-8"), "IDR")
     await store.catalog.import_rows(center.id, rows)
+    await store.users.seen(MANAGER, "Pak Joko", telegram_language="en")
+    await store.users.set_language(MANAGER, "en")  # the center speaks Indonesian; he reads English
     return center.id
 
 

@@ -71,10 +71,13 @@ def test_other_stock_is_refused(text: str) -> None:
         parse_stock(text)
 
 
-def test_prices_are_read_as_the_csv_reads_them() -> None:
+def test_prices_are_read_as_people_type_them() -> None:
     assert parse_price("19500", "IDR").minor == 19500
+    assert parse_price("19.500", "IDR").minor == 19500
+    assert parse_price("Rp 19.500", "IDR").minor == 19500
+    assert parse_price("19,5rb", "IDR").minor == 19500
     assert parse_price("12.50", "CNY").minor == 1250
-    for text, currency in [("19.500", "IDR"), ("0", "IDR"), ("-5", "IDR"), ("abc", "CNY")]:
+    for text, currency in [("19,5", "IDR"), ("0", "IDR"), ("-5", "IDR"), ("abc", "CNY")]:
         with pytest.raises(BadNumber):
             parse_price(text, currency)
 

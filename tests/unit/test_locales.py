@@ -9,8 +9,9 @@ from collections import Counter
 from functools import cache
 
 import pytest
+from babel import Locale
 
-from bot.views.texts import LOCALE_DIR, LOCALES, t
+from bot.views.texts import LOCALE_DIR, LOCALES, PLURAL_PREFIX, counted, plural_category, t
 
 # Tags Telegram's HTML parse mode accepts (we use no attributes except on <a>).
 ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a"}
@@ -133,10 +134,27 @@ OTHER_LOCALES = [locale for locale in LOCALE_FILES if locale != "en"]
 
 
 @cache
-def load(locale: str) -> dict[str, str]:
+def load_all(locale: str) -> dict[str, str | dict[str, str]]:
+    """Every value of the locale file: texts, and the forms of each plural key."""
     with (LOCALE_DIR / f"{locale}.json").open(encoding="utf-8") as file:
-        texts: dict[str, str] = json.load(file)
+        texts: dict[str, str | dict[str, str]] = json.load(file)
     return texts
+
+
+@cache
+def load(locale: str) -> dict[str, str]:
+    """The texts, with each plural form as a key of its own ("plural.nights.one")."""
+    flat: dict[str, str] = {}
+    for key, value in load_all(locale).items():
+        if isinstance(value, dict):
+            flat |= {f"{key}.{form}": text for form, text in value.items()}
+        else:
+            flat[key] = value
+    return flat
+
+
+def plural_keys(locale: str) -> dict[str, dict[str, str]]:
+    return {key: value for key, value in load_all(locale).items() if isinstance(value, dict)}
 
 
 def is_label(key: str) -> bool:
@@ -188,7 +206,7 @@ def test_every_locale_file_is_a_known_locale() -> None:
 
 @pytest.mark.parametrize("locale", OTHER_LOCALES)
 def test_same_keys_as_english(locale: str) -> None:
-    english, texts = load("en"), load(locale)
+    english, texts = load_all("en"), load_all(locale)
     assert sorted(set(english) - set(texts)) == [], f"{locale}.json lacks these keys"
     assert sorted(set(texts) - set(english)) == [], f"{locale}.json has keys en.json lacks"
 
@@ -209,6 +227,8 @@ def test_same_placeholders_as_english(locale: str) -> None:
         if key in english and set(fields(value)) != set(fields(english[key]))
     }
     assert wrong == {}
+    forms = {k: set(fields(v)) for k, v in load(locale).items() if k.startswith(PLURAL_PREFIX)}
+    assert {key: found for key, found in forms.items() if found != {"count"}} == {}
 
 
 @pytest.mark.parametrize("locale", LOCALE_FILES)
@@ -265,12 +285,34 @@ def test_language_names_are_distinct() -> None:
 def test_locale_is_translated(locale: str) -> None:
     english, texts = load("en"), load(locale)
     same = [key for key, value in texts.items() if english.get(key) == value]
+    same = [key for key in same if not key.startswith(PLURAL_PREFIX)]
     assert len(same) < len(texts) // 4, f"{locale}.json looks untranslated: {same}"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_key_formats(locale: str) -> None:
     for key, template in load("en").items():
+        if key.startswith(PLURAL_PREFIX):
+            continue  # counted(), below
         own = load(locale).get(key) or template
         values = dummy_values(template) | dummy_values(own)
         assert isinstance(t(locale, key, **values), str), key
+
+
+@pytest.mark.parametrize("locale", LOCALE_FILES)
+def test_plural_keys_have_the_forms_babel_knows_for_the_locale(locale: str) -> None:
+    categories = Locale.parse(locale).plural_form.tags | {"other"}
+    plurals = plural_keys(locale)
+    assert plurals, "no plural keys"
+    assert {key: sorted(forms) for key, forms in plurals.items() if set(forms) != categories} == {}
+    assert [key for key in plurals if not key.startswith(PLURAL_PREFIX)] == []
+    texts = [key for key, value in load_all(locale).items() if isinstance(value, str)]
+    assert [key for key in texts if key.startswith(PLURAL_PREFIX)] == []
+
+
+@pytest.mark.parametrize("locale", LOCALE_FILES)
+def test_every_plural_key_counts_in_the_form_babel_picks(locale: str) -> None:
+    for key, forms in plural_keys(locale).items():
+        for count in (0, 1, 2, 5, 11, 21, 101):
+            form = forms[plural_category(locale, count)]
+            assert counted(locale, key, count) == form.format(count=count), (key, count)

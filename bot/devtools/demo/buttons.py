@@ -66,9 +66,11 @@ def translations(label: str) -> list[str]:
     """
     wanted = label.casefold()
     english = catalog("en")
-    keys = [k for k, v in english.items() if _bare(v) == wanted]
+    # Plural entries ({"one": ..., "other": ...}) are never button labels.
+    keys = [k for k, v in english.items() if isinstance(v, str) and _bare(v) == wanted]
     found = [catalog(locale).get(key, "") for key in keys for locale in LOCALES]
-    return [_bare(text) for text in dict.fromkeys(found) if text and _bare(text) != wanted]
+    labels = [text for text in dict.fromkeys(found) if isinstance(text, str) and text]
+    return [_bare(text) for text in labels if _bare(text) != wanted]
 
 
 def _bare(text: str) -> str:
