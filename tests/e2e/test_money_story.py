@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from PIL import Image
 
 from bot.devtools.emulator import BotApiEmulator, SentMessage
 from bot.domain.money import Money, format_money
 from bot.domain.payments import LedgerKind, Payment, PayMethod
 from bot.domain.qris import parse_qris
+from bot.views.report_chart import DPI, TALL_SIZE_IN
 from storage.ledger import entries_in
 from tests.e2e.conftest import (
     BUDI,
@@ -61,7 +64,9 @@ async def order(emu: BotApiEmulator, villager: int, search: str, product: str) -
     summary = await emu.wait_for(villager, contains=part_of("checkout.summary"))
     emu.press(villager, summary.message_id, button_text=label("checkout.confirm"))
     sent = await emu.wait_for(villager, contains=part_of("checkout.submitted"))
-    return int(sent.text.split("#", 1)[1].split()[0].rstrip(".,:;!"))
+    number = re.search(r"🧾 #(\d+) ·", sent.text)
+    assert number is not None, sent.text
+    return int(number[1])
 
 
 async def approve(
@@ -191,6 +196,10 @@ async def the_report_shows_each_payment(emu: BotApiEmulator, command: str) -> No
     assert repaid in report.text
     chart = await emu.wait_for(MANAGER, lambda m: m.kind == "photo")
     assert chart.caption == shown("report.chart_caption", center=LEPING)
+    # The tall chart: the payments panel under requests and revenue.
+    assert chart.photo is not None
+    with Image.open(io.BytesIO(emu.file_bytes(chart.photo.file_id))) as image:
+        assert image.size == tuple(round(inches * DPI) for inches in TALL_SIZE_IN)
 
 
 async def test_one_pays_by_qris_another_on_credit_and_the_report_shows_each(
