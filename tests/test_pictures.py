@@ -13,6 +13,8 @@ from PIL import Image
 from bot.devtools.pictures import Picture, make_pictures
 from bot.devtools.pictures.record import Bubble
 from bot.devtools.pictures.scenes import SCENES
+from bot.domain.qris import parse_qris
+from tests.unit.test_qris import reference_crc
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -74,6 +76,24 @@ def test_the_poster_in_its_picture_still_scans(pictures: list[Picture]) -> None:
         found = [result.text for result in zxingcpp.read_barcodes(image)]
 
     assert found == ["https://t.me/kiosdesa_bot?start=LEPING"]
+
+
+def test_the_qris_in_its_picture_pays_the_order_to_the_rupiah(pictures: list[Picture]) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp", reason="the QR decoder zxing-cpp is not installed")
+    path = next(p.path for p in pictures if p.path.stem == "villager-qris")
+    news, picture = bubbles(pictures, "villager-qris")
+    assert news.text.startswith("👍 Your order #1 was approved")
+    assert news.buttons == [["💳 Pay #1 (QRIS)"]]
+    assert picture.image is not None
+    assert picture.text.startswith("🧾 #1 · IDR36,000 to KIOS DESA LEPING\n")
+
+    with Image.open(path) as image:
+        [found] = [result.text for result in zxingcpp.read_barcodes(image)]
+
+    qris = parse_qris(found)  # every field and the CRC checked
+    assert (qris.value("01"), qris.amount, qris.value("53")) == ("12", "36000", "360")
+    assert qris.merchant_name == "KIOS DESA LEPING"
+    assert found[-8:-4] == "6304" and found[-4:] == reference_crc(found[:-4])
 
 
 def test_the_readme_shows_every_picture_and_each_is_committed() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.qris import crc16
+
 
 @dataclass(frozen=True)
 class Scene:
@@ -47,6 +49,32 @@ manager: press Out for delivery
 manager: press Delivered
 """
 
+
+def _field(tag: str, value: str) -> str:
+    """One field of a QRIS payload: tag, two-digit length, value."""
+    return f"{tag}{len(value):02d}{value}"
+
+
+def _sticker() -> str:
+    """The static QRIS printed on the Leping center's counter sticker (a made-up merchant)."""
+    account = _field("00", "ID.CO.QRIS.WWW") + _field("02", "ID1020000000001") + _field("03", "UMI")
+    fields = (
+        ("00", "01"),
+        ("01", "11"),  # static: the payer types the amount, unless the bot fills it in
+        ("51", account),
+        ("52", "5411"),
+        ("53", "360"),
+        ("58", "ID"),
+        ("59", "KIOS DESA LEPING"),
+        ("60", "BOYOLALI"),
+    )
+    body = "".join(_field(tag, value) for tag, value in fields) + "6304"
+    return body + crc16(body)
+
+
+# The manager stores the sticker's code once; from then on approved orders have a Pay button.
+STORES_QRIS = f"manager: /qris {_sticker()}\n"
+
 SCENES: tuple[Scene, ...] = (
     Scene(
         name="villager-search",
@@ -79,6 +107,13 @@ SCENES: tuple[Scene, ...] = (
         setup=MANAGER_OPENS + VILLAGER_JOINS + FILLS_CART + CHECKS_OUT + DELIVERS,
         shown="manager: /report\n",
         wait_for="requests and revenue",  # the chart's caption
+    ),
+    Scene(
+        name="villager-qris",
+        chat="villager",
+        title="Siti pays her approved order by QRIS",
+        setup=MANAGER_OPENS + STORES_QRIS + VILLAGER_JOINS + FILLS_CART + CHECKS_OUT,
+        shown="manager: press Approve\nvillager: press Pay #1 (QRIS)\n",
     ),
     Scene(
         name="manager-poster",
