@@ -47,6 +47,7 @@ DELIVERS = """\
 manager: press Approve
 manager: press Out for delivery
 manager: press Delivered
+manager: press Paid cash
 """
 
 
