@@ -30,6 +30,7 @@ async def test_villager_orders_oil_and_manager_delivers(world: World) -> None:
 
     emu.send_text(SITI, "/cart")
     cart = await emu.wait_for(SITI, contains="Your cart")
+    assert cart.text.splitlines()[-1].startswith("Total: IDR")  # the sum says what it is
     emu.press(SITI, cart.message_id, button_text="Checkout")
     how = await emu.wait_for(SITI, contains="How do you want")
     emu.press(SITI, how.message_id, button_text="Delivery")
