@@ -28,6 +28,10 @@ class Services:
     shown_cards: ShownCards = field(default_factory=ShownCards)
     # How fast each user may write (see bot/domain/flood.py).
     flood: FloodGate = field(default_factory=FloodGate)
+    # Which bot this application is: its id in the bots table, None for the default bot.
+    bot_id: int | None = None
+    # The default bot's @username, for links to its centers from the other bots.
+    default_bot_username: str = ""
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -25,6 +25,7 @@ from bot.context import KiosContext
 from bot.domain.entities import Center, User
 from bot.domain.errors import OutOfStock
 from bot.views import callbacks
+from bot.views.poster import deep_link
 from bot.views.texts import pick_locale, plain, short, t
 
 # A tag of Telegram HTML: the bot's texts escape every "<" of a value, so only tags match.
@@ -65,6 +66,25 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         user.language, user.telegram_language, fallback.language if fallback else None
     )
     return Visitor(user, center, managed, locale)
+
+
+async def bot_username(context: KiosContext, bot_id: int | None) -> str:
+    """The @username (without @) of bot `bot_id` of the deployment (None: the default bot)."""
+    if bot_id == context.services.bot_id:
+        return context.bot.username
+    if bot_id is None:
+        return context.services.default_bot_username
+    return (await context.store.bots.get(bot_id)).username
+
+
+async def center_link(context: KiosContext, center: Center) -> str:
+    """The deep link that joins `center`, through the bot its villagers talk to."""
+    return deep_link(await bot_username(context, center.bot_id), center.code)
+
+
+def served_elsewhere(context: KiosContext, center: Center) -> bool:
+    """Whether `center`'s villagers talk to another bot than this one."""
+    return center.bot_id != context.services.bot_id
 
 
 async def say(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.bots import Bots
 from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
@@ -50,6 +51,8 @@ class Storage:
         self.qr_payments = QrPayments(db)
         # The kasbon book: tabs, repayments, reminders and the credit limit.
         self.tabs = Tabs(db, self.outbox)
+        # The bots besides the default one, and which centers each serves.
+        self.bots = Bots(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -34,6 +34,8 @@ class Center:
     qris_payload: str | None = None
     # A CNY center's payee QR content (a wallet's link), shown as it is beside the amount.
     payee_qr: str | None = None
+    # The bot its villagers talk to (its Telegram id); None: the default bot of BOT_TOKEN.
+    bot_id: int | None = None
 
     @property
     def has_location(self) -> bool:
