@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli.bots import add_bot_commands, cmd_bot
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kiosdesa", description="Kios Desa: village service center bot"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="start the bot (long polling) until Ctrl-C or SIGTERM")
+    commands.add_parser("run", help="start the bots (long polling) until Ctrl-C or SIGTERM")
+    add_bot_commands(commands.add_parser("bot", help="add, list and remove bots"))
     add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
@@ -74,6 +76,7 @@ async def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
+    "bot": cmd_bot,
     "center": cmd_center,
     "catalog": cmd_catalog,
     "prices": cmd_prices,

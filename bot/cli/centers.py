@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.bots import DEFAULT_BOT, bot_id_named, name_arg
 from bot.cli.common import CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES, Money, MoneyError, format_money
@@ -12,6 +13,7 @@ from bot.domain.tabs import parse_credit_limit
 from bot.services.handover import hand_over
 from bot.services.qr_payment import save_center_qr
 from bot.views.labels import qris_refusal_key
+from bot.views.poster import deep_link
 from bot.views.texts import LOCALES, plain
 from storage import Storage
 
@@ -20,7 +22,8 @@ OPERATOR_LOCALE = "en"
 
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
-    """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris."""
+    """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris |
+    set-bot."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -38,6 +41,9 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=24.0,
         help="how long a quoted price waits for the villager's answer (default 24)",
+    )
+    add.add_argument(
+        "--bot", type=name_arg, default=DEFAULT_BOT, help="the bot its villagers talk to"
     )
     sub.add_parser("list", help="list every center")
     places = sub.add_parser("set-places", help="the places its villagers travel to (tickets)")
@@ -57,6 +63,9 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
     )
     qris.add_argument("code", type=code_arg)
     qris.add_argument("payload", help="the text of the QR code on the center's sticker")
+    bot = sub.add_parser("set-bot", help="the bot the center's villagers talk to")
+    bot.add_argument("code", type=code_arg)
+    bot.add_argument("bot", type=name_arg, help=f"a bot of `kiosdesa bot list`, or {DEFAULT_BOT}")
 
 
 async def cmd_center(args: argparse.Namespace) -> int:
@@ -67,6 +76,7 @@ async def cmd_center(args: argparse.Namespace) -> int:
 async def _center(store: Storage, args: argparse.Namespace) -> int:
     if args.action == "add":
         _check_location(args)
+        bot_id = await bot_id_named(store, args.bot)
         try:
             center = await store.centers.add_center(
                 args.code,
@@ -78,6 +88,7 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
                 lon=args.lon,
                 radius_km=args.radius_km,
                 quote_ttl_s=quote_seconds(args.quote_hours),
+                bot_id=bot_id,
             )
         except DuplicateCenter as exc:
             raise CliError(f"a center with code {exc} exists already") from exc
@@ -105,6 +116,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         await set_qris(store, args.code, args.payload)
     elif args.action == "set-credit":
         await _set_credit(store, args.code, args.amount)
+    elif args.action == "set-bot":
+        await _set_bot(store, args.code, args.bot)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -126,6 +139,24 @@ async def set_qris(store: Storage, code: str, payload: str) -> None:
         print(f"{center.code} keeps its payee QR: {len(payload.strip())} characters")
     else:
         print(f"{center.code} takes QRIS: {saved.merchant}, {saved.city}")
+
+
+async def _set_bot(store: Storage, code: str, name: str) -> None:
+    """Give the center to another bot, and say the link its villagers join it with.
+
+    A bot cannot write first to someone who never opened it: the villagers need the link.
+    """
+    bot_id = await bot_id_named(store, name)
+    try:
+        center = await store.centers.set_bot(code, bot_id)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {code}") from exc
+    if bot_id is None:
+        print(f"villagers of {center.code} now talk to the default bot (BOT_TOKEN)")
+        return
+    username = (await store.bots.get(bot_id)).username
+    link = deep_link(username, center.code)
+    print(f"villagers of {center.code} now talk to bot {name} (@{username}): share {link}")
 
 
 async def _set_credit(store: Storage, code: str, typed: str) -> None:
