@@ -44,6 +44,8 @@ def add_bot_commands(parser: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--token-file", type=Path, metavar="PATH", help="read the token from this file instead"
     )
+    # Caught to refuse it without echoing it, as argparse's "unrecognized arguments" would.
+    add.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
     sub.add_parser("list", help="list the bots, their centers and their tokens (masked)")
     remove = sub.add_parser("remove", help="forget a bot that serves no center any more")
     remove.add_argument("name", type=name_arg)
@@ -52,6 +54,11 @@ def add_bot_commands(parser: argparse.ArgumentParser) -> None:
 async def cmd_bot(args: argparse.Namespace) -> int:
     """bot add | list | remove."""
     if args.action == "add":
+        if args.stray:
+            raise CliError(
+                "a token on the command line stays in the shell's history: "
+                "give it on standard input or with --token-file PATH"
+            )
         token = read_token(args.token_file)  # before the database: a typo costs nothing
         return await with_store(lambda store: add_bot(store, args.name, token))
     if args.action == "list":

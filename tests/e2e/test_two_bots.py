@@ -3,8 +3,13 @@ the center's bot, and a center opened in the wrong bot points to the right one."
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +43,9 @@ KLATEN_BOT_ID = 654321
 KLATEN_USERNAME = "kios_klaten_bot"
 DEFAULT_USERNAME = "kiosdesa_bot"
 MANAGER_B = 900002
+ROOT = Path(__file__).parents[2]
+# A cold start imports PTB, SQLAlchemy and Alembic and migrates: allow for a slow machine.
+START_TIMEOUT_S = 20.0
 
 
 @dataclass
@@ -178,3 +186,44 @@ async def test_an_announcement_goes_out_through_its_centers_bot_only(two_bots: T
     assert [t for t in texts(klaten, BUDI) if "Pasar murah" in t]
     everyone = (SITI, BUDI, MANAGER, MANAGER_B)
     assert not [t for user in everyone for t in texts(default, user) if "Pasar murah" in t]
+
+
+async def test_one_process_serves_both_bots_until_sigterm_stops_both(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with (
+        BotApiEmulator(token=TOKEN, bot_username=DEFAULT_USERNAME) as default,
+        BotApiEmulator(token=KLATEN_TOKEN, bot_username=KLATEN_USERNAME) as klaten,
+        TokenRouter({TOKEN: people(default), KLATEN_TOKEN: people(klaten)}) as telegram,
+    ):
+        await seed(sqlite_url)
+        await seed_klaten(sqlite_url)
+        env = {
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "DATABASE_URL": sqlite_url,
+            "TELEGRAM_API_URL": telegram.url,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+        log = tmp_path / "kiosdesa.log"
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "run", env=env, stdout=out, stderr=out
+            )
+        try:
+            default.send_text(SITI, "/start LEPING")
+            await default.wait_for(SITI, contains="Kios Desa Leping", timeout=START_TIMEOUT_S)
+            klaten.send_text(BUDI, "/start KLATEN")
+            await klaten.wait_for(BUDI, contains="Kios Klaten", timeout=START_TIMEOUT_S)
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), START_TIMEOUT_S)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert code == 0, output
+    assert f"running as @{DEFAULT_USERNAME}, @{KLATEN_USERNAME}" in output
+    assert "stopping" in output and "Traceback" not in output, output
+    assert KLATEN_TOKEN not in output and TOKEN not in output
