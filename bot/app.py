@@ -234,7 +234,7 @@ async def start_services(app: KiosApplication) -> None:
         except TelegramError as exc:  # e.g. the manager never opened the bot: set on /start
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
-    await set_admin_menus(app.bot, services.store, services.settings)
+    await set_admin_menus(app.bot, services.store, services.settings, services.bot_id)
     settings = services.settings
     sender = OutboxSender(
         app.bot,

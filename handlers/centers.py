@@ -160,7 +160,7 @@ async def hand_over(
     if manager_id not in locales:
         text += "\n" + t(locale, "admin.not_told")
     for user in (manager_id, before.manager_id):  # menus first: the answer means all is done
-        await refresh_menu(context.bot, store, context.settings, user)
+        await refresh_menu(context.bot, store, context.settings, user, context.services.bot_id)
     await say(update, text)
 
 

@@ -61,6 +61,11 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
     )
     user, center, managed = standing.user, standing.center, standing.managed
+    # In this bot, only the centers it serves are theirs: the others live in their own bots.
+    here = context.services.bot_id
+    if center is not None and center.bot_id != here:
+        center = None
+    managed = tuple(managed_center for managed_center in managed if managed_center.bot_id == here)
     fallback = center or (managed[0] if managed else None)
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None

@@ -120,7 +120,13 @@ async def create_pressed(update: Update, context: KiosContext) -> Step:
     except DuplicateCenter:  # taken since the code was typed
         await show(query, t(visitor.locale, "admin.new_code_taken_now", code=center["code"]))
         return ConversationHandler.END
-    await refresh_menu(context.bot, context.store, context.settings, created.manager_id)
+    await refresh_menu(
+        context.bot,
+        context.store,
+        context.settings,
+        created.manager_id,
+        context.services.bot_id,
+    )
     await show(query, await created_text(context, visitor.locale, created))
     return ConversationHandler.END
 

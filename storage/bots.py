@@ -62,8 +62,8 @@ class Bots:
         """The codes of the centers of each bot (None: the default bot), sorted."""
         query = sa.select(centers.c.bot_id, centers.c.code).order_by(centers.c.code)
         codes: dict[int | None, list[str]] = {}
-        for bot_id, code in await self.db.fetch(query):
-            codes.setdefault(None if bot_id is None else int(bot_id), []).append(code)
+        for row in await self.db.fetch(query):
+            codes.setdefault(None if row.bot_id is None else int(row.bot_id), []).append(row.code)
         return codes
 
     async def remove(self, name: str) -> BotAccount:

@@ -116,7 +116,7 @@ async def who_is(token: str) -> tuple[int, str]:
     except TelegramError as exc:
         detail = str(exc).splitlines()[0].replace(token, masked_token(token))
         raise CliError(f"Telegram refused the token {masked_token(token)}: {detail}") from None
-    return me.id, me.username
+    return me.id, me.username or str(me.id)  # a bot always has a username; mypy cannot know
 
 
 async def list_bots(store: Storage) -> int:

@@ -141,9 +141,11 @@ async def test_each_center_orders_through_its_own_bot(two_bots: TwoBots) -> None
 
 async def test_a_center_opened_in_the_wrong_bot_points_to_its_own(two_bots: TwoBots) -> None:
     default, klaten = two_bots.default, two_bots.klaten
+    default.send_text(SITI, "/start LEPING")
+    await default.wait_for(SITI, contains="Kios Desa Leping")
+
     klaten.send_text(SITI, "/start LEPING")
     pointer = await klaten.wait_for(SITI, contains=part_of("bots.wrong_bot"))
-
     link = deep_link(DEFAULT_USERNAME, "LEPING")
     assert pointer.text == shown(
         "bots.wrong_bot", center="Kios Desa Leping", bot=DEFAULT_USERNAME, link=link
@@ -151,8 +153,14 @@ async def test_a_center_opened_in_the_wrong_bot_points_to_its_own(two_bots: TwoB
     default.send_text(BUDI, "/start KLATEN")
     pointer = await default.wait_for(BUDI, contains=part_of("bots.wrong_bot"))
     assert deep_link(KLATEN_USERNAME, "KLATEN") in pointer.text
-    async with open_storage(two_bots.database_url) as store:  # neither joined anything
-        assert (await store.users.get(SITI)).center_id is None  # type: ignore[union-attr]
+    # In the Klaten bot, Siti is of no center yet: Leping lives in the other bot.
+    klaten.send_text(SITI, "/start")
+    await klaten.wait_for(SITI, contains=part_of("onboarding.ask_center"))
+    klaten.send_text(SITI, "Leping")
+    await klaten.wait_for(SITI, contains=part_of("onboarding.no_center", query="Leping"))
+    async with open_storage(two_bots.database_url) as store:  # nobody changed center
+        leping = await store.centers.by_code("LEPING")
+        assert (await store.users.get(SITI)).center_id == leping.id  # type: ignore[union-attr]
         assert (await store.users.get(BUDI)).center_id is None  # type: ignore[union-attr]
 
 
@@ -227,3 +235,13 @@ async def test_one_process_serves_both_bots_until_sigterm_stops_both(
     assert f"running as @{DEFAULT_USERNAME}, @{KLATEN_USERNAME}" in output
     assert "stopping" in output and "Traceback" not in output, output
     assert KLATEN_TOKEN not in output and TOKEN not in output
+
+
+async def test_a_managers_commands_are_in_the_bot_of_their_center(two_bots: TwoBots) -> None:
+    default, klaten = two_bots.default, two_bots.klaten
+    await start_as_manager(klaten, MANAGER_B)
+    default.send_text(MANAGER_B, "/start")  # the other bot knows no center of hers
+    await default.wait_for(MANAGER_B, contains=part_of("onboarding.ask_center"))
+
+    assert "queue" in [name for name, _ in klaten.visible_commands(MANAGER_B, "en")]
+    assert "queue" not in [name for name, _ in default.visible_commands(MANAGER_B, "en")]

@@ -13,6 +13,8 @@ Revises: 0014
   dialog with one bot is not their dialog with another.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -58,7 +60,7 @@ def upgrade() -> None:
     )
 
 
-def _rekey(table: str, columns: list[sa.Column], keys: list[str]) -> None:
+def _rekey(table: str, columns: list[sa.Column[Any]], keys: list[str]) -> None:
     """Copy `table` into one keyed by (bot_id, *keys), its rows the default bot's."""
     # A new table, not an altered key: SQLite cannot change a primary key in place.
     fresh = f"{table}_by_bot"
