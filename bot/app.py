@@ -221,10 +221,7 @@ async def retention_job(context: KiosContext) -> None:
 
 
 async def start_services(app: KiosApplication) -> None:
-    """Set the command menus and start delivering this bot's outbox and broadcasts.
-
-    The jobs that act on every center (expiry, retention) run in the default bot alone.
-    """
+    """Set the command menus, start delivering this bot's outbox and broadcasts, and its jobs."""
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
     # A manager's menu in the bot of their center; the operators' in every bot.
@@ -246,25 +243,29 @@ async def start_services(app: KiosApplication) -> None:
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
-    assert app.job_queue is not None
-    if services.bot_id is None:
-        # Quotes and unapproved orders expire by what the database says, so expiry survives
-        # restarts; their news goes out through each center's bot.
-        app.job_queue.run_repeating(expiry_job, interval=settings.quote_check_seconds, first=1.0)
-        # The retention rule runs soon after a start too: drafts left while the bot was down.
-        app.job_queue.run_repeating(
-            retention_job, interval=settings.retention_check_seconds, first=2.0
-        )
-    else:
-        app.job_queue.run_repeating(
-            drafts_job, interval=settings.retention_check_seconds, first=2.0
-        )
+    schedule_jobs(app, services)
     # Broadcasts a restart interrupted go on from where they were.
     broadcaster = Broadcaster(
         app.bot, services.store, settings.broadcast_rate_per_s, bot_id=services.bot_id
     )
     broadcaster.start()
     app.bot_data[BROADCASTER_KEY] = broadcaster
+
+
+def schedule_jobs(app: KiosApplication, services: Services) -> None:
+    """The repeating jobs: those acting on every center run in the default bot alone."""
+    settings = services.settings
+    assert app.job_queue is not None
+    if services.bot_id is not None:  # its own drafts; the default bot's retention does the rest
+        app.job_queue.run_repeating(
+            drafts_job, interval=settings.retention_check_seconds, first=2.0
+        )
+        return
+    # Quotes and unapproved orders expire by what the database says, so expiry survives
+    # restarts; their news goes out through each center's bot.
+    app.job_queue.run_repeating(expiry_job, interval=settings.quote_check_seconds, first=1.0)
+    # The retention rule runs soon after a start too: drafts left while the bot was down.
+    app.job_queue.run_repeating(retention_job, interval=settings.retention_check_seconds, first=2.0)
 
 
 async def stop_services(app: KiosApplication) -> None:

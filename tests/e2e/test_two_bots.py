@@ -131,7 +131,9 @@ async def test_each_center_orders_through_its_own_bot(two_bots: TwoBots) -> None
     await order_at(default, SITI, "LEPING", "Kios Desa Leping")
     await default.wait_for(MANAGER, contains="🧾 #1 ·", after=0)
     await order_at(klaten, BUDI, "KLATEN", "Kios Klaten")
-    await klaten.wait_for(MANAGER_B, contains="🧾 #2 ·", after=0)
+    card = await klaten.wait_for(MANAGER_B, contains="🧾 #2 ·", after=0)
+    klaten.press(MANAGER_B, card.message_id, button_text=label("action.approve"))
+    await klaten.wait_for(BUDI, contains=part_of("notify.approve"))  # the news, from Klaten too
 
     # Each card came through its center's bot alone.
     assert not [text for text in texts(klaten, MANAGER) if "🧾" in text]
