@@ -128,6 +128,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = Services(
         settings=settings, store=store, search=SearchCache(store), flood=flood, bot_id=seat.bot_id
     )
+    app.bot_data[SERVICES_KEY].peers[seat.bot_id] = app.bot
     # Before everything: only private chats and new messages go on.
     app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
     # Then: one user writing faster than a person does is slowed down, told once.

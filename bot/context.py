@@ -32,6 +32,9 @@ class Services:
     bot_id: int | None = None
     # The default bot's @username, for links to its centers from the other bots.
     default_bot_username: str = ""
+    # Every bot this process serves, by bot id (None: the default bot), so a change made in
+    # one bot sets the menus of another (bot.runner shares one mapping among them).
+    peers: dict[int | None, ExtBot[None]] = field(default_factory=dict)
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

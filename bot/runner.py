@@ -52,6 +52,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await _reach_telegram(apps[0].bot, settings, settings.bot_token, "BOT_TOKEN")
         await store.db.migrate()
         apps += await _other_bots(settings, store, apps[0].bot)
+        _introduce(apps)
         async with contextlib.AsyncExitStack() as running:
             for app in apps:
                 await running.enter_async_context(app)
@@ -75,9 +76,16 @@ async def _other_bots(settings: Settings, store: Storage, default: Bot) -> list[
         app = build_application(settings, store, BotSeat(account.token, account.id))
         apps.append(app)
         await _reach_telegram(app.bot, settings, account.token, _named(account))
-    for app in apps:
-        app.bot_data[SERVICES_KEY].default_bot_username = default.username
     return apps
+
+
+def _introduce(apps: list[KiosApplication]) -> None:
+    """Tell each bot's services about the others: the default's @username, and every bot."""
+    peers = {app.bot_data[SERVICES_KEY].bot_id: app.bot for app in apps}
+    for app in apps:
+        services = app.bot_data[SERVICES_KEY]
+        services.default_bot_username = apps[0].bot.username
+        services.peers = peers
 
 
 def _named(account: BotAccount) -> str:

@@ -159,8 +159,11 @@ async def hand_over(
     )
     if manager_id not in locales:
         text += "\n" + t(locale, "admin.not_told")
-    for user in (manager_id, before.manager_id):  # menus first: the answer means all is done
-        await refresh_menu(context.bot, store, context.settings, user, context.services.bot_id)
+    # Menus first (the answer means all is done), in the center's bot, whichever bot this is.
+    center_bot = context.services.peers.get(center.bot_id)
+    for user in (manager_id, before.manager_id):
+        if center_bot is not None:  # a bot added since the start gets its menus when it starts
+            await refresh_menu(center_bot, store, context.settings, user, center.bot_id)
     await say(update, text)
 
 

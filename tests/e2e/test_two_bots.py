@@ -43,6 +43,7 @@ KLATEN_BOT_ID = 654321
 KLATEN_USERNAME = "kios_klaten_bot"
 DEFAULT_USERNAME = "kiosdesa_bot"
 MANAGER_B = 900002
+OPERATOR = 900009
 ROOT = Path(__file__).parents[2]
 # A cold start imports PTB, SQLAlchemy and Alembic and migrates: allow for a slow machine.
 START_TIMEOUT_S = 20.0
@@ -72,6 +73,7 @@ def people(emulator: BotApiEmulator) -> BotApiEmulator:
     """Everyone of the story, known to the emulator (the same people open both bots)."""
     register_users(emulator)
     emulator.user(MANAGER_B, "Bu Sri", language_code="en")
+    emulator.user(OPERATOR, "Operator", language_code="en")
     return emulator
 
 
@@ -90,6 +92,7 @@ async def two_bots(sqlite_url: str) -> AsyncIterator[TwoBots]:
             telegram_api_url=telegram.url,
             outbox_poll_seconds=0.5,
             outbox_chat_rate_per_s=UNLIMITED_CHAT_RATE,
+            admin_ids=frozenset({OPERATOR}),
         )
         async with running_bot(settings):
             yield TwoBots(default, klaten, sqlite_url)
@@ -247,3 +250,20 @@ async def test_a_managers_commands_are_in_the_bot_of_their_center(two_bots: TwoB
 
     assert "queue" in [name for name, _ in klaten.visible_commands(MANAGER_B, "en")]
     assert "queue" not in [name for name, _ in default.visible_commands(MANAGER_B, "en")]
+
+
+async def test_a_center_handed_over_from_another_bot_moves_the_menus_of_its_own(
+    two_bots: TwoBots,
+) -> None:
+    default, klaten = two_bots.default, two_bots.klaten
+    await start_as_manager(klaten, MANAGER_B)
+    klaten.send_text(MANAGER, "/start")  # Pak Joko has opened the Klaten bot before
+    await klaten.wait_for(MANAGER, contains=part_of("onboarding.ask_center"))
+
+    default.send_text(OPERATOR, f"/setmanager KLATEN {MANAGER}")
+    await default.wait_for(OPERATOR, contains=part_of("admin.manager_set"))
+
+    told = await klaten.wait_for(MANAGER, contains=part_of("admin.notify_assigned"))
+    assert deep_link(KLATEN_USERNAME, "KLATEN") in told.text
+    assert "queue" in [name for name, _ in klaten.visible_commands(MANAGER, "en")]
+    assert "queue" not in [name for name, _ in klaten.visible_commands(MANAGER_B, "en")]
