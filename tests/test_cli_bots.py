@@ -83,6 +83,7 @@ async def test_a_bot_is_added_from_standard_input_and_listed_masked(
         "klaten",
     )
 
+    assert kiosdesa.ok("center", "list").splitlines()[0].endswith("no location\tbot=klaten")
     listed = await ok(kiosdesa, "bot", "list")
     assert listed.splitlines() == [
         "default\t(BOT_TOKEN)\tcenters: LEPING\t123456:AAH…art",

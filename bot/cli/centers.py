@@ -94,11 +94,7 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"a center with code {exc} exists already") from exc
         print(f"created center {center.code} ({center.name}), manager {center.manager_id}")
     elif args.action == "list":
-        for c in await store.centers.all_centers():
-            where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
-            print(
-                f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
-            )
+        await _list(store)
     elif args.action == "set-places":
         names = [" ".join(name.split())[:60] for name in args.places.split(",")]
         try:
@@ -125,6 +121,15 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")
     return 0
+
+
+async def _list(store: Storage) -> None:
+    """One line a center; a center of another bot than the default one names it last."""
+    names = {bot.id: bot.name for bot in await store.bots.all_bots()}
+    for c in await store.centers.all_centers():
+        where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
+        line = f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
+        print(line if c.bot_id is None else f"{line}\tbot={names.get(c.bot_id, c.bot_id)}")
 
 
 async def set_qris(store: Storage, code: str, payload: str) -> None:
