@@ -20,6 +20,7 @@ from bot.app import BotSeat, KiosApplication, build_application, start_services,
 from bot.config import Settings, masked_token
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
+from bot.domain.bots import masked_token as shown_token
 from storage import Storage
 from storage.database_url import masked_url
 from storage.db import Database
@@ -51,7 +52,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await store.db.probe()
         await _reach_telegram(apps[0].bot, settings, settings.bot_token, "BOT_TOKEN")
         await store.db.migrate()
-        apps += await _other_bots(settings, store, apps[0].bot)
+        await _add_other_bots(apps, settings, store)
         _introduce(apps)
         async with contextlib.AsyncExitStack() as running:
             for app in apps:
@@ -64,9 +65,12 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await store.close()
 
 
-async def _other_bots(settings: Settings, store: Storage, default: Bot) -> list[KiosApplication]:
-    """An Application for each bot of the table, each checked with getMe."""
-    apps = []
+async def _add_other_bots(apps: list[KiosApplication], settings: Settings, store: Storage) -> None:
+    """Add an Application for each bot of the table to `apps`, each checked with getMe.
+
+    Each is added before its getMe, so a refused one is shut down with the others.
+    """
+    default = apps[0].bot
     for account in await store.bots.all_bots():
         if account.id == default.id:
             raise TelegramUnavailable(
@@ -76,7 +80,11 @@ async def _other_bots(settings: Settings, store: Storage, default: Bot) -> list[
         app = build_application(settings, store, BotSeat(account.token, account.id))
         apps.append(app)
         await _reach_telegram(app.bot, settings, account.token, _named(account))
-    return apps
+
+
+def _named(account: BotAccount) -> str:
+    """How the operator reads a bot of the table in a failure line."""
+    return f"the token of bot {account.name}"
 
 
 def _introduce(apps: list[KiosApplication]) -> None:
@@ -86,11 +94,6 @@ def _introduce(apps: list[KiosApplication]) -> None:
         services = app.bot_data[SERVICES_KEY]
         services.default_bot_username = apps[0].bot.username
         services.peers = peers
-
-
-def _named(account: BotAccount) -> str:
-    """How the operator reads a bot of the table in a failure line."""
-    return f"the token of bot {account.name}"
 
 
 async def _serve(apps: list[KiosApplication], stop: asyncio.Event) -> None:
@@ -129,8 +132,9 @@ async def _reach_telegram(bot: Bot, settings: Settings, token: str, what: str) -
 
 
 def _failure_line(exc: TelegramError, settings: Settings, token: str, what: str) -> str:
-    """One line for the operator on a failed getMe, with the token masked."""
-    masked = masked_token(token)
+    """One line for the operator on a failed getMe, with the token masked (a bot of the
+    table's as `kiosdesa bot list` shows it)."""
+    masked = masked_token(token) if what == "BOT_TOKEN" else shown_token(token)
     if isinstance(exc, InvalidToken):
         return f"Telegram rejected {what} {masked}: copy the token from @BotFather again"
     where = masked_url(settings.telegram_api_url)

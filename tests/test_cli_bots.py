@@ -14,6 +14,7 @@ import pytest
 from bot.devtools.emulator import BotApiEmulator
 from tests.conftest import open_storage
 from tests.test_cli import Kiosdesa, add_leping, assert_one_line_failure
+from tests.test_startup_failures import kiosdesa_run
 
 TOKEN = "654321:AAEklaten-the-secret-part-XYZ"
 SECRET = "klaten-the-secret-part"
@@ -178,3 +179,21 @@ async def test_an_unknown_bot_is_named_and_changes_nothing(
         assert "no bot named solo" in assert_one_line_failure(done)
     assert "SOLO" not in kiosdesa.ok("center", "list")
     assert (await ok(kiosdesa, "bot", "list")).startswith("default\t(BOT_TOKEN)\tcenters: LEPING")
+
+
+async def test_a_bot_whose_token_was_revoked_stops_the_start_in_one_masked_line(
+    kiosdesa: Kiosdesa,
+) -> None:
+    async with open_storage(kiosdesa.env["DATABASE_URL"]) as store:
+        await store.bots.add(654321, "klaten", TOKEN, USERNAME)
+    # Telegram knows the default bot's token, no longer klaten's.
+    async with BotApiEmulator(token=DEFAULT_TOKEN) as emulator:
+        done = await kiosdesa_run(kiosdesa, BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_URL=emulator.url)
+
+    # The schema was upgraded first (logged); then one line says which bot, masked.
+    assert done.returncode == 2 and SECRET not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr and " ERROR " not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "kiosdesa: Telegram rejected the token of bot klaten 654321:AAE…XYZ: "
+        "copy the token from @BotFather again"
+    )
