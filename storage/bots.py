@@ -11,7 +11,8 @@ from bot.domain.bots import BotAccount
 from bot.domain.errors import BotInUse, DuplicateBot, RecordNotFound
 from storage.clock import now
 from storage.db import Database
-from storage.schema import bots, centers
+from storage.outbox import PENDING
+from storage.schema import bots, centers, outbox
 
 
 def _account(row: Any) -> BotAccount:
@@ -67,7 +68,8 @@ class Bots:
         return codes
 
     async def remove(self, name: str) -> BotAccount:
-        """Forget a bot; RecordNotFound if unknown, BotInUse (naming them) while it has centers."""
+        """Forget a bot; RecordNotFound if unknown, BotInUse while it has centers (naming
+        them) or messages still to send (no other bot may send them)."""
         async with self.db.write() as conn:
             row = (await conn.execute(bots.select().where(bots.c.name == name))).first()
             if row is None:
@@ -76,5 +78,11 @@ class Bots:
             codes = list((await conn.execute(query.order_by(centers.c.code))).scalars())
             if codes:
                 raise BotInUse(name, codes)
+            waiting = sa.select(sa.func.count()).where(
+                outbox.c.bot_id == row.id, outbox.c.status == PENDING
+            )
+            pending = int((await conn.execute(waiting)).scalar_one())
+            if pending:
+                raise BotInUse(name, [], pending)
             await conn.execute(bots.delete().where(bots.c.id == row.id))
         return _account(row)

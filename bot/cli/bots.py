@@ -142,9 +142,14 @@ async def remove_bot(store: Storage, name: str) -> int:
     except RecordNotFound:
         raise CliError(f"no bot named {name}") from None
     except BotInUse as exc:
+        if exc.codes:
+            raise CliError(
+                f"bot {name} still serves {', '.join(exc.codes)}: "
+                f"move them first with `kiosdesa center set-bot CODE BOT`"
+            ) from None
         raise CliError(
-            f"bot {name} still serves {', '.join(exc.codes)}: "
-            f"move them first with `kiosdesa center set-bot CODE BOT`"
+            f"bot {name} still has {exc.pending} messages to send: "
+            f"keep `kiosdesa run` running until they are sent"
         ) from None
     print(f"removed bot {account.name} (@{account.username})")
     return 0

@@ -39,8 +39,10 @@ class DuplicateBot(Exception):
 
 
 class BotInUse(Exception):
-    """The bot still serves centers; `codes` names them."""
+    """The bot still serves centers (`codes` names them), or still has `pending` messages to
+    send that were written before its centers moved."""
 
-    def __init__(self, name: str, codes: list[str]) -> None:
+    def __init__(self, name: str, codes: list[str], pending: int = 0) -> None:
         super().__init__(name)
         self.codes = codes
+        self.pending = pending

@@ -160,3 +160,18 @@ async def test_dialogs_from_before_the_upgrade_are_the_default_bots(database_url
         dialogs = DatabasePersistence(store.db)
         assert await dialogs.get_conversations("checkout") == {(7001, 7001): "note"}
         assert await DatabasePersistence(store.db, KLATEN_BOT).get_user_data() == {}
+
+
+async def test_a_bot_with_messages_still_to_send_is_not_removed(store: Storage) -> None:
+    _leping, klaten = await two_bots(store)
+    async with store.db.write() as conn:
+        await enqueue(conn, [OutboxMessage(SITI, "approved")], center_id=klaten)
+    await store.centers.set_bot("KLATEN", None)
+
+    with pytest.raises(BotInUse) as refused:
+        await store.bots.remove("klaten")
+    assert (refused.value.codes, refused.value.pending) == ([], 1)
+
+    [row] = await store.outbox.due(bot_id=KLATEN_BOT)
+    await store.outbox.mark_sent(row, 5)
+    assert (await store.bots.remove("klaten")).name == "klaten"
