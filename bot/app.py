@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -67,7 +68,7 @@ from handlers.tabs import build_tabs_handlers
 from handlers.topup import build_topup_conversation
 from handlers.travel import build_travel_conversation
 from storage import Storage
-from storage.persistence import DatabasePersistence
+from storage.persistence import DEFAULT_BOT_KEY, DatabasePersistence
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +96,34 @@ def overall_rate(settings: Settings) -> float:
     return max(float(FloodLimit.MESSAGES_PER_SECOND), settings.broadcast_rate_per_s)
 
 
-def build_application(settings: Settings, store: Storage) -> KiosApplication:
-    """Build the bot around an open store; handlers are registered in the order they match."""
+@dataclass(frozen=True)
+class BotSeat:
+    """One bot of the deployment: its token and its id in the bots table (None: the default)."""
+
+    token: str = field(repr=False)
+    bot_id: int | None = None
+
+
+def build_application(
+    settings: Settings, store: Storage, seat: BotSeat | None = None
+) -> KiosApplication:
+    """Build one bot around an open store (the default bot of BOT_TOKEN unless `seat` names
+    another); handlers are registered in the order they match."""
+    seat = seat or BotSeat(settings.bot_token)
     defaults = Defaults(
         parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
     )
     app: KiosApplication = (
         ApplicationBuilder()
-        .token(settings.bot_token)
+        .token(seat.token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
         .request(BotRequest())  # aiohttp, lighter than PTB's HTTPX; answers without echoes
         .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
-        .persistence(DatabasePersistence(store.db))
+        # Each bot its own dialogs: one person's dialog with bot A is not bot B's.
+        .persistence(DatabasePersistence(store.db, seat.bot_id or DEFAULT_BOT_KEY))
         .concurrent_updates(PerUserOrder())  # users at once, each user's updates in order
         # One budget for every send of this bot: replies first, then cards, then announcements.
         .rate_limiter(
@@ -119,8 +133,9 @@ def build_application(settings: Settings, store: Storage) -> KiosApplication:
     )
     flood = FloodGate(settings.flood_burst, settings.flood_per_minute)
     app.bot_data[SERVICES_KEY] = Services(
-        settings=settings, store=store, search=SearchCache(store), flood=flood
+        settings=settings, store=store, search=SearchCache(store), flood=flood, bot_id=seat.bot_id
     )
+    app.bot_data[SERVICES_KEY].peers[seat.bot_id] = app.bot
     # Before everything: only private chats and new messages go on.
     app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
     # Then: one user writing faster than a person does is slowed down, told once.
@@ -197,6 +212,14 @@ async def expiry_job(context: KiosContext) -> None:
     await expire_unapproved_orders(context.store)
 
 
+async def drafts_job(context: KiosContext) -> None:
+    """Forget the drafts of this bot's dialogs abandoned while it was down (a bot besides the
+    default one: the default bot's retention job does the rest for all)."""
+    drafts = await forget_abandoned_drafts(context.application)
+    if drafts:
+        log.info("retention: forgot %d abandoned drafts of @%s", drafts, context.bot.username)
+
+
 async def retention_job(context: KiosContext) -> None:
     """Forget what the bot keeps no longer (docs/privacy.md): ID numbers of closed requests,
     old outbox messages, drafts of dialogs abandoned while the bot was down."""
@@ -214,16 +237,17 @@ async def retention_job(context: KiosContext) -> None:
 
 
 async def start_services(app: KiosApplication) -> None:
-    """Set the command menus and start delivering the outbox and broadcasts."""
+    """Set the command menus, start delivering this bot's outbox and broadcasts, and its jobs."""
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
-    for center in await services.store.centers.all_centers():
+    # A manager's menu in the bot of their center; the operators' in every bot.
+    for center in await services.store.centers.of_bot(services.bot_id):
         try:
             await set_manager_menu(app.bot, center.manager_id, center.language)
         except TelegramError as exc:  # e.g. the manager never opened the bot: set on /start
             log.warning("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
-    await set_admin_menus(app.bot, services.store, services.settings)
+    await set_admin_menus(app.bot, services.store, services.settings, services.bot_id)
     settings = services.settings
     sender = OutboxSender(
         app.bot,
@@ -231,20 +255,33 @@ async def start_services(app: KiosApplication) -> None:
         settings.outbox_poll_seconds,
         settings.outbox_chat_rate_per_s,
         services.shown_cards,
+        bot_id=services.bot_id,
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
-    # Quotes and unapproved orders expire by what the database says, so expiry survives restarts.
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(
-        expiry_job, interval=services.settings.quote_check_seconds, first=1.0
-    )
-    # The retention rule runs soon after a start too: drafts left while the bot was down.
-    app.job_queue.run_repeating(retention_job, interval=settings.retention_check_seconds, first=2.0)
+    schedule_jobs(app, services)
     # Broadcasts a restart interrupted go on from where they were.
-    broadcaster = Broadcaster(app.bot, services.store, services.settings.broadcast_rate_per_s)
+    broadcaster = Broadcaster(
+        app.bot, services.store, settings.broadcast_rate_per_s, bot_id=services.bot_id
+    )
     broadcaster.start()
     app.bot_data[BROADCASTER_KEY] = broadcaster
+
+
+def schedule_jobs(app: KiosApplication, services: Services) -> None:
+    """The repeating jobs: those acting on every center run in the default bot alone."""
+    settings = services.settings
+    assert app.job_queue is not None
+    if services.bot_id is not None:  # its own drafts; the default bot's retention does the rest
+        app.job_queue.run_repeating(
+            drafts_job, interval=settings.retention_check_seconds, first=2.0
+        )
+        return
+    # Quotes and unapproved orders expire by what the database says, so expiry survives
+    # restarts; their news goes out through each center's bot.
+    app.job_queue.run_repeating(expiry_job, interval=settings.quote_check_seconds, first=1.0)
+    # The retention rule runs soon after a start too: drafts left while the bot was down.
+    app.job_queue.run_repeating(retention_job, interval=settings.retention_check_seconds, first=2.0)
 
 
 async def stop_services(app: KiosApplication) -> None:

@@ -100,6 +100,12 @@ def database_url_from_env(env_file: Path | None = None) -> str:
     return os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
 
 
+def telegram_api_url_from_env(env_file: Path | None = None) -> str:
+    """Return `TELEGRAM_API_URL`, defaulting to Telegram's own."""
+    load_dotenv(env_file or Path.cwd() / ".env", override=False)
+    return os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+
+
 def load_settings(env_file: Path | None = None) -> Settings:
     """Read settings for `kiosdesa run`; a missing token is a ConfigError."""
     database_url = database_url_from_env(env_file)
@@ -111,7 +117,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
     return Settings(
         bot_token=token,
         database_url=database_url,
-        telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+        telegram_api_url=telegram_api_url_from_env(env_file),
         admin_ids=parse_admin_ids(os.environ.get("ADMIN_IDS", "")),
         broadcast_rate_per_s=parse_broadcast_rate(os.environ.get("BROADCAST_RATE", "")),
         outbox_chat_rate_per_s=parse_rate(

@@ -28,6 +28,13 @@ class Services:
     shown_cards: ShownCards = field(default_factory=ShownCards)
     # How fast each user may write (see bot/domain/flood.py).
     flood: FloodGate = field(default_factory=FloodGate)
+    # Which bot this application is: its id in the bots table, None for the default bot.
+    bot_id: int | None = None
+    # The default bot's @username, for links to its centers from the other bots.
+    default_bot_username: str = ""
+    # Every bot this process serves, by bot id (None: the default bot), so a change made in
+    # one bot sets the menus of another (bot.runner shares one mapping among them).
+    peers: dict[int | None, ExtBot[None]] = field(default_factory=dict)
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -1,4 +1,8 @@
-"""Running the bot with long polling until SIGINT or SIGTERM."""
+"""Running every bot of the deployment with long polling, in one process, until SIGINT or SIGTERM.
+
+The default bot (BOT_TOKEN) and each bot of the bots table get an Application of their own:
+each its own send budget, update order and dialogs; one database for all.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,11 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot.app import build_application, start_services, stop_services
+from bot.app import BotSeat, KiosApplication, build_application, start_services, stop_services
 from bot.config import Settings, masked_token
+from bot.context import SERVICES_KEY
+from bot.domain.bots import BotAccount
+from bot.domain.bots import masked_token as shown_token
 from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
@@ -28,11 +35,12 @@ LONG_POLL_TIMEOUT_S = 10
 
 
 class TelegramUnavailable(Exception):
-    """Telegram rejected the token or could not be reached at start; one line, token masked."""
+    """Telegram rejected a token or could not be reached at start; one line, token masked."""
 
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Open the database, poll until `stop` is set or a signal arrives, then close cleanly.
+    """Open the database, poll every bot until `stop` is set or a signal arrives, then close
+    cleanly.
 
     A database that cannot be opened fails first (StorageUnavailable), then a rejected token
     or an unreachable Telegram (TelegramUnavailable), before the schema is upgraded.
@@ -42,44 +50,95 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     # PTB's advice on the dialogs' per_message setting is for developers, not the operator.
     warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
     store = Storage(Database(settings.database_url))
-    app = build_application(settings, store)
-    # Held while the bot lives, so `kiosdesa restore` can tell that it runs.
+    apps = [build_application(settings, store)]
+    # Held while the bots live, so `kiosdesa restore` can tell that they run.
     running = contextlib.AsyncExitStack()
     try:
         await store.db.probe()
         await running.enter_async_context(bot_running(store.db))
-        await _reach_telegram(app.bot, settings)
+        await _reach_telegram(apps[0].bot, settings, settings.bot_token, "BOT_TOKEN")
         await _migrate(store.db)
-        async with app:
+        await _add_other_bots(apps, settings, store)
+        _introduce(apps)
+        async with contextlib.AsyncExitStack() as serving:
+            for app in apps:
+                await serving.enter_async_context(app)
+            await _serve(apps, stop)
+    finally:
+        for app in apps:
+            # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
+            await app.bot.shutdown()
+        await running.aclose()
+        await store.close()
+
+
+async def _add_other_bots(apps: list[KiosApplication], settings: Settings, store: Storage) -> None:
+    """Add an Application for each bot of the table to `apps`, each checked with getMe.
+
+    Each is added before its getMe, so a refused one is shut down with the others.
+    """
+    default = apps[0].bot
+    for account in await store.bots.all_bots():
+        if account.id == default.id:
+            raise TelegramUnavailable(
+                f"bot {account.name} (@{account.username}) is the bot of BOT_TOKEN too: "
+                f"remove it with `kiosdesa bot remove {account.name}`"
+            )
+        app = build_application(settings, store, BotSeat(account.token, account.id))
+        apps.append(app)
+        await _reach_telegram(app.bot, settings, account.token, _named(account))
+
+
+def _named(account: BotAccount) -> str:
+    """How the operator reads a bot of the table in a failure line."""
+    return f"the token of bot {account.name}"
+
+
+def _introduce(apps: list[KiosApplication]) -> None:
+    """Tell each bot's services about the others: the default's @username, and every bot."""
+    peers = {app.bot_data[SERVICES_KEY].bot_id: app.bot for app in apps}
+    for app in apps:
+        services = app.bot_data[SERVICES_KEY]
+        services.default_bot_username = apps[0].bot.username
+        services.peers = peers
+
+
+async def _serve(apps: list[KiosApplication], stop: asyncio.Event) -> None:
+    """Start every bot, poll until `stop`, then stop them all (each finishes its update)."""
+    started: list[KiosApplication] = []
+    try:
+        for app in apps:
             await start_services(app)
             await app.start()
+            started.append(app)
             assert app.updater is not None
             await app.updater.start_polling(
                 poll_interval=0.0,
                 timeout=LONG_POLL_TIMEOUT_S,
                 allowed_updates=Update.ALL_TYPES,
-                error_callback=_polling_failed(settings),
+                error_callback=_polling_failed(app.bot.token),
             )
-            log.info("Kios Desa is running as @%s", app.bot.username)
-            await stop.wait()
-            log.info("stopping")
-            await app.updater.stop()
-            await app.stop()
-            await stop_services(app)
+        names = ", ".join(f"@{app.bot.username}" for app in apps)
+        log.info("Kios Desa is running as %s", names)
+        await stop.wait()
+        log.info("stopping")
     finally:
-        # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
-        await app.bot.shutdown()
-        await running.aclose()
-        await store.close()
+        for app in started:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+        for app in reversed(started):
+            await app.stop()
+        for app in apps:
+            await stop_services(app)
 
 
-async def _reach_telegram(bot: Bot, settings: Settings) -> None:
+async def _reach_telegram(bot: Bot, settings: Settings, token: str, what: str) -> None:
     """Ask Telegram who the bot is (getMe); TelegramUnavailable if it refuses or is away."""
     try:
         await bot.initialize()
     except TelegramError as exc:
         # `from None`: PTB's own message (the chained exception) holds the whole token.
-        raise TelegramUnavailable(_failure_line(exc, settings)) from None
+        raise TelegramUnavailable(_failure_line(exc, settings, token, what)) from None
 
 
 async def _migrate(db: Database) -> None:
@@ -95,36 +154,38 @@ async def _migrate(db: Database) -> None:
         log.info("database upgraded from %s to %s", before.current or "empty", before.head)
 
 
-def _polling_failed(settings: Settings) -> Callable[[TelegramError], None]:
+def _polling_failed(token: str) -> Callable[[TelegramError], None]:
     """One warning line, token masked, each time getUpdates fails (PTB retries, backing off)."""
 
     def report(exc: TelegramError) -> None:
         # PTB's own report is a whole traceback for every retry while the network is down.
-        log.warning("cannot get updates from Telegram, retrying: %s", _detail(exc, settings))
+        log.warning("cannot get updates from Telegram, retrying: %s", _detail(exc, token))
 
     return report
 
 
-def _detail(exc: TelegramError, settings: Settings) -> str:
+def _detail(exc: TelegramError, token: str) -> str:
     """The first line of a Telegram error, with the token masked."""
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return detail.replace(settings.bot_token, masked_token(settings.bot_token))
+    return detail.replace(token, masked_token(token))
 
 
-def _failure_line(exc: TelegramError, settings: Settings) -> str:
-    """One line for the operator on a failed getMe, with the token masked."""
-    token = masked_token(settings.bot_token)
+def _failure_line(exc: TelegramError, settings: Settings, token: str, what: str) -> str:
+    """One line for the operator on a failed getMe, with the token masked (a bot of the
+    table's as `kiosdesa bot list` shows it)."""
+    masked = masked_token(token) if what == "BOT_TOKEN" else shown_token(token)
     if isinstance(exc, InvalidToken):
-        return f"Telegram rejected BOT_TOKEN {token}: copy the token from @BotFather again"
+        return f"Telegram rejected {what} {masked}: copy the token from @BotFather again"
     where = masked_url(settings.telegram_api_url)
-    detail = _detail(exc, settings)
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = detail.replace(token, masked)
     if isinstance(exc, NetworkError):
         return f"cannot reach Telegram at {where}: {detail}"
     return f"Telegram at {where} refused to start the bot: {detail}"
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
-    """SIGINT and SIGTERM set `stop`, so the bot finishes the update at hand and exits."""
+    """SIGINT and SIGTERM set `stop`, so the bots finish the updates at hand and exit."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         # Not possible off the main thread or off POSIX; the caller's `stop` still works.

@@ -19,9 +19,8 @@ from bot.domain.money import format_money
 from bot.services import handover
 from bot.views import callbacks
 from bot.views.announcement import number
-from bot.views.poster import deep_link
 from bot.views.texts import Html, h, short, t
-from handlers.common import notice, page_buttons, page_of, say, show, visitor_of
+from handlers.common import center_link, notice, page_buttons, page_of, say, show, visitor_of
 from handlers.operator import (
     is_operator,
     locales_of,
@@ -143,7 +142,7 @@ async def hand_over(
     if before.manager_id == manager_id:
         await say(update, t(locale, "admin.same_manager", manager=manager, center=before.name))
         return
-    link = deep_link(context.bot.username, before.code)
+    link = await center_link(context, before)
     locales = await locales_of(store, (manager_id, before.manager_id), before.language)
     handed = await handover.hand_over(
         store, before.code, manager_id, lambda old, new: manager_messages(old, new, link, locales)
@@ -160,8 +159,11 @@ async def hand_over(
     )
     if manager_id not in locales:
         text += "\n" + t(locale, "admin.not_told")
-    for user in (manager_id, before.manager_id):  # menus first: the answer means all is done
-        await refresh_menu(context.bot, store, context.settings, user)
+    # Menus first (the answer means all is done), in the center's bot, whichever bot this is.
+    center_bot = context.services.peers.get(center.bot_id)
+    for user in (manager_id, before.manager_id):
+        if center_bot is not None:  # a bot added since the start gets its menus when it starts
+            await refresh_menu(center_bot, store, context.settings, user, center.bot_id)
     await say(update, text)
 
 

@@ -26,6 +26,7 @@ from bot.domain.entities import Center, User
 from bot.domain.errors import OutOfStock
 from bot.views import callbacks
 from bot.views.menus import MANAGER_COMMANDS, VILLAGER_COMMANDS
+from bot.views.poster import deep_link
 from bot.views.texts import manager_locale, pick_locale, plain, short, t
 
 # A tag of Telegram HTML: the bot's texts escape every "<" of a value, so only tags match.
@@ -83,14 +84,39 @@ async def visitor_of(update: Update, context: KiosContext) -> Visitor:
         tg.id, tg.first_name, tg.last_name, tg.username, tg.language_code
     )
     user, center, managed = standing.user, standing.center, standing.managed
+    # In this bot, only the centers it serves are theirs: the others live in their own bots.
+    here = context.services.bot_id
+    if center is not None and center.bot_id != here:
+        center = None
+    managed = tuple(managed_center for managed_center in managed if managed_center.bot_id == here)
+    staffed = tuple(desk for desk in standing.staffed if desk.bot_id == here)
     if managed:  # the desk speaks as the manager's cards do
         locale = manager_locale(user, managed[0].language)
-        return Visitor(user, center, managed, locale, standing.staffed)
-    fallback = center or (standing.staffed or (None,))[0]
+        return Visitor(user, center, managed, locale, staffed)
+    fallback = center or (staffed or (None,))[0]
     locale = pick_locale(
         user.language, user.telegram_language, fallback.language if fallback else None
     )
-    return Visitor(user, center, managed, locale, standing.staffed)
+    return Visitor(user, center, managed, locale, staffed)
+
+
+async def bot_username(context: KiosContext, bot_id: int | None) -> str:
+    """The @username (without @) of bot `bot_id` of the deployment (None: the default bot)."""
+    if bot_id == context.services.bot_id:
+        return context.bot.username
+    if bot_id is None:
+        return context.services.default_bot_username
+    return (await context.store.bots.get(bot_id)).username
+
+
+async def center_link(context: KiosContext, center: Center) -> str:
+    """The deep link that joins `center`, through the bot its villagers talk to."""
+    return deep_link(await bot_username(context, center.bot_id), center.code)
+
+
+def served_elsewhere(context: KiosContext, center: Center) -> bool:
+    """Whether `center`'s villagers talk to another bot than this one."""
+    return center.bot_id != context.services.bot_id
 
 
 async def say(

@@ -16,7 +16,7 @@ from bot.domain.errors import DuplicateCenter
 from bot.views import callbacks
 from bot.views.poster import deep_link
 from bot.views.texts import plain, t
-from handlers.common import notice, say, show, visitor_of
+from handlers.common import center_link, notice, say, show, visitor_of
 from handlers.dialogs import Step, StepHandler, draft_of, leave_dialog, remind_buttons
 from handlers.operator import (
     is_operator,
@@ -120,7 +120,13 @@ async def create_pressed(update: Update, context: KiosContext) -> Step:
     except DuplicateCenter:  # taken since the code was typed
         await show(query, t(visitor.locale, "admin.new_code_taken_now", code=center["code"]))
         return ConversationHandler.END
-    await refresh_menu(context.bot, context.store, context.settings, created.manager_id)
+    await refresh_menu(
+        context.bot,
+        context.store,
+        context.settings,
+        created.manager_id,
+        context.services.bot_id,
+    )
     await show(query, await created_text(context, visitor.locale, created))
     return ConversationHandler.END
 
@@ -139,6 +145,7 @@ async def create(context: KiosContext, center: dict[str, Any]) -> Center:
         lat=center.get("lat"),
         lon=center.get("lon"),
         notify=lambda new: manager_messages(None, new, link, locales),
+        bot_id=context.services.bot_id,  # the bot the operator made it in serves it
     )
 
 
@@ -151,7 +158,7 @@ async def created_text(context: KiosContext, locale: str, center: Center) -> str
         code=center.code,
         name=center.name,
         manager=manager_label(locale, center.manager_id, known),
-        link=deep_link(context.bot.username, center.code),
+        link=await center_link(context, center),
     )
     return text if known else text + "\n" + t(locale, "admin.not_told")
 

@@ -22,7 +22,16 @@ from bot.services.center_finder import find_centers
 from bot.views import callbacks
 from bot.views.menus import set_personal_menu
 from bot.views.texts import LOCALES, manager_locale, pick_locale, plain, t
-from handlers.common import Visitor, notice, say, show, visitor_of
+from handlers.common import (
+    Visitor,
+    bot_username,
+    center_link,
+    notice,
+    say,
+    served_elsewhere,
+    show,
+    visitor_of,
+)
 
 # A center code is short and plain; anything else after /start is not one.
 MAX_CODE_LENGTH = 32
@@ -89,7 +98,24 @@ async def join_by_code(update: Update, context: KiosContext, visitor: Visitor, c
     except RecordNotFound:
         await say(update, t(visitor.locale, "onboarding.unknown_code", code=code))
         return
+    if served_elsewhere(context, center):
+        await point_to_its_bot(update, context, visitor, center)
+        return
     await join(update, context, visitor, center)
+
+
+async def point_to_its_bot(
+    update: Update, context: KiosContext, visitor: Visitor, center: Center
+) -> None:
+    """Tell a villager who opened a center in the wrong bot which bot serves it, with its link."""
+    text = t(
+        visitor.locale,
+        "bots.wrong_bot",
+        center=center.name,
+        bot=await bot_username(context, center.bot_id),
+        link=await center_link(context, center),
+    )
+    await say(update, text)
 
 
 async def join(update: Update, context: KiosContext, visitor: Visitor, center: Center) -> None:
@@ -114,7 +140,9 @@ async def welcome(update: Update, visitor: Visitor, center: Center) -> None:
 
 async def find_center(update: Update, context: KiosContext, visitor: Visitor, query: str) -> None:
     """Show the centers whose names match what the villager typed."""
-    matches = find_centers(query, await context.store.centers.all_centers())
+    # The centers this bot serves: the others are joined through their own bots.
+    mine = await context.store.centers.of_bot(context.services.bot_id)
+    matches = find_centers(query, mine)
     if not matches:
         await say(update, t(visitor.locale, "onboarding.no_center", query=query))
         return
@@ -141,6 +169,9 @@ async def center_chosen(update: Update, context: KiosContext) -> None:
         await notice(query, visitor.locale, "common.stale", alert=True)
         return
     await query.answer()
+    if served_elsewhere(context, center):  # a button of this bot never offers one: forged
+        await point_to_its_bot(update, context, visitor, center)
+        return
     await show(query, t(visitor.locale, "onboarding.joined", center=center.name))
     await join(update, context, visitor, center)
 

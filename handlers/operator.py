@@ -73,9 +73,13 @@ def manager_messages(
     return messages
 
 
-async def refresh_menu(bot: Bot, store: Storage, settings: Settings, user_id: int) -> None:
-    """Give the user the menu of what they are now (manager, operator, villager)."""
-    managed = await store.centers.managed_by(user_id)
+async def refresh_menu(
+    bot: Bot, store: Storage, settings: Settings, user_id: int, bot_id: int | None = None
+) -> None:
+    """Give the user the menu of what they are now (manager, operator, villager) in `bot`,
+    whose id in the bots table is `bot_id` (None: the default bot): a manager's commands
+    are in the bot of their center."""
+    managed = [c for c in await store.centers.managed_by(user_id) if c.bot_id == bot_id]
     user = await store.users.get(user_id)
     language = managed[0].language if managed else None
     locale = manager_locale(user, language) if managed else user_locale(user, None)
@@ -86,7 +90,9 @@ async def refresh_menu(bot: Bot, store: Storage, settings: Settings, user_id: in
         log.warning("no menu for user %s yet: %s", user_id, exc)
 
 
-async def set_admin_menus(bot: Bot, store: Storage, settings: Settings) -> None:
-    """At start: every operator's menu with the admin commands."""
+async def set_admin_menus(
+    bot: Bot, store: Storage, settings: Settings, bot_id: int | None = None
+) -> None:
+    """At start: every operator's menu with the admin commands (in every bot)."""
     for admin_id in sorted(settings.admin_ids):
-        await refresh_menu(bot, store, settings, admin_id)
+        await refresh_menu(bot, store, settings, admin_id, bot_id)

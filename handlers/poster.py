@@ -9,9 +9,9 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import KiosContext
 from bot.domain.entities import Center
-from bot.views.poster import can_draw, deep_link, make_poster
+from bot.views.poster import can_draw, make_poster
 from bot.views.texts import pick_locale, plain, t
-from handlers.common import say, visitor_of
+from handlers.common import center_link, say, visitor_of
 
 
 def poster_tagline(center: Center) -> str:
@@ -29,7 +29,7 @@ async def poster(update: Update, context: KiosContext) -> None:
     if center is None:
         await say(update, t(visitor.locale, "poster.not_manager"))
         return
-    link = deep_link(context.bot.username, center.code)
+    link = await center_link(context, center)  # its bot's, whichever bot the manager asks
     # Drawing takes a moment: keep the event loop free for other villagers meanwhile.
     png = await asyncio.to_thread(
         make_poster, center.name, center.code, link, poster_tagline(center)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.bots import Bots
 from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
@@ -54,6 +55,8 @@ class Storage:
         # The kasbon book: tabs, repayments, reminders and the credit limit.
         self.tabs = Tabs(db, self.outbox)
         self.staff = Staff(db, self.outbox)
+        # The bots besides the default one, and which centers each serves.
+        self.bots = Bots(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -178,11 +178,14 @@ class Broadcasts:
             deliveries.insert().from_select(["broadcast_id", "user_id", "status", "attempts"], rows)
         )
 
-    async def sending(self) -> list[Broadcast]:
-        """Broadcasts going out (including those a restart interrupted), oldest first."""
+    async def sending(self, bot_id: int | None = None) -> list[Broadcast]:
+        """Broadcasts going out (including those a restart interrupted), oldest first: those
+        of the centers of bot `bot_id` (None: the default bot), which sends them."""
+        of_bot = centers.c.bot_id.is_(None) if bot_id is None else centers.c.bot_id == bot_id
         query = (
             broadcasts.select()
-            .where(broadcasts.c.status == BroadcastStatus.SENDING.value)
+            .join(centers, centers.c.id == broadcasts.c.center_id)
+            .where(broadcasts.c.status == BroadcastStatus.SENDING.value, of_bot)
             .order_by(broadcasts.c.id)
         )
         async with self.db.read() as conn:

@@ -40,6 +40,7 @@ def center_from_row(row: Any) -> Center:
         qris_payload=row.qris_payload,
         payee_qr=row.payee_qr,
         credit_limit_minor=row.credit_limit_minor,
+        bot_id=None if row.bot_id is None else int(row.bot_id),
     )
 
 
@@ -80,8 +81,12 @@ class Centers:
         radius_km: float = 3.0,
         quote_ttl_s: int = 86_400,
         notify: CenterCreated | None = None,
+        bot_id: int | None = None,
     ) -> Center:
-        """Create a center (with the messages `notify` renders); DuplicateCenter if taken."""
+        """Create a center (with the messages `notify` renders); DuplicateCenter if taken.
+
+        `bot_id`: the bot its villagers talk to; None: the default bot.
+        """
         values = dict(
             code=code.upper(),
             name=name,
@@ -94,13 +99,14 @@ class Centers:
             catalog_version=0,
             created_at=now(),
             quote_ttl_s=quote_ttl_s,
+            bot_id=bot_id,
         )
         try:
             async with self.db.write() as conn:
                 await conn.execute(centers.insert().values(**values))
                 center = await self._by_code(conn, code)
                 if notify is not None:
-                    await enqueue(conn, notify(center))
+                    await enqueue(conn, notify(center), center_id=center.id)
         except IntegrityError as exc:
             raise DuplicateCenter(code.upper()) from exc
         self.outbox.wake()
@@ -133,6 +139,19 @@ class Centers:
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         return [center_from_row(row) for row in rows]
+
+    async def of_bot(self, bot_id: int | None) -> list[Center]:
+        """The centers whose villagers talk to this bot (None: the default bot), by code."""
+        mine = centers.c.bot_id.is_(None) if bot_id is None else centers.c.bot_id == bot_id
+        rows = await self.db.fetch(centers.select().where(mine).order_by(centers.c.code))
+        return [center_from_row(row) for row in rows]
+
+    async def set_bot(self, code: str, bot_id: int | None) -> Center:
+        """Give the center to another bot (None: the default bot); RecordNotFound if unknown.
+
+        Messages already written keep the bot they were written for.
+        """
+        return await self._update(code, bot_id=bot_id)
 
     async def set_quote_ttl(self, code: str, seconds: int) -> Center:
         """How long the center's quotes wait for an answer; RecordNotFound for an unknown code."""

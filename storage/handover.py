@@ -92,7 +92,7 @@ class Handovers:
                 await _drop_undelivered(conn, before.id, manager_id)
                 handover = await _taken_over(conn, handover)
             if notify is not None:
-                await enqueue(conn, notify(handover))
+                await enqueue(conn, notify(handover), center_id=before.id)
         self.outbox.wake()
         return handover
 

@@ -39,15 +39,30 @@ def _noted(row: OutboxRow, error: str, uncertain: bool = False) -> str:
     return text[:500]
 
 
-async def enqueue(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
-    """Insert messages in the caller's transaction, so they commit with the change."""
+# The bot of the center a message is about, read in the insert itself (NULL: the default bot).
+_BOT_OF_CENTER = (
+    sa.select(centers.c.bot_id)
+    .where(centers.c.id == sa.bindparam("bot_center", type_=centers.c.id.type))
+    .scalar_subquery()
+)
+_INSERT = outbox.insert().values(bot_id=_BOT_OF_CENTER)
+
+
+async def enqueue(
+    conn: AsyncConnection, messages: Sequence[OutboxMessage], *, center_id: int | None
+) -> None:
+    """Insert messages in the caller's transaction, so they commit with the change.
+
+    `center_id`: the center they are about; its bot sends them (None: the default bot).
+    """
     if not messages:
         return
     created = now()
     await conn.execute(
-        outbox.insert(),
+        _INSERT,
         [
             dict(
+                bot_center=center_id,
                 chat_id=m.chat_id,
                 payload=m.payload_json(),
                 card_request_id=m.card_request_id,
@@ -114,12 +129,21 @@ def _row(row: Any) -> OutboxRow:
     )
 
 
-def _due_query() -> sa.Select[Any]:
-    """Outbox.due's query, built once (it is read several times a second under load)."""
+def of_bot(bot_id: int | None) -> sa.ColumnElement[bool]:
+    """The outbox rows one bot sends (None: the default bot)."""
+    if bot_id is None:
+        return outbox.c.bot_id.is_(None)
+    return outbox.c.bot_id == sa.bindparam("bot", bot_id, type_=outbox.c.bot_id.type)
+
+
+def _due_query(default_bot: bool) -> sa.Select[Any]:
+    """Outbox.due's query for one bot, built once (it is read several times a second)."""
     earlier = outbox.alias("earlier")
-    # Ahead of a row: an older pending row of its lane, or any pending row of a lower lane.
+    # Ahead of a row: an older pending row of its lane, or any pending row of a lower lane,
+    # to the same chat from the same bot (a chat with another bot is another conversation).
     older_pending = sa.exists().where(
         earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.bot_id.is_not_distinct_from(outbox.c.bot_id),
         earlier.c.status == PENDING,
         sa.or_(
             earlier.c.lane < outbox.c.lane,
@@ -130,16 +154,23 @@ def _due_query() -> sa.Select[Any]:
     newer_edit = sa.exists().where(
         newer.c.status == PENDING,
         newer.c.chat_id == outbox.c.chat_id,
+        newer.c.bot_id.is_not_distinct_from(outbox.c.bot_id),
         newer.c.id > outbox.c.id,
         newer.c.card_request_id == outbox.c.card_request_id,
     )
     later = outbox.alias("later")
     followed = sa.exists().where(
         later.c.chat_id == outbox.c.chat_id,
+        later.c.bot_id.is_not_distinct_from(outbox.c.bot_id),
         later.c.status == PENDING,
         later.c.id > outbox.c.id,
     )
     due_by = outbox.c.next_attempt_at <= sa.bindparam("now", type_=outbox.c.next_attempt_at.type)
+    bot = (
+        outbox.c.bot_id.is_(None)
+        if default_bot
+        else outbox.c.bot_id == sa.bindparam("bot", type_=outbox.c.bot_id.type)
+    )
     return (
         sa.select(
             outbox,
@@ -149,13 +180,13 @@ def _due_query() -> sa.Select[Any]:
             followed.label("followed"),
         )
         .outerjoin(requests, requests.c.id == outbox.c.card_request_id)
-        .where(outbox.c.status == PENDING, due_by, ~older_pending)
+        .where(outbox.c.status == PENDING, bot, due_by, ~older_pending)
         .order_by(outbox.c.id)
         .limit(sa.bindparam("limit", type_=sa.Integer()))
     )
 
 
-_DUE = _due_query()
+_DUE_DEFAULT, _DUE_OF_BOT = _due_query(True), _due_query(False)
 # Written once a message is sent (several a second under load), so built once too.
 _MARK_SENT = (
     sa.update(outbox)
@@ -178,12 +209,22 @@ class Outbox:
         self.db = db
         # Set once messages are committed (`wake`); the sender waits on it between sweeps.
         self.ready = asyncio.Event()
+        # One event for each sender of a bot, all set by `wake`.
+        self._listeners: list[asyncio.Event] = []
+
+    def listen(self) -> asyncio.Event:
+        """An event of one's own that every `wake` sets (one sender of several)."""
+        event = asyncio.Event()
+        self._listeners.append(event)
+        return event
 
     def wake(self) -> None:
-        """Tell the sender that messages were committed (call it after the transaction)."""
+        """Tell the senders that messages were committed (call it after the transaction)."""
         self.ready.set()
+        for event in self._listeners:
+            event.set()
 
-    async def due(self, limit: int = 100) -> list[OutboxRow]:
+    async def due(self, limit: int = 100, bot_id: int | None = None) -> list[OutboxRow]:
         """Pending messages whose time has come, oldest first, with their card's message id.
 
         A message waits while an older one of its lane to the same chat is still pending (e.g.
@@ -192,12 +233,20 @@ class Outbox:
         says whether more for its chat wait behind it (`followed`). An edit of
         a card with a newer edit of it pending is marked `superseded` (a burst of changes
         while the chat waits for its pace needs only the last).
-        """
-        return [_row(row) for row in await self.db.fetch(_DUE, {"now": now(), "limit": limit})]
 
-    async def next_due_at(self) -> float | None:
-        """When the earliest pending message is due, if any."""
-        query = sa.select(sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+        Only the rows of bot `bot_id` (None: the default bot) are read: each bot sends its own.
+        """
+        if bot_id is None:
+            rows = await self.db.fetch(_DUE_DEFAULT, {"now": now(), "limit": limit})
+        else:
+            rows = await self.db.fetch(_DUE_OF_BOT, {"now": now(), "limit": limit, "bot": bot_id})
+        return [_row(row) for row in rows]
+
+    async def next_due_at(self, bot_id: int | None = None) -> float | None:
+        """When the earliest pending message of this bot is due, if any."""
+        query = sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.status == PENDING, of_bot(bot_id)
+        )
         async with self.db.read() as conn:
             value = (await conn.execute(query)).scalar()
         return None if value is None else float(value)

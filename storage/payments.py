@@ -97,7 +97,7 @@ async def record_in(
     )
     await add_in(conn, entry)
     after = await one_request_in(conn, request_id)
-    await enqueue(conn, notify(after))
+    await enqueue(conn, notify(after), center_id=after.center_id)
     return after
 
 

@@ -21,11 +21,16 @@ def _key(key: ConversationKey) -> str:
     return json.dumps(list(key))
 
 
+# The key of the default bot's dialogs (BOT_TOKEN's, whatever its id: a new token keeps them).
+DEFAULT_BOT_KEY = 0
+_BOT = sa.bindparam("bot", type_=user_data.c.bot_id.type)
 # Written on most updates, so built once.
 _USER_DATA_DELETE = user_data.delete().where(
-    user_data.c.user_id == sa.bindparam("user", type_=user_data.c.user_id.type)
+    user_data.c.bot_id == _BOT,
+    user_data.c.user_id == sa.bindparam("user", type_=user_data.c.user_id.type),
 )
 _CONVERSATION_DELETE = conversations.delete().where(
+    conversations.c.bot_id == _BOT,
     conversations.c.name == sa.bindparam("dialog", type_=conversations.c.name.type),
     conversations.c.key == sa.bindparam("chat_key", type_=conversations.c.key.type),
 )
@@ -36,9 +41,11 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     Updates are buffered and written by `flush()` in one transaction, so a dialog's step and
     its draft are saved together or not at all; the application flushes after every update.
+    Each bot keeps its own (`bot_key`: its Telegram id, 0 for the default bot): one person's
+    dialog with one bot is not their dialog with another.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, bot_key: int = DEFAULT_BOT_KEY) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=True, callback_data=False
@@ -46,6 +53,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             update_interval=UPDATE_INTERVAL_S,
         )
         self.db = db
+        self.bot_key = bot_key
         self._users: dict[int, str | None] = {}
         # What the database holds for each user, so an unchanged user_data is not rewritten.
         self._stored_users: dict[int, str | None] = {}
@@ -55,7 +63,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         """Every stored user's dialog data."""
         async with self.db.read() as conn:
-            rows = (await conn.execute(sa.select(user_data))).all()
+            mine = sa.select(user_data).where(user_data.c.bot_id == self.bot_key)
+            rows = (await conn.execute(mine)).all()
         self._stored_users = {int(row.user_id): row.data for row in rows}
         return {int(row.user_id): json.loads(row.data) for row in rows}
 
@@ -79,7 +88,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one ConversationHandler."""
-        query = sa.select(conversations).where(conversations.c.name == name)
+        query = sa.select(conversations).where(
+            conversations.c.bot_id == self.bot_key, conversations.c.name == name
+        )
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         return {tuple(json.loads(row.key)): json.loads(row.state) for row in rows}
@@ -115,17 +126,20 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def _write(
         self, users: dict[int, str | None], states: dict[tuple[str, str], str | None]
     ) -> None:
+        bot = self.bot_key
         async with self.db.write() as conn:
             for user_id, data in users.items():
                 if data is None:
-                    await conn.execute(_USER_DATA_DELETE, {"user": user_id})
+                    await conn.execute(_USER_DATA_DELETE, {"bot": bot, "user": user_id})
                 else:
-                    await conn.execute(upsert(conn, user_data), {"user_id": user_id, "data": data})
+                    row = {"bot_id": bot, "user_id": user_id, "data": data}
+                    await conn.execute(upsert(conn, user_data), row)
             for (name, key), state in states.items():
                 if state is None:
-                    await conn.execute(_CONVERSATION_DELETE, {"dialog": name, "chat_key": key})
+                    params = {"bot": bot, "dialog": name, "chat_key": key}
+                    await conn.execute(_CONVERSATION_DELETE, params)
                 else:
-                    row = {"name": name, "key": key, "state": state}
+                    row = {"bot_id": bot, "name": name, "key": key, "state": state}
                     await conn.execute(upsert(conn, conversations), row)
         self._stored_users.update(users)
 

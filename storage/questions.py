@@ -99,7 +99,7 @@ class Questions:
             )
             question = question_from_row(inserted.one())
             message = await self._record(conn, question, Direction.TO_MANAGER, villager_id, entry)
-            await enqueue(conn, relay(question, message))
+            await enqueue(conn, relay(question, message), center_id=question.center_id)
         self.outbox.wake()
         return question, message
 
@@ -126,7 +126,7 @@ class Questions:
                 return None
             question = question_from_row(row)
             message = await self._record(conn, question, direction, sender_id, entry)
-            await enqueue(conn, relay(question, message))
+            await enqueue(conn, relay(question, message), center_id=question.center_id)
         self.outbox.wake()
         return question, message
 
@@ -153,7 +153,7 @@ class Questions:
             if row is None:
                 return None
             question = question_from_row(row)
-            await enqueue(conn, notice(question))
+            await enqueue(conn, notice(question), center_id=question.center_id)
         self.outbox.wake()
         return question
 

@@ -92,10 +92,11 @@ async def apply_in(
     await audit_in(conn, request_id, change, actor_id, role, reason)
     sales = await _catalog_side(conn, current, change)
     after = await one_request_in(conn, request_id)
-    await enqueue(conn, notify(after, change))
+    await enqueue(conn, notify(after, change), center_id=after.center_id)
     if on_sale is not None:
         for sale in sales:
-            await enqueue(conn, on_sale(await one_request_in(conn, sale.offer_id), sale))
+            offer = await one_request_in(conn, sale.offer_id)
+            await enqueue(conn, on_sale(offer, sale), center_id=offer.center_id)
     return after
 
 

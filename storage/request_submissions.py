@@ -102,7 +102,7 @@ async def _submitted(
     """Audit the submission and queue its messages; the request as submitted."""
     await audit_in(conn, request_id, _SUBMIT, villager_id, Role.VILLAGER, None)
     submitted = await one_request_in(conn, request_id)
-    await enqueue(conn, notify(submitted, _SUBMIT))
+    await enqueue(conn, notify(submitted, _SUBMIT), center_id=submitted.center_id)
     return submitted
 
 

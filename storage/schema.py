@@ -28,6 +28,8 @@ centers = sa.Table(
     sa.Column("payee_qr", sa.Text),
     # What one villager may owe the center on credit (kasbon); 0: no credit.
     sa.Column("credit_limit_minor", sa.BigInteger, nullable=False, server_default="0"),
+    # The bot its villagers talk to (bots.id); NULL: the default bot of BOT_TOKEN.
+    sa.Column("bot_id", sa.BigInteger),
 )
 
 users = sa.Table(
@@ -153,14 +155,18 @@ outbox = sa.Table(
     sa.Column("lane", sa.SmallInteger, nullable=False, server_default="0"),
     # The center whose manager this is for, as its manager: dropped undelivered on a handover.
     sa.Column("center_id", sa.Integer),
+    # The bot that sends it (its center's when written); NULL: the default bot.
+    sa.Column("bot_id", sa.BigInteger),
 )
 
+# Dialogs are kept by bot: bot_id 0 is the default bot (a key cannot be NULL).
 conversations = sa.Table(
     "conversations",
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("state", sa.Text, nullable=False),
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False, server_default="0"),
 )
 
 user_data = sa.Table(
@@ -168,6 +174,7 @@ user_data = sa.Table(
     metadata,
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False, server_default="0"),
 )
 
 service_products = sa.Table(
@@ -267,5 +274,16 @@ center_staff = sa.Table(
     sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), primary_key=True),
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("added_by", sa.BigInteger),
+    sa.Column("added_at", sa.Float, nullable=False),
+)
+
+# The bots besides the default one (BOT_TOKEN); id is the bot's Telegram id.
+bots = sa.Table(
+    "bots",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(32), nullable=False, unique=True),
+    sa.Column("token", sa.Text, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
     sa.Column("added_at", sa.Float, nullable=False),
 )

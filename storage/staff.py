@@ -78,7 +78,7 @@ class Staff:
         try:
             async with self.db.write() as conn:
                 await conn.execute(center_staff.insert().values(**row))
-                await enqueue(conn, messages)
+                await enqueue(conn, messages, center_id=center_id)
         except IntegrityError:
             return False
         self.outbox.wake()
@@ -95,7 +95,7 @@ class Staff:
         async with self.db.write() as conn:
             result = await conn.execute(query)
             if result.rowcount:
-                await enqueue(conn, messages)
+                await enqueue(conn, messages, center_id=center_id)
         self.outbox.wake()
         return bool(result.rowcount)
 

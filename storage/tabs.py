@@ -204,7 +204,7 @@ class Tabs:
                 tab.balance_minor - amount_minor,
                 tab.currency,
             )
-            await enqueue(conn, notice(repaid))
+            await enqueue(conn, notice(repaid), center_id=center_id)
         self.outbox.wake()
         return repaid
 
@@ -227,7 +227,7 @@ class Tabs:
                 raise ReminderRefused(ReminderRefusal.TOO_SOON, last)
             row = {"center_id": center_id, "villager_id": villager_id, "sent_at": stamp}
             await conn.execute(upsert(conn, tab_reminders), row)
-            await enqueue(conn, notice(tab))
+            await enqueue(conn, notice(tab), center_id=center_id)
         self.outbox.wake()
         return tab
 

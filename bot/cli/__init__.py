@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.backup import add_backup_commands, cmd_backup, cmd_restore
+from bot.cli.bots import add_bot_commands, cmd_bot
 from bot.cli.centers import add_center_commands, cmd_center
 from bot.cli.common import CliError
 from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
@@ -55,11 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "run",
-        help="start the bot (long polling) until Ctrl-C or SIGTERM",
-        description="Start the bot with long polling; it runs until Ctrl-C or SIGTERM.",
+        help="start the bots (long polling) until Ctrl-C or SIGTERM",
+        description=(
+            "Start the bot of BOT_TOKEN and every bot of `kiosdesa bot list` with long polling;"
+            " they run until Ctrl-C or SIGTERM."
+        ),
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_bot_commands(commands.add_parser("bot", help="add, list and remove bots"))
     add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     add_catalog_commands(
         commands.add_parser("catalog", help="import or export a center's catalog (CSV)")
@@ -119,6 +124,7 @@ async def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
+    "bot": cmd_bot,
     "center": cmd_center,
     "catalog": cmd_catalog,
     "prices": cmd_prices,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli.bots import DEFAULT_BOT, bot_id_named, name_arg
 from bot.cli.common import CODE_HELP, CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES, Money, MoneyError, format_money
@@ -13,6 +14,7 @@ from bot.services.handover import hand_over
 from bot.services.qr_payment import save_center_qr
 from bot.services.staffing import StaffRefusal, add_helper, remove_helper
 from bot.views.labels import qris_refusal_key
+from bot.views.poster import deep_link
 from bot.views.texts import LOCALES, plain
 from storage import Storage
 
@@ -22,7 +24,7 @@ OPERATOR_LOCALE = "en"
 
 def add_center_commands(parser: argparse.ArgumentParser) -> None:
     """center add | list | set-places | set-quote-hours | set-credit | set-manager | set-qris |
-    add-staff | remove-staff | staff."""
+    add-staff | remove-staff | staff | set-bot."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="create a center")
     add.add_argument("code", type=code_arg, help="join code, used in the deep link /start CODE")
@@ -40,6 +42,9 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=24.0,
         help="how long a quoted price waits for the villager's answer (default 24)",
+    )
+    add.add_argument(
+        "--bot", type=name_arg, default=DEFAULT_BOT, help="the bot its villagers talk to"
     )
     sub.add_parser("list", help="list every center")
     places = sub.add_parser("set-places", help="the places its villagers travel to (tickets)")
@@ -70,6 +75,9 @@ def add_center_commands(parser: argparse.ArgumentParser) -> None:
         staff.add_argument("user_id", type=int, help="the helper's Telegram user id")
     listed = sub.add_parser("staff", help="list a center's staff")
     listed.add_argument("code", type=code_arg, help=CODE_HELP)
+    bot = sub.add_parser("set-bot", help="the bot the center's villagers talk to")
+    bot.add_argument("code", type=code_arg, help=CODE_HELP)
+    bot.add_argument("bot", type=name_arg, help=f"a bot of `kiosdesa bot list`, or {DEFAULT_BOT}")
 
 
 async def cmd_center(args: argparse.Namespace) -> int:
@@ -80,6 +88,7 @@ async def cmd_center(args: argparse.Namespace) -> int:
 async def _center(store: Storage, args: argparse.Namespace) -> int:
     if args.action == "add":
         _check_location(args)
+        bot_id = await bot_id_named(store, args.bot)
         try:
             center = await store.centers.add_center(
                 args.code,
@@ -91,19 +100,13 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
                 lon=args.lon,
                 radius_km=args.radius_km,
                 quote_ttl_s=quote_seconds(args.quote_hours),
+                bot_id=bot_id,
             )
         except DuplicateCenter as exc:
             raise CliError(f"a center with code {exc} exists already") from exc
         print(f"created center {center.code} ({center.name}), manager {center.manager_id}")
     elif args.action == "list":
-        centers = await store.centers.all_centers()
-        if not centers:
-            print("no centers yet: add one with kiosdesa center add CODE --name NAME --manager ID")
-        for c in centers:
-            where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
-            print(
-                f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
-            )
+        await _list(store)
     elif args.action == "set-places":
         names = [" ".join(name.split())[:60] for name in args.places.split(",")]
         try:
@@ -123,6 +126,8 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
         await _set_credit(store, args.code, args.amount)
     elif args.action in ("add-staff", "remove-staff", "staff"):
         await _staff(store, args)
+    elif args.action == "set-bot":
+        await _set_bot(store, args.code, args.bot)
     else:
         try:
             center = (await hand_over(store, args.code, args.manager)).after
@@ -130,6 +135,18 @@ async def _center(store: Storage, args: argparse.Namespace) -> int:
             raise CliError(f"no center with code {args.code}") from exc
         print(f"center {center.code} is now managed by {center.manager_id}")
     return 0
+
+
+async def _list(store: Storage) -> None:
+    """One line a center; a center of another bot than the default one names it last."""
+    names = {bot.id: bot.name for bot in await store.bots.all_bots()}
+    centers = await store.centers.all_centers()
+    if not centers:
+        print("no centers yet: add one with kiosdesa center add CODE --name NAME --manager ID")
+    for c in centers:
+        where = f"{c.lat},{c.lon} r={c.radius_km:g}km" if c.has_location else "no location"
+        line = f"{c.code}\t{c.name}\tmanager={c.manager_id}\t{c.currency}\t{c.language}\t{where}"
+        print(line if c.bot_id is None else f"{line}\tbot={names.get(c.bot_id, c.bot_id)}")
 
 
 async def set_qris(store: Storage, code: str, payload: str) -> None:
@@ -144,6 +161,24 @@ async def set_qris(store: Storage, code: str, payload: str) -> None:
         print(f"{center.code} keeps its payee QR: {len(payload.strip())} characters")
     else:
         print(f"{center.code} takes QRIS: {saved.merchant}, {saved.city}")
+
+
+async def _set_bot(store: Storage, code: str, name: str) -> None:
+    """Give the center to another bot, and say the link its villagers join it with.
+
+    A bot cannot write first to someone who never opened it: the villagers need the link.
+    """
+    bot_id = await bot_id_named(store, name)
+    try:
+        center = await store.centers.set_bot(code, bot_id)
+    except RecordNotFound as exc:
+        raise CliError(f"no center with code {code}") from exc
+    if bot_id is None:
+        print(f"villagers of {center.code} now talk to the default bot (BOT_TOKEN)")
+        return
+    username = (await store.bots.get(bot_id)).username
+    link = deep_link(username, center.code)
+    print(f"villagers of {center.code} now talk to bot {name} (@{username}): share {link}")
 
 
 async def _set_credit(store: Storage, code: str, typed: str) -> None:

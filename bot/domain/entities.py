@@ -40,6 +40,8 @@ class Center:
     staff_ids: frozenset[int] = frozenset()
     # What one villager may owe the center on credit (kasbon), in minor units; 0: no credit.
     credit_limit_minor: int = 0
+    # The bot its villagers talk to (its Telegram id); None: the default bot of BOT_TOKEN.
+    bot_id: int | None = None
 
     @property
     def has_location(self) -> bool:

@@ -32,3 +32,17 @@ class OutOfStock(Exception):
         super().__init__(f"{product_name}: {available} left")
         self.product_name = product_name
         self.available = available
+
+
+class DuplicateBot(Exception):
+    """A bot with this name, or this very bot under another name, is in the table already."""
+
+
+class BotInUse(Exception):
+    """The bot still serves centers (`codes` names them), or still has `pending` messages to
+    send that were written before its centers moved."""
+
+    def __init__(self, name: str, codes: list[str], pending: int = 0) -> None:
+        super().__init__(name)
+        self.codes = codes
+        self.pending = pending

@@ -48,9 +48,16 @@ class Broadcaster:
     """A background task that delivers every broadcast in 'sending' status, oldest first."""
 
     def __init__(
-        self, bot: ExtBot[Any], store: Storage, rate_per_s: float, poll_seconds: float = 2.0
+        self,
+        bot: ExtBot[Any],
+        store: Storage,
+        rate_per_s: float,
+        poll_seconds: float = 2.0,
+        bot_id: int | None = None,
     ) -> None:
         self.bot = bot
+        # The broadcasts of this bot's centers alone (None: the default bot's).
+        self.bot_id = bot_id
         self.store = store
         self.poll_seconds = poll_seconds
         self.pacer = Pacer(rate_per_s)
@@ -85,7 +92,7 @@ class Broadcaster:
         while not self._stopping:
             self._wake.clear()
             try:
-                for broadcast in await self.store.broadcasts.sending():
+                for broadcast in await self.store.broadcasts.sending(self.bot_id):
                     if self._stopping:
                         break
                     await self.send_all(broadcast)

@@ -32,7 +32,8 @@ class OutboxSender:
 
     Each chat gets at most `chat_rate_per_s` messages a second (Telegram's per-chat limit):
     a manager with a burst of new cards receives them at that pace, without 429s, while
-    other chats' messages go out in between.
+    other chats' messages go out in between. It sends the rows of its bot alone (`bot_id`,
+    None: the default bot); each bot of the deployment has its own sender.
     """
 
     def __init__(
@@ -42,8 +43,12 @@ class OutboxSender:
         poll_seconds: float = 2.0,
         chat_rate_per_s: float = DEFAULT_CHAT_RATE,
         shown_cards: ShownCards | None = None,
+        bot_id: int | None = None,
     ) -> None:
         self.store = store
+        self.bot_id = bot_id
+        # Its own wake-up, so senders of other bots clearing theirs never hide a commit.
+        self._ready = store.outbox.listen()
         self.poll_seconds = poll_seconds
         self.pace = ChatPace(chat_rate_per_s)
         self.shown_cards = shown_cards or ShownCards()
@@ -66,7 +71,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Drain, then sleep until woken by a commit or the next retry falls due."""
-        ready = self.store.outbox.ready
+        ready = self._ready
         while not self._stopping:
             ready.clear()
             try:
@@ -87,7 +92,7 @@ class OutboxSender:
         held: set[int] = set()  # chats with a message still waiting: keep their order
         waiting: set[int] = set()  # chats with more to send once their pace allows
         redraws = False  # a card edit waits for a press redrawing the same card
-        due = await self.store.outbox.due(DUE_BATCH)
+        due = await self.store.outbox.due(DUE_BATCH, self.bot_id)
         for row in due:
             if self._stopping:
                 break

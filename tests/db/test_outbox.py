@@ -21,6 +21,7 @@ async def test_a_message_backing_off_holds_back_later_ones_to_the_same_chat(stor
                 OutboxMessage(chat_id=MANAGER, text="second"),
                 OutboxMessage(chat_id=SITI, text="to Siti"),
             ],
+            center_id=None,
         )
     first = (await store.outbox.due())[0]
     await store.outbox.retry_later(first, 60, "network down")
@@ -49,6 +50,7 @@ async def test_a_card_is_not_edited_in_another_managers_chat(store: Storage) -> 
                     chat_id=MANAGER + 1, text="card for the new manager", card_request_id=1
                 ),
             ],
+            center_id=None,
         )
     cards = {row.chat_id: row.extra["card_message_id"] for row in await store.outbox.due()}
     assert cards == {MANAGER: 51, MANAGER + 1: None}
@@ -76,6 +78,7 @@ async def test_of_two_waiting_edits_of_a_card_only_the_last_is_needed(store: Sto
                 OutboxMessage(chat_id=MANAGER, text="#1 ready", card_request_id=1),
                 OutboxMessage(chat_id=MANAGER, text="a note"),
             ],
+            center_id=None,
         )
     superseded = []
     while due := await store.outbox.due():
@@ -100,6 +103,7 @@ async def test_a_photo_or_voice_message_keeps_its_file_and_caption(store: Storag
                 OutboxMessage(chat_id=MANAGER, text="", media_kind="voice", file_id="V1"),
                 OutboxMessage(chat_id=SITI, text="plain"),
             ],
+            center_id=None,
         )
     due = [(row.chat_id, row.text, row.media_kind, row.file_id) for row in await store.outbox.due()]
     assert due == [
@@ -146,6 +150,7 @@ async def test_a_send_a_crash_interrupted_is_marked_as_one_that_may_arrive_twice
                 OutboxMessage(chat_id=SITI, text="approved"),
                 OutboxMessage(chat_id=MANAGER, text="x"),
             ],
+            center_id=None,
         )
     interrupted, clean = await store.outbox.due()
     await store.outbox.begin_send(interrupted)  # ...and the process dies before recording it
@@ -161,7 +166,7 @@ async def test_a_send_a_crash_interrupted_is_marked_as_one_that_may_arrive_twice
 
 async def test_a_timed_out_send_stays_marked_through_later_errors(store: Storage) -> None:
     async with store.db.write() as conn:
-        await enqueue(conn, [OutboxMessage(chat_id=SITI, text="approved")])
+        await enqueue(conn, [OutboxMessage(chat_id=SITI, text="approved")], center_id=None)
     row = await store.outbox.begin_send((await store.outbox.due())[0])
     await store.outbox.retry_later(row, 0, "Timed out", uncertain=True)
     row = await store.outbox.begin_send((await store.outbox.due())[0])

@@ -119,6 +119,7 @@ async def test_delivered_messages_are_pruned_after_the_days_they_are_kept(store:
                 OutboxMessage(chat_id=SITI, text="blocked long ago"),
                 OutboxMessage(chat_id=SITI, text="still waiting"),
             ],
+            center_id=None,
         )
         month_ago, yesterday = now() - 31 * DAY, now() - DAY
         for text, status, at in (

@@ -43,7 +43,9 @@ async def test_a_burst_written_by_another_process_goes_out_at_the_chats_pace(
         # Written on another connection (the CLI, a second counter): nothing wakes the sender.
         async with other.db.write() as conn:
             burst = [OutboxMessage(chat_id=MANAGER, text=f"card {n}") for n in range(CARDS)]
-            await enqueue(conn, [*burst, OutboxMessage(chat_id=SITI, text="to Siti")])
+            await enqueue(
+                conn, [*burst, OutboxMessage(chat_id=SITI, text="to Siti")], center_id=None
+            )
         async with telegram(emu, chat_rate=50) as bot:
             # A poll a minute apart: only the sweeps after each send can deliver the burst.
             sender = OutboxSender(bot, store, poll_seconds=60, chat_rate_per_s=50)
@@ -72,7 +74,9 @@ async def card_edit_waiting(store: Storage, bot: ExtBot[Any]) -> int:
             f" updated_at) VALUES ({center.id}, {SITI}, 'goods', 'approved', 'IDR', 1, 0, '{{}}',"
             f" {MANAGER}, {card.message_id}, 0, 0)"
         )
-        await enqueue(conn, [OutboxMessage(MANAGER, "🧾 #1 approved", card_request_id=1)])
+        await enqueue(
+            conn, [OutboxMessage(MANAGER, "🧾 #1 approved", card_request_id=1)], center_id=None
+        )
     return card.message_id
 
 

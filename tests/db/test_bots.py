@@ -1,0 +1,177 @@
+"""Several bots in one database: the bots table, each center's bot, the messages and
+announcements each bot sends, and dialogs kept apart by bot. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bot.domain.entities import OutboxMessage
+from bot.domain.errors import BotInUse, DuplicateBot, RecordNotFound
+from storage import Storage
+from storage.outbox import enqueue
+from storage.persistence import DatabasePersistence
+from storage.schema import user_data
+from tests.conftest import open_storage
+from tests.db.test_migrations import HEAD, database_at, revision_of
+
+KLATEN_BOT, SOLO_BOT = 654321, 765432
+TOKEN = "654321:AAEklatenSECRETtokenXYZ"
+MANAGER, MANAGER_B, SITI = 900001, 900002, 700001
+
+
+async def two_bots(store: Storage) -> tuple[int, int]:
+    """Bot klaten with center KLATEN, and center LEPING of the default bot; their ids."""
+    await store.bots.add(KLATEN_BOT, "klaten", TOKEN, "kios_klaten_bot")
+    leping = await store.centers.add_center("LEPING", "Kios Leping", MANAGER)
+    klaten = await store.centers.add_center("KLATEN", "Kios Klaten", MANAGER_B, bot_id=KLATEN_BOT)
+    return leping.id, klaten.id
+
+
+async def test_a_bot_is_kept_with_its_username_and_listed_with_its_centers(
+    store: Storage,
+) -> None:
+    await two_bots(store)
+
+    [klaten] = await store.bots.all_bots()
+    assert (klaten.id, klaten.name, klaten.username) == (KLATEN_BOT, "klaten", "kios_klaten_bot")
+    assert klaten.token == TOKEN and TOKEN not in repr(klaten)
+    assert klaten.masked_token == "654321:AAE…XYZ"
+    assert await store.bots.center_codes() == {None: ["LEPING"], KLATEN_BOT: ["KLATEN"]}
+    assert [c.code for c in await store.centers.of_bot(KLATEN_BOT)] == ["KLATEN"]
+    assert [c.code for c in await store.centers.of_bot(None)] == ["LEPING"]
+
+
+async def test_a_name_or_a_bot_is_kept_once(store: Storage) -> None:
+    await store.bots.add(KLATEN_BOT, "klaten", TOKEN, "kios_klaten_bot")
+
+    with pytest.raises(DuplicateBot):
+        await store.bots.add(SOLO_BOT, "klaten", "765432:other", "kios_solo_bot")
+    with pytest.raises(DuplicateBot):
+        await store.bots.add(KLATEN_BOT, "solo", TOKEN, "kios_klaten_bot")
+    assert [bot.name for bot in await store.bots.all_bots()] == ["klaten"]
+
+
+async def test_a_bot_with_centers_is_not_removed_until_they_move(store: Storage) -> None:
+    await two_bots(store)
+    await store.centers.add_center("BAYAT", "Kios Bayat", MANAGER_B, bot_id=KLATEN_BOT)
+
+    with pytest.raises(BotInUse) as refused:
+        await store.bots.remove("klaten")
+    assert refused.value.codes == ["BAYAT", "KLATEN"]
+    assert [bot.name for bot in await store.bots.all_bots()] == ["klaten"]
+
+    await store.centers.set_bot("KLATEN", None)
+    moved = await store.centers.set_bot("BAYAT", None)
+    assert moved.bot_id is None
+    assert (await store.bots.remove("klaten")).username == "kios_klaten_bot"
+    assert await store.bots.all_bots() == []
+    with pytest.raises(RecordNotFound):
+        await store.bots.remove("klaten")
+
+
+async def test_each_bot_reads_only_the_messages_of_its_centers(store: Storage) -> None:
+    leping, klaten = await two_bots(store)
+    async with store.db.write() as conn:
+        # The same person, written to by both bots: two conversations, neither waits for the other.
+        await enqueue(conn, [OutboxMessage(SITI, "from Klaten")], center_id=klaten)
+        await enqueue(conn, [OutboxMessage(SITI, "from Leping")], center_id=leping)
+        await enqueue(conn, [OutboxMessage(MANAGER, "about no center")], center_id=None)
+
+    assert [row.text for row in await store.outbox.due()] == ["from Leping", "about no center"]
+    [klaten_row] = await store.outbox.due(bot_id=KLATEN_BOT)
+    assert klaten_row.text == "from Klaten"
+    # While Klaten's message to Siti backs off, Leping's to her still goes.
+    await store.outbox.retry_later(klaten_row, 600, "network down")
+    assert [row.text for row in await store.outbox.due()] == ["from Leping", "about no center"]
+    default_due, klaten_due = (
+        await store.outbox.next_due_at(),
+        await store.outbox.next_due_at(KLATEN_BOT),
+    )
+    assert default_due is not None and klaten_due is not None and klaten_due > default_due
+
+
+async def test_messages_keep_the_bot_they_were_written_for(store: Storage) -> None:
+    _leping, klaten = await two_bots(store)
+    async with store.db.write() as conn:
+        await enqueue(conn, [OutboxMessage(SITI, "written before the move")], center_id=klaten)
+    await store.centers.set_bot("KLATEN", None)
+    async with store.db.write() as conn:
+        await enqueue(conn, [OutboxMessage(SITI, "written after")], center_id=klaten)
+
+    assert [row.text for row in await store.outbox.due(bot_id=KLATEN_BOT)] == [
+        "written before the move"
+    ]
+    assert [row.text for row in await store.outbox.due()] == ["written after"]
+
+
+async def test_each_bot_sends_the_announcements_of_its_centers(store: Storage) -> None:
+    leping, klaten = await two_bots(store)
+    for center_id, manager in ((leping, MANAGER), (klaten, MANAGER_B)):
+        draft = await store.broadcasts.compose(center_id, manager, "Pasar murah")
+        await store.broadcasts.start_sending(draft.id, manager, manager, 1)
+
+    assert [b.center_id for b in await store.broadcasts.sending()] == [leping]
+    assert [b.center_id for b in await store.broadcasts.sending(KLATEN_BOT)] == [klaten]
+    assert await store.broadcasts.sending(SOLO_BOT) == []
+
+
+async def test_one_persons_dialogs_with_two_bots_are_kept_apart(store: Storage) -> None:
+    default, klaten = DatabasePersistence(store.db), DatabasePersistence(store.db, KLATEN_BOT)
+    await default.update_conversation("checkout", (SITI, SITI), "note")
+    await default.update_user_data(SITI, {"checkout": {"fulfilment": "pickup"}})
+    await default.flush()
+    await klaten.update_conversation("checkout", (SITI, SITI), "confirm")
+    await klaten.update_user_data(SITI, {"sell": {"name": "Salak"}})
+    await klaten.flush()
+
+    again, again_klaten = DatabasePersistence(store.db), DatabasePersistence(store.db, KLATEN_BOT)
+    assert await again.get_conversations("checkout") == {(SITI, SITI): "note"}
+    assert await again.get_user_data() == {SITI: {"checkout": {"fulfilment": "pickup"}}}
+    assert await again_klaten.get_conversations("checkout") == {(SITI, SITI): "confirm"}
+    assert await again_klaten.get_user_data() == {SITI: {"sell": {"name": "Salak"}}}
+
+    await klaten.drop_user_data(SITI)  # leaving one bot's dialog leaves the other's
+    await klaten.update_conversation("checkout", (SITI, SITI), None)
+    await klaten.flush()
+    assert await DatabasePersistence(store.db).get_user_data() == {
+        SITI: {"checkout": {"fulfilment": "pickup"}}
+    }
+    assert await DatabasePersistence(store.db, KLATEN_BOT).get_conversations("checkout") == {}
+
+
+async def test_dialogs_from_before_the_upgrade_are_the_default_bots(database_url: str) -> None:
+    old = await database_at(database_url, "0014")
+    async with old.write() as conn:
+        await conn.execute(sa.text("INSERT INTO user_data (user_id, data) VALUES (7001, '{}')"))
+        await conn.execute(
+            sa.text(
+                "INSERT INTO conversations (name, key, state)"
+                " VALUES ('checkout', '[7001, 7001]', '\"note\"')"
+            )
+        )
+    await old.close()
+
+    async with open_storage(database_url) as store:
+        async with store.db.read() as conn:
+            assert await revision_of(conn) == HEAD
+            rows = (await conn.execute(sa.select(user_data))).all()
+        assert [(row.user_id, row.bot_id) for row in rows] == [(7001, 0)]
+        dialogs = DatabasePersistence(store.db)
+        assert await dialogs.get_conversations("checkout") == {(7001, 7001): "note"}
+        assert await DatabasePersistence(store.db, KLATEN_BOT).get_user_data() == {}
+
+
+async def test_a_bot_with_messages_still_to_send_is_not_removed(store: Storage) -> None:
+    _leping, klaten = await two_bots(store)
+    async with store.db.write() as conn:
+        await enqueue(conn, [OutboxMessage(SITI, "approved")], center_id=klaten)
+    await store.centers.set_bot("KLATEN", None)
+
+    with pytest.raises(BotInUse) as refused:
+        await store.bots.remove("klaten")
+    assert (refused.value.codes, refused.value.pending) == ([], 1)
+
+    [row] = await store.outbox.due(bot_id=KLATEN_BOT)
+    await store.outbox.mark_sent(row, 5)
+    assert (await store.bots.remove("klaten")).name == "klaten"
