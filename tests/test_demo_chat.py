@@ -66,7 +66,7 @@ async def test_a_number_is_text_when_the_bot_asked_for_text(tmp_path: Path) -> N
     assert "From 3 to where?" in after(transcript, "villager> 3")
     assert "Ferry" not in after(transcript, "villager> 3")
     assert "(presses [2] " in after(transcript, "villager> #2")
-    assert "Type the full names of the 2 passenger(s)" in after(transcript, "villager> 2")
+    assert "Type the full name of 2 passengers" in after(transcript, "villager> 2")
 
 
 async def test_a_line_ending_in_a_backslash_goes_on_in_the_next(tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ async def test_a_line_ending_in_a_backslash_goes_on_in_the_next(tmp_path: Path) 
     transcript = out.getvalue()
     assert code == 0, transcript
     answer = after(transcript, "villager> Siti Aminah\\\n... Budi Santoso")
-    assert "type the 2 NIK / ID number(s)" in answer
+    assert "type 2 NIK / ID numbers" in answer
 
 
 def test_script_lines_know_buttons_numbers_and_continued_lines() -> None:

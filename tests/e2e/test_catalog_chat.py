@@ -254,6 +254,8 @@ async def test_a_file_that_is_not_utf8_is_named_so_in_the_managers_language(worl
     emu.user(MANAGER, "Pak Joko", language_code="zh")
     emu.send_text(MANAGER, "/start")
     await emu.wait_for(MANAGER, contains="Kios Desa Leping")
+    async with world.database() as store:  # the manager chose Chinese (/language)
+        await store.users.set_language(MANAGER, "zh")
     before = await catalog_of_leping(world)
     # "Café" as a spreadsheet on Windows saves it when "CSV" is chosen instead of "CSV UTF-8".
     western = (HEADER + "MNM-KPB,Café Bubuk,Minuman,16500,bungkus,,\n").encode("cp1252")

@@ -136,7 +136,7 @@ async def test_forged_and_stale_pay_presses_change_nothing(world: World) -> None
     other_manager = 900002
     emu.user(other_manager, "Bu Ani", language_code="en")
     async with world.database() as store:
-        await store.centers.add_center("SUKA", "Kios Desa Suka", other_manager)
+        await store.centers.add_center("SUKA", "Kios Desa Suka", other_manager, language="en")
         await set_credit_limit(store, 30_000)
     await start_manager(emu)
     done = await order_in_chat(emu, SITI)
