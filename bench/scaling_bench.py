@@ -127,7 +127,7 @@ async def quiet(emu: BotApiEmulator) -> None:
         await asyncio.sleep(QUIET_S)
 
 
-async def tap(emu: BotApiEmulator, user: int, message: SentMessage, key: str) -> None:
+def tap(emu: BotApiEmulator, user: int, message: SentMessage, key: str) -> None:
     """Press the button labelled by locale `key` on `message`."""
     emu.press(user, message.message_id, button_text=label(key))
 
@@ -156,22 +156,22 @@ async def goods_order(emu: BotApiEmulator) -> None:
     hits = await emu.wait_for(VILLAGER, contains=part("shop.results"))
     emu.press(VILLAGER, hits.message_id, button_text=hits.buttons[0][0].text)
     card = await emu.wait_for(VILLAGER, contains=part("shop.product"))
-    await tap(emu, VILLAGER, card, "shop.add_to_cart")
+    tap(emu, VILLAGER, card, "shop.add_to_cart")
     await emu.wait_for(VILLAGER, contains=part("shop.in_cart"))
     emu.send_text(VILLAGER, "/cart")
     cart = await emu.wait_for(VILLAGER, contains=part("cart.summary"))
-    await tap(emu, VILLAGER, cart, "cart.checkout")
+    tap(emu, VILLAGER, cart, "cart.checkout")
     how = await emu.wait_for(VILLAGER, contains=part("checkout.how"))
-    await tap(emu, VILLAGER, how, "checkout.pickup")
+    tap(emu, VILLAGER, how, "checkout.pickup")
     note = await emu.wait_for(VILLAGER, contains=part("checkout.ask_note"))
-    await tap(emu, VILLAGER, note, "checkout.skip_note")
+    tap(emu, VILLAGER, note, "checkout.skip_note")
     summary = await emu.wait_for(VILLAGER, contains=part("checkout.summary"))
-    await tap(emu, VILLAGER, summary, "checkout.confirm")
+    tap(emu, VILLAGER, summary, "checkout.confirm")
     await emu.wait_for(VILLAGER, contains=part("checkout.submitted"))
     desk = await emu.wait_for(MANAGER, lambda m: label("action.approve") in m.button_texts())
     await manager_walks(emu, desk, ["action.approve", "action.mark_ready", "action.complete"])
     desk = await card_with(emu, desk, label("pay.button.cash"))
-    await tap(emu, MANAGER, desk, "pay.button.cash")
+    tap(emu, MANAGER, desk, "pay.button.cash")
     await emu.wait_for(VILLAGER, contains=part("pay.told.cash"), after=0, timeout=30)
 
 
@@ -179,7 +179,7 @@ async def manager_walks(emu: BotApiEmulator, card: SentMessage, steps: list[str]
     """Press each step's button on the card as soon as the card shows it."""
     for key in steps:
         card = await card_with(emu, card, label(key))
-        await tap(emu, MANAGER, card, key)
+        tap(emu, MANAGER, card, key)
 
 
 async def topup(emu: BotApiEmulator) -> None:
@@ -190,10 +190,10 @@ async def topup(emu: BotApiEmulator) -> None:
     offer = await emu.wait_for(VILLAGER, lambda m: len(m.button_texts()) > 1)
     emu.press(VILLAGER, offer.message_id, button_text=offer.buttons[0][0].text)
     summary = await emu.wait_for(VILLAGER, contains=part("topup.summary"))
-    await tap(emu, VILLAGER, summary, "topup.confirm")
+    tap(emu, VILLAGER, summary, "topup.confirm")
     await emu.wait_for(VILLAGER, contains=part("topup.submitted"))
     desk = await emu.wait_for(MANAGER, lambda m: label("action.approve") in m.button_texts())
-    await tap(emu, MANAGER, desk, "action.approve")
+    tap(emu, MANAGER, desk, "action.approve")
     await emu.wait_for(MANAGER, contains=part("request.ask_reference"))
     emu.send_text(MANAGER, "SN 4411-2233")
     await emu.wait_for(VILLAGER, contains="SN 4411-2233", timeout=30)
