@@ -48,7 +48,7 @@ def add_bot_commands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
     sub.add_parser("list", help="list the bots, their centers and their tokens (masked)")
     remove = sub.add_parser("remove", help="forget a bot that serves no center any more")
-    remove.add_argument("name", type=name_arg)
+    remove.add_argument("name", type=name_arg, help="the bot's name, as `kiosdesa bot list` shows")
 
 
 async def cmd_bot(args: argparse.Namespace) -> int:

@@ -63,7 +63,7 @@ async def seed_klaten(database_url: str) -> None:
     async with open_storage(database_url) as store:
         await store.bots.add(KLATEN_BOT_ID, "klaten", KLATEN_TOKEN, KLATEN_USERNAME)
         center = await store.centers.add_center(
-            "KLATEN", "Kios Klaten", MANAGER_B, bot_id=KLATEN_BOT_ID
+            "KLATEN", "Kios Klaten", MANAGER_B, bot_id=KLATEN_BOT_ID, language="en"
         )
         rows = parse_catalog_csv(SAMPLE_CATALOG.read_text(encoding="utf-8"), "IDR")
         await store.catalog.import_rows(center.id, rows)
