@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
+    _add_emulator_command(
+        commands.add_parser(
+            "emulator",
+            help="a local stand-in for Telegram; with --chat you play its users",
+            description="Serve the Telegram Bot API locally for `kiosdesa run` to talk to "
+            "(TELEGRAM_API_URL=http://127.0.0.1:8081). With --chat you play Telegram users "
+            "at this terminal. Without --token it takes any token, a wrong one too.",
+        )
+    )
     add_data_commands(commands)
     add_backup_commands(commands)
     return parser
@@ -98,6 +107,13 @@ def _add_demo_command(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_emulator_command(parser: argparse.ArgumentParser) -> None:
+    # Imported here: the other commands do without the emulator's web server.
+    from bot.devtools.emulator.standalone import add_arguments
+
+    add_arguments(parser)
+
+
 async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
     settings = load_settings()
@@ -117,12 +133,23 @@ async def cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
 
 
+async def cmd_emulator(args: argparse.Namespace) -> int:
+    """Serve the Bot API locally; with --chat, play its users until :quit."""
+    from bot.devtools.emulator.standalone import chat_arguments_problem, serve
+
+    problem = chat_arguments_problem(args)
+    if problem is not None:
+        raise CliError(problem)
+    return await serve(args)
+
+
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
     "center": cmd_center,
     "catalog": cmd_catalog,
     "prices": cmd_prices,
     "demo": cmd_demo,
+    "emulator": cmd_emulator,
     "doctor": cmd_doctor,
     "migrate": cmd_migrate,
     "copy-data": cmd_copy_data,
