@@ -26,6 +26,7 @@ from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
 from storage import StorageUnavailable
+from storage.running import files_a_start_creates, forget_failed_start
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -118,7 +119,12 @@ async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
     settings = load_settings()
     log_the_bot(log_level_from_env(), settings.bot_token)
-    await run_bot(settings)
+    created = files_a_start_creates(settings.database_url)
+    try:
+        await run_bot(settings)
+    except BaseException:
+        forget_failed_start(created)  # a failed first start leaves no empty database behind
+        raise
     return 0
 
 
