@@ -133,4 +133,4 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(serve(parse_args(argv)))
-    return 130
+    return 0  # Ctrl-C is how a served emulator is meant to stop
