@@ -77,12 +77,15 @@ def _sqlite_lock_path(url: str) -> Path | None:
 async def bot_running(db: Database) -> AsyncIterator[None]:
     """Mark the database as in use by this process's bots; DatabaseBusy if another holds it."""
     path = lock_path(db)
-    if not db.is_sqlite or path is None or fcntl is None:
+    if not db.is_sqlite:
         busy = DatabaseBusy(
             "a restore or copy of this database is under way: start the bot when it is done"
         )
         async with _held(db, exclusive=False, busy=busy):
             yield
+        return
+    if path is None or fcntl is None:  # a memory database, or Windows: nothing to mark
+        yield
         return
     holding = _HELD.get(path) or _HELD.setdefault(path, _Holding(_take(path, BOTS)))
     holding.bots += 1
@@ -99,10 +102,13 @@ async def bot_running(db: Database) -> AsyncIterator[None]:
 async def no_bot_running(db: Database) -> AsyncIterator[None]:
     """Hold the database alone for the block; DatabaseBusy when a bot runs on it."""
     path = lock_path(db)
-    if not db.is_sqlite or path is None or fcntl is None:
+    if not db.is_sqlite:
         busy = DatabaseBusy("the bot is running on this database: stop it first")
         async with _held(db, exclusive=True, busy=busy):
             yield
+        return
+    if path is None or fcntl is None:
+        yield
         return
     if path in _HELD:
         raise DatabaseBusy(
