@@ -26,7 +26,7 @@ from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
 from storage import StorageUnavailable
-from storage.running import files_a_start_creates, forget_failed_start
+from storage.running import DatabaseBusy, files_a_start_creates, forget_failed_start
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -122,6 +122,8 @@ async def cmd_run(args: argparse.Namespace) -> int:
     created = files_a_start_creates(settings.database_url)
     try:
         await run_bot(settings)
+    except DatabaseBusy:
+        raise  # the files are another process's, made by it at the same moment
     except BaseException:
         forget_failed_start(created)  # a failed first start leaves no empty database behind
         raise
