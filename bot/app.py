@@ -245,7 +245,8 @@ async def start_services(app: KiosApplication) -> None:
         try:
             await set_manager_menu(app.bot, center.manager_id, center.language)
         except TelegramError as exc:  # e.g. the manager never opened the bot: set on /start
-            log.warning("no menu for the manager of %s yet: %s", center.code, exc)
+            # Expected until their first /start (doctor says so): no warning at every start.
+            log.debug("no menu for the manager of %s yet: %s", center.code, exc)
     # After the managers': an operator who also manages gets both menus in one.
     await set_admin_menus(app.bot, services.store, services.settings, services.bot_id)
     settings = services.settings

@@ -87,7 +87,8 @@ async def refresh_menu(
     try:
         await set_personal_menu(bot, user_id, locale, manager=bool(managed), admin=admin)
     except TelegramError as exc:  # e.g. they never opened the bot: set again on their /start
-        log.warning("no menu for user %s yet: %s", user_id, exc)
+        # Expected until their first /start (doctor says so): no warning at every start.
+        log.debug("no menu for user %s yet: %s", user_id, exc)
 
 
 async def set_admin_menus(

@@ -67,6 +67,8 @@ class Database:
 
     def __init__(self, database_url: str) -> None:
         self.url = async_url(database_url)
+        # As the operator wrote it, password masked: messages name it so, not the driver's form.
+        self.shown_url = safe_url(database_url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = create_async_engine(self.url, module=inline_dbapi())
@@ -188,7 +190,7 @@ class Database:
                 pass
         except (TypeError, ValueError) as exc:
             raise StorageUnavailable(
-                f"DATABASE_URL {safe_url(self.url)} has an option the driver does not take: "
+                f"DATABASE_URL {self.shown_url} has an option the driver does not take: "
                 f"{self._detail(exc)}"
             ) from None
 
@@ -199,7 +201,7 @@ class Database:
             yield
         except (OperationalError, DBAPIError, OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(
-                f"cannot open the database {safe_url(self.url)}: {self._detail(exc)}"
+                f"cannot open the database {self.shown_url}: {self._detail(exc)}"
             ) from exc
 
     def _detail(self, exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.database_url import StorageUnavailable, safe_url
+from storage.database_url import StorageUnavailable
 from storage.db import Database
 from storage.migration_check import migration_problems
 from storage.schema import metadata
@@ -31,7 +31,7 @@ async def copy_database(source: Database, target: Database) -> Mapping[str, int]
     problems = await migration_problems(source)
     if problems:
         raise StorageUnavailable(
-            f"the source {safe_url(source.url)} fails the migration check ({problems[0]}): "
+            f"the source {source.shown_url} fails the migration check ({problems[0]}): "
             "run `kiosdesa migrate` with DATABASE_URL set to it first"
         )
     await target.migrate()
@@ -51,7 +51,7 @@ async def _require_empty(conn: AsyncConnection, target: Database) -> None:
     for table in metadata.sorted_tables:
         if await conn.scalar(sa.select(sa.literal(1)).select_from(table).limit(1)):
             raise TargetNotEmpty(
-                f"the target {safe_url(target.url)} is not empty (table {table.name} has rows): "
+                f"the target {target.shown_url} is not empty (table {table.name} has rows): "
                 "copy-data goes only into an empty database"
             )
 

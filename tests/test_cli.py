@@ -274,3 +274,13 @@ def test_the_bot_runs_on_uvloop_and_operator_commands_on_the_standard_loop() -> 
 
     assert run_loop(on_uvloop(), fast=True) == 1
     assert run_loop(on_uvloop(), fast=False) == 0
+
+
+def test_the_sample_catalog_is_printed_wherever_kiosdesa_runs(kiosdesa: Kiosdesa) -> None:
+    add_leping(kiosdesa)
+    sample = kiosdesa.ok("catalog", "sample")
+    (kiosdesa.workdir / "sample.csv").write_text(sample, "utf-8")
+
+    assert sample == SAMPLE_CATALOG.read_text("utf-8")
+    imported = kiosdesa.ok("catalog", "import", "LEPING", "sample.csv")
+    assert imported == f"imported {SAMPLE_PRODUCTS} products into LEPING: 70 added, 0 updated\n"

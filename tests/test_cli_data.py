@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ async def test_copy_data_goes_only_into_an_empty_database(
 
     assert done.returncode == 2
     assert "is not empty (table centers has rows)" in done.stderr
+    # The target as the operator typed it, not the driver's postgresql+asyncpg:// form.
+    assert f"the target {postgres_url} is not empty" in done.stderr
     assert len(done.stderr.splitlines()) == 1
     async with open_storage(postgres_url) as store:
         assert [c.code for c in await store.centers.all_centers()] == ["ADA"]
@@ -96,7 +99,9 @@ async def test_copy_data_is_refused_while_a_bot_runs_on_the_source(
         await db.close()
 
     assert done.returncode == 2
-    assert done.stderr == "kiosdesa: the bot is running on this database: stop it first\n"
+    assert done.stderr == (
+        f"kiosdesa: the bot is running on this database (pid {os.getpid()}): stop it first\n"
+    )
 
 
 def test_migrate_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:

@@ -156,6 +156,8 @@ def test_the_command_replays_the_story_and_exits_on_its_own() -> None:
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert "manager> press Approve" in out and "#1 is completed" in out
+    # The manager has not opened the bot when it starts: expected, so no warning about it.
+    assert "WARNING" not in err + out
 
 
 def test_the_chat_takes_typed_lines_and_switches_people() -> None:

@@ -101,3 +101,15 @@ async def test_a_failed_poll_is_one_warning_line_not_a_traceback(tmp_path: Path)
     _upgraded, running, failed, stopping = lines
     assert (running, stopping) == (RUNNING, "INFO bot.runner: stopping")
     assert failed.startswith("WARNING bot.runner: cannot get updates from Telegram, retrying: ")
+
+
+async def test_a_manager_and_an_operator_who_have_not_opened_the_bot_are_no_warning(
+    tmp_path: Path,
+) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    kiosdesa.ok("center", "add", "LEPING", "--name", "Kios Leping", "--manager", "11111111")
+    async with BotApiEmulator(token=TOKEN) as telegram:
+        lines = await run_for_a_while(kiosdesa, telegram, ADMIN_IDS="33333333")
+
+    # Their menus are set when they send /start; kiosdesa doctor says who has not yet.
+    assert lines == [RUNNING, "INFO bot.runner: stopping"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -63,8 +65,8 @@ async def test_a_mistyped_token_is_one_line_with_only_the_bot_id(tmp_path: Path)
         line
         == "kiosdesa: Telegram rejected BOT_TOKEN 123456:***: copy the token from @BotFather again"
     )
-    # The database was checked first: its new file is the operator's alone.
-    assert stat.S_IMODE((tmp_path / "k.db").stat().st_mode) == 0o600
+    # A failed first start leaves no empty database, nor its lock file, behind.
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -119,6 +121,43 @@ async def test_telegram_out_of_reach_at_start_is_one_line(tmp_path: Path) -> Non
 
     line = assert_masked_failure(done, SECRET)
     assert line.startswith(f"kiosdesa: cannot reach Telegram at {nowhere}: ")
+    assert os.listdir(tmp_path) == []
+
+
+async def test_a_second_kiosdesa_run_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    kiosdesa = Kiosdesa(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    env = {**kiosdesa.env, "BOT_TOKEN": REAL_TOKEN}
+    async with BotApiEmulator(token=REAL_TOKEN) as telegram:
+        env["TELEGRAM_API_URL"] = telegram.url
+        first = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot.cli", "run"),
+            cwd=tmp_path,
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await telegram.state.notifier.wait_until(
+                lambda: telegram.stats.requests["getUpdates"] or None, 60
+            )
+            second = await kiosdesa_run(
+                kiosdesa, BOT_TOKEN=REAL_TOKEN, TELEGRAM_API_URL=telegram.url
+            )
+            restore = await asyncio.to_thread(kiosdesa, "restore", "k.db", "--replace")
+        finally:
+            first.send_signal(signal.SIGINT)
+            await asyncio.wait_for(first.communicate(), timeout=60)
+
+    assert assert_masked_failure(second, SECRET) == (
+        f"kiosdesa: another kiosdesa is running on k.db (pid {first.pid}): stop it first "
+        "(one process at a time may run bots on a SQLite file)"
+    )
+    assert restore.returncode == 2
+    assert restore.stderr == (
+        f"kiosdesa: the bot is running on this database (pid {first.pid}): stop it first\n"
+    )
+    assert first.returncode == 0  # the first bot ran on undisturbed
+    # The database the first start made is the operator's alone.
+    assert stat.S_IMODE((tmp_path / "k.db").stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(
@@ -127,18 +166,17 @@ async def test_telegram_out_of_reach_at_start_is_one_line(tmp_path: Path) -> Non
         # A file that is no SQLite database (a backup copied half, another program's file).
         (
             "sqlite:///k.db",
-            "kiosdesa: cannot open the database sqlite+aiosqlite:///k.db: file is not a database",
+            "kiosdesa: cannot open the database sqlite:///k.db: file is not a database",
         ),
         # A directory where the file should be.
         (
             "sqlite:///.",
-            "kiosdesa: cannot open the database sqlite+aiosqlite:///.: "
-            "unable to open database file",
+            "kiosdesa: cannot open the database sqlite:///.: unable to open database file",
         ),
         # PostgreSQL not running (or not listening where the URL says).
         (
             f"postgresql://kios:{PASSWORD}@{NOWHERE}/kiosdesa",
-            f"kiosdesa: cannot open the database postgresql+asyncpg://kios:***@{NOWHERE}/kiosdesa: "
+            f"kiosdesa: cannot open the database postgresql://kios:***@{NOWHERE}/kiosdesa: "
             "[Errno 111] Connection refused",
         ),
     ],

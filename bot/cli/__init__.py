@@ -27,6 +27,7 @@ from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
 from storage import StorageUnavailable
+from storage.running import DatabaseBusy, files_a_start_creates, forget_failed_start
 
 Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -81,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
     )
+    _add_emulator_command(
+        commands.add_parser(
+            "emulator",
+            help="a local stand-in for Telegram; with --chat you play its users",
+            description="Serve the Telegram Bot API locally for `kiosdesa run` to talk to "
+            "(TELEGRAM_API_URL=http://127.0.0.1:8081). With --chat you play Telegram users "
+            "at this terminal. Without --token it takes any token, a wrong one too.",
+        )
+    )
     add_data_commands(commands)
     add_backup_commands(commands)
     return parser
@@ -103,11 +113,25 @@ def _add_demo_command(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_emulator_command(parser: argparse.ArgumentParser) -> None:
+    # Imported here: the other commands do without the emulator's web server.
+    from bot.devtools.emulator.standalone import add_arguments
+
+    add_arguments(parser)
+
+
 async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
     settings = load_settings()
     log_the_bot(log_level_from_env(), settings.bot_token)
-    await run_bot(settings)
+    created = files_a_start_creates(settings.database_url)
+    try:
+        await run_bot(settings)
+    except DatabaseBusy:
+        raise  # the files are another process's, made by it at the same moment
+    except BaseException:
+        forget_failed_start(created)  # a failed first start leaves no empty database behind
+        raise
     return 0
 
 
@@ -122,6 +146,16 @@ async def cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
 
 
+async def cmd_emulator(args: argparse.Namespace) -> int:
+    """Serve the Bot API locally; with --chat, play its users until :quit."""
+    from bot.devtools.emulator.standalone import chat_arguments_problem, serve
+
+    problem = chat_arguments_problem(args)
+    if problem is not None:
+        raise CliError(problem)
+    return await serve(args)
+
+
 COMMANDS: dict[str, Command] = {
     "run": cmd_run,
     "bot": cmd_bot,
@@ -129,6 +163,7 @@ COMMANDS: dict[str, Command] = {
     "catalog": cmd_catalog,
     "prices": cmd_prices,
     "demo": cmd_demo,
+    "emulator": cmd_emulator,
     "doctor": cmd_doctor,
     "migrate": cmd_migrate,
     "copy-data": cmd_copy_data,

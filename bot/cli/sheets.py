@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 from bot.cli.common import CODE_HELP, CliError, center_by_code, code_arg, with_store
@@ -25,7 +26,7 @@ OPERATOR_LOCALE = "en"
 
 
 def add_catalog_commands(parser: argparse.ArgumentParser) -> None:
-    """catalog import CODE FILE | export CODE."""
+    """catalog import CODE FILE | export CODE | sample."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     importer = sub.add_parser(
         "import", help="add or update products from a CSV file (all or nothing)"
@@ -34,6 +35,11 @@ def add_catalog_commands(parser: argparse.ArgumentParser) -> None:
     importer.add_argument("file", type=Path, help=_file_help(CATALOG_HEADER))
     exporter = sub.add_parser("export", help="write the catalog as CSV to standard output")
     exporter.add_argument("code", type=code_arg, help=CODE_HELP)
+    sub.add_parser(
+        "sample",
+        help="write the sample catalog of an Indonesian village shop (70 products) as CSV "
+        "to standard output",
+    )
 
 
 def add_prices_commands(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +87,12 @@ def report_bad_rows(path: Path, errors: Sequence[RowError]) -> int:
 
 
 async def cmd_catalog(args: argparse.Namespace) -> int:
-    """catalog import | export."""
+    """catalog import | export | sample."""
+    if args.action == "sample":
+        # Packaged with the code, so it is there however kiosdesa was installed.
+        sample = resources.files("bot").joinpath("data/sample_catalog.csv")
+        sys.stdout.write(sample.read_text("utf-8"))
+        return 0
     return await with_store(lambda store: _catalog(store, args))
 
 

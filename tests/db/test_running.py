@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from storage.db import Database
-from storage.running import DatabaseBusy, bot_running, no_bot_running
+from storage.running import (
+    DatabaseBusy,
+    bot_running,
+    files_a_start_creates,
+    forget_failed_start,
+    no_bot_running,
+)
 
 
 @pytest.fixture
@@ -20,9 +27,11 @@ async def two(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
     await second.close()
 
 
-async def test_two_bots_may_run_on_one_database_but_no_restore_beside_them(
+async def test_bots_share_the_database_but_no_restore_goes_on_beside_them(
     two: tuple[Database, Database],
 ) -> None:
+    # On SQLite the bots of one process; on PostgreSQL any process's (another process's
+    # `kiosdesa run` on the same SQLite file is refused: tests/test_startup_failures.py).
     first, second = two
     async with bot_running(first), bot_running(second):
         with pytest.raises(DatabaseBusy, match="the bot is running on this database"):
@@ -37,8 +46,35 @@ async def test_no_bot_starts_while_a_restore_holds_the_database(
 ) -> None:
     first, second = two
     async with no_bot_running(first):
-        with pytest.raises(DatabaseBusy, match="a restore of this database is under way"):
+        with pytest.raises(DatabaseBusy, match=r"a restore or copy of .* is under way"):
             async with bot_running(second):
                 pass
     async with bot_running(second):
         pass
+
+
+def test_a_failed_start_removes_what_it_created_only_while_it_is_empty(tmp_path: Path) -> None:
+    database, lock = tmp_path / "k.db", tmp_path / "k.db.lock"
+    created = files_a_start_creates(f"sqlite:///{database}")
+    assert created == [database, lock]
+    database.write_bytes(b"SQLite format 3\x00")  # the start got as far as writing
+    lock.touch()
+
+    forget_failed_start(created)
+    assert database.exists() and lock.exists()
+
+    database.write_bytes(b"")  # opened, nothing written: as a start refused by Telegram
+    forget_failed_start(created)
+    assert not database.exists() and not lock.exists()
+    assert files_a_start_creates(f"postgresql://kios@{tmp_path.name}/kiosdesa") == []
+
+
+def test_an_existing_database_is_never_removed_by_a_failed_start(tmp_path: Path) -> None:
+    database = tmp_path / "k.db"
+    database.write_bytes(b"")
+
+    created = files_a_start_creates(f"sqlite:///{database}")
+    forget_failed_start(created)
+
+    assert created == [tmp_path / "k.db.lock"]
+    assert database.exists()

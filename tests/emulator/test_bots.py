@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import InvalidToken, RetryAfter
 
 from bot.devtools.emulator import BotApiEmulator, EmulatedBot
-from bot.devtools.emulator.__main__ import add_bots, parse_args
+from bot.devtools.emulator.standalone import add_bots, parse_args
 
 LEPING_TOKEN = "111:LEPING"
 SUMBER_TOKEN = "222:SUMBER"

@@ -7,12 +7,13 @@ import contextlib
 import signal
 import sys
 import warnings
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from telegram.warnings import PTBUserWarning
 
+from bot.devtools.demo.acting import ChatActions
 from bot.devtools.demo.reading import (
     CONTINUATION_PROMPT,
     CONTINUED,
@@ -60,7 +61,7 @@ async def run_demo(
     transcript = Transcript(out if out is not None else sys.stdout)
     session = DemoSession(transcript, language)
     transcript.on_closed = session.stop.set
-    with _stop_on_signals(session.stop), warnings.catch_warnings():
+    with stop_on_signals(session.stop), warnings.catch_warnings():
         # PTB's advice on the dialogs' per_message setting is for developers, not the demo.
         warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
         async with session:
@@ -68,8 +69,11 @@ async def run_demo(
                 transcript.note(f"replaying {script} ({len(steps)} steps)")
                 work: Coroutine[Any, Any, int] = replay(session, steps, str(script))
             else:
-                work = converse(session, reader_for(sys.stdin, transcript))
-            result = await _until_stopped(session.stop, work)
+                _banner(session)
+                reader = reader_for(sys.stdin, transcript)
+                first = session.person("villager")
+                work = converse(session, reader, first, demo_switch(session), HELP)
+            result = await until_stopped(session.stop, work)
     if result is None:
         transcript.write(["", transcript.style.dim("-- stopped")])
         return 0 if steps is None else INTERRUPTED
@@ -77,7 +81,7 @@ async def run_demo(
 
 
 @contextlib.contextmanager
-def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM set `stop` (the bot's own stop), so everything shuts down in order.
 
     The bot installs the same handlers once it runs; these cover the start before it.
@@ -96,7 +100,7 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(signum)
 
 
-async def _until_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, int]) -> int | None:
+async def until_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, int]) -> int | None:
     """The work's result, or None if `stop` was set first (the work is then cancelled)."""
     task = asyncio.create_task(work)
     stopped = asyncio.create_task(stop.wait())
@@ -141,16 +145,20 @@ def _as_typed(text: str) -> str:
     return (CONTINUED + "\n" + CONTINUATION_PROMPT).join(text.split("\n"))
 
 
-def _said(session: DemoSession, person: Person, text: str) -> str:
+def _said(session: ChatActions, person: Person, text: str) -> str:
     """A line of the transcript for what a person typed: `villager> /start LEPING`."""
     return session.transcript.style.strong(f"{person.label}> ") + text
 
 
-async def converse(session: DemoSession, reader: Reader) -> int:
+# Who plays next after a `:` command: (command, argument) -> the person; DemoError if unknown.
+Switch = Callable[[str, str], Person]
+
+
+async def converse(
+    session: ChatActions, reader: Reader, person: Person, switch: Switch, help_text: str
+) -> int:
     """The interactive chat: read a message, act on it as the current person, repeat."""
     transcript = session.transcript
-    _banner(session)
-    person = session.person("villager")
     reader.start()
     try:
         while True:
@@ -163,40 +171,44 @@ async def converse(session: DemoSession, reader: Reader) -> int:
             command = line.strip()
             if command in (":quit", ":q", ":exit"):
                 return 0
-            person = await _handle(session, person, command)
+            person = await _handle(session, person, command, switch, help_text)
     finally:
         reader.close()
 
 
-async def _handle(session: DemoSession, person: Person, line: str) -> Person:
+async def _handle(
+    session: ChatActions, person: Person, line: str, switch: Switch, help_text: str
+) -> Person:
     """Act on one line; returns who plays next (a `:` command may switch)."""
     transcript = session.transcript
     if not line:
         return person
     try:
         if line.startswith(":"):
-            return _command(session, person, line)
+            name, _, argument = line[1:].partition(" ")
+            if name.lower() == "help":
+                transcript.write(help_text.splitlines())
+                return person
+            chosen = switch(name.lower(), argument.strip())
+            transcript.note(f"now playing: {chosen.label} (user {chosen.user_id})")
+            return chosen
         await session.perform(person, parse_action(line))
     except DemoError as exc:
         transcript.note(str(exc))
     return person
 
 
-def _command(session: DemoSession, person: Person, line: str) -> Person:
-    """:villager, :manager, :as USER_ID, :help; DemoError for anything else."""
-    name, _, argument = line[1:].partition(" ")
-    name, argument = name.lower(), argument.strip()
-    if name == "help":
-        session.transcript.write(HELP.splitlines())
-        return person
-    if name in ("villager", "manager") and not argument:
-        chosen = session.person(name)
-    elif name == "as" and argument.isdigit() and int(argument) > 0:
-        chosen = session.person(argument)
-    else:
-        raise DemoError(f"unknown command {line!r}; :help lists them")
-    session.transcript.note(f"now playing: {chosen.label} (user {chosen.user_id})")
-    return chosen
+def demo_switch(session: DemoSession) -> Switch:
+    """:villager, :manager, :as USER_ID."""
+
+    def switch(name: str, argument: str) -> Person:
+        if name in ("villager", "manager") and not argument:
+            return session.person(name)
+        if name == "as" and argument.isdigit() and int(argument) > 0:
+            return session.person(argument)
+        raise DemoError(f"unknown command ':{name}'; :help lists them")
+
+    return switch
 
 
 def _banner(session: DemoSession) -> None:
