@@ -103,15 +103,13 @@ class Leases:
         statement = insert(bot_leases).values(
             bot_id=bot_id, holder=process_id, epoch=1, expires_at=clock + ttl_s
         )
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=[bot_leases.c.bot_id],
-            set_=dict(
-                holder=process_id, epoch=bot_leases.c.epoch + 1, expires_at=clock + ttl_s
-            ),
+            set_=dict(holder=process_id, epoch=bot_leases.c.epoch + 1, expires_at=clock + ttl_s),
             where=sa.or_(bot_leases.c.holder.is_(None), bot_leases.c.expires_at <= clock),
         ).returning(*bot_leases.c)
         async with self.db.write() as conn:
-            row = (await conn.execute(statement)).one_or_none()
+            row = (await conn.execute(upsert)).one_or_none()
         return None if row is None else _lease(row)
 
     async def renew(self, lease: Lease, ttl_s: float) -> Lease | None:
