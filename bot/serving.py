@@ -122,4 +122,3 @@ async def serve_by_leases(
         settings.lease_ttl_s,
     )
     await keeper.run(stop)
-    log.info("stopping")

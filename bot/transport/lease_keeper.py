@@ -65,6 +65,7 @@ class LeaseKeeper:
                     log.exception("lease round failed")
                     await self._drop_running_out()
                 await nap(stop, self.ttl_s / 3)
+            log.info("stopping")
         finally:
             await self.give_back_all()
 
