@@ -58,14 +58,23 @@ class Leases:
             )
             return int(inserted.scalar_one())
 
-    async def heartbeat(self, process_id: int) -> None:
+    async def heartbeat(self, process_id: int, host: str, pid: int) -> None:
         """Say that this process still lives (rejoining under its id if it was forgotten)."""
+        clock = database_now(self.db)
         async with self.db.write() as conn:
-            await conn.execute(
-                sa.update(processes)
-                .where(processes.c.id == process_id)
-                .values(heartbeat_at=database_now(self.db))
+            beat = await conn.execute(
+                sa.update(processes).where(processes.c.id == process_id).values(heartbeat_at=clock)
             )
+            if beat.rowcount == 0:  # silent so long that it was removed: it lives after all
+                await conn.execute(
+                    processes.insert().values(
+                        id=process_id,
+                        host=host[:255],
+                        pid=pid,
+                        started_at=clock,
+                        heartbeat_at=clock,
+                    )
+                )
 
     async def live_processes(self, ttl_s: float) -> int:
         """How many processes gave a heartbeat within the last `ttl_s` seconds."""

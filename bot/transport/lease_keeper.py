@@ -47,6 +47,7 @@ class LeaseKeeper:
         self.seats = seats
         self.ttl_s = ttl_s
         self.process_id = 0
+        self._whoami = ("", 0)  # host and pid, to rejoin if this process was forgotten
         self.held: dict[int, Lease] = {}
         # When each lease runs out by this process's own clock (taken before it was asked).
         self._deadlines: dict[int, float] = {}
@@ -54,6 +55,7 @@ class LeaseKeeper:
     async def join(self, host: str, pid: int) -> None:
         """Record this process as live."""
         self.process_id = await self.leases.join(host, pid)
+        self._whoami = (host, pid)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Keep the leases every third of the lease time until `stop`, then give all back."""
@@ -71,7 +73,7 @@ class LeaseKeeper:
 
     async def tick(self) -> None:
         """One round: heartbeat, renew, then come to this process's share of the bots."""
-        await self.leases.heartbeat(self.process_id)
+        await self.leases.heartbeat(self.process_id, *self._whoami)
         await self._renew_all()
         live = await self.leases.live_processes(self.ttl_s)
         share = fair_share(len(self.bot_ids), live)

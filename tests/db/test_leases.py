@@ -156,3 +156,15 @@ async def test_a_clean_stop_gives_every_lease_back(pg: Storage) -> None:
     second = await keeper(pg, other, 2)
     await second.tick()
     assert other.bots == set(BOTS)
+
+
+async def test_a_process_forgotten_after_a_long_silence_counts_again_once_it_beats(
+    pg: Storage,
+) -> None:
+    first = await keeper(pg, Served(), 1)
+    await fall_silent(pg, first.process_id)
+    assert await pg.leases.forget_dead(TTL_S) == 1
+    assert await pg.leases.live_processes(TTL_S) == 0
+    await first.tick()
+    assert await pg.leases.live_processes(TTL_S) == 1
+    assert set((await pg.leases.holders()).values()) == {first.process_id}
