@@ -1,7 +1,9 @@
-"""Running every bot of the deployment with long polling, in one process, until SIGINT or SIGTERM.
+"""Running the bots of the deployment with long polling, until SIGINT or SIGTERM.
 
 The default bot (BOT_TOKEN) and each bot of the bots table get an Application of their own:
-each its own send budget, update order and dialogs; one database for all.
+each its own send budget, update order and dialogs; one database for all. On SQLite one
+process serves them all; on PostgreSQL the processes sharing the database share the bots
+through leases (bot/serving.py).
 """
 
 from __future__ import annotations
