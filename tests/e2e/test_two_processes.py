@@ -185,6 +185,14 @@ async def test_two_processes_share_two_bots_and_one_takes_over_after_kill_9(
     assert texts(default, MANAGER) == before_kill[MANAGER]
     assert texts(default, SITI)[: len(before_kill[SITI])] == before_kill[SITI]
     assert len(texts(default, SITI)) == len(before_kill[SITI]) + 1
+    # The new holder sends the outbox too: a second order's card reaches the manager, once.
+    submitted = await order_at(default, SITI, "LEPING", "Kios Desa Leping")
+    number = submitted.text.split("#", 1)[1].split()[0].strip(".,")
+    await default.wait_for(MANAGER, contains=f"#{number}")
+    async with open_storage(deployment.database_url) as store:
+        await eventually(lambda: _all_sent(store), "every outbox message sent", START_TIMEOUT_S)
+    new_for_manager = texts(default, MANAGER)[len(before_kill[MANAGER]) :]
+    assert len(new_for_manager) == 1 and f"#{number}" in new_for_manager[0]
     async with open_storage(deployment.database_url) as store:
         assert await store.outbox.possible_duplicates() == []
     for bot in (default, klaten):  # never two processes polling one bot at once
