@@ -12,7 +12,7 @@ import os
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-LONG_POLL_TIMEOUT_S = 10  # as bot/runner.py
+LONG_POLL_TIMEOUT_S = 10  # as bot/serving.py
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

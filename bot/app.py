@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY, KiosContext, Services
 from bot.domain.flood import FloodGate
+from bot.domain.leases import Lease
 from bot.services.order_expiry import expire_unapproved_orders
 from bot.services.quotes import expire_quotes
 from bot.services.retention import forget_old_data
@@ -236,8 +237,12 @@ async def retention_job(context: KiosContext) -> None:
         )
 
 
-async def start_services(app: KiosApplication) -> None:
-    """Set the command menus, start delivering this bot's outbox and broadcasts, and its jobs."""
+async def start_services(app: KiosApplication, fence: Lease | None = None) -> None:
+    """Set the command menus, start delivering this bot's outbox and broadcasts, and its jobs.
+
+    `fence`: this process's lease of the bot (PostgreSQL, several processes): the outbox and
+    the broadcasts are sent only while it is current.
+    """
     services: Services = app.bot_data[SERVICES_KEY]
     await set_villager_menus(app.bot)
     # A manager's menu in the bot of their center; the operators' in every bot.
@@ -257,13 +262,14 @@ async def start_services(app: KiosApplication) -> None:
         settings.outbox_chat_rate_per_s,
         services.shown_cards,
         bot_id=services.bot_id,
+        fence=fence,
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
     schedule_jobs(app, services)
     # Broadcasts a restart interrupted go on from where they were.
     broadcaster = Broadcaster(
-        app.bot, services.store, settings.broadcast_rate_per_s, bot_id=services.bot_id
+        app.bot, services.store, settings.broadcast_rate_per_s, bot_id=services.bot_id, fence=fence
     )
     broadcaster.start()
     app.bot_data[BROADCASTER_KEY] = broadcaster
@@ -293,3 +299,7 @@ async def stop_services(app: KiosApplication) -> None:
     broadcaster: Broadcaster | None = app.bot_data.get(BROADCASTER_KEY)
     if broadcaster is not None:
         await broadcaster.stop()
+    # Jobs scheduled anew at the next start (a bot given back may be taken again).
+    if app.job_queue is not None:
+        for job in app.job_queue.jobs():
+            job.schedule_removal()

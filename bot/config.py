@@ -15,6 +15,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
 DEFAULT_BROADCAST_RATE = 30.0
 DEFAULT_OUTBOX_KEEP_DAYS = 30.0
+DEFAULT_LEASE_TTL = 15.0
 
 
 class ConfigError(Exception):
@@ -44,6 +45,9 @@ class Settings:
     # One user's updates: a burst of this many, then this many a minute (more are refused).
     flood_burst: int = DEFAULT_BURST
     flood_per_minute: float = DEFAULT_PER_MINUTE
+    # PostgreSQL with several processes: seconds a bot's lease lasts unrenewed, so a killed
+    # process's bots are served again by another within about this time (and a third of it).
+    lease_ttl_s: float = DEFAULT_LEASE_TTL
 
     @property
     def bot_base_url(self) -> str:
@@ -134,5 +138,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
             os.environ.get("OUTBOX_KEEP_DAYS", ""),
             DEFAULT_OUTBOX_KEEP_DAYS,
             unit="days",
+        ),
+        lease_ttl_s=parse_rate(
+            "LEASE_TTL", os.environ.get("LEASE_TTL", ""), DEFAULT_LEASE_TTL, unit="seconds"
         ),
     )

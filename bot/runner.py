@@ -1,7 +1,9 @@
-"""Running every bot of the deployment with long polling, in one process, until SIGINT or SIGTERM.
+"""Running the bots of the deployment with long polling, until SIGINT or SIGTERM.
 
 The default bot (BOT_TOKEN) and each bot of the bots table get an Application of their own:
-each its own send budget, update order and dialogs; one database for all.
+each its own send budget, update order and dialogs; one database for all. On SQLite one
+process serves them all; on PostgreSQL the processes sharing the database share the bots
+through leases (bot/serving.py).
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import signal
 import warnings
 from collections.abc import Callable
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot.app import BotSeat, KiosApplication, build_application, start_services, stop_services
+from bot.app import BotSeat, KiosApplication, build_application, stop_services
 from bot.config import Settings, masked_token
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
 from bot.domain.bots import masked_token as shown_token
+from bot.serving import serve_by_leases, start_serving
 from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
@@ -29,9 +32,6 @@ from storage.revision import schema_revision
 from storage.running import bot_running
 
 log = logging.getLogger(__name__)
-
-# Seconds Telegram holds a getUpdates call open while nothing happens.
-LONG_POLL_TIMEOUT_S = 10
 
 
 class TelegramUnavailable(Exception):
@@ -60,12 +60,15 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await _migrate(store.db)
         await _add_other_bots(apps, settings, store)
         _introduce(apps)
-        async with contextlib.AsyncExitStack() as serving:
-            for app in apps:
-                await serving.enter_async_context(app)
-            await _serve(apps, stop)
-    finally:
         for app in apps:
+            await app.initialize()
+        if store.db.is_sqlite:  # one process serves every bot
+            await _serve(apps, stop)
+        else:  # each bot by one of the processes sharing the database, through its lease
+            await serve_by_leases(apps, settings, store, stop, _polling_failed)
+    finally:
+        for app in apps:  # `apps` holds each bot's latest Application
+            await app.shutdown()  # a no-op for one never initialized
             # PTB leaves the bot's connections open when getMe fails; a no-op once shut down.
             await app.bot.shutdown()
         await running.aclose()
@@ -108,16 +111,8 @@ async def _serve(apps: list[KiosApplication], stop: asyncio.Event) -> None:
     started: list[KiosApplication] = []
     try:
         for app in apps:
-            await start_services(app)
-            await app.start()
             started.append(app)
-            assert app.updater is not None
-            await app.updater.start_polling(
-                poll_interval=0.0,
-                timeout=LONG_POLL_TIMEOUT_S,
-                allowed_updates=Update.ALL_TYPES,
-                error_callback=_polling_failed(app.bot.token),
-            )
+            await start_serving(app, _polling_failed)
         names = ", ".join(f"@{app.bot.username}" for app in apps)
         log.info("Kios Desa is running as %s", names)
         await stop.wait()
@@ -127,7 +122,8 @@ async def _serve(apps: list[KiosApplication], stop: asyncio.Event) -> None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
         for app in reversed(started):
-            await app.stop()
+            if app.running:
+                await app.stop()
         for app in apps:
             await stop_services(app)
 

@@ -11,6 +11,7 @@ from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.handover import Handovers
 from storage.holdings import Holdings
+from storage.leases import Leases
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.payments import Payments
@@ -57,6 +58,8 @@ class Storage:
         self.staff = Staff(db, self.outbox)
         # The bots besides the default one, and which centers each serves.
         self.bots = Bots(db)
+        # Which process serves each bot (PostgreSQL with several processes).
+        self.leases = Leases(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

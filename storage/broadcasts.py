@@ -20,8 +20,10 @@ from bot.domain.broadcasts import (
     Recipient,
     Tally,
 )
+from bot.domain.leases import Lease
 from storage.clock import now
 from storage.db import Database
+from storage.leases import still_held
 from storage.schema import broadcast_deliveries, broadcasts, centers, users
 
 deliveries = broadcast_deliveries
@@ -192,9 +194,18 @@ class Broadcasts:
             return [broadcast_from_row(row) for row in (await conn.execute(query)).all()]
 
     async def pending(
-        self, broadcast_id: int, after_user_id: int | None = None, limit: int = 200
+        self,
+        broadcast_id: int,
+        after_user_id: int | None = None,
+        limit: int = 200,
+        fence: Lease | None = None,
     ) -> list[Recipient]:
-        """Villagers still waiting for this broadcast, by user id, after `after_user_id`."""
+        """Villagers still waiting for this broadcast, by user id, after `after_user_id`.
+
+        `fence`: this process's lease of the broadcast's bot (PostgreSQL, several processes):
+        none are given once it is no longer current, and the deliveries are read with
+        `FOR UPDATE SKIP LOCKED`, so a process still reading them keeps them from another.
+        """
         query = (
             sa.select(users.c.id, users.c.language, users.c.telegram_language)
             .select_from(deliveries.join(users, users.c.id == deliveries.c.user_id))
@@ -207,8 +218,15 @@ class Broadcasts:
         )
         if after_user_id is not None:
             query = query.where(deliveries.c.user_id > after_user_id)
-        async with self.db.read() as conn:
-            rows = (await conn.execute(query)).all()
+        if fence is None:
+            async with self.db.read() as conn:
+                rows = (await conn.execute(query)).all()
+        else:
+            query = query.where(still_held(self.db, fence))
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True, of=deliveries)
+            async with self.db.write() as conn:
+                rows = (await conn.execute(query)).all()
         return [Recipient(row.id, row.language, row.telegram_language) for row in rows]
 
     async def mark_sent(self, broadcast_id: int, user_id: int) -> None:

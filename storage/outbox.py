@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.entities import OutboxMessage, OutboxRow
+from bot.domain.leases import Lease
 from bot.domain.pipeline import OPEN_STATUSES
 from storage.clock import now
 from storage.db import Database
+from storage.leases import still_held
 from storage.schema import centers, outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
@@ -257,13 +259,49 @@ class Outbox:
         A row still noted as in flight was interrupted in an earlier process: Telegram may have
         taken it, so this send may show it twice; it is marked so for good.
         """
-        if row.is_edit or is_uncertain(row):
-            return row  # an edit cannot arrive twice; an uncertain row stays marked
-        note = IN_FLIGHT
-        if row.last_error == IN_FLIGHT:
-            note = _noted(row, "an earlier send was interrupted", uncertain=True)
+        note = self._send_note(row)
+        if note is None:
+            return row
         await self._update(row.id, last_error=note)
         return replace(row, last_error=note)
+
+    async def claim(self, row: OutboxRow, fence: Lease | None = None) -> OutboxRow | None:
+        """Take a due row for sending, as `begin_send` notes it; None if it is not to be sent
+        here: already settled, locked by another process's claim, or `fence` (this process's
+        lease of the row's bot) no longer current.
+
+        On PostgreSQL the row is locked (`FOR UPDATE SKIP LOCKED`) while it is checked and
+        noted, so two processes never both find it pending; the fence refuses a holder whose
+        lease ran out, so a slow old holder leaves the row to the new one.
+        """
+        if self.db.is_sqlite and fence is None:  # one process, one sender a bot: as before
+            return await self.begin_send(row)
+        query = sa.select(outbox.c.last_error).where(
+            outbox.c.id == row.id, outbox.c.status == PENDING
+        )
+        if fence is not None:
+            query = query.where(still_held(self.db, fence))
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True, of=outbox)
+        async with self.db.write() as conn:
+            current = (await conn.execute(query)).one_or_none()
+            if current is None:
+                return None
+            row = replace(row, last_error=current.last_error)
+            note = self._send_note(row)
+            if note is None:
+                return row
+            await conn.execute(_ROW_UPDATE, {"row_id": row.id, "last_error": note})
+        return replace(row, last_error=note)
+
+    @staticmethod
+    def _send_note(row: OutboxRow) -> str | None:
+        """What a row says while its send is under way (None: nothing to note)."""
+        if row.is_edit or is_uncertain(row):
+            return None  # an edit cannot arrive twice; an uncertain row stays marked
+        if row.last_error == IN_FLIGHT:
+            return _noted(row, "an earlier send was interrupted", uncertain=True)
+        return IN_FLIGHT
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         """Record delivery; a card remembers its message so later changes edit it."""

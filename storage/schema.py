@@ -287,3 +287,25 @@ bots = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("added_at", sa.Float, nullable=False),
 )
+
+# The running processes on PostgreSQL, each with its heartbeat (the database's clock).
+processes = sa.Table(
+    "processes",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("heartbeat_at", sa.Float, nullable=False),
+)
+
+# Which process serves each bot (keyed by its Telegram id, the default bot too), until when,
+# and the fencing number of that holding (one more at each new holder).
+bot_leases = sa.Table(
+    "bot_leases",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("holder", sa.BigInteger),
+    sa.Column("epoch", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)

@@ -44,6 +44,8 @@ settings, from the environment or a .env file in the working directory:
   FLOOD_BURST, FLOOD_PER_MINUTE
                     updates one user may send at once (30) and a minute (60)
   OUTBOX_KEEP_DAYS  days a delivered notification is kept (default 30)
+  LEASE_TTL         PostgreSQL, several processes: seconds a bot's lease lasts unrenewed
+                    (default 15); a killed process's bots answer again within about that
 
 Check the settings first with `kiosdesa doctor`."""
 

@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.domain.broadcasts import Broadcast, DeliveryStatus, Outcome, Recipient
+from bot.domain.leases import Lease
 from bot.transport.background import nap, stop_gracefully
 from bot.transport.broadcast_progress import ProgressMessage, Run, start_run
 from bot.transport.delivery_log import DeliveryLog
@@ -54,8 +55,11 @@ class Broadcaster:
         rate_per_s: float,
         poll_seconds: float = 2.0,
         bot_id: int | None = None,
+        fence: Lease | None = None,
     ) -> None:
         self.bot = bot
+        # This process's lease of the bot, when several processes share the database.
+        self.fence = fence
         # The broadcasts of this bot's centers alone (None: the default bot's).
         self.bot_id = bot_id
         self.store = store
@@ -120,7 +124,9 @@ class Broadcaster:
         after: int | None = None
         try:
             while not self._stopping:
-                batch = await self.store.broadcasts.pending(run.broadcast.id, after, BATCH)
+                batch = await self.store.broadcasts.pending(
+                    run.broadcast.id, after, BATCH, self.fence
+                )
                 if not batch:
                     break
                 for recipient in batch:

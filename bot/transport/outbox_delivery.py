@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from telegram.ext import ExtBot
 
 from bot.domain.entities import OutboxRow
+from bot.domain.leases import Lease
 from bot.transport.pacer import ChatPace
 from bot.transport.send_budget import Priority
 from bot.transport.shown_cards import ShownCards
@@ -40,9 +41,16 @@ class OutboxDelivery:
     """Sends outbox rows, each chat at its pace, and records every answer in the outbox."""
 
     def __init__(
-        self, bot: ExtBot[Any], store: Storage, pace: ChatPace, shown_cards: ShownCards
+        self,
+        bot: ExtBot[Any],
+        store: Storage,
+        pace: ChatPace,
+        shown_cards: ShownCards,
+        fence: Lease | None = None,
     ) -> None:
         self.bot = bot
+        # This process's lease of the bot (PostgreSQL, several processes): sends only under it.
+        self.fence = fence
         self.store = store
         self.pace = pace
         self.shown_cards = shown_cards
@@ -58,11 +66,16 @@ class OutboxDelivery:
         if card_message_id:  # a press on the card meanwhile need not redraw it to the same
             self.shown_cards.note(row.chat_id, card_message_id, row.text, row.reply_markup)
         try:
-            row = await self.store.outbox.begin_send(row)
+            claimed = await self.store.outbox.claim(row, self.fence)
         except Exception:  # not sent after all (database busy): the next sweep must edit
             if card_message_id:
                 self.shown_cards.forget(row.chat_id, card_message_id, row.text, row.reply_markup)
             raise
+        if claimed is None:  # settled meanwhile, or no longer this process's to send
+            if card_message_id:
+                self.shown_cards.forget(row.chat_id, card_message_id, row.text, row.reply_markup)
+            return False
+        row = claimed
         if is_uncertain(row):
             log.warning("outbox message %s may arrive twice: %s", row.id, row.last_error)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 from telegram.ext import ExtBot
 
 from bot.domain.entities import OutboxRow
+from bot.domain.leases import Lease
 from bot.transport.background import nap, stop_gracefully
 from bot.transport.outbox_delivery import OutboxDelivery
 from bot.transport.pacer import DEFAULT_CHAT_RATE, ChatPace
@@ -44,6 +45,7 @@ class OutboxSender:
         chat_rate_per_s: float = DEFAULT_CHAT_RATE,
         shown_cards: ShownCards | None = None,
         bot_id: int | None = None,
+        fence: Lease | None = None,
     ) -> None:
         self.store = store
         self.bot_id = bot_id
@@ -52,7 +54,8 @@ class OutboxSender:
         self.poll_seconds = poll_seconds
         self.pace = ChatPace(chat_rate_per_s)
         self.shown_cards = shown_cards or ShownCards()
-        self.delivery = OutboxDelivery(bot, store, self.pace, self.shown_cards)
+        # `fence`: this process's lease of the bot, when several processes share the database.
+        self.delivery = OutboxDelivery(bot, store, self.pace, self.shown_cards, fence)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._next_free_s: float | None = None  # when a paced chat may get its next message

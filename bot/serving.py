@@ -1,0 +1,124 @@
+"""Serving a bot: start and stop its polling, its Application and its senders; and, on
+PostgreSQL, serving only the bots whose leases this process holds.
+
+SQLite is one process: it serves every bot. On PostgreSQL several processes share the bots
+through leases (storage/leases.py, bot/transport/lease_keeper.py): a bot's updates, outbox and
+broadcasts are handled by its lease holder alone, and the jobs that must run once per
+deployment (expiry, retention) run in the holder of the default bot's lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.app import BotSeat, KiosApplication, build_application, start_services, stop_services
+from bot.config import Settings
+from bot.context import SERVICES_KEY
+from bot.domain.leases import Lease
+from bot.transport.lease_keeper import LeaseKeeper
+from storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Seconds Telegram holds a getUpdates call open while nothing happens.
+LONG_POLL_TIMEOUT_S = 10
+
+PollingFailed = Callable[[str], Callable[[TelegramError], None]]
+
+
+async def start_serving(
+    app: KiosApplication, polling_failed: PollingFailed, fence: Lease | None = None
+) -> None:
+    """Start the bot's senders and jobs, its Application, then its long polling."""
+    await start_services(app, fence)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0,
+        timeout=LONG_POLL_TIMEOUT_S,
+        allowed_updates=Update.ALL_TYPES,
+        error_callback=polling_failed(app.bot.token),
+    )
+
+
+async def stop_serving(app: KiosApplication) -> None:
+    """Stop polling, finish the updates at hand, then stop the senders (nothing sent after)."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await stop_services(app)
+
+
+class LeasedSeats:
+    """The bots of this process, each started when its lease is taken and stopped when it
+    is given back; one taken again is built afresh, so its dialogs are read from the database
+    as the other process left them."""
+
+    def __init__(
+        self, apps: list[KiosApplication], settings: Settings, polling_failed: PollingFailed
+    ) -> None:
+        self.apps = apps  # replaced in place when a bot is built afresh
+        self.settings = settings
+        self.polling_failed = polling_failed
+        self._served: set[int] = set()
+
+    def bot_ids(self) -> list[int]:
+        """The Telegram ids of the bots, the default bot's first."""
+        return [app.bot.id for app in self.apps]
+
+    async def start(self, lease: Lease) -> None:
+        """Serve the bot of `lease`, fenced by it."""
+        index = self.bot_ids().index(lease.bot_id)
+        if lease.bot_id in self._served:
+            self.apps[index] = await self._rebuilt(self.apps[index])
+        self._served.add(lease.bot_id)
+        await start_serving(self.apps[index], self.polling_failed, lease)
+        log.info("serving @%s", self.apps[index].bot.username)
+
+    async def stop(self, bot_id: int) -> None:
+        """Stop serving `bot_id`."""
+        app = self.apps[self.bot_ids().index(bot_id)]
+        await stop_serving(app)
+        log.info("no longer serving @%s", app.bot.username)
+
+    async def _rebuilt(self, old: KiosApplication) -> KiosApplication:
+        """A fresh Application for a bot served before, known to its peers in its stead."""
+        services = old.bot_data[SERVICES_KEY]
+        store: Storage = services.store
+        fresh = build_application(self.settings, store, BotSeat(old.bot.token, services.bot_id))
+        await fresh.initialize()
+        renewed = fresh.bot_data[SERVICES_KEY]
+        renewed.default_bot_username = services.default_bot_username
+        renewed.peers = services.peers  # one map shared by every bot of the process
+        renewed.peers[services.bot_id] = fresh.bot
+        await old.shutdown()
+        return fresh
+
+
+async def serve_by_leases(
+    apps: list[KiosApplication],
+    settings: Settings,
+    store: Storage,
+    stop: asyncio.Event,
+    polling_failed: PollingFailed,
+) -> None:
+    """Serve this process's share of the bots until `stop`, then give every lease back."""
+    seats = LeasedSeats(apps, settings, polling_failed)
+    keeper = LeaseKeeper(store.leases, seats.bot_ids(), seats, settings.lease_ttl_s)
+    await keeper.join(socket.gethostname(), os.getpid())
+    names = ", ".join(f"@{app.bot.username}" for app in apps)
+    log.info(
+        "Kios Desa is running as process %s, sharing %s with the other processes (leases of %g s)",
+        keeper.process_id,
+        names,
+        settings.lease_ttl_s,
+    )
+    await keeper.run(stop)
