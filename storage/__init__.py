@@ -10,6 +10,7 @@ from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.handover import Handovers
 from storage.holdings import Holdings
+from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.produce import Produce
@@ -50,6 +51,8 @@ class Storage:
         self.qr_payments = QrPayments(db)
         # The kasbon book: tabs, repayments, reminders and the credit limit.
         self.tabs = Tabs(db, self.outbox)
+        # Each bot's updates, stored before Telegram is told they arrived.
+        self.inbox = Inbox(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -34,6 +34,7 @@ from sqlalchemy.util import greenlet_spawn
 from storage.database_url import StorageUnavailable as StorageUnavailable
 from storage.database_url import async_url, first_line, safe_url
 from storage.sqlite_driver import InlineConnection, inline_dbapi
+from storage.update_claim import current_claim, mark_claimed
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +83,38 @@ class Database:
 
         On SQLite it waits for this process's earlier writers first; a turn that does not come
         within SQLITE_BUSY_TIMEOUT_MS fails as a locked database does (OperationalError).
+        The first write of an inbox update's handling also marks it handled, or raises
+        UpdateHandledAlready if another process did (storage/update_claim.py).
         """
         if self._writers is None:
-            async with self._transaction(writing=True) as conn:
+            async with self._claiming_transaction() as conn:
                 yield conn
             return
         await _take_turn(self._writers, SQLITE_BUSY_TIMEOUT_MS / 1000)
         try:
-            async with self._transaction(writing=True) as conn:
+            async with self._claiming_transaction() as conn:
                 yield conn
         finally:
             self._writers.release()
+
+    @asynccontextmanager
+    async def _claiming_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction that, as the first of an inbox update's handling, marks the
+        update handled with its changes (storage/update_claim.py)."""
+        claim = current_claim()
+        marking = claim is not None and claim.begin()
+        committed = False
+        try:
+            async with self._transaction(writing=True) as conn:
+                if marking:
+                    assert claim is not None
+                    await mark_claimed(conn, claim)
+                yield conn
+            committed = True
+        finally:
+            if marking:
+                assert claim is not None
+                claim.settle(committed=committed)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

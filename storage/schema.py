@@ -269,3 +269,22 @@ center_staff = sa.Table(
     sa.Column("added_by", sa.BigInteger),
     sa.Column("added_at", sa.Float, nullable=False),
 )
+
+# Every update Telegram sent a bot, stored before Telegram is told it arrived (storage/inbox.py).
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.BigInteger),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("handled_at", sa.Float),
+    sa.Index(
+        "ix_inbox_unhandled",
+        "bot_id",
+        "update_id",
+        sqlite_where=sa.text("handled_at IS NULL"),
+        postgresql_where=sa.text("handled_at IS NULL"),
+    ),
+)
