@@ -12,7 +12,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot.app import build_application, start_services, stop_services
+from bot.app import build_application, replay_inbox, start_services, stop_services
 from bot.config import Settings, masked_token
 from storage import Storage
 from storage.database_url import masked_url
@@ -46,6 +46,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await store.db.migrate()
         async with app:
             await start_services(app)
+            await replay_inbox(app)  # what a killed process received, before anything new
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(

@@ -74,7 +74,7 @@ def handling(claim: UpdateClaim | None) -> contextvars.Token[UpdateClaim | None]
     return _current.set(claim)
 
 
-def handled_elsewhere(token: contextvars.Token[UpdateClaim | None]) -> None:
+def stop_handling(token: contextvars.Token[UpdateClaim | None]) -> None:
     """Undo `handling`: this task handles no update any more."""
     _current.reset(token)
 
@@ -92,7 +92,9 @@ _MARK = (
 
 async def mark_claimed(conn: AsyncConnection, claim: UpdateClaim) -> None:
     """Mark `claim`'s update handled in this transaction; UpdateHandledAlready if it was."""
-    result = await conn.execute(_MARK, {"bot": claim.bot_id, "update": claim.update_id, "at": now()})
+    result = await conn.execute(
+        _MARK, {"bot": claim.bot_id, "update": claim.update_id, "at": now()}
+    )
     if result.rowcount == 0:
         claim.state = ClaimState.REFUSED
         raise UpdateHandledAlready(f"update {claim.update_id} was handled already")

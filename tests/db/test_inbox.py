@@ -16,8 +16,8 @@ from storage.update_claim import (
     ClaimState,
     UpdateClaim,
     UpdateHandledAlready,
-    handled_elsewhere,
     handling,
+    stop_handling,
 )
 
 BOT, OTHER_BOT = 123456, 654321
@@ -27,13 +27,17 @@ SITI, BUDI = 7001, 7002
 def arrived(update_id: int, user_id: int | None = SITI, text: str = "minyak") -> ArrivedUpdate:
     """An update as Telegram sends a villager's text."""
     message = {"message_id": update_id, "text": text, "from": {"id": user_id}}
-    return ArrivedUpdate(update_id, user_id, json.dumps({"update_id": update_id, "message": message}))
+    return ArrivedUpdate(
+        update_id, user_id, json.dumps({"update_id": update_id, "message": message})
+    )
 
 
 async def handled_at(store: Storage, bot_id: int, update_id: int) -> float | None:
     """When the inbox says the update was handled (None: not yet)."""
     rows = await store.db.fetch(
-        sa.select(inbox.c.handled_at).where(inbox.c.bot_id == bot_id, inbox.c.update_id == update_id)
+        sa.select(inbox.c.handled_at).where(
+            inbox.c.bot_id == bot_id, inbox.c.update_id == update_id
+        )
     )
     assert len(rows) == 1
     value: float | None = rows[0].handled_at
@@ -81,7 +85,7 @@ async def test_the_first_write_of_a_handling_marks_its_update(store: Storage) ->
         async with store.db.write() as conn:  # the step's second write marks nothing again
             await conn.execute(user_data.update().values(data='{"a": 1}'))
     finally:
-        handled_elsewhere(token)
+        stop_handling(token)
     assert await handled_at(store, BOT, 10) is not None
     assert await store.inbox.unhandled(BOT) == []
 
@@ -99,7 +103,7 @@ async def test_a_second_handling_is_refused_and_writes_nothing(store: Storage) -
             async with store.db.write() as conn:
                 await conn.execute(sa.insert(user_data).values(user_id=SITI, data="{}"))
     finally:
-        handled_elsewhere(token)
+        stop_handling(token)
     assert await store.db.fetch(sa.select(user_data)) == []
 
 
@@ -115,7 +119,7 @@ async def test_a_failed_write_leaves_its_update_unhandled(store: Storage) -> Non
         assert claim.state is ClaimState.PENDING
         assert await handled_at(store, BOT, 10) is None
     finally:
-        handled_elsewhere(token)
+        stop_handling(token)
 
 
 async def test_two_handlings_at_once_one_wins(store: Storage) -> None:
@@ -130,7 +134,7 @@ async def test_two_handlings_at_once_one_wins(store: Storage) -> None:
         except UpdateHandledAlready:
             return False
         finally:
-            handled_elsewhere(token)
+            stop_handling(token)
 
     assert sorted(await asyncio.gather(handle(SITI), handle(BUDI))) == [False, True]
     assert len(await store.db.fetch(sa.select(user_data))) == 1
@@ -142,3 +146,16 @@ async def test_handled_updates_are_forgotten_after_a_while(store: Storage) -> No
     assert await store.inbox.forget_handled(before=now() - 60) == 0
     assert await store.inbox.forget_handled(before=now() + 1) == 1
     assert [u.update_id for u in await store.inbox.unhandled(BOT)] == [11]
+
+
+async def test_a_replay_safe_write_leaves_its_update_unhandled(store: Storage) -> None:
+    await store.inbox.receive(BOT, [arrived(10)])
+    claim = UpdateClaim(BOT, 10)
+    token = handling(claim)
+    try:
+        async with store.db.write(replay_safe=True) as conn:  # the user's profile, say
+            await conn.execute(sa.insert(user_data).values(user_id=SITI, data="{}"))
+    finally:
+        stop_handling(token)
+    assert claim.state is ClaimState.PENDING
+    assert await handled_at(store, BOT, 10) is None

@@ -1,0 +1,114 @@
+"""Between Telegram and the handlers: each update stored before it is confirmed, handled once.
+
+Telegram is told an update arrived when the bot asks getUpdates for the offset after it, and
+PTB does so on its next call. UpdatesRequest hands every answer to `receive` first: the
+updates go into the inbox in one transaction, and only then does PTB see them (so only then
+can it confirm them). If they cannot be stored, PTB gets a NetworkError and asks for the same
+updates again. At start, `replay` gives back those a killed process stored but never handled.
+
+An update reaches the handlers only if this process stored it first (`receive`) or replays
+it: one Telegram sends again (it was stored, but not confirmed before a kill) is dropped,
+since the replay has it already or it was handled. While it is handled, the update processor
+names its claim (storage/update_claim.py), so its first write marks it handled; one whose
+handling wrote nothing is marked right after, in batches (replaying a read is harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import NetworkError
+
+from bot.transport.http_request import json_bytes
+from bot.transport.wire import stored_update
+from storage.inbox import ArrivedUpdate, Inbox
+from storage.update_claim import ClaimState, UpdateClaim
+
+log = logging.getLogger(__name__)
+
+
+def bot_id_of(token: str) -> int:
+    """The bot's numeric id: the part of its token before ':' (not secret; 0 if none)."""
+    prefix = token.partition(":")[0]
+    return int(prefix) if prefix.isdigit() else 0
+
+
+def sender_of(update: dict[str, Any]) -> int | None:
+    """The id of the user an update (Telegram's JSON) comes from, if it has one."""
+    for field, value in update.items():
+        if field != "update_id" and isinstance(value, dict):
+            user = value.get("from") or value.get("user")
+            if isinstance(user, dict) and isinstance(user.get("id"), int):
+                return int(user["id"])
+    return None
+
+
+def arrival(update: dict[str, Any]) -> ArrivedUpdate:
+    """One update of a getUpdates answer, as the inbox stores it."""
+    payload = json_bytes(update).decode()
+    return ArrivedUpdate(int(update["update_id"]), sender_of(update), payload)
+
+
+class InboxGate:
+    """One bot's door between Telegram's answers and its handlers."""
+
+    def __init__(self, inbox: Inbox, bot_id: int) -> None:
+        self.inbox = inbox
+        self.bot_id = bot_id
+        # Stored or replayed by this process, not yet given to the handlers.
+        self._admitted: set[int] = set()
+        self._unmarked: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
+
+    async def receive(self, updates: Sequence[Any]) -> None:
+        """Store a getUpdates answer's updates; NetworkError (PTB tries again) if that fails."""
+        arrived = [arrival(u) for u in updates if isinstance(u, dict) and "update_id" in u]
+        try:
+            fresh = await self.inbox.receive(self.bot_id, arrived)
+        except Exception as exc:
+            raise NetworkError(f"updates not stored in the inbox, asking again: {exc}") from exc
+        self._admitted |= fresh
+
+    async def replay(self, bot: Bot) -> list[Update]:
+        """The updates stored but never handled, in order, cleaned as received ones are."""
+        waiting = await self.inbox.unhandled(self.bot_id)
+        updates = [Update.de_json(stored_update(u.payload), bot) for u in waiting]
+        self._admitted |= {u.update_id for u in waiting}
+        if waiting:
+            log.info("handling %d updates received before a restart", len(waiting))
+        return updates
+
+    def claim(self, update: Update) -> UpdateClaim | None:
+        """The update's claim if it is to be handled; None if it must be dropped."""
+        if update.update_id not in self._admitted:
+            log.info("update %d was received before: not handled again", update.update_id)
+            return None
+        self._admitted.discard(update.update_id)
+        return UpdateClaim(self.bot_id, update.update_id)
+
+    def handled(self, claim: UpdateClaim) -> None:
+        """The handling is over: an update no write marked is marked now, with others."""
+        if claim.state is not ClaimState.PENDING:
+            return
+        claim.state = ClaimState.CLOSED
+        self._unmarked.append(claim.update_id)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_unmarked())
+
+    async def _mark_unmarked(self) -> None:
+        """Mark the waiting updates handled, all that gathered meanwhile in one write."""
+        while self._unmarked:
+            update_ids, self._unmarked = self._unmarked, []
+            try:
+                await self.inbox.mark_handled(self.bot_id, update_ids)
+            except Exception as exc:  # replayed after a restart: they wrote nothing
+                log.warning("%d handled updates not marked: %s", len(update_ids), exc)
+
+    async def close(self) -> None:
+        """Finish marking before the process stops."""
+        if self._marking is not None:
+            await self._marking
