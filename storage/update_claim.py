@@ -106,7 +106,7 @@ async def mark_along(conn: AsyncConnection, claims: Iterable[UpdateClaim]) -> li
     For writes that carry other updates' changes (the dialogs' flush): an update another
     process handled already is left out, not fatal to the others' changes.
     """
-    marking = [claim for claim in claims if claim.state is ClaimState.PENDING]
+    marking = [claim for claim in dict.fromkeys(claims) if claim.state is ClaimState.PENDING]
     for claim in marking:
         claim.state = ClaimState.CLAIMING
         params = {"bot": claim.bot_id, "update": claim.update_id, "at": now()}

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from storage import Storage
 from storage.clock import now
 from storage.inbox import ArrivedUpdate
+from storage.persistence import DatabasePersistence
 from storage.schema import inbox, user_data
 from storage.update_claim import (
     ClaimState,
@@ -159,3 +160,51 @@ async def test_a_replay_safe_write_leaves_its_update_unhandled(store: Storage) -
         stop_handling(token)
     assert claim.state is ClaimState.PENDING
     assert await handled_at(store, BOT, 10) is None
+
+
+async def test_a_dialog_step_is_saved_with_its_update_marked_handled(store: Storage) -> None:
+    """The step is queued while its update is handled and flushed by whichever update
+    flushes next: the flush marks the update handled in the step's transaction."""
+    dialogs = DatabasePersistence(store.db)
+    await store.inbox.receive(BOT, [arrived(10, text="3"), arrived(11, BUDI)])
+    typed_quantity = UpdateClaim(BOT, 10)
+    token = handling(typed_quantity)
+    try:
+        await dialogs.update_conversation("product", (SITI, SITI), "confirm")
+        await dialogs.update_user_data(SITI, {"product": {"quantity": 3}})
+    finally:
+        stop_handling(token)
+    token = handling(UpdateClaim(BOT, 11))  # Budi's update, handled, flushes first
+    try:
+        await dialogs.flush()
+    finally:
+        stop_handling(token)
+    assert typed_quantity.state is ClaimState.CLAIMED
+    assert await store.inbox.unhandled(BOT) == []
+    assert (await dialogs.get_conversations("product")) == {(SITI, SITI): "confirm"}
+
+
+async def test_a_dialog_step_not_saved_leaves_its_update_to_replay(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialogs = DatabasePersistence(store.db)
+    await store.inbox.receive(BOT, [arrived(10, text="3")])
+    typed_quantity = UpdateClaim(BOT, 10)
+    token = handling(typed_quantity)
+    try:
+        await dialogs.update_conversation("product", (SITI, SITI), "confirm")
+    finally:
+        stop_handling(token)
+
+    async def disk_full(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(DatabasePersistence, "_write_changes", staticmethod(disk_full))
+    with pytest.raises(OSError, match="disk full"):
+        await dialogs.flush()
+    assert typed_quantity.state is ClaimState.PENDING
+    assert [u.update_id for u in await store.inbox.unhandled(BOT)] == [10]
+    monkeypatch.undo()
+    await dialogs.flush()  # the step and its mark were kept queued: they go together now
+    assert await store.inbox.unhandled(BOT) == []
+    assert (await dialogs.get_conversations("product")) == {(SITI, SITI): "confirm"}

@@ -1,0 +1,131 @@
+"""The inbox gate on the wire: PTB sees a getUpdates answer only once the inbox holds it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import NetworkError
+
+from bot.transport.inbox_gate import InboxGate, arrival, bot_id_of, sender_of
+from bot.transport.wire import UpdatesRequest, stored_update
+from bot.views.callbacks import PRESSED_SHOWED
+from storage.inbox import ArrivedUpdate
+
+SITI = 7001
+TEXT = {
+    "update_id": 10,
+    "message": {
+        "message_id": 1,
+        "date": 0,
+        "text": "minyak a\ud800",
+        "from": {"id": SITI, "is_bot": False, "first_name": "Siti"},
+        "chat": {"id": SITI, "type": "private"},
+    },
+}
+PRESS = {
+    "update_id": 11,
+    "callback_query": {
+        "id": "q1",
+        "chat_instance": "c",
+        "data": "a:1",
+        "from": {"id": SITI, "is_bot": False, "first_name": "Siti"},
+        "message": {
+            "message_id": 2,
+            "date": 0,
+            "text": "Beras",
+            "chat": {"id": SITI, "type": "private"},
+            "reply_markup": {"inline_keyboard": [[{"text": "+", "callback_data": "a:1"}]]},
+        },
+    },
+}
+
+
+class RecordingInbox:
+    """Stores what it is given, or fails as a database that went away does."""
+
+    def __init__(self, *, failing: bool = False) -> None:
+        self.failing = failing
+        self.stored: list[ArrivedUpdate] = []
+
+    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> set[int]:
+        if self.failing:
+            raise OSError("database unreachable")
+        fresh = {u.update_id for u in updates} - {u.update_id for u in self.stored}
+        self.stored.extend(u for u in updates if u.update_id in fresh)
+        return fresh
+
+
+@pytest.fixture
+async def telegram_url() -> AsyncIterator[str]:
+    """A Bot API that answers getUpdates with Siti's text and press."""
+
+    async def get_updates(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": [TEXT, PRESS]}, dumps=json.dumps)
+
+    app = web.Application()
+    app.router.add_post("/bot1:x/getUpdates", get_updates)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/bot1:x/getUpdates"
+    await runner.cleanup()
+
+
+async def fetch(gate: InboxGate, url: str) -> Any:
+    """One getUpdates as PTB makes it."""
+    request = UpdatesRequest(gate)
+    await request.initialize()
+    try:
+        return await request.post(url)
+    finally:
+        await request.shutdown()
+
+
+async def test_an_answer_is_stored_before_ptb_sees_it(telegram_url: str) -> None:
+    inbox = RecordingInbox()
+    gate = InboxGate(inbox, bot_id=1)  # type: ignore[arg-type]
+    result = await fetch(gate, telegram_url)
+    assert [u["update_id"] for u in result] == [10, 11]
+    assert [(u.update_id, u.user_id) for u in inbox.stored] == [(10, SITI), (11, SITI)]
+    assert json.loads(inbox.stored[1].payload) == PRESS  # as Telegram sent it
+
+
+async def test_an_answer_the_inbox_cannot_store_is_not_given_to_ptb(telegram_url: str) -> None:
+    gate = InboxGate(RecordingInbox(failing=True), bot_id=1)  # type: ignore[arg-type]
+    with pytest.raises(NetworkError, match="not stored"):
+        await fetch(gate, telegram_url)
+
+
+async def test_updates_sent_again_are_not_handled_again(telegram_url: str) -> None:
+    gate = InboxGate(RecordingInbox(), bot_id=1)  # type: ignore[arg-type]
+    bot = Bot("1:x")
+    first = [stored_update(json.dumps(u)) for u in await fetch(gate, telegram_url)]
+    updates = [Update.de_json(u, bot) for u in first]
+    assert [gate.claim(u) is not None for u in updates] == [True, True]
+    await fetch(gate, telegram_url)  # Telegram sends both again: not confirmed yet
+    assert [gate.claim(u) is not None for u in updates] == [False, False]
+
+
+def test_a_stored_update_is_cleaned_as_a_received_one_is() -> None:
+    for update in (TEXT, PRESS):
+        received = UpdatesRequest.parse_json_payload(
+            json.dumps({"ok": True, "result": [update]}).encode()
+        )["result"][0]
+        assert stored_update(arrival(update).payload) == received
+    assert stored_update(arrival(TEXT).payload)["message"]["text"] == "minyak a\ufffd"
+    assert PRESSED_SHOWED in stored_update(arrival(PRESS).payload)["callback_query"]["message"]
+
+
+def test_whose_update_and_which_bot() -> None:
+    assert sender_of(TEXT) == SITI
+    assert sender_of(PRESS) == SITI
+    assert sender_of({"update_id": 1, "poll": {"id": "p"}}) is None
+    assert bot_id_of("123456:TEST-TOKEN") == 123456
+    assert bot_id_of("not-a-token") == 0
