@@ -44,7 +44,8 @@ _MARK_MANY = (
         inbox.c.update_id.in_(sa.bindparam("updates", expanding=True)),
         inbox.c.handled_at.is_(None),
     )
-    .values(handled_at=sa.bindparam("at", type_=inbox.c.handled_at.type))
+    # What the update said is needed only to handle it: kept no longer (docs/privacy.md).
+    .values(handled_at=sa.bindparam("at", type_=inbox.c.handled_at.type), payload="")
 )
 
 

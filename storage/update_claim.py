@@ -86,7 +86,8 @@ _MARK = (
         inbox.c.update_id == sa.bindparam("update", type_=inbox.c.update_id.type),
         inbox.c.handled_at.is_(None),
     )
-    .values(handled_at=sa.bindparam("at", type_=inbox.c.handled_at.type))
+    # What the update said is needed only to handle it: kept no longer (docs/privacy.md).
+    .values(handled_at=sa.bindparam("at", type_=inbox.c.handled_at.type), payload="")
 )
 
 

@@ -208,3 +208,17 @@ async def test_a_dialog_step_not_saved_leaves_its_update_to_replay(
     await dialogs.flush()  # the step and its mark were kept queued: they go together now
     assert await store.inbox.unhandled(BOT) == []
     assert (await dialogs.get_conversations("product")) == {(SITI, SITI): "confirm"}
+
+
+async def test_what_an_update_said_is_emptied_once_handled(store: Storage) -> None:
+    await store.inbox.receive(BOT, [arrived(10, text="NIK 3374014501900001"), arrived(11)])
+    await store.inbox.mark_handled(BOT, [10])
+    token = handling(claim := UpdateClaim(BOT, 11))
+    try:
+        async with store.db.write() as conn:
+            await conn.execute(sa.insert(user_data).values(user_id=SITI, data="{}"))
+    finally:
+        stop_handling(token)
+    assert claim.state is ClaimState.CLAIMED
+    rows = await store.db.fetch(sa.select(inbox.c.update_id, inbox.c.payload))
+    assert sorted(rows) == [(10, ""), (11, "")]

@@ -5,7 +5,8 @@ Revises: 0014
 
 - inbox: one row per update of a bot (bot_id: the numeric id of its token, the part before
   ':'), with who sent it (user_id, for each user's order), the update as Telegram sent it
-  (payload, JSON), when it arrived and when it was handled (handled_at; NULL: not yet).
+  (payload, JSON; emptied once handled), when it arrived and when it was handled
+  (handled_at; NULL: not yet).
   An index keeps the unhandled ones of a bot in update order for the replay at start.
 """
 
