@@ -37,6 +37,9 @@ _UNHANDLED = (
     )
     .order_by(inbox.c.update_id)
 )
+_LAST = sa.select(sa.func.max(inbox.c.update_id)).where(
+    inbox.c.bot_id == sa.bindparam("bot", type_=inbox.c.bot_id.type)
+)
 _MARK_MANY = (
     sa.update(inbox)
     .where(
@@ -54,13 +57,15 @@ class Inbox:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._insert = (postgresql.insert if not db.is_sqlite else sqlite.insert)(inbox)
+        insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(inbox)
+        # Built once: one statement for every answer, however many updates it holds.
+        self._insert = insert.on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
 
-    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> set[int]:
-        """Store the updates of one getUpdates answer in one transaction; returns the ids of
-        those new to the inbox (Telegram sends again what was not confirmed)."""
+    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> None:
+        """Store the updates of one getUpdates answer in one transaction; those the inbox
+        holds already (Telegram sends again what was not confirmed) are left as they are."""
         if not updates:
-            return set()
+            return
         arrived = now()
         rows = [
             {
@@ -69,13 +74,17 @@ class Inbox:
                 "user_id": update.user_id,
                 "payload": update.payload,
                 "received_at": arrived,
-                "handled_at": None,
             }
             for update in updates
         ]
-        insert = self._insert.values(rows).on_conflict_do_nothing().returning(inbox.c.update_id)
         async with self.db.write() as conn:
-            return {int(row.update_id) for row in (await conn.execute(insert)).all()}
+            await conn.execute(self._insert, rows)
+
+    async def last_update_id(self, bot_id: int) -> int:
+        """The highest update_id the inbox holds for the bot (0 if none): Telegram sends
+        again only updates up to it, never a newer one."""
+        rows = await self.db.fetch(_LAST, {"bot": bot_id})
+        return int(rows[0][0] or 0)
 
     async def unhandled(self, bot_id: int) -> list[ArrivedUpdate]:
         """The bot's updates not handled yet, in the order Telegram numbered them."""

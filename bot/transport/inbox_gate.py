@@ -6,9 +6,10 @@ updates go into the inbox in one transaction, and only then does PTB see them (s
 can it confirm them). If they cannot be stored, PTB gets a NetworkError and asks for the same
 updates again. At start, `replay` gives back those a killed process stored but never handled.
 
-An update reaches the handlers only if this process stored it first (`receive`) or replays
-it: one Telegram sends again (it was stored, but not confirmed before a kill) is dropped,
-since the replay has it already or it was handled. While it is handled, the update processor
+An update Telegram sends again (stored, but not confirmed before a kill) is dropped: it is no
+newer than the newest update the inbox held when this process began, and it is replayed or
+was handled. Updates only move forward within one process (PTB's offset), so no set of
+received ids is kept. While it is handled, the update processor
 names its claim (storage/update_claim.py), so its first write marks it handled; one whose
 handling wrote nothing is marked right after, in batches (replaying a read is harmless).
 """
@@ -59,8 +60,10 @@ class InboxGate:
     def __init__(self, inbox: Inbox, bot_id: int) -> None:
         self.inbox = inbox
         self.bot_id = bot_id
-        # Stored or replayed by this process, not yet given to the handlers.
-        self._admitted: set[int] = set()
+        # Updates up to this one were in the inbox when this process began serving the bot:
+        # Telegram may send them again, and they are replayed or handled already.
+        self._known_up_to = 0
+        self._replaying: set[int] = set()
         self._unmarked: list[int] = []
         self._marking: asyncio.Task[None] | None = None
 
@@ -68,27 +71,29 @@ class InboxGate:
         """Store a getUpdates answer's updates; NetworkError (PTB tries again) if that fails."""
         arrived = [arrival(u) for u in updates if isinstance(u, dict) and "update_id" in u]
         try:
-            fresh = await self.inbox.receive(self.bot_id, arrived)
+            await self.inbox.receive(self.bot_id, arrived)
         except Exception as exc:
             raise NetworkError(f"updates not stored in the inbox, asking again: {exc}") from exc
-        self._admitted |= fresh
 
     async def replay(self, bot: Bot) -> list[Update]:
         """The updates stored but never handled, in order, cleaned as received ones are."""
+        self._known_up_to = await self.inbox.last_update_id(self.bot_id)
         waiting = await self.inbox.unhandled(self.bot_id)
         updates = [Update.de_json(stored_update(u.payload), bot) for u in waiting]
-        self._admitted |= {u.update_id for u in waiting}
+        self._replaying = {u.update_id for u in waiting}
         if waiting:
             log.info("handling %d updates received before a restart", len(waiting))
         return updates
 
     def claim(self, update: Update) -> UpdateClaim | None:
         """The update's claim if it is to be handled; None if it must be dropped."""
-        if update.update_id not in self._admitted:
-            log.info("update %d was received before: not handled again", update.update_id)
+        update_id = update.update_id
+        if update_id in self._replaying:
+            self._replaying.discard(update_id)
+        elif update_id <= self._known_up_to:
+            log.info("update %d was received before: not handled again", update_id)
             return None
-        self._admitted.discard(update.update_id)
-        return UpdateClaim(self.bot_id, update.update_id)
+        return UpdateClaim(self.bot_id, update_id)
 
     def handled(self, claim: UpdateClaim) -> None:
         """The handling is over: an update no write marked is marked now, with others."""

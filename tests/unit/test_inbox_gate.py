@@ -50,14 +50,20 @@ class RecordingInbox:
 
     def __init__(self, *, failing: bool = False) -> None:
         self.failing = failing
-        self.stored: list[ArrivedUpdate] = []
+        self.stored: dict[int, ArrivedUpdate] = {}
+        self.handled: set[int] = set()
 
-    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> set[int]:
+    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> None:
         if self.failing:
             raise OSError("database unreachable")
-        fresh = {u.update_id for u in updates} - {u.update_id for u in self.stored}
-        self.stored.extend(u for u in updates if u.update_id in fresh)
-        return fresh
+        for update in updates:
+            self.stored.setdefault(update.update_id, update)
+
+    async def last_update_id(self, bot_id: int) -> int:
+        return max(self.stored, default=0)
+
+    async def unhandled(self, bot_id: int) -> list[ArrivedUpdate]:
+        return [u for i, u in sorted(self.stored.items()) if i not in self.handled]
 
 
 @pytest.fixture
@@ -93,8 +99,8 @@ async def test_an_answer_is_stored_before_ptb_sees_it(telegram_url: str) -> None
     gate = InboxGate(inbox, bot_id=1)  # type: ignore[arg-type]
     result = await fetch(gate, telegram_url)
     assert [u["update_id"] for u in result] == [10, 11]
-    assert [(u.update_id, u.user_id) for u in inbox.stored] == [(10, SITI), (11, SITI)]
-    assert json.loads(inbox.stored[1].payload) == PRESS  # as Telegram sent it
+    assert [(u.update_id, u.user_id) for u in inbox.stored.values()] == [(10, SITI), (11, SITI)]
+    assert json.loads(inbox.stored[11].payload) == PRESS  # as Telegram sent it
 
 
 async def test_an_answer_the_inbox_cannot_store_is_not_given_to_ptb(telegram_url: str) -> None:
@@ -103,14 +109,24 @@ async def test_an_answer_the_inbox_cannot_store_is_not_given_to_ptb(telegram_url
         await fetch(gate, telegram_url)
 
 
-async def test_updates_sent_again_are_not_handled_again(telegram_url: str) -> None:
-    gate = InboxGate(RecordingInbox(), bot_id=1)  # type: ignore[arg-type]
+async def test_after_a_restart_updates_sent_again_are_replayed_or_dropped(
+    telegram_url: str,
+) -> None:
+    inbox = RecordingInbox()
+    first_life = InboxGate(inbox, bot_id=1)  # type: ignore[arg-type]
+    await fetch(first_life, telegram_url)
+    inbox.handled.add(10)  # the text was handled, the press not: then a kill
+    gate = InboxGate(inbox, bot_id=1)  # type: ignore[arg-type]
     bot = Bot("1:x")
-    first = [stored_update(json.dumps(u)) for u in await fetch(gate, telegram_url)]
-    updates = [Update.de_json(u, bot) for u in first]
-    assert [gate.claim(u) is not None for u in updates] == [True, True]
-    await fetch(gate, telegram_url)  # Telegram sends both again: not confirmed yet
-    assert [gate.claim(u) is not None for u in updates] == [False, False]
+    replayed = await gate.replay(bot)
+    assert [u.update_id for u in replayed] == [11]
+    assert replayed[0].callback_query is not None
+    assert gate.claim(replayed[0]) is not None
+    # Telegram sends both again (never confirmed): neither is handled again.
+    again = [Update.de_json(u, bot) for u in await fetch(gate, telegram_url)]
+    assert [gate.claim(u) for u in again] == [None, None]
+    newer = Update.de_json({**TEXT, "update_id": 12}, bot)
+    assert gate.claim(newer) is not None
 
 
 def test_a_stored_update_is_cleaned_as_a_received_one_is() -> None:
