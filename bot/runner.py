@@ -14,6 +14,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.app import build_application, replay_inbox, start_services, stop_services
 from bot.config import Settings, masked_token
+from bot.transport.inbox_gate import InboxUnavailable
 from storage import Storage
 from storage.database_url import masked_url
 from storage.db import Database
@@ -50,7 +51,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(
-                poll_interval=0.0, timeout=LONG_POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES
+                poll_interval=0.0,
+                timeout=LONG_POLL_TIMEOUT_S,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=_polling_failed,
             )
             log.info("Kios Desa is running as @%s", app.bot.username)
             await stop.wait()
@@ -84,6 +88,15 @@ def _failure_line(exc: TelegramError, settings: Settings) -> str:
     if isinstance(exc, NetworkError):
         return f"cannot reach Telegram at {where}: {detail}"
     return f"Telegram at {where} refused to start the bot: {detail}"
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    """Log a failed getUpdates as PTB does; one warning line when the inbox could not store
+    its answer (a database busy or away: PTB asks again, after a pause growing to 30 s)."""
+    if isinstance(exc, InboxUnavailable):
+        log.warning("%s", exc)
+    else:
+        log.error("Exception happened while polling for updates.", exc_info=exc)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

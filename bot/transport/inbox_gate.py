@@ -32,6 +32,10 @@ from storage.update_claim import ClaimState, UpdateClaim
 log = logging.getLogger(__name__)
 
 
+class InboxUnavailable(NetworkError):
+    """A getUpdates answer could not be stored: PTB asks for the same updates again."""
+
+
 def bot_id_of(token: str) -> int:
     """The bot's numeric id: the part of its token before ':' (not secret; 0 if none)."""
     prefix = token.partition(":")[0]
@@ -73,7 +77,10 @@ class InboxGate:
         try:
             await self.inbox.receive(self.bot_id, arrived)
         except Exception as exc:
-            raise NetworkError(f"updates not stored in the inbox, asking again: {exc}") from exc
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InboxUnavailable(
+                f"updates not stored in the inbox, asking again: {detail}"
+            ) from exc
 
     async def replay(self, bot: Bot) -> list[Update]:
         """The updates stored but never handled, in order, cleaned as received ones are."""
