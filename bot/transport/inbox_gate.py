@@ -3,15 +3,16 @@
 Telegram is told an update arrived when the bot asks getUpdates for the offset after it, and
 PTB does so on its next call. UpdatesRequest hands every answer to `receive` first: the
 updates go into the inbox in one transaction, and only then does PTB see them (so only then
-can it confirm them). If they cannot be stored, PTB gets a NetworkError and asks for the same
-updates again. At start, `replay` gives back those a killed process stored but never handled.
+can it confirm them). If they cannot be stored, PTB gets InboxUnavailable (a NetworkError) and
+asks for the same updates again. At start, `replay` gives back those a killed process stored
+but never handled.
 
 An update Telegram sends again (stored, but not confirmed before a kill) is dropped: it is no
-newer than the newest update the inbox held when this process began, and it is replayed or
-was handled. Updates only move forward within one process (PTB's offset), so no set of
-received ids is kept. While it is handled, the update processor
-names its claim (storage/update_claim.py), so its first write marks it handled; one whose
-handling wrote nothing is marked right after, in batches (replaying a read is harmless).
+newer than the newest update the inbox held when this process began, so it is replayed or was
+handled. Within one process updates only move forward (PTB's offset), so no set of received
+ids is kept. While an update is handled, the update processor names its claim
+(storage/update_claim.py), so its first write marks it handled; one whose handling wrote
+nothing is marked right after, in batches (replaying a read is harmless).
 """
 
 from __future__ import annotations
