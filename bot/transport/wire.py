@@ -21,6 +21,9 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # A surrogate can only arrive escaped, so a payload without such an escape needs no walk.
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 REPLACEMENT = "\ufffd"
+# Telegram's refusal of an answer to a press it no longer takes (answered, or too old).
+_PRESS_GONE = b"query is too old"
+_ANSWERED = b'{"ok":true,"result":true}'
 # What Telegram's answer to a send or an edit repeats of what the bot itself sent.
 ECHOED_FIELDS = ("reply_markup", "entities", "caption_entities", "link_preview_options")
 
@@ -125,6 +128,33 @@ class BotRequest(AiohttpRequest):
     dropped from the answer before PTB parses it; a returned Message has its id, chat, date
     and text, and `reply_markup` and `entities` of None.
     """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send the call; a press Telegram no longer takes an answer for counts as answered.
+
+        A press replayed from the inbox after a restart may have been answered before the
+        kill, or be too old to answer: nobody waits for its spinner any more, and the press's
+        work (a handler answers first, then acts) must still be done.
+        """
+        code, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if (
+            code == HTTPStatus.BAD_REQUEST
+            and url.endswith("/answerCallbackQuery")
+            and _PRESS_GONE in payload.lower()
+        ):
+            return HTTPStatus.OK, _ANSWERED
+        return code, payload
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +27,30 @@ from tests.e2e.conftest import (
     join,
     label,
     part_of,
+    seed,
     shown,
     start_manager,
 )
-from tests.e2e.test_restart import Bots, bots  # noqa: F401 - the fixture
+from tests.e2e.test_restart import Bots
 
 BOT_ID = bot_id_of(TOKEN)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def bots(
+    request: pytest.FixtureRequest, emu: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[Bots]:
+    """Bot processes over a seeded SQLite file or PostgreSQL database; none survives the test."""
+    database_url: str = request.getfixturevalue(f"{request.param}_url")
+    await seed(database_url)
+    started = Bots(emu, database_url, tmp_path)
+    try:
+        yield started
+    finally:
+        await started.kill_all()
+        print(started.outputs())  # shown by pytest when the test failed
+
+
 # Longer than the test needs: the bot is killed while Telegram keeps it waiting.
 STUCK_S = 20.0
 
@@ -69,7 +89,7 @@ async def kill_once_fetched(emu: BotApiEmulator, running_bots: Bots) -> None:
 
 
 async def test_updates_fetched_before_a_kill_are_answered_once_after_the_restart(
-    bots: Bots,  # noqa: F811 - the fixture imported above
+    bots: Bots,
 ) -> None:
     emu = bots.emu
     await bots.start()
@@ -94,7 +114,7 @@ async def test_updates_fetched_before_a_kill_are_answered_once_after_the_restart
 
 
 async def test_a_confirmed_checkout_stuck_behind_a_kill_becomes_one_order(
-    bots: Bots,  # noqa: F811 - the fixture imported above
+    bots: Bots,
 ) -> None:
     emu = bots.emu
     await bots.start()
@@ -146,7 +166,7 @@ class ConfirmationGate:
 
 
 async def test_an_update_telegram_sends_again_after_a_restart_is_not_handled_twice(
-    bots: Bots,  # noqa: F811 - the fixture imported above
+    bots: Bots,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     emu = bots.emu

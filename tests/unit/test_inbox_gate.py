@@ -1,4 +1,5 @@
-"""The inbox gate on the wire: PTB sees a getUpdates answer only once the inbox holds it."""
+"""The inbox gate on the wire: PTB sees a getUpdates answer only once the inbox holds it, and
+a replayed press whose answer Telegram no longer takes still does its work."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 
 from bot.transport.inbox_gate import InboxGate, arrival, bot_id_of, sender_of
-from bot.transport.wire import UpdatesRequest, stored_update
+from bot.transport.wire import BotRequest, UpdatesRequest, stored_update
 from bot.views.callbacks import PRESSED_SHOWED
 from storage.inbox import ArrivedUpdate
 
@@ -145,3 +146,39 @@ def test_whose_update_and_which_bot() -> None:
     assert sender_of({"update_id": 1, "poll": {"id": "p"}}) is None
     assert bot_id_of("123456:TEST-TOKEN") == 123456
     assert bot_id_of("not-a-token") == 0
+
+
+@pytest.fixture
+async def telegram_refusing_answers() -> AsyncIterator[str]:
+    """A Bot API that refuses every answer to a press, and every message, as too old."""
+
+    async def too_old(_request: web.Request) -> web.Response:
+        description = (
+            "Bad Request: query is too old and response timeout expired or query ID is invalid"
+        )
+        return web.json_response(
+            {"ok": False, "error_code": 400, "description": description}, status=400
+        )
+
+    app = web.Application()
+    app.router.add_post("/bot1:x/{method}", too_old)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/bot1:x/"
+    await runner.cleanup()
+
+
+async def test_a_replayed_press_telegram_no_longer_takes_an_answer_for_counts_as_answered(
+    telegram_refusing_answers: str,
+) -> None:
+    request = BotRequest()
+    await request.initialize()
+    try:
+        assert await request.post(telegram_refusing_answers + "answerCallbackQuery") is True
+        with pytest.raises(BadRequest, match="too old"):  # anything else stays refused
+            await request.post(telegram_refusing_answers + "sendMessage")
+    finally:
+        await request.shutdown()
