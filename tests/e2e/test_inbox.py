@@ -36,12 +36,9 @@ from tests.e2e.test_restart import Bots
 BOT_ID = bot_id_of(TOKEN)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def bots(
-    request: pytest.FixtureRequest, emu: BotApiEmulator, tmp_path: Path
-) -> AsyncIterator[Bots]:
+@pytest.fixture
+async def bots(emu: BotApiEmulator, database_url: str, tmp_path: Path) -> AsyncIterator[Bots]:
     """Bot processes over a seeded SQLite file or PostgreSQL database; none survives the test."""
-    database_url: str = request.getfixturevalue(f"{request.param}_url")
     await seed(database_url)
     started = Bots(emu, database_url, tmp_path)
     try:
