@@ -61,11 +61,12 @@ class Inbox:
         # Built once: one statement for every answer, however many updates it holds.
         self._insert = insert.on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
 
-    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> None:
+    async def receive(
+        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+    ) -> None:
         """Store the updates of one getUpdates answer in one transaction; those the inbox
-        holds already (Telegram sends again what was not confirmed) are left as they are."""
-        if not updates:
-            return
+        holds already (Telegram sends again what was not confirmed) are left as they are.
+        Updates `handled` meanwhile (without a write of their own) are marked with them."""
         arrived = now()
         rows = [
             {
@@ -77,8 +78,14 @@ class Inbox:
             }
             for update in updates
         ]
+        if not rows and not handled:
+            return
         async with self.db.write() as conn:
-            await conn.execute(self._insert, rows)
+            if rows:
+                await conn.execute(self._insert, rows)
+            if handled:
+                marks = {"bot": bot_id, "updates": list(handled), "at": arrived}
+                await conn.execute(_MARK_MANY, marks)
 
     async def last_update_id(self, bot_id: int) -> int:
         """The highest update_id the inbox holds for the bot (0 if none): Telegram sends

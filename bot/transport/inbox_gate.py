@@ -12,7 +12,8 @@ newer than the newest update the inbox held when this process began, so it is re
 handled. Within one process updates only move forward (PTB's offset), so no set of received
 ids is kept. While an update is handled, the update processor names its claim
 (storage/update_claim.py), so its first write marks it handled; one whose handling wrote
-nothing is marked right after, in batches (replaying a read is harmless).
+nothing is marked with the next updates stored, in their transaction (replaying a read is
+harmless).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from storage.inbox import ArrivedUpdate, Inbox
 from storage.update_claim import ClaimState, UpdateClaim
 
 log = logging.getLogger(__name__)
+
+# An update handled without a write is marked with the next getUpdates answer's insert, or
+# after this many seconds when none comes: replaying it after a kill is harmless.
+MARK_DELAY_S = 0.5
 
 
 class InboxUnavailable(NetworkError):
@@ -73,11 +78,16 @@ class InboxGate:
         self._marking: asyncio.Task[None] | None = None
 
     async def receive(self, updates: Sequence[Any]) -> None:
-        """Store a getUpdates answer's updates; NetworkError (PTB tries again) if that fails."""
+        """Store a getUpdates answer's updates; NetworkError (PTB tries again) if that fails.
+
+        Updates handled meanwhile without a write are marked in the same transaction.
+        """
         arrived = [arrival(u) for u in updates if isinstance(u, dict) and "update_id" in u]
+        handled, self._unmarked = self._unmarked, []
         try:
-            await self.inbox.receive(self.bot_id, arrived)
+            await self.inbox.receive(self.bot_id, arrived, handled)
         except Exception as exc:
+            self._unmarked = handled + self._unmarked
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InboxUnavailable(
                 f"updates not stored in the inbox, asking again: {detail}"
@@ -104,24 +114,32 @@ class InboxGate:
         return UpdateClaim(self.bot_id, update_id)
 
     def handled(self, claim: UpdateClaim) -> None:
-        """The handling is over: an update no write marked is marked now, with others."""
+        """The handling is over: an update no write marked is marked with the next updates
+        stored, or within MARK_DELAY_S if none come."""
         if claim.state is not ClaimState.PENDING:
             return
         claim.state = ClaimState.CLOSED
         self._unmarked.append(claim.update_id)
         if self._marking is None or self._marking.done():
-            self._marking = asyncio.create_task(self._mark_unmarked())
+            self._marking = asyncio.create_task(self._mark_later())
 
-    async def _mark_unmarked(self) -> None:
-        """Mark the waiting updates handled, all that gathered meanwhile in one write."""
-        while self._unmarked:
-            update_ids, self._unmarked = self._unmarked, []
-            try:
-                await self.inbox.mark_handled(self.bot_id, update_ids)
-            except Exception as exc:  # replayed after a restart: they wrote nothing
-                log.warning("%d handled updates not marked: %s", len(update_ids), exc)
+    async def _mark_later(self) -> None:
+        """Mark what is still waiting after MARK_DELAY_S (no updates came to carry it)."""
+        await asyncio.sleep(MARK_DELAY_S)
+        await self._mark_waiting()
+
+    async def _mark_waiting(self) -> None:
+        """Mark the updates waiting to be marked, in one write."""
+        update_ids, self._unmarked = self._unmarked, []
+        if not update_ids:
+            return
+        try:
+            await self.inbox.mark_handled(self.bot_id, update_ids)
+        except Exception as exc:  # replayed after a restart: they wrote nothing
+            log.warning("%d handled updates not marked: %s", len(update_ids), exc)
 
     async def close(self) -> None:
-        """Finish marking before the process stops."""
+        """Mark what is waiting before the process stops."""
         if self._marking is not None:
-            await self._marking
+            self._marking.cancel()
+        await self._mark_waiting()

@@ -225,3 +225,11 @@ async def test_what_an_update_said_is_emptied_once_handled(store: Storage) -> No
     assert claim.state is ClaimState.CLAIMED
     rows = await store.db.fetch(sa.select(inbox.c.update_id, inbox.c.payload))
     assert sorted(rows) == [(10, ""), (11, "")]
+
+
+async def test_reads_handled_meanwhile_are_marked_with_the_next_updates(store: Storage) -> None:
+    await store.inbox.receive(BOT, [arrived(10), arrived(11)])
+    await store.inbox.receive(BOT, [arrived(12)], handled=[10, 11])
+    assert [u.update_id for u in await store.inbox.unhandled(BOT)] == [12]
+    await store.inbox.receive(BOT, [], handled=[12])  # nothing new came: the marks alone
+    assert await store.inbox.unhandled(BOT) == []

@@ -54,14 +54,21 @@ class RecordingInbox:
         self.stored: dict[int, ArrivedUpdate] = {}
         self.handled: set[int] = set()
 
-    async def receive(self, bot_id: int, updates: Sequence[ArrivedUpdate]) -> None:
+    async def receive(
+        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+    ) -> None:
         if self.failing:
             raise OSError("database unreachable")
+        self.handled.update(handled)
         for update in updates:
             self.stored.setdefault(update.update_id, update)
 
     async def last_update_id(self, bot_id: int) -> int:
         return max(self.stored, default=0)
+
+    async def mark_handled(self, bot_id: int, update_ids: Sequence[int]) -> int:
+        self.handled.update(update_ids)
+        return len(update_ids)
 
     async def unhandled(self, bot_id: int) -> list[ArrivedUpdate]:
         return [u for i, u in sorted(self.stored.items()) if i not in self.handled]
@@ -182,3 +189,18 @@ async def test_a_replayed_press_telegram_no_longer_takes_an_answer_for_counts_as
             await request.post(telegram_refusing_answers + "sendMessage")
     finally:
         await request.shutdown()
+
+
+async def test_a_read_is_marked_handled_with_the_next_answer_stored(telegram_url: str) -> None:
+    inbox = RecordingInbox()
+    gate = InboxGate(inbox, bot_id=1)  # type: ignore[arg-type]
+    bot = Bot("1:x")
+    search, press = [Update.de_json(u, bot) for u in await fetch(gate, telegram_url)]
+    for update in (search, press):
+        claim = gate.claim(update)
+        assert claim is not None
+        gate.handled(claim)  # wrote nothing: a search, a press that only showed something
+    assert inbox.handled == set()
+    await fetch(gate, telegram_url)  # the next answer's insert carries the marks
+    assert inbox.handled == {10, 11}
+    await gate.close()
