@@ -27,6 +27,7 @@ from bot.services.quotes import expire_quotes
 from bot.services.retention import forget_old_data
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
+from bot.transport.inbox_gate import InboxGate, bot_id_of
 from bot.transport.outbox_sender import OutboxSender
 from bot.transport.send_budget import SendBudget
 from bot.transport.update_order import PerUserOrder
@@ -75,6 +76,7 @@ log = logging.getLogger(__name__)
 
 KiosApplication = Application[Any, KiosContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 SENDER_KEY = "outbox_sender"
+INBOX_KEY = "inbox_gate"
 GATE_GROUP = -4
 FLOOD_GROUP = -3
 STAFF_GROUP = -2
@@ -86,8 +88,13 @@ FLUSH_GROUP = 100
 async def flush_persistence(update: Update, context: KiosContext) -> None:
     """Persist dialog states now, in one transaction, so a crash loses at most this reply.
 
+    The user's dialog data goes with the step (PTB would queue it only after this handler),
+    and the transaction marks the update handled in the inbox unless a write did already: a
+    step replayed after a kill is one whose state was not saved (storage/update_claim.py).
     A busy database keeps them queued for the next flush: the step itself went through.
     """
+    if update.effective_user is not None:
+        context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await save_dialogs(context.application)
 
 
@@ -114,18 +121,21 @@ def build_application(
     defaults = Defaults(
         parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
     )
+    # Each update is stored before Telegram is told it arrived, and handled once.
+    gate = InboxGate(store.inbox, bot_id_of(seat.token))
     app: KiosApplication = (
         ApplicationBuilder()
         .token(seat.token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
         .request(BotRequest())  # aiohttp, lighter than PTB's HTTPX; answers without echoes
-        .get_updates_request(UpdatesRequest())  # no lone surrogates in what users send
+        .get_updates_request(UpdatesRequest(gate))  # into the inbox; no lone surrogates
         .defaults(defaults)
         .context_types(ContextTypes(context=KiosContext))
         # Each bot its own dialogs: one person's dialog with bot A is not bot B's.
         .persistence(DatabasePersistence(store.db, seat.bot_id or DEFAULT_BOT_KEY))
-        .concurrent_updates(PerUserOrder())  # users at once, each user's updates in order
+        # Users at once, each user's updates in order, each update handled once.
+        .concurrent_updates(PerUserOrder(gate=gate))
         # One budget for every send of this bot: replies first, then cards, then announcements.
         .rate_limiter(
             SendBudget(overall_rate(settings), chat_rate_per_s=settings.outbox_chat_rate_per_s)
@@ -133,6 +143,7 @@ def build_application(
         .build()
     )
     flood = FloodGate(settings.flood_burst, settings.flood_per_minute)
+    app.bot_data[INBOX_KEY] = gate
     app.bot_data[SERVICES_KEY] = Services(
         settings=settings, store=store, search=SearchCache(store), flood=flood, bot_id=seat.bot_id
     )
@@ -226,15 +237,24 @@ async def retention_job(context: KiosContext) -> None:
     old outbox messages, drafts of dialogs abandoned while the bot was down."""
     forgotten = await forget_old_data(context.store, context.settings.outbox_keep_days)
     drafts = await forget_abandoned_drafts(context.application)
-    if forgotten.id_numbers or forgotten.cards or forgotten.messages or drafts:
+    if any((forgotten.id_numbers, forgotten.cards, forgotten.messages, forgotten.updates, drafts)):
         log.info(
             "retention: forgot ID numbers of %d closed requests and %d sent cards, "
-            "%d old messages, %d abandoned drafts",
+            "%d old messages, %d abandoned drafts, %d handled updates",
             forgotten.id_numbers,
             forgotten.cards,
             forgotten.messages,
             drafts,
+            forgotten.updates,
         )
+
+
+async def replay_inbox(app: KiosApplication) -> None:
+    """Queue the updates a killed process stored but never handled, before polling begins
+    (the update processor keeps each user's order)."""
+    gate: InboxGate = app.bot_data[INBOX_KEY]
+    for update in await gate.replay(app.bot):
+        await app.update_queue.put(update)
 
 
 async def start_services(app: KiosApplication, fence: Lease | None = None) -> None:

@@ -25,6 +25,7 @@ from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
 from bot.domain.bots import masked_token as shown_token
 from bot.serving import serve_by_leases, start_serving
+from bot.transport.inbox_gate import InboxUnavailable
 from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
@@ -154,6 +155,9 @@ def _polling_failed(token: str) -> Callable[[TelegramError], None]:
     """One warning line, token masked, each time getUpdates fails (PTB retries, backing off)."""
 
     def report(exc: TelegramError) -> None:
+        if isinstance(exc, InboxUnavailable):  # the database, not Telegram: PTB asks again
+            log.warning("%s", exc)
+            return
         # PTB's own report is a whole traceback for every retry while the network is down.
         log.warning("cannot get updates from Telegram, retrying: %s", _detail(exc, token))
 

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.app import BotSeat, KiosApplication, build_application, start_services, stop_services
+from bot.app import (
+    BotSeat,
+    KiosApplication,
+    build_application,
+    replay_inbox,
+    start_services,
+    stop_services,
+)
 from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.domain.leases import Lease
@@ -38,6 +45,7 @@ async def start_serving(
 ) -> None:
     """Start the bot's senders and jobs, its Application, then its long polling."""
     await start_services(app, fence)
+    await replay_inbox(app)  # what a killed holder received, before anything new
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(

@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from bot.context import KiosContext
 from bot.views.texts import pick_locale, plain, t
 from storage.errors import is_database_busy
+from storage.update_claim import UpdateHandledAlready
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ async def on_error(update: object, context: KiosContext) -> None:
     A database kept busy past its wait is said so: the step's transaction was rolled back and
     trying again shortly works.
     """
+    if isinstance(context.error, UpdateHandledAlready):  # another process answered it
+        log.info("update handled already elsewhere: %s", context.error)
+        return
     busy = is_database_busy(context.error)
     if busy:
         log.warning("database busy while handling an update: %s", context.error)

@@ -11,6 +11,7 @@ from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
 from storage.handover import Handovers
 from storage.holdings import Holdings
+from storage.inbox import Inbox
 from storage.leases import Leases
 from storage.outbox import Outbox
 from storage.overview import Overview
@@ -60,6 +61,8 @@ class Storage:
         self.bots = Bots(db)
         # Which process serves each bot (PostgreSQL with several processes).
         self.leases = Leases(db)
+        # Each bot's updates, stored before Telegram is told they arrived.
+        self.inbox = Inbox(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

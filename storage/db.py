@@ -34,6 +34,7 @@ from sqlalchemy.util import greenlet_spawn
 from storage.database_url import StorageUnavailable as StorageUnavailable
 from storage.database_url import async_url, first_line, safe_url
 from storage.sqlite_driver import InlineConnection, inline_dbapi
+from storage.update_claim import current_claim, mark_claimed
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +80,44 @@ class Database:
         self._writers = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, replay_safe: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed on success and rolled back on error.
 
         On SQLite it waits for this process's earlier writers first; a turn that does not come
         within SQLITE_BUSY_TIMEOUT_MS fails as a locked database does (OperationalError).
+        The first write of an inbox update's handling also marks it handled, or raises
+        UpdateHandledAlready if another process did (storage/update_claim.py); a
+        `replay_safe` write (bookkeeping a replay would only repeat) marks nothing.
         """
         if self._writers is None:
-            async with self._transaction(writing=True) as conn:
+            async with self._claiming_transaction(replay_safe) as conn:
                 yield conn
             return
         await _take_turn(self._writers, SQLITE_BUSY_TIMEOUT_MS / 1000)
         try:
-            async with self._transaction(writing=True) as conn:
+            async with self._claiming_transaction(replay_safe) as conn:
                 yield conn
         finally:
             self._writers.release()
+
+    @asynccontextmanager
+    async def _claiming_transaction(self, replay_safe: bool) -> AsyncIterator[AsyncConnection]:
+        """A write transaction that, as the first of an inbox update's handling, marks the
+        update handled with its changes (storage/update_claim.py)."""
+        claim = None if replay_safe else current_claim()
+        marking = claim is not None and claim.begin()
+        committed = False
+        try:
+            async with self._transaction(writing=True) as conn:
+                if marking:
+                    assert claim is not None
+                    await mark_claimed(conn, claim)
+                yield conn
+            committed = True
+        finally:
+            if marking:
+                assert claim is not None
+                claim.settle(committed=committed)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage.db import Database, upsert
 from storage.schema import conversations, user_data
+from storage.update_claim import UpdateClaim, current_claim, mark_along
 
 # Queue often; bot.app also flushes after every update, which is what makes it durable.
 UPDATE_INTERVAL_S = 1.0
@@ -43,6 +45,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     its draft are saved together or not at all; the application flushes after every update.
     Each bot keeps its own (`bot_key`: its Telegram id, 0 for the default bot): one person's
     dialog with one bot is not their dialog with another.
+    A change queued while an inbox update is handled carries that update's claim, and the
+    flush that writes the change marks the update handled in the same transaction (whichever
+    update's flush it is): a step is saved and "handled" at once, so a replay after a kill
+    never finds it applied (storage/update_claim.py).
     """
 
     def __init__(self, db: Database, bot_key: int = DEFAULT_BOT_KEY) -> None:
@@ -58,7 +64,15 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # What the database holds for each user, so an unchanged user_data is not rewritten.
         self._stored_users: dict[int, str | None] = {}
         self._conversations: dict[tuple[str, str], str | None] = {}
+        # The inbox updates whose changes are queued, marked handled by the flush writing them.
+        self._claims: list[UpdateClaim] = []
         self._flushing = asyncio.Lock()
+
+    def _claimed_by_current_update(self) -> None:
+        """The change just queued belongs to the update being handled, if any."""
+        claim = current_claim()
+        if claim is not None:
+            self._claims.append(claim)
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         """Every stored user's dialog data."""
@@ -78,10 +92,12 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if user_id not in self._users and self._stored_users.get(user_id) == encoded:
             return
         self._users[user_id] = encoded
+        self._claimed_by_current_update()
 
     async def drop_user_data(self, user_id: int) -> None:
         """Queue forgetting one user's dialog data."""
         self._users[user_id] = None
+        self._claimed_by_current_update()
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         """Nothing to refresh: this process is the only writer."""
@@ -102,6 +118,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         self._conversations[(name, _key(key))] = (
             None if new_state is None else json.dumps(new_state)
         )
+        self._claimed_by_current_update()
 
     async def flush(self) -> None:
         """Write every queued change in one transaction; on failure they stay queued.
@@ -113,35 +130,57 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         async with self._flushing:
             users, self._users = self._users, {}
             states, self._conversations = self._conversations, {}
+            claims, self._claims = self._claims, []
             if not users and not states:
                 return
             try:
-                await self._write(users, states)
+                await self._write(users, states, claims)
             except BaseException:
                 # Changes queued meanwhile are newer: they win over the ones given back.
                 self._users = {**users, **self._users}
                 self._conversations = {**states, **self._conversations}
+                self._claims = claims + self._claims
                 raise
 
     async def _write(
-        self, users: dict[int, str | None], states: dict[tuple[str, str], str | None]
+        self,
+        users: dict[int, str | None],
+        states: dict[tuple[str, str], str | None],
+        claims: list[UpdateClaim],
     ) -> None:
-        bot = self.bot_key
-        async with self.db.write() as conn:
-            for user_id, data in users.items():
-                if data is None:
-                    await conn.execute(_USER_DATA_DELETE, {"bot": bot, "user": user_id})
-                else:
-                    row = {"bot_id": bot, "user_id": user_id, "data": data}
-                    await conn.execute(upsert(conn, user_data), row)
-            for (name, key), state in states.items():
-                if state is None:
-                    params = {"bot": bot, "dialog": name, "chat_key": key}
-                    await conn.execute(_CONVERSATION_DELETE, params)
-                else:
-                    row = {"bot_id": bot, "name": name, "key": key, "state": state}
-                    await conn.execute(upsert(conn, conversations), row)
+        marking: list[UpdateClaim] = []
+        committed = False
+        try:
+            async with self.db.write() as conn:
+                marking = await mark_along(conn, claims)
+                await self._write_changes(conn, users, states)
+            committed = True
+        finally:
+            for claim in marking:
+                claim.settle(committed=committed)
         self._stored_users.update(users)
+
+    async def _write_changes(
+        self,
+        conn: AsyncConnection,
+        users: dict[int, str | None],
+        states: dict[tuple[str, str], str | None],
+    ) -> None:
+        """Upsert or delete each queued user_data and conversation state of this bot."""
+        bot = self.bot_key
+        for user_id, data in users.items():
+            if data is None:
+                await conn.execute(_USER_DATA_DELETE, {"bot": bot, "user": user_id})
+            else:
+                row = {"bot_id": bot, "user_id": user_id, "data": data}
+                await conn.execute(upsert(conn, user_data), row)
+        for (name, key), state in states.items():
+            if state is None:
+                params = {"bot": bot, "dialog": name, "chat_key": key}
+                await conn.execute(_CONVERSATION_DELETE, params)
+            else:
+                row = {"bot_id": bot, "name": name, "key": key, "state": state}
+                await conn.execute(upsert(conn, conversations), row)
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """Chat data is not persisted."""

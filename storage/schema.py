@@ -7,6 +7,10 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# The id of a row of a table that grows with every request: 64 bits on PostgreSQL (migration
+# 0018); SQLite's INTEGER PRIMARY KEY is 64 bits already (and must stay INTEGER to be the rowid).
+ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 centers = sa.Table(
     "centers",
     metadata,
@@ -69,7 +73,7 @@ products = sa.Table(
     sa.Column("photo_file_id", sa.String(256)),
     sa.Column("seller_id", sa.BigInteger, sa.ForeignKey("users.id")),
     # The produce offer (a request) this product was listed from; None for the center's goods.
-    sa.Column("offer_id", sa.Integer, sa.ForeignKey("requests.id"), unique=True),
+    sa.Column("offer_id", ROW_ID, sa.ForeignKey("requests.id"), unique=True),
 )
 
 cart_items = sa.Table(
@@ -84,7 +88,7 @@ cart_items = sa.Table(
 requests = sa.Table(
     "requests",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", ROW_ID, primary_key=True),
     sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
     sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -115,8 +119,8 @@ requests = sa.Table(
 request_items = sa.Table(
     "request_items",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False),
+    sa.Column("id", ROW_ID, primary_key=True),
+    sa.Column("request_id", ROW_ID, sa.ForeignKey("requests.id"), nullable=False),
     sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id")),
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
@@ -128,8 +132,8 @@ request_items = sa.Table(
 request_events = sa.Table(
     "request_events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False),
+    sa.Column("id", ROW_ID, primary_key=True),
+    sa.Column("request_id", ROW_ID, sa.ForeignKey("requests.id"), nullable=False),
     sa.Column("from_status", sa.String(24)),
     sa.Column("to_status", sa.String(24), nullable=False),
     sa.Column("actor_id", sa.BigInteger),
@@ -141,10 +145,10 @@ request_events = sa.Table(
 outbox = sa.Table(
     "outbox",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", ROW_ID, primary_key=True),
     sa.Column("chat_id", sa.BigInteger, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("card_request_id", sa.Integer, sa.ForeignKey("requests.id")),
+    sa.Column("card_request_id", ROW_ID, sa.ForeignKey("requests.id")),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("next_attempt_at", sa.Float, nullable=False),
@@ -232,7 +236,7 @@ questions = sa.Table(
 question_messages = sa.Table(
     "question_messages",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", ROW_ID, primary_key=True),
     sa.Column("question_id", sa.Integer, sa.ForeignKey("questions.id"), nullable=False),
     sa.Column("direction", sa.String(16), nullable=False),
     sa.Column("sender_id", sa.BigInteger, nullable=False),
@@ -247,10 +251,10 @@ question_messages = sa.Table(
 payment_events = sa.Table(
     "payment_events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", ROW_ID, primary_key=True),
     sa.Column("center_id", sa.Integer, sa.ForeignKey("centers.id"), nullable=False),
     sa.Column("villager_id", sa.BigInteger, sa.ForeignKey("users.id"), nullable=False),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id")),
+    sa.Column("request_id", ROW_ID, sa.ForeignKey("requests.id")),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("method", sa.String(16)),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
@@ -308,4 +312,23 @@ bot_leases = sa.Table(
     sa.Column("holder", sa.BigInteger),
     sa.Column("epoch", sa.BigInteger, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+# Every update Telegram sent a bot, stored before Telegram is told it arrived (storage/inbox.py).
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.BigInteger),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+    sa.Column("handled_at", sa.Float),
+    sa.Index(
+        "ix_inbox_unhandled",
+        "bot_id",
+        "update_id",
+        sqlite_where=sa.text("handled_at IS NULL"),
+        postgresql_where=sa.text("handled_at IS NULL"),
+    ),
 )

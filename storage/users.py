@@ -109,7 +109,8 @@ class Users:
         known = _standing_from(await self.db.fetch(_STANDING, {"user_id": user_id}), user_id)
         if known is not None and all(getattr(known.user, k) == v for k, v in profile.items()):
             return known
-        async with self.db.write() as conn:
+        # The user's profile, as a replay of the update would write it again: not its step.
+        async with self.db.write(replay_safe=True) as conn:
             updated = await conn.execute(_USER_UPDATE, {"user": user_id, **profile})
             if updated.rowcount == 0:
                 new = {"id": user_id, "muted": False, "created_at": now(), **profile}

@@ -7,16 +7,24 @@ of one user can overtake each other, and a dialog (ConversationHandler) must see
 order. This processor keeps a queue a user: an update waits for the one before it from the
 same user (or, with no user, for the one before it without a user), and at most
 `running` updates are handled at the same time.
+
+With an inbox gate (bot/transport/inbox_gate.py), an update Telegram sent again is dropped
+before it waits, and each update is handled under its claim: its first write marks it handled
+in the inbox (storage/update_claim.py), or the gate marks it once its handling is over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.transport.inbox_gate import InboxGate
+from storage.update_claim import UpdateClaim, handling, stop_handling
 
 # Updates being handled at once; the database pool (5 + 10 connections) stays ahead of it.
 RUNNING_UPDATES = 8
@@ -35,8 +43,9 @@ def user_key(update: object) -> int | None:
 class PerUserOrder(BaseUpdateProcessor):
     """BaseUpdateProcessor that orders updates by user and runs up to `running` at once."""
 
-    def __init__(self, running: int = RUNNING_UPDATES) -> None:
+    def __init__(self, running: int = RUNNING_UPDATES, gate: InboxGate | None = None) -> None:
         super().__init__(max_concurrent_updates=WAITING_UPDATES)
+        self._gate = gate
         self._running = asyncio.BoundedSemaphore(running)
         # A user's lock while one of their updates is handled or waits; gone once none is.
         self._turns: dict[int | None, asyncio.Lock] = {}
@@ -49,16 +58,35 @@ class PerUserOrder(BaseUpdateProcessor):
         (PTB's own semaphore is never full), and asyncio's locks serve waiters first come
         first served: so a user's updates are handled in the order they were sent.
         """
+        claim = None
+        if self._gate is not None and isinstance(update, Update):
+            claim = self._gate.claim(update)
+            if claim is None:  # sent again by Telegram: replayed or handled already
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()
+                return
         key = user_key(update)
         turn = self._turns.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
         try:
             async with turn, self._running:
-                await coroutine
+                await self._handle(coroutine, claim)
         finally:
             self._queued[key] -= 1
             if not self._queued[key]:
                 del self._queued[key], self._turns[key]
+
+    async def _handle(self, coroutine: Awaitable[Any], claim: UpdateClaim | None) -> None:
+        """Handle the update, its writes under its claim; then settle the claim."""
+        if claim is None or self._gate is None:
+            await coroutine
+            return
+        token = handling(claim)
+        try:
+            await coroutine
+        finally:
+            stop_handling(token)
+            self._gate.handled(claim)
 
     @property
     def users_in_hand(self) -> int:
@@ -69,4 +97,6 @@ class PerUserOrder(BaseUpdateProcessor):
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to free: PTB waits for the updates in hand before it stops."""
+        """Mark what was handled; PTB waits for the updates in hand before it stops."""
+        if self._gate is not None:
+            await self._gate.close()

@@ -333,3 +333,24 @@ async def test_opening_an_up_to_date_database_again_changes_nothing(
         assert await conn.run_sync(columns_by_table) == schema_before
 
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
+
+
+async def test_request_ids_outlast_32_bits_and_old_requests_keep_theirs(postgres_url: str) -> None:
+    """A deployment of thousands of centers passes 2**31 outbox rows within months (SQLite's
+    rowid is 64 bits already: PostgreSQL alone changes)."""
+    old = await database_at(postgres_url, "0017")
+    await old.close()
+    async with open_storage(postgres_url) as store:
+        center = await store.centers.add_center("LEPING", "Kios Desa Leping", MANAGER)
+        await store.users.seen(SITI, "Siti")
+        villager = await store.users.join_center(SITI, center.id)
+        async with store.db.write() as conn:
+            for table in ("requests", "request_items", "request_events", "outbox"):
+                await conn.execute(sa.text(f"SELECT setval('{table}_id_seq', 3000000000)"))
+        rows = [CatalogRow("OIL", "Minyak", "Sembako", Money(18000, "IDR"), "pcs", None, ())]
+        await store.catalog.import_rows(center.id, rows)
+        item = (await store.catalog.search_items(center.id, "IDR"))[0]
+        await store.carts.add(SITI, item.product_id, center.id, 1)
+        order = await submit_order(store, villager, center, Checkout(Fulfilment.PICKUP))
+        assert order.id > 2**31
+        assert (await store.requests.get(order.id)).status is RequestStatus.SUBMITTED

@@ -61,7 +61,8 @@ MANAGER = 910001
 ADMIN = 920001
 CENTER_LAT, CENTER_LON = -7.5600, 110.8200
 # Rows that belong to the user or to dialog bookkeeping, not to anyone's business.
-PRIVATE_TABLES = frozenset({"users", "conversations", "user_data"})
+# Not business rows: who wrote, dialog state, and the inbox (every update is stored there).
+PRIVATE_TABLES = frozenset({"users", "conversations", "user_data", "inbox"})
 # Emulator refusals a correct bot never provokes (Telegram's wording, as the emulator says it).
 BAD_SENDS = ("parse entities", "too long", "is empty", "wrong", "not found", "can't")
 
@@ -233,7 +234,7 @@ class Bot:
         assert not refused, refused
 
     async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every business row in the database (all tables but users and dialog state)."""
+        """Every business row in the database (all tables but users, dialogs and the inbox)."""
         tables = [t for t in schema.metadata.sorted_tables if t.name not in PRIVATE_TABLES]
         async with self.store.db.read() as conn:
             return {
