@@ -13,6 +13,9 @@ MAX_BYTES = 64
 # Ids are database keys (INTEGER: 32-bit on PostgreSQL); anything larger is forged, and
 # would make asyncpg fail ("value out of int32 range") instead of finding no row.
 MAX_ID = 2**31 - 1
+# A request's id is 64 bits (BIGINT on PostgreSQL, migration 0018): buttons on a request
+# carry ids up to PostgreSQL's largest.
+MAX_REQUEST_ID = 2**63 - 1
 _ARG = re.compile(r"^[a-z0-9_-]{1,16}$")
 
 # Prefixes, one per kind of button; handler patterns are anchored on these.
@@ -46,6 +49,12 @@ TAB = "tab"  # tab:<center_id>:<p|r><villager id, base 36>  record a payment / r
 TAB_PAYMENT = "tpy"  # tpy:<n>:<cash|qris|no>     how a repayment was paid
 STAFF_REMOVE = "stf"  # stf:<center_id>:<user_id>   take a helper off the center's staff
 DESK = "dsk"  # dsk:<center_id>                  work on this center (/center)
+
+
+def max_id(prefix: str) -> int:
+    """The largest id a button of `prefix` carries: a request's, or another table's."""
+    return MAX_REQUEST_ID if prefix in REQUEST_PREFIXES else MAX_ID
+
 
 PREFIXES = frozenset(
     {
@@ -81,6 +90,8 @@ PREFIXES = frozenset(
         DESK,
     }
 )
+# The prefixes whose id is a request's (64 bits).
+REQUEST_PREFIXES = frozenset({REQUEST, REQUEST_VIEW, OPTION, PAY, PAID})
 
 # Where a press's update keeps, unparsed, the formatting and keyboard of the message the button
 # sat under (PTB leaves unknown keys in Message.api_kwargs): what the person was looking at.
@@ -98,7 +109,7 @@ class Callback:
 
 def build(prefix: str, ident: int = 0, arg: str | None = None) -> str:
     """Return callback data for a button; raises ValueError if it would be invalid."""
-    if prefix not in PREFIXES or not 0 <= ident <= MAX_ID:
+    if prefix not in PREFIXES or not 0 <= ident <= max_id(prefix):
         raise ValueError(f"bad callback {prefix}:{ident}")
     if arg is not None and not _ARG.fullmatch(arg):
         raise ValueError(f"bad callback argument {arg!r}")
@@ -122,7 +133,7 @@ def parse(data: str | None) -> Callback | None:
         return None
     ident = int(ident_text)
     arg = parts[2] if len(parts) == 3 else None
-    if ident > MAX_ID or (arg is not None and not _ARG.fullmatch(arg)):
+    if ident > max_id(parts[0]) or (arg is not None and not _ARG.fullmatch(arg)):
         return None
     return Callback(parts[0], ident, arg)
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.pipeline import Action
 from bot.views import callbacks
-from bot.views.callbacks import MAX_BYTES, MAX_ID, PREFIXES, Callback, build, parse
+from bot.views.callbacks import MAX_BYTES, MAX_ID, MAX_REQUEST_ID, PREFIXES, Callback, build, parse
 
 SHORT_ARGS = st.from_regex(r"[a-z0-9_-]{1,16}", fullmatch=True)
 
@@ -50,7 +50,8 @@ def test_the_longest_button_still_fits() -> None:
     [
         ("xyz", 1, None),  # not one of our buttons
         ("req", -1, None),
-        ("req", MAX_ID + 1, None),
+        ("prd", MAX_ID + 1, None),
+        ("req", MAX_REQUEST_ID + 1, None),
         ("req", 1, ""),
         ("req", 1, "AP"),
         ("req", 1, "a p"),
@@ -82,7 +83,8 @@ def test_the_bot_refuses_to_build_a_button_it_could_not_parse(
         "req: 1",
         "req:1 ",
         "req:0x10",
-        f"req:{MAX_ID + 1}",  # larger than any database key
+        f"prd:{MAX_ID + 1}",  # larger than any product key
+        f"req:{MAX_REQUEST_ID + 1}",  # larger than any request key
         "req:" + "9" * 40,
         "req:1:ap:extra",  # extra parts
         "req:1:",
@@ -154,3 +156,10 @@ def test_an_accept_button_names_the_quote_it_was_shown_with() -> None:
 @pytest.mark.parametrize("arg", [None, "ac", "ac-", "ac-x", "ac-03", f"ac-{MAX_ID + 1}", "ac-٣"])
 def test_an_argument_without_a_well_formed_version_names_none(arg: str | None) -> None:
     assert callbacks.version_of(arg)[1] is None
+
+
+def test_a_request_past_32_bits_keeps_its_buttons() -> None:
+    """Request ids are 64 bits (migration 0018); other keys stay within 32."""
+    data = build(callbacks.REQUEST, 3_000_000_001, "ap")
+    assert parse(data) == Callback(callbacks.REQUEST, 3_000_000_001, "ap")
+    assert parse("prd:3000000001") is None
