@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     TOKEN,
     World,
     eventually,
+    join,
     order_in_chat,
     part_of,
     world_on,
@@ -145,3 +146,12 @@ async def test_an_update_posted_twice_is_handled_once(webhook_world: World) -> N
     emu.send_text(BUDI, "/cart")
     await emu.wait_for(BUDI)
     assert welcomes(webhook_world, BUDI) == 1
+
+
+async def test_back_to_long_polling_the_webhook_is_removed(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    emu.state.webhook_url = f"{PUBLIC}/{BOT_ID}"  # left by a run in webhook mode
+    async with world_on(emu, sqlite_url):
+        await join(emu, SITI)  # answered: polling gets the updates again
+    assert emu.default_bot.webhook.url == ""
