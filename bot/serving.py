@@ -31,7 +31,7 @@ from bot.app import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.domain.leases import Lease
-from bot.transport.inbox_feed import InboxFeed
+from bot.transport.inbox_feed import FEED_POLL_S, LONE_FEED_POLL_S, InboxFeed
 from bot.transport.inbox_gate import InboxGate
 from bot.transport.lease_keeper import LeaseKeeper
 from bot.transport.webhook import WebhookSeat, bot_webhook_url, webhook_secret
@@ -76,7 +76,8 @@ async def _receive_by_webhook(app: KiosApplication, webhook_url: str) -> None:
     """Feed the bot what its inbox receives, then ask Telegram to post its updates (once the
     feed is there, so nothing posted meanwhile waits for the next poll)."""
     gate: InboxGate = app.bot_data[INBOX_KEY]
-    feed = InboxFeed(gate, app.bot, app.update_queue)
+    alone = app.bot_data[SERVICES_KEY].store.db.is_sqlite  # no other process stores updates
+    feed = InboxFeed(gate, app.bot, app.update_queue, LONE_FEED_POLL_S if alone else FEED_POLL_S)
     feed.start()
     app.bot_data[FEED_KEY] = feed
     await app.bot.set_webhook(

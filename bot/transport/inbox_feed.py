@@ -19,8 +19,10 @@ from bot.transport.inbox_gate import InboxGate
 
 log = logging.getLogger(__name__)
 
-# Seconds between looks at the inbox for updates other processes received.
+# Seconds between looks at the inbox for updates other processes received (PostgreSQL).
 FEED_POLL_S = 0.5
+# SQLite is one process, whose own server wakes the feed: a rare look is only a safety net.
+LONE_FEED_POLL_S = 30.0
 
 
 class InboxFeed:

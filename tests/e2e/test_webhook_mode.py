@@ -111,7 +111,7 @@ async def test_a_villager_joins_and_orders_through_the_webhook(webhook_world: Wo
     assert webhook.secret_token is not None and TOKEN.split(":")[1] not in webhook.secret_token
     submitted = await order_in_chat(emu, SITI)
     assert "#" in submitted.text
-    await emu.wait_for(MANAGER, contains="Siti")  # the order's card, from the outbox
+    await emu.wait_for(MANAGER, contains="Siti", after=0)  # the order's card, from the outbox
     assert emu.default_bot.stats.webhook_posts >= 7  # every step came by webhook
     assert emu.default_bot.stats.requests["getUpdates"] == 0
 
