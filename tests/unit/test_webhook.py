@@ -3,6 +3,7 @@ the gate handing out what any process stored, each update once."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_only_an_object_with_an_update_id_is_an_update() -> None:
         assert as_update(body) is None
 
 
-def run_args(*options: str) -> object:
+def run_args(*options: str) -> argparse.Namespace:
     return build_parser().parse_args(["run", *options])
 
 
@@ -55,7 +56,7 @@ def test_polling_unless_a_webhook_is_given(tmp_path: Path) -> None:
     settings = with_webhook_options(load_settings(tmp_path / ".env"), run_args())
     assert settings.webhook_url == ""
     given = run_args("--webhook", "https://kios.example/tg/", "--listen", "0.0.0.0:8443")
-    settings = with_webhook_options(load_settings(tmp_path / ".env"), given)  # type: ignore[arg-type]
+    settings = with_webhook_options(load_settings(tmp_path / ".env"), given)
     assert (settings.webhook_url, settings.webhook_listen) == (
         "https://kios.example/tg",
         "0.0.0.0:8443",
@@ -73,7 +74,7 @@ def test_the_environment_gives_the_webhook_and_the_options_win(
         "127.0.0.1:8080",
     )
     given = run_args("--webhook", "https://kios.example/b")
-    assert with_webhook_options(settings, given).webhook_url == "https://kios.example/b"  # type: ignore[arg-type]
+    assert with_webhook_options(settings, given).webhook_url == "https://kios.example/b"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_a_wrong_webhook_or_listen_address_is_refused(
     tmp_path: Path, options: list[str], refusal: str
 ) -> None:
     with pytest.raises(ConfigError, match=refusal):
-        with_webhook_options(load_settings(tmp_path / ".env"), run_args(*options))  # type: ignore[arg-type]
+        with_webhook_options(load_settings(tmp_path / ".env"), run_args(*options))
 
 
 def test_run_help_explains_webhook_mode(capsys: pytest.CaptureFixture[str]) -> None:
