@@ -20,7 +20,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.app import BotSeat, KiosApplication, build_application, stop_services
-from bot.config import Settings, listen_address, masked_token
+from bot.config import ConfigError, Settings, listen_address, masked_token
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
 from bot.domain.bots import masked_token as shown_token
@@ -115,7 +115,13 @@ async def _webhook_server(apps: list[KiosApplication], settings: Settings) -> As
     """This process's web server for the bots' webhook posts, while the block runs."""
     host, port = listen_address(settings.webhook_listen)
     server = WebhookServer(host, port, local_path(settings.webhook_url), webhook_seats(apps))
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:  # the address in use, or not this machine's
+        raise ConfigError(
+            f"cannot listen on {settings.webhook_listen} for the webhook "
+            f"({exc.strerror or exc}): choose another --listen"
+        ) from None
     try:
         yield
     finally:

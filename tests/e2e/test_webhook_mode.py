@@ -4,6 +4,7 @@ an update posted twice is handled once."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,9 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
+from bot.config import ConfigError, Settings
 from bot.devtools.emulator import BotApiEmulator
+from bot.runner import run_bot
 from bot.transport.inbox_gate import bot_id_of
 from bot.transport.webhook import SECRET_HEADER, webhook_secret
 from storage.schema import inbox
@@ -155,3 +158,22 @@ async def test_back_to_long_polling_the_webhook_is_removed(
     async with world_on(emu, sqlite_url):
         await join(emu, SITI)  # answered: polling gets the updates again
     assert emu.default_bot.webhook.url == ""
+
+
+async def test_an_address_in_use_is_refused_in_one_line(
+    emu: BotApiEmulator, sqlite_url: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        settings = Settings(
+            bot_token=TOKEN,
+            database_url=sqlite_url,
+            telegram_api_url=emu.url,
+            webhook_url=PUBLIC,
+            webhook_listen=listen,
+        )
+        with pytest.raises(ConfigError, match=f"cannot listen on {listen} for the webhook"):
+            await run_bot(settings, asyncio.Event())
+    assert emu.default_bot.webhook.url == ""  # Telegram was not asked to post anywhere
