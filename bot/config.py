@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -16,6 +17,8 @@ DEFAULT_DATABASE_URL = "sqlite:///kiosdesa.db"
 DEFAULT_BROADCAST_RATE = 30.0
 DEFAULT_OUTBOX_KEEP_DAYS = 30.0
 DEFAULT_LEASE_TTL = 15.0
+# Where the webhook server listens when only --webhook is given: a reverse proxy in front.
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8080"
 
 
 class ConfigError(Exception):
@@ -48,6 +51,10 @@ class Settings:
     # PostgreSQL with several processes: seconds a bot's lease lasts unrenewed, so a killed
     # process's bots are served again by another within about this time (and a third of it).
     lease_ttl_s: float = DEFAULT_LEASE_TTL
+    # Webhook mode (empty: long polling): the public https address the bots' paths go under,
+    # and the ADDR:PORT this process's web server listens on behind the operator's proxy.
+    webhook_url: str = ""
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
 
     @property
     def bot_base_url(self) -> str:
@@ -142,4 +149,37 @@ def load_settings(env_file: Path | None = None) -> Settings:
         lease_ttl_s=parse_rate(
             "LEASE_TTL", os.environ.get("LEASE_TTL", ""), DEFAULT_LEASE_TTL, unit="seconds"
         ),
+        webhook_url=parse_webhook_url(os.environ.get("WEBHOOK_URL", "")),
+        webhook_listen=parse_listen(os.environ.get("WEBHOOK_LISTEN", "")),
     )
+
+
+def parse_webhook_url(raw: str) -> str:
+    """Parse `WEBHOOK_URL` or `--webhook` (https://HOST/PATH); empty means long polling."""
+    url = raw.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"the webhook must be an https address such as https://kios.example/telegram "
+            f"(Telegram posts only to https), got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def parse_listen(raw: str) -> str:
+    """Parse `WEBHOOK_LISTEN` or `--listen` (ADDR:PORT); empty means 127.0.0.1:8080."""
+    listen = raw.strip()
+    if not listen:
+        return DEFAULT_WEBHOOK_LISTEN
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--listen must be ADDR:PORT, such as 127.0.0.1:8080, got {listen!r}")
+    return listen
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    """The host and port of a parsed ADDR:PORT ([::1]:8080 gives ::1)."""
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)

@@ -1,4 +1,4 @@
-"""Running the bots of the deployment with long polling, until SIGINT or SIGTERM.
+"""Running the bots of the deployment with long polling (or a webhook), until SIGINT or SIGTERM.
 
 The default bot (BOT_TOKEN) and each bot of the bots table get an Application of their own:
 each its own send budget, update order and dialogs; one database for all. On SQLite one
@@ -13,19 +13,20 @@ import contextlib
 import logging
 import signal
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.app import BotSeat, KiosApplication, build_application, stop_services
-from bot.config import Settings, masked_token
+from bot.config import ConfigError, Settings, listen_address, masked_token
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
 from bot.domain.bots import masked_token as shown_token
-from bot.serving import serve_by_leases, start_serving
+from bot.serving import serve_by_leases, start_serving, stop_receiving, webhook_seats
 from bot.transport.inbox_gate import InboxUnavailable
+from bot.transport.webhook import WebhookServer, local_path
 from storage import Storage, StorageUnavailable
 from storage.database_url import masked_url
 from storage.db import Database
@@ -63,8 +64,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         _introduce(apps)
         for app in apps:
             await app.initialize()
+        if settings.webhook_url:  # before any bot asks Telegram to post to it
+            await running.enter_async_context(_webhook_server(apps, settings))
         if store.db.is_sqlite:  # one process serves every bot
-            await _serve(apps, stop)
+            await _serve(apps, stop, settings.webhook_url)
         else:  # each bot by one of the processes sharing the database, through its lease
             await serve_by_leases(apps, settings, store, stop, _polling_failed)
     finally:
@@ -107,21 +110,38 @@ def _introduce(apps: list[KiosApplication]) -> None:
         services.peers = peers
 
 
-async def _serve(apps: list[KiosApplication], stop: asyncio.Event) -> None:
-    """Start every bot, poll until `stop`, then stop them all (each finishes its update)."""
+@contextlib.asynccontextmanager
+async def _webhook_server(apps: list[KiosApplication], settings: Settings) -> AsyncIterator[None]:
+    """This process's web server for the bots' webhook posts, while the block runs."""
+    host, port = listen_address(settings.webhook_listen)
+    server = WebhookServer(host, port, local_path(settings.webhook_url), webhook_seats(apps))
+    try:
+        await server.start()
+    except OSError as exc:  # the address in use, or not this machine's
+        raise ConfigError(
+            f"cannot listen on {settings.webhook_listen} for the webhook "
+            f"({exc.strerror or exc}): choose another --listen"
+        ) from None
+    try:
+        yield
+    finally:
+        await server.stop()
+
+
+async def _serve(apps: list[KiosApplication], stop: asyncio.Event, webhook_url: str) -> None:
+    """Start every bot, serve until `stop`, then stop them all (each finishes its update)."""
     started: list[KiosApplication] = []
     try:
         for app in apps:
             started.append(app)
-            await start_serving(app, _polling_failed)
+            await start_serving(app, _polling_failed, webhook_url=webhook_url)
         names = ", ".join(f"@{app.bot.username}" for app in apps)
         log.info("Kios Desa is running as %s", names)
         await stop.wait()
         log.info("stopping")
     finally:
         for app in started:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            await stop_receiving(app)
         for app in reversed(started):
             if app.running:
                 await app.stop()

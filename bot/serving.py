@@ -14,11 +14,13 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from functools import partial
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.app import (
+    INBOX_KEY,
     BotSeat,
     KiosApplication,
     build_application,
@@ -29,7 +31,10 @@ from bot.app import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.domain.leases import Lease
+from bot.transport.inbox_feed import FEED_POLL_S, LONE_FEED_POLL_S, InboxFeed
+from bot.transport.inbox_gate import InboxGate
 from bot.transport.lease_keeper import LeaseKeeper
+from bot.transport.webhook import WebhookSeat, bot_webhook_url, webhook_secret
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -37,16 +42,27 @@ log = logging.getLogger(__name__)
 # Seconds Telegram holds a getUpdates call open while nothing happens.
 LONG_POLL_TIMEOUT_S = 10
 
+# Webhook mode: the feed from a served bot's inbox to its Application.
+FEED_KEY = "inbox_feed"
+
 PollingFailed = Callable[[str], Callable[[TelegramError], None]]
 
 
 async def start_serving(
-    app: KiosApplication, polling_failed: PollingFailed, fence: Lease | None = None
+    app: KiosApplication,
+    polling_failed: PollingFailed,
+    fence: Lease | None = None,
+    webhook_url: str = "",
 ) -> None:
-    """Start the bot's senders and jobs, its Application, then its long polling."""
+    """Start the bot's senders and jobs, its Application, then its long polling, or with
+    `webhook_url` its feed from the inbox and its webhook at Telegram."""
     await start_services(app, fence)
     await replay_inbox(app)  # what a killed holder received, before anything new
     await app.start()
+    if webhook_url:
+        await _receive_by_webhook(app, webhook_url)
+        return
+    # PTB's start_polling removes a webhook left set, so Telegram gives updates to polling.
     assert app.updater is not None
     await app.updater.start_polling(
         poll_interval=0.0,
@@ -56,10 +72,54 @@ async def start_serving(
     )
 
 
-async def stop_serving(app: KiosApplication) -> None:
-    """Stop polling, finish the updates at hand, then stop the senders (nothing sent after)."""
+async def _receive_by_webhook(app: KiosApplication, webhook_url: str) -> None:
+    """Feed the bot what its inbox receives, then ask Telegram to post its updates (once the
+    feed is there, so nothing posted meanwhile waits for the next poll)."""
+    gate: InboxGate = app.bot_data[INBOX_KEY]
+    alone = app.bot_data[SERVICES_KEY].store.db.is_sqlite  # no other process stores updates
+    feed = InboxFeed(gate, app.bot, app.update_queue, LONE_FEED_POLL_S if alone else FEED_POLL_S)
+    feed.start()
+    app.bot_data[FEED_KEY] = feed
+    await app.bot.set_webhook(
+        bot_webhook_url(webhook_url, gate.bot_id),
+        secret_token=webhook_secret(app.bot.token),
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
+def webhook_seats(apps: list[KiosApplication]) -> Callable[[int], WebhookSeat | None]:
+    """How the webhook server finds a bot of this process by its id (its latest Application,
+    served here or not: any process stores a bot's updates)."""
+
+    def seat_of(bot_id: int) -> WebhookSeat | None:
+        for app in apps:
+            gate: InboxGate = app.bot_data[INBOX_KEY]
+            if gate.bot_id == bot_id:
+                return WebhookSeat(webhook_secret(app.bot.token), gate, partial(_wake, app))
+        return None
+
+    return seat_of
+
+
+def _wake(app: KiosApplication) -> None:
+    """Wake the bot's feed, if this process serves the bot."""
+    feed: InboxFeed | None = app.bot_data.get(FEED_KEY)
+    if feed is not None:
+        feed.wake()
+
+
+async def stop_receiving(app: KiosApplication) -> None:
+    """Stop polling, or the feed from the inbox: no new update reaches the bot after this."""
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
+    feed: InboxFeed | None = app.bot_data.pop(FEED_KEY, None)
+    if feed is not None:
+        await feed.stop()
+
+
+async def stop_serving(app: KiosApplication) -> None:
+    """Stop receiving, finish the updates at hand, then stop the senders (nothing sent after)."""
+    await stop_receiving(app)
     if app.running:
         await app.stop()
     await stop_services(app)
@@ -88,7 +148,8 @@ class LeasedSeats:
         if lease.bot_id in self._served:
             self.apps[index] = await self._rebuilt(self.apps[index])
         self._served.add(lease.bot_id)
-        await start_serving(self.apps[index], self.polling_failed, lease)
+        app = self.apps[index]
+        await start_serving(app, self.polling_failed, lease, self.settings.webhook_url)
         log.info("serving @%s", self.apps[index].bot.username)
 
     async def stop(self, bot_id: int) -> None:

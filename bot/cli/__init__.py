@@ -23,6 +23,7 @@ from bot.cli.data import add_data_commands, cmd_copy_data, cmd_migrate
 from bot.cli.doctor import cmd_doctor
 from bot.cli.logs import log_level_from_env, log_operator_command, log_the_bot
 from bot.cli.sheets import add_catalog_commands, add_prices_commands, cmd_catalog, cmd_prices
+from bot.cli.webhook import add_webhook_options, with_webhook_options
 from bot.config import ConfigError, load_settings
 from bot.runner import TelegramUnavailable, run_bot
 from bot.views.texts import LOCALES
@@ -46,6 +47,15 @@ settings, from the environment or a .env file in the working directory:
   OUTBOX_KEEP_DAYS  days a delivered notification is kept (default 30)
   LEASE_TTL         PostgreSQL, several processes: seconds a bot's lease lasts unrenewed
                     (default 15); a killed process's bots answer again within about that
+  WEBHOOK_URL, WEBHOOK_LISTEN
+                    as --webhook and --listen (the options win)
+
+webhook mode (Telegram posts the updates; long polling is the default):
+  kiosdesa run --webhook https://kios.example/telegram --listen 127.0.0.1:8080
+  Each bot gets the path /telegram/<bot id> and a secret of its own, derived from its
+  token; Telegram sends it with every post, and posts without it are refused. HTTPS ends
+  at your reverse proxy (nginx, Caddy), which passes /telegram/ on to the --listen address.
+  Every process needs the same --webhook; any of them may receive any bot's posts.
 
 Check the settings first with `kiosdesa doctor`."""
 
@@ -57,16 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kiosdesa {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
-        help="start the bots (long polling) until Ctrl-C or SIGTERM",
+        help="start the bots (long polling, or a webhook) until Ctrl-C or SIGTERM",
         description=(
-            "Start the bot of BOT_TOKEN and every bot of `kiosdesa bot list` with long polling;"
-            " they run until Ctrl-C or SIGTERM."
+            "Start the bot of BOT_TOKEN and every bot of `kiosdesa bot list` with long polling"
+            " (or, with --webhook, with Telegram posting their updates); they run until Ctrl-C"
+            " or SIGTERM."
         ),
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_webhook_options(run)
     add_bot_commands(commands.add_parser("bot", help="add, list and remove bots"))
     add_center_commands(commands.add_parser("center", help="create, list and change centers"))
     add_catalog_commands(
@@ -75,11 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_prices_commands(
         commands.add_parser("prices", help="import or export a center's service prices (CSV)")
     )
-    commands.add_parser(
+    doctor = commands.add_parser(
         "doctor",
         help="check the token, webhook, clock, database and managers; change nothing",
         description="Check what `kiosdesa run` needs, one line a check (ok or FAIL); "
-        "the exit status is 1 when any check failed. Nothing is changed.",
+        "the exit status is 1 when any check failed. Nothing is changed. Give the --webhook "
+        "that `kiosdesa run` is given (or set WEBHOOK_URL) to check webhook mode.",
+    )
+    doctor.add_argument(
+        "--webhook", metavar="URL", help="the bots run with `kiosdesa run --webhook URL`"
     )
     _add_demo_command(
         commands.add_parser("demo", help="chat with the bot in the terminal, no Telegram needed")
@@ -124,7 +140,7 @@ def _add_emulator_command(parser: argparse.ArgumentParser) -> None:
 
 async def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot."""
-    settings = load_settings()
+    settings = with_webhook_options(load_settings(), args)
     log_the_bot(log_level_from_env(), settings.bot_token)
     created = files_a_start_creates(settings.database_url)
     try:

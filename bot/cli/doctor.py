@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from bot.cli.checks import Check, fail, ok
 from bot.cli.doctor_telegram import telegram_checks
 from bot.cli.logs import log_level_from_env
+from bot.cli.webhook import with_webhook_options
 from bot.config import ConfigError, Settings, database_url_from_env, load_settings
 from bot.domain.clock import center_zone
 from bot.domain.entities import Center
@@ -26,7 +27,7 @@ NO_CENTERS = "none yet: add one with kiosdesa center add CODE --name NAME --mana
 
 async def cmd_doctor(args: argparse.Namespace) -> int:
     """Print one line a check; exit status 1 when any failed."""
-    settings, read = settings_check()
+    settings, read = settings_check(args)
     checks = [read]
     username = None
     if settings is not None:
@@ -38,10 +39,12 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(check.passed for check in checks) else 1
 
 
-def settings_check() -> tuple[Settings | None, Check]:
-    """The settings `kiosdesa run` reads, and where from."""
+def settings_check(args: argparse.Namespace | None = None) -> tuple[Settings | None, Check]:
+    """The settings `kiosdesa run` reads (with doctor's --webhook), and where from."""
     try:
         settings = load_settings()
+        if args is not None:
+            settings = with_webhook_options(settings, args)
         log_level_from_env()
     except ConfigError as exc:
         return None, fail("settings", str(exc))

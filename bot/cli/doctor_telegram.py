@@ -18,6 +18,8 @@ import aiohttp
 
 from bot.cli.checks import Check, fail, ok
 from bot.config import Settings, masked_token
+from bot.transport.inbox_gate import bot_id_of
+from bot.transport.webhook import bot_webhook_url
 from storage.database_url import masked_url
 
 TIMEOUT_S = 10.0
@@ -56,7 +58,8 @@ async def telegram_checks(settings: Settings) -> tuple[list[Check], str | None]:
         if me.result is None:
             return checks, None
         try:
-            checks.append(webhook_check((await call(session, settings, "getWebhookInfo")).result))
+            info = (await call(session, settings, "getWebhookInfo")).result
+            checks.append(webhook_check(info, _expected_webhook(settings)))
         except Unreachable as exc:
             checks.append(fail("webhook", f"cannot ask Telegram: {exc}"))
     return checks, str(me.result.get("username", ""))
@@ -90,8 +93,11 @@ async def call(session: aiohttp.ClientSession, settings: Settings, method: str) 
     return Answer(result, str(body.get("description", "")), _parse_date(date), status)
 
 
-def webhook_check(info: Any) -> Check:
-    """A webhook set means Telegram keeps the updates for it: polling gets none."""
+def webhook_check(info: Any, expected: str = "") -> Check:
+    """Polling: a webhook set means Telegram keeps the updates for it, so polling gets none.
+    Webhook mode (`expected`): the bot's address, once set, and Telegram's last post."""
+    if expected:
+        return _webhook_mode_check(info or {}, expected)
     url = str((info or {}).get("url", ""))
     if not url:
         return ok("webhook", "none set, so long polling gets the updates")
@@ -100,6 +106,35 @@ def webhook_check(info: Any) -> Check:
         f"set to {_shown_webhook(url)}: long polling gets no updates while it is set; "
         "stop whatever serves it (kiosdesa run removes it at start)",
     )
+
+
+def _webhook_mode_check(info: dict[str, Any], expected: str) -> Check:
+    """In webhook mode: set to this bot's address (or not yet), and whether posts get through."""
+    url = str(info.get("url", ""))
+    if not url:
+        return ok("webhook", f"none set yet: kiosdesa run --webhook sets {expected} at start")
+    if url != expected:
+        return fail(
+            "webhook",
+            f"set to {_shown_webhook(url)}, not {expected}: another deployment may be serving "
+            "this bot; kiosdesa run --webhook sets its own at start",
+        )
+    error = str(info.get("last_error_message", ""))
+    waiting = int(info.get("pending_update_count", 0) or 0)
+    if error:
+        return fail(
+            "webhook",
+            f"set to {expected}, but Telegram's last post failed ({error}) and {waiting} "
+            "updates wait: check the reverse proxy and that kiosdesa run --webhook listens",
+        )
+    return ok("webhook", f"set to {expected}: Telegram posts the updates there ({waiting} wait)")
+
+
+def _expected_webhook(settings: Settings) -> str:
+    """The default bot's webhook address in webhook mode; empty with long polling."""
+    if not settings.webhook_url:
+        return ""
+    return bot_webhook_url(settings.webhook_url, bot_id_of(settings.bot_token))
 
 
 def clock_check(now: float, telegram_time: datetime | None) -> Check:

@@ -74,6 +74,8 @@ class InboxGate:
         # Telegram may send them again, and they are replayed or handled already.
         self._known_up_to = 0
         self._replaying: set[int] = set()
+        # Webhook mode: the unhandled updates already given to the Application.
+        self._fed: set[int] = set()
         self._unmarked: list[int] = []
         self._marking: asyncio.Task[None] | None = None
 
@@ -99,9 +101,23 @@ class InboxGate:
         waiting = await self.inbox.unhandled(self.bot_id)
         updates = [Update.de_json(stored_update(u.payload), bot) for u in waiting]
         self._replaying = {u.update_id for u in waiting}
+        self._fed = set(self._replaying)
         if waiting:
             log.info("handling %d updates received before a restart", len(waiting))
         return updates
+
+    async def arrived(self, bot: Bot) -> list[Update]:
+        """Webhook mode: the unhandled updates not given to the Application yet, in order.
+
+        Stored by any process; each is handed out once (handled ones leave the set, so it
+        stays as small as the inbox's unhandled rows), and admitted by `claim` as a replayed
+        one is, however its number compares with the others'.
+        """
+        waiting = await self.inbox.unhandled(self.bot_id)
+        fresh = [u for u in waiting if u.update_id not in self._fed]
+        self._fed = {u.update_id for u in waiting}
+        self._replaying.update(u.update_id for u in fresh)
+        return [Update.de_json(stored_update(u.payload), bot) for u in fresh]
 
     def claim(self, update: Update) -> UpdateClaim | None:
         """The update's claim if it is to be handled; None if it must be dropped."""
