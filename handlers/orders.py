@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot.context import KiosContext
 from bot.domain.entities import ServiceRequest
@@ -17,7 +17,8 @@ from bot.views.pay_texts import pay_button
 from bot.views.payment_texts import payment_label
 from bot.views.question_texts import ask_button
 from bot.views.texts import Html, h, plain, short, t
-from handlers.common import Visitor, page_buttons, page_of, say, show, visitor_of
+from handlers.common import Visitor, page_buttons, page_of
+from handlers.paging import paged_list
 from handlers.request_actions import actions_of
 
 ORDERS_PER_PAGE = 5
@@ -113,27 +114,6 @@ async def pay_rows(
     return [[pay_button(request, locale)] for request in owed if request.id in unpaid]
 
 
-async def my_orders(update: Update, context: KiosContext) -> None:
-    """/orders: the villager's requests with their status."""
-    visitor = await visitor_of(update, context)
-    text, markup = await orders_page(context, visitor, 0)
-    await say(update, text, markup)
-
-
-async def orders_page_pressed(update: Update, context: KiosContext) -> None:
-    """Another page of /orders, in place."""
-    query = update.callback_query
-    assert query is not None
-    visitor = await visitor_of(update, context)
-    parsed = callbacks.parse(query.data)
-    await query.answer()
-    text, markup = await orders_page(context, visitor, parsed.ident if parsed else 0)
-    await show(query, text, markup)
-
-
 def build_orders_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /orders and its pages."""
-    return [
-        CommandHandler("orders", my_orders),
-        CallbackQueryHandler(orders_page_pressed, pattern=callbacks.pattern(callbacks.ORDERS_PAGE)),
-    ]
+    return paged_list("orders", callbacks.ORDERS_PAGE, orders_page)

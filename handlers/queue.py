@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import KiosContext
 from bot.domain.clock import short_moment
@@ -14,7 +14,8 @@ from bot.services.acting import authorize
 from bot.views import callbacks
 from bot.views.labels import kind_label, status_label
 from bot.views.texts import Html, h, plain, short, t
-from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
+from handlers.common import Visitor, notice, page_buttons, page_of, say, visitor_of
+from handlers.paging import paged_list
 from handlers.request_actions import card_for
 
 QUEUE_PER_PAGE = 8
@@ -79,24 +80,6 @@ def amount_of(request: ServiceRequest, locale: str) -> str | Html:
     return format_money(request.total, locale)
 
 
-async def queue(update: Update, context: KiosContext) -> None:
-    """/queue: the open requests, oldest first."""
-    visitor = await visitor_of(update, context)
-    text, markup = await queue_page(context, visitor, 0)
-    await say(update, text, markup)
-
-
-async def queue_page_pressed(update: Update, context: KiosContext) -> None:
-    """Another page of the queue, in place."""
-    query = update.callback_query
-    assert query is not None
-    visitor = await visitor_of(update, context)
-    parsed = callbacks.parse(query.data)
-    await query.answer()
-    text, markup = await queue_page(context, visitor, parsed.ident if parsed else 0)
-    await show(query, text, markup)
-
-
 async def open_request(update: Update, context: KiosContext) -> None:
     """Send a request's card with its buttons, if the user has a role in it."""
     query = update.callback_query
@@ -118,7 +101,6 @@ async def open_request(update: Update, context: KiosContext) -> None:
 def build_queue_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /queue, its pages and opening a card."""
     return [
-        CommandHandler("queue", queue),
-        CallbackQueryHandler(queue_page_pressed, pattern=callbacks.pattern(callbacks.QUEUE_PAGE)),
+        *paged_list("queue", callbacks.QUEUE_PAGE, queue_page),
         CallbackQueryHandler(open_request, pattern=callbacks.pattern(callbacks.REQUEST_VIEW)),
     ]

@@ -23,7 +23,8 @@ from bot.services.tabs import TabNotAllowed, managed_center, send_reminder, vill
 from bot.views import callbacks
 from bot.views.tab_texts import button_name, credit_limit_text, day_of, debtor_line
 from bot.views.texts import Html, plain, t
-from handlers.common import Visitor, notice, page_buttons, page_of, say, show, visitor_of
+from handlers.common import Visitor, notice, page_buttons, page_of, say, visitor_of
+from handlers.paging import paged_list
 from storage.clock import now
 
 DEBTORS_PER_PAGE = 6
@@ -76,24 +77,6 @@ def _button(
     data = callbacks.tab_button(center_id, action, debtor.villager_id)
     label = plain(locale, key, name=button_name(debtor.name))
     return InlineKeyboardButton(label, callback_data=data)
-
-
-async def tabs(update: Update, context: KiosContext) -> None:
-    """/tabs: who owes the center, oldest debt first."""
-    visitor = await visitor_of(update, context)
-    text, markup = await tabs_page(context, visitor, 0)
-    await say(update, text, markup)
-
-
-async def tabs_page_pressed(update: Update, context: KiosContext) -> None:
-    """Another page of /tabs, in place."""
-    query = update.callback_query
-    assert query is not None
-    visitor = await visitor_of(update, context)
-    parsed = callbacks.parse(query.data)
-    await query.answer()
-    text, markup = await tabs_page(context, visitor, parsed.ident if parsed else 0)
-    await show(query, text, markup)
 
 
 async def remind_pressed(update: Update, context: KiosContext) -> None:
@@ -160,8 +143,7 @@ async def credit(update: Update, context: KiosContext) -> None:
 def build_tabs_handlers() -> list[BaseHandler[Update, KiosContext, None]]:
     """Handlers for /tabs, its pages, the Remind buttons and /credit."""
     return [
-        CommandHandler("tabs", tabs),
-        CallbackQueryHandler(tabs_page_pressed, pattern=callbacks.pattern(callbacks.TABS_PAGE)),
+        *paged_list("tabs", callbacks.TABS_PAGE, tabs_page),
         CallbackQueryHandler(remind_pressed, pattern=callbacks.tab_pattern(callbacks.TAB_REMIND)),
         CommandHandler("credit", credit),
     ]
