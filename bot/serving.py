@@ -127,8 +127,8 @@ async def stop_serving(app: KiosApplication) -> None:
 
 class LeasedSeats:
     """The bots of this process, each started when its lease is taken and stopped when it
-    is given back; one taken again is built afresh, so its dialogs are read from the database
-    as the other process left them."""
+    is given back; each taken is built afresh, so its dialogs are read from the database as
+    the last holder left them."""
 
     def __init__(
         self, apps: list[KiosApplication], settings: Settings, polling_failed: PollingFailed
@@ -136,7 +136,6 @@ class LeasedSeats:
         self.apps = apps  # replaced in place when a bot is built afresh
         self.settings = settings
         self.polling_failed = polling_failed
-        self._served: set[int] = set()
 
     def bot_ids(self) -> list[int]:
         """The Telegram ids of the bots, the default bot's first."""
@@ -145,9 +144,9 @@ class LeasedSeats:
     async def start(self, lease: Lease) -> None:
         """Serve the bot of `lease`, fenced by it."""
         index = self.bot_ids().index(lease.bot_id)
-        if lease.bot_id in self._served:
-            self.apps[index] = await self._rebuilt(self.apps[index])
-        self._served.add(lease.bot_id)
+        # Built afresh every time: the dialogs are read now, as the last holder left them
+        # (the Application built at start read them when this process started).
+        self.apps[index] = await self._rebuilt(self.apps[index])
         app = self.apps[index]
         await start_serving(app, self.polling_failed, lease, self.settings.webhook_url)
         log.info("serving @%s", self.apps[index].bot.username)
@@ -159,7 +158,7 @@ class LeasedSeats:
         log.info("no longer serving @%s", app.bot.username)
 
     async def _rebuilt(self, old: KiosApplication) -> KiosApplication:
-        """A fresh Application for a bot served before, known to its peers in its stead."""
+        """A fresh Application for the bot, known to its peers in its stead."""
         services = old.bot_data[SERVICES_KEY]
         store: Storage = services.store
         fresh = build_application(self.settings, store, BotSeat(old.bot.token, services.bot_id))
