@@ -226,6 +226,8 @@ def print_checks(
         f"villagers mid-dialog at the kill {len(cut)}, completed after the takeover {done};"
         f" stuck by step {dict(fleet.stuck)}"
     )
+    for (where, text), count in fleet.last_seen.most_common(5):
+        print(f"  stuck at {where} ({count}), the bot's last message: {text}")
 
 
 async def spread_over(fleet: Fleet, processes: int) -> None:

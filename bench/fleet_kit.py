@@ -104,6 +104,8 @@ class Fleet:
     started_at: dict[int, float] = field(default_factory=dict)
     finished_at: dict[int, float] = field(default_factory=dict)
     stuck: Counter[str] = field(default_factory=Counter)
+    # What a stuck villager saw last (the bot's latest message in the chat), by step.
+    last_seen: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     async def start_process(self) -> asyncio.subprocess.Process:
         """One more `kiosdesa run` on the fleet's database."""
@@ -192,25 +194,30 @@ async def villager_shops(fleet: Fleet, watch: Watcher, run: Run, user: int, inde
     fleet.started_at[user] = time.monotonic()
     where = "join"
     try:
-        await step(bot, watch, run, user, say(f"/start {code(index)}"), center_name(index))  # type: ignore[arg-type]
+        await step(bot, watch, run, user, say(f"/start {code(index)}"), center_name(index))
         where = "search"
-        hits = await step(bot, watch, run, user, say("endog"), "Results for")  # type: ignore[arg-type]
+        hits = await step(bot, watch, run, user, say("endog"), "Results for")
         where = "open"
-        card = await step(bot, watch, run, user, tap(hits, hits.buttons[0]), "Choose how many")  # type: ignore[arg-type]
+        card = await step(bot, watch, run, user, tap(hits, hits.buttons[0]), "Choose how many")
         where = "add"
-        await step(bot, watch, run, user, tap(card, "Add to cart"), "In your cart: 1")  # type: ignore[arg-type]
+        await step(bot, watch, run, user, tap(card, "Add to cart"), "In your cart: 1")
         where = "cart"
-        cart = await step(bot, watch, run, user, say("/cart"), "Your cart")  # type: ignore[arg-type]
+        cart = await step(bot, watch, run, user, say("/cart"), "Your cart")
         where = "checkout"
-        how = await step(bot, watch, run, user, tap(cart, "Checkout"), "How do you want")  # type: ignore[arg-type]
+        how = await step(bot, watch, run, user, tap(cart, "Checkout"), "How do you want")
         where = "pickup"
-        note = await step(bot, watch, run, user, tap(how, "Pickup"), "Any note")  # type: ignore[arg-type]
+        note = await step(bot, watch, run, user, tap(how, "Pickup"), "Any note")
         where = "note"
-        summary = await step(bot, watch, run, user, tap(note, "No note"), "Please check your")  # type: ignore[arg-type]
+        summary = await step(bot, watch, run, user, tap(note, "No note"), "Please check your")
         where = "confirm"
-        await step(bot, watch, run, user, tap(summary, "Confirm"), "Order sent")  # type: ignore[arg-type]
+        await step(bot, watch, run, user, tap(summary, "Confirm"), "Order sent")
     except TimeoutError:
         fleet.stuck[where] += 1
+        shown = bot.messages(user)
+        presses = [r for r in bot.state.callback_queries.values() if r.user_id == user]
+        answer = presses[-1].answer if presses else None
+        said = f"{shown[-1].text[:40] if shown else ''!r}; last press answered {answer}"
+        fleet.last_seen[(where, said)] += 1
         return
     fleet.confirmed.add(user)
     fleet.finished_at[user] = time.monotonic()
