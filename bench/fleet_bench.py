@@ -161,8 +161,8 @@ async def drain(url: str) -> int:
         await store.close()
 
 
-async def database_counts(url: str) -> tuple[Counter[int], int]:
-    """Orders per villager, and outbox rows marked "may arrive twice"."""
+async def database_counts(url: str) -> tuple[Counter[int], int, dict[str, int]]:
+    """Orders per villager, outbox rows marked "may arrive twice", orders by status."""
     store = await Storage.open(url)
     try:
         async with store.db.read() as conn:
@@ -176,9 +176,13 @@ async def database_counts(url: str) -> tuple[Counter[int], int]:
                     "SELECT count(*) FROM outbox WHERE last_error LIKE 'may arrive twice:%'"
                 )
             ).scalar_one()
+            statuses = (
+                await conn.exec_driver_sql("SELECT status, count(*) FROM requests GROUP BY status")
+            ).all()
     finally:
         await store.close()
-    return Counter({int(v): int(n) for v, n in rows}), int(uncertain)
+    by_status = {str(status): int(n) for status, n in statuses}
+    return Counter({int(v): int(n) for v, n in rows}), int(uncertain), by_status
 
 
 def delivered(fleet: Fleet, spread: list[tuple[int, int]]) -> tuple[Counter[int], Counter[int]]:
@@ -273,7 +277,8 @@ async def killing(args: argparse.Namespace) -> None:
                     cpu_at_kill.get(pid, cpu_after[pid]) - cpu_before[pid] for pid in cpu_before
                 )
                 pending = await drain(url)
-                orders, uncertain = await database_counts(url)
+                orders, uncertain, by_status = await database_counts(url)
+                print(f"orders by status {by_status}")
                 print(
                     f"throughput {run.updates} updates in {run.finished - run.started:.1f} s:"
                     f" {run.rate:.1f} updates/s; CPU {cpu / run.updates * 1000:.2f} ms/update"

@@ -301,12 +301,15 @@ def shoppers(fleet: Fleet, watch: Watcher, run: Run, spread: list[tuple[int, int
 
 
 def log_errors(workdir: Path) -> int:
-    """Tracebacks and ERROR lines in the processes' logs."""
-    return sum(
-        (text := log.read_text(errors="replace")).count(" ERROR ")
-        + text.count("Traceback (most recent call last)")
-        for log in workdir.glob("*.log")
-    )
+    """Tracebacks and ERROR lines in the processes' logs; the first few are printed."""
+    count = 0
+    for log in sorted(workdir.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
+        for line in errors[:3]:
+            print(f"  {log.name}: {line[:160]}")
+        count += len(errors)
+    return count
 
 
 def load() -> str:
