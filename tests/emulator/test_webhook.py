@@ -195,6 +195,31 @@ async def test_a_public_url_is_delivered_where_it_is_routed(
     assert body["description"] == "Bad Request: secret token contains unallowed characters"
 
 
+async def test_a_route_to_several_receivers_falls_to_the_next_when_one_is_down(
+    emu: BotApiEmulator,
+) -> None:
+    """As a load balancer: the first receiver that takes the connection gets each post; one
+    that stopped listening is passed over, and nothing is lost on the way."""
+    first, second = Receiver(), Receiver()
+    for endpoint in (first, second):
+        await endpoint.start()
+    try:
+        emu.route_webhook("https://kios.example/", f"{first.url}/", f"{second.url}/")
+        await call(emu, LEPING_TOKEN, "setWebhook", url="https://kios.example/tg/leping")
+        leping(emu).send_text(BUDI, "minyak")
+        await leping(emu).wait_idle()
+        await first.stop()  # its process died: the balancer sends to the other one
+        leping(emu).send_text(BUDI, "beras")
+        await leping(emu).wait_idle()
+    finally:
+        await second.stop()
+    assert first.texts() == ["minyak"]
+    assert second.texts("/tg/leping") == ["beras"]
+    stats = leping(emu).stats
+    assert stats.webhook_receivers == {first.url[7:]: 1, second.url[7:]: 1}
+    assert stats.webhook_failures == 0
+
+
 async def test_allowed_updates_and_dropping_pending_ones(
     emu: BotApiEmulator, receiver: Receiver
 ) -> None:

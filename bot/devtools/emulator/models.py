@@ -170,6 +170,8 @@ class EmulatorStats:
     errors: int = 0
     webhook_posts: int = 0  # updates the webhook accepted (2xx)
     webhook_failures: int = 0  # posts answered non-2xx, timed out or not connected
+    # Updates each receiver ("host:port") accepted, when a route names several.
+    webhook_receivers: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass

@@ -123,9 +123,10 @@ class BotApiEmulator(UserActionsMixin, ReadingMixin, BotRecordsMixin):
             return self.default_bot
         return self._bots[token]
 
-    def route_webhook(self, public_prefix: str, local_prefix: str) -> None:
-        """Deliver webhooks set under public_prefix (https://...) to local_prefix instead."""
-        self._routes.add(public_prefix, local_prefix)
+    def route_webhook(self, public_prefix: str, local_prefix: str, *more: str) -> None:
+        """Deliver webhooks set under public_prefix (https://...) to local_prefix instead; with
+        `more`, to the first of them all that takes the connection, as a load balancer does."""
+        self._routes.add(public_prefix, local_prefix, *more)
 
     @property
     def faults(self) -> FaultSchedule:

@@ -62,8 +62,9 @@ def add_test_arguments(parser: argparse.ArgumentParser) -> None:
         "--route-webhook",
         action="append",
         default=[],
-        metavar="PUBLIC_PREFIX=LOCAL_PREFIX",
-        help="post webhooks set under PUBLIC_PREFIX to LOCAL_PREFIX (repeatable)",
+        metavar="PUBLIC_PREFIX=LOCAL_PREFIX[,LOCAL_PREFIX...]",
+        help="post webhooks set under PUBLIC_PREFIX to LOCAL_PREFIX, or to the first of several "
+        "that takes the connection (repeatable)",
     )
 
 
@@ -98,8 +99,8 @@ def add_bots(emulator: BotApiEmulator, bots: list[str], routes: list[str]) -> No
         token, _, username = spec.partition("=")
         emulator.add_bot(token, username=username or None)
     for route in routes:
-        public, _, local = route.partition("=")
-        emulator.route_webhook(public, local)
+        public, _, locals_ = route.partition("=")
+        emulator.route_webhook(public, *locals_.split(","))
 
 
 async def serve(args: argparse.Namespace) -> int:

@@ -7,7 +7,11 @@ after a failure and recording it for getWebhookInfo.
 
 Only loopback receivers are contacted: a test must not reach the internet. A bot that sets a
 public https URL (as in production) is delivered to wherever `WebhookRoutes` maps it, e.g.
-``emu.route_webhook("https://kios.example/", "http://127.0.0.1:8443/")``.
+``emu.route_webhook("https://kios.example/", "http://127.0.0.1:8443/")``. A public address
+may stand for several receivers, as a load balancer in front of several processes does:
+``emu.route_webhook("https://kios.example/", first, second)`` posts to the first that takes
+the connection (a refused one, a dead process, falls to the next; a post that was sent is
+never sent on to another, as a balancer does not repeat a POST).
 """
 
 from __future__ import annotations
@@ -44,18 +48,20 @@ class RetryPolicy:
 class WebhookRoutes:
     """Public webhook URL prefixes mapped to the local addresses that receive them."""
 
-    prefixes: dict[str, str] = field(default_factory=dict)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def add(self, public_prefix: str, local_prefix: str) -> None:
-        """Deliver URLs starting with public_prefix to local_prefix + the rest."""
-        self.prefixes[public_prefix] = local_prefix
+    def add(self, public_prefix: str, local_prefix: str, *more: str) -> None:
+        """Deliver URLs starting with public_prefix to local_prefix + the rest (or, when it
+        refuses the connection, to the next of `more`)."""
+        self.prefixes[public_prefix] = (local_prefix, *more)
 
-    def resolve(self, url: str) -> str | None:
-        """The local URL to post to, or None when it would leave this machine."""
-        for public, local in sorted(self.prefixes.items(), key=lambda p: -len(p[0])):
+    def resolve(self, url: str) -> list[str]:
+        """The local URLs to post to, in the order to try them; none when it would leave
+        this machine."""
+        for public, locals_ in sorted(self.prefixes.items(), key=lambda p: -len(p[0])):
             if url.startswith(public):
-                return local + url[len(public) :]
-        return url if is_loopback(url) else None
+                return [local + url[len(public) :] for local in locals_]
+        return [url] if is_loopback(url) else []
 
 
 def is_loopback(url: str) -> bool:
@@ -123,26 +129,38 @@ class WebhookPoster:
         return None
 
     async def _post(self, session: aiohttp.ClientSession, update: JSON) -> bool:
-        """POST one update; True (and confirmed) when the receiver answered 2xx."""
+        """POST one update to the first receiver that takes the connection; True (and
+        confirmed) when it answered 2xx."""
         settings = self._state.webhook
-        target = self._routes.resolve(settings.url)
-        if target is None:
+        targets = self._routes.resolve(settings.url)
+        if not targets:
             return self._failed(NOT_ROUTED)
         headers = {SECRET_HEADER: settings.secret_token} if settings.secret_token else {}
-        try:
-            async with session.post(target, json=update, headers=headers) as response:
-                await response.read()
-                if not 200 <= response.status < 300:
-                    reason = f"{response.status} {response.reason or ''}".strip()
-                    return self._failed(f"Wrong response from the webhook: {reason}")
-        except TimeoutError:
-            return self._failed("Read timeout expired")
-        except aiohttp.ClientError as exc:
-            _LOG.debug("webhook post to %s failed: %r", target, exc)
-            return self._failed("Connection refused")
-        self._state.stats.webhook_posts += 1
+        for target in targets:
+            try:
+                async with session.post(target, json=update, headers=headers) as response:
+                    await response.read()
+                    if not 200 <= response.status < 300:
+                        reason = f"{response.status} {response.reason or ''}".strip()
+                        return self._failed(f"Wrong response from the webhook: {reason}")
+            except TimeoutError:
+                return self._failed("Read timeout expired")
+            except aiohttp.ClientConnectorError as exc:  # nobody listens: try the next one
+                _LOG.debug("webhook post to %s refused: %r", target, exc)
+                continue
+            except aiohttp.ClientError as exc:
+                _LOG.debug("webhook post to %s failed: %r", target, exc)
+                return self._failed("Connection refused")
+            self._accepted(update, target)
+            return True
+        return self._failed("Connection refused")
+
+    def _accepted(self, update: JSON, target: str) -> None:
+        """Count the post where it was taken, and confirm the update."""
+        stats = self._state.stats
+        stats.webhook_posts += 1
+        stats.webhook_receivers[urlsplit(target).netloc] += 1
         self._confirm(update)
-        return True
 
     def _confirm(self, update: JSON) -> None:
         """Forget the update (as a getUpdates offset past it would) and wake waiters."""
