@@ -67,8 +67,8 @@ class Deployment:
     processes: list[Process]
     tmp_path: Path
 
-    async def start_process(self) -> Process:
-        """Start one more `kiosdesa run` on the same database."""
+    async def start_process(self, *options: str) -> Process:
+        """Start one more `kiosdesa run` (with `options`) on the same database."""
         env = {
             **os.environ,
             "BOT_TOKEN": TOKEN,
@@ -82,7 +82,7 @@ class Deployment:
         log = self.tmp_path / f"kiosdesa-{len(self.processes) + 1}.log"
         with log.open("wb") as out:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", env=env, stdout=out, stderr=out
+                sys.executable, "-m", "bot.cli", "run", *options, env=env, stdout=out, stderr=out
             )
         process = Process(proc, log)
         self.processes.append(process)
