@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.cli.checks import Check, fail, ok
+from bot.cli.doctor_bots import registry_checks
 from bot.cli.doctor_telegram import telegram_checks
 from bot.cli.logs import log_level_from_env
 from bot.cli.webhook import with_webhook_options
@@ -33,7 +34,7 @@ async def cmd_doctor(args: argparse.Namespace) -> int:
     if settings is not None:
         telegram, username = await telegram_checks(settings)
         checks += telegram
-    checks += await database_checks(database_url_from_env(), username)
+    checks += await database_checks(database_url_from_env(), username, settings)
     for check in checks:
         print(check.line)
     return 0 if all(check.passed for check in checks) else 1
@@ -53,8 +54,11 @@ def settings_check(args: argparse.Namespace | None = None) -> tuple[Settings | N
     return settings, ok("settings", f"read from the environment {where}")
 
 
-async def database_checks(url: str, username: str | None) -> list[Check]:
-    """The database reachable, its migrations, and each center's manager."""
+async def database_checks(
+    url: str, username: str | None, settings: Settings | None = None
+) -> list[Check]:
+    """The database reachable, its migrations, each center's manager, and (with `settings`,
+    to reach Telegram) the webhook of each bot of the registry."""
     shown = masked_url(url)
     try:
         db = Database(url)
@@ -67,7 +71,10 @@ async def database_checks(url: str, username: str | None) -> list[Check]:
         revision = await schema_revision(db)
         checks = [ok("database", f"{shown} answers"), migrations_check(revision)]
         if revision.at_head:
-            checks += await center_checks(Storage(db), username)
+            store = Storage(db)
+            checks += await center_checks(store, username)
+            if settings is not None:
+                checks += await registry_checks(settings, await store.bots.all_bots())
         return checks
     except StorageUnavailable as exc:
         return [fail("database", str(exc))]

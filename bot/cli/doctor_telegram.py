@@ -59,7 +59,7 @@ async def telegram_checks(settings: Settings) -> tuple[list[Check], str | None]:
             return checks, None
         try:
             info = (await call(session, settings, "getWebhookInfo")).result
-            checks.append(webhook_check(info, _expected_webhook(settings)))
+            checks.append(webhook_check(info, expected_webhook(settings)))
         except Unreachable as exc:
             checks.append(fail("webhook", f"cannot ask Telegram: {exc}"))
     return checks, str(me.result.get("username", ""))
@@ -77,15 +77,19 @@ def token_check(me: Answer, settings: Settings) -> Check:
     return ok("token", f"{token} is @{me.result.get('username', '')}")
 
 
-async def call(session: aiohttp.ClientSession, settings: Settings, method: str) -> Answer:
-    """Call a Bot API method without parameters; Unreachable when no answer comes."""
-    url = f"{settings.bot_base_url}{settings.bot_token}/{method}"
+async def call(
+    session: aiohttp.ClientSession, settings: Settings, method: str, token: str = ""
+) -> Answer:
+    """Call a Bot API method without parameters, as the default bot (or the bot of `token`);
+    Unreachable when no answer comes."""
+    token = token or settings.bot_token
+    url = f"{settings.bot_base_url}{token}/{method}"
     try:
         async with session.post(url) as response:
             text, status = await response.text(errors="replace"), response.status
             date = response.headers.get("Date")
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise Unreachable(_masked(str(exc) or type(exc).__name__, settings.bot_token)) from None
+        raise Unreachable(_masked(str(exc) or type(exc).__name__, token)) from None
     body = _json_object(text)
     if body is None:
         raise Unreachable(f"the answer to {method} (HTTP {status}) is no Bot API answer")
@@ -103,9 +107,18 @@ def webhook_check(info: Any, expected: str = "") -> Check:
         return ok("webhook", "none set, so long polling gets the updates")
     return fail(
         "webhook",
-        f"set to {_shown_webhook(url)}: long polling gets no updates while it is set; "
-        "stop whatever serves it (kiosdesa run removes it at start)",
+        f"set to {_shown_webhook(url)}{_held_back(info or {})}: long polling gets no updates "
+        "while it is set; stop whatever serves it (kiosdesa run removes it at start)",
     )
+
+
+def _held_back(info: dict[str, Any]) -> str:
+    """What Telegram keeps for a webhook polling does not want: updates waiting, last error."""
+    waiting = int(info.get("pending_update_count", 0) or 0)
+    error = str(info.get("last_error_message", "") or "")
+    shown = [f"{waiting} updates wait"] if waiting else []
+    shown += [f"its last post failed ({error})"] if error else []
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def _webhook_mode_check(info: dict[str, Any], expected: str) -> Check:
@@ -130,11 +143,12 @@ def _webhook_mode_check(info: dict[str, Any], expected: str) -> Check:
     return ok("webhook", f"set to {expected}: Telegram posts the updates there ({waiting} wait)")
 
 
-def _expected_webhook(settings: Settings) -> str:
-    """The default bot's webhook address in webhook mode; empty with long polling."""
+def expected_webhook(settings: Settings, bot_id: int | None = None) -> str:
+    """The default bot's (or bot `bot_id`'s) webhook address in webhook mode; empty with long
+    polling."""
     if not settings.webhook_url:
         return ""
-    return bot_webhook_url(settings.webhook_url, bot_id_of(settings.bot_token))
+    return bot_webhook_url(settings.webhook_url, bot_id or bot_id_of(settings.bot_token))
 
 
 def clock_check(now: float, telegram_time: datetime | None) -> Check:
