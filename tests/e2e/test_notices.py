@@ -8,8 +8,12 @@ the admin chat or the command line of another process writes them.
 
 from __future__ import annotations
 
+import pytest
+
 from bot.devtools.emulator import BotApiEmulator
 from tests.e2e.conftest import MANAGER, SITI, place_order, world_on
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 # Longer than the test: the sender's own looks at the outbox never come.
 NEVER_S = 600.0
