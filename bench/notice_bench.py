@@ -101,7 +101,9 @@ def figures(name: str, samples: list[float]) -> str:
     )
 
 
-async def start_holder(emu: BotApiEmulator, url: str, code: Path, workdir: Path) -> asyncio.subprocess.Process:
+async def start_holder(
+    emu: BotApiEmulator, url: str, code: Path, workdir: Path
+) -> asyncio.subprocess.Process:
     """`kiosdesa run --webhook` from the checkout `code`; returns once it set its webhook."""
     port = 18000 + random.randrange(1000)
     env = {

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # SQLite: seconds between reads of the bots table (one process; PostgreSQL reads it each lease
 # round).
 ROSTER_POLL_S = 5.0
+# PostgreSQL: how long a lease round waits for new bots to be built (getMe) before going on.
+BUILD_WAIT_S = 1.0
 
 
 class BotRoster:
@@ -54,6 +56,8 @@ class BotRoster:
                 self._building[account.id] = asyncio.create_task(
                     self._built(account), name=f"building bot {account.name}"
                 )
+        if self._building:  # usually built in this round; a slow getMe is waited for no longer
+            await asyncio.wait(self._building.values(), timeout=BUILD_WAIT_S)
         for bot_id, task in list(self._building.items()):
             if task.done():
                 del self._building[bot_id]
