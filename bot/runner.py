@@ -24,7 +24,14 @@ from bot.config import ConfigError, Settings, listen_address, masked_token
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount
 from bot.domain.bots import masked_token as shown_token
-from bot.serving import serve_by_leases, start_serving, stop_receiving, webhook_seats
+from bot.roster import ROSTER_POLL_S, BotRoster
+from bot.serving import (
+    serve_by_leases,
+    start_serving,
+    stop_receiving,
+    stop_serving,
+    webhook_seats,
+)
 from bot.transport.inbox_gate import InboxUnavailable
 from bot.transport.webhook import WebhookServer, local_path
 from storage import Storage, StorageUnavailable
@@ -67,8 +74,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         if settings.webhook_url:  # before any bot asks Telegram to post to it
             await running.enter_async_context(_webhook_server(apps, settings))
         if store.db.is_sqlite:  # one process serves every bot
-            await _serve(apps, stop, settings.webhook_url)
+            await _serve(BotRoster(apps, settings, store), stop, settings.webhook_url)
         else:  # each bot by one of the processes sharing the database, through its lease
+            await running.enter_async_context(_listening(store))
             await serve_by_leases(apps, settings, store, stop, _polling_failed)
     finally:
         for app in apps:  # `apps` holds each bot's latest Application
@@ -128,8 +136,23 @@ async def _webhook_server(apps: list[KiosApplication], settings: Settings) -> As
         await server.stop()
 
 
-async def _serve(apps: list[KiosApplication], stop: asyncio.Event, webhook_url: str) -> None:
-    """Start every bot, serve until `stop`, then stop them all (each finishes its update)."""
+@contextlib.asynccontextmanager
+async def _listening(store: Storage) -> AsyncIterator[None]:
+    """PostgreSQL: listen for other processes' notices (storage/notices.py) while the block
+    runs, so their messages and updates for the bots served here wake them at once."""
+    done = asyncio.Event()
+    listener = asyncio.create_task(store.notices.run(done), name="notice listener")
+    try:
+        yield
+    finally:
+        done.set()
+        await listener
+
+
+async def _serve(roster: BotRoster, stop: asyncio.Event, webhook_url: str) -> None:
+    """Start every bot, serve until `stop` (starting bots added to the table meanwhile and
+    stopping those removed), then stop them all (each finishes its update)."""
+    apps = roster.apps
     started: list[KiosApplication] = []
     try:
         for app in apps:
@@ -137,7 +160,11 @@ async def _serve(apps: list[KiosApplication], stop: asyncio.Event, webhook_url: 
             await start_serving(app, _polling_failed, webhook_url=webhook_url)
         names = ", ".join(f"@{app.bot.username}" for app in apps)
         log.info("Kios Desa is running as %s", names)
-        await stop.wait()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ROSTER_POLL_S)
+            if not stop.is_set():
+                await _follow_roster(roster, started, webhook_url)
         log.info("stopping")
     finally:
         for app in started:
@@ -147,6 +174,26 @@ async def _serve(apps: list[KiosApplication], stop: asyncio.Event, webhook_url: 
                 await app.stop()
         for app in apps:
             await stop_services(app)
+
+
+async def _follow_roster(
+    roster: BotRoster, started: list[KiosApplication], webhook_url: str
+) -> None:
+    """Start the bots added to the table, stop and forget those removed (one process)."""
+    try:
+        added, removed = await roster.changes()
+    except Exception as exc:  # the database busy or away: the next look tries again
+        log.warning("could not read the bots table: %s", exc)
+        return
+    for app in removed:
+        started.remove(app)
+        await stop_serving(app)
+        await roster.drop(app)
+        log.info("no longer serving @%s", app.bot.username)
+    for app in added:
+        started.append(app)
+        await start_serving(app, _polling_failed, webhook_url=webhook_url)
+        log.info("serving @%s", app.bot.username)
 
 
 async def _reach_telegram(bot: Bot, settings: Settings, token: str, what: str) -> None:

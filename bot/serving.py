@@ -31,6 +31,7 @@ from bot.app import (
 from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.domain.leases import Lease
+from bot.roster import BotRoster
 from bot.transport.inbox_feed import FEED_POLL_S, LONE_FEED_POLL_S, InboxFeed
 from bot.transport.inbox_gate import InboxGate
 from bot.transport.lease_keeper import LeaseKeeper
@@ -180,7 +181,9 @@ async def serve_by_leases(
 ) -> None:
     """Serve this process's share of the bots until `stop`, then give every lease back."""
     seats = LeasedSeats(apps, settings, polling_failed)
-    keeper = LeaseKeeper(store.leases, seats.bot_ids(), seats, settings.lease_ttl_s)
+    # Bots added or removed while the processes run are shared from the next round on.
+    roster = BotRoster(apps, settings, store)
+    keeper = LeaseKeeper(store.leases, seats.bot_ids(), seats, settings.lease_ttl_s, roster.bot_ids)
     await keeper.join(socket.gethostname(), os.getpid())
     names = ", ".join(f"@{app.bot.username}" for app in apps)
     log.info(
@@ -189,4 +192,7 @@ async def serve_by_leases(
         names,
         settings.lease_ttl_s,
     )
-    await keeper.run(stop)
+    try:
+        await keeper.run(stop)
+    finally:
+        await roster.close()

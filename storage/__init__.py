@@ -13,6 +13,7 @@ from storage.handover import Handovers
 from storage.holdings import Holdings
 from storage.inbox import Inbox
 from storage.leases import Leases
+from storage.notices import INBOX_CHANNEL, OUTBOX_CHANNEL, NoticeListener
 from storage.outbox import Outbox
 from storage.overview import Overview
 from storage.payments import Payments
@@ -63,6 +64,13 @@ class Storage:
         self.leases = Leases(db)
         # Each bot's updates, stored before Telegram is told they arrived.
         self.inbox = Inbox(db)
+        # PostgreSQL: other processes' commits of a bot's messages and updates wake its
+        # sender and feed here (run by the runner; SQLite is one process and needs none).
+        self.notices = NoticeListener(db)
+        self.notices.on(OUTBOX_CHANNEL, self.outbox.notified)
+        self.notices.on(INBOX_CHANNEL, self.inbox.notified)
+        self.notices.on_listening(self.outbox.missed_notices)
+        self.notices.on_listening(self.inbox.missed_notices)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

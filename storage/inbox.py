@@ -9,6 +9,7 @@ update_id.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.clock import now
 from storage.db import Database
+from storage.notices import INBOX_CHANNEL, BotWakeups, announce
 from storage.schema import inbox
 
 
@@ -60,13 +62,43 @@ class Inbox:
         insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(inbox)
         # Built once: one statement for every answer, however many updates it holds.
         self._insert = insert.on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+        # Webhook mode: the feeds of the bots served here, woken when updates arrive.
+        self._feeds = BotWakeups()
+
+    def listen(self, bot_id: int) -> asyncio.Event:
+        """An event of one's own for the feed of bot `bot_id`, set when its updates arrive
+        (stored by this process or, on PostgreSQL, by another: a notice)."""
+        return self._feeds.listen(bot_id)
+
+    def forget(self, event: asyncio.Event) -> None:
+        """A feed stopped: its event is set no more."""
+        self._feeds.forget(event)
+
+    def wake(self, bot_id: int) -> None:
+        """Updates of bot `bot_id` were stored (call it after the commit)."""
+        self._feeds.wake(bot_id)
+
+    def notified(self, payload: str) -> None:
+        """A notice (storage/notices.py): another process stored updates of this bot."""
+        self._feeds.wake(int(payload))
+
+    def missed_notices(self) -> None:
+        """Notices may have been missed (listening began again): every feed looks."""
+        self._feeds.wake_all()
 
     async def receive(
-        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+        self,
+        bot_id: int,
+        updates: Sequence[ArrivedUpdate],
+        handled: Sequence[int] = (),
+        *,
+        announce_to_holder: bool = False,
     ) -> None:
         """Store the updates of one getUpdates answer in one transaction; those the inbox
         holds already (Telegram sends again what was not confirmed) are left as they are.
-        Updates `handled` meanwhile (without a write of their own) are marked with them."""
+        Updates `handled` meanwhile (without a write of their own) are marked with them.
+        `announce_to_holder` (webhook mode, where any process may store any bot's updates):
+        a notice in the transaction wakes the bot's feed in whichever process holds it."""
         arrived = now()
         rows = [
             {
@@ -83,6 +115,8 @@ class Inbox:
         async with self.db.write() as conn:
             if rows:
                 await conn.execute(self._insert, rows)
+                if announce_to_holder:
+                    await announce(conn, INBOX_CHANNEL, str(bot_id))
             if handled:
                 marks = {"bot": bot_id, "updates": list(handled), "at": arrived}
                 await conn.execute(_MARK_MANY, marks)

@@ -17,6 +17,7 @@ from bot.domain.pipeline import OPEN_STATUSES
 from storage.clock import now
 from storage.db import Database
 from storage.leases import still_held
+from storage.notices import OUTBOX_CHANNEL, BotWakeups
 from storage.schema import centers, outbox, requests, users
 
 PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
@@ -48,6 +49,13 @@ _BOT_OF_CENTER = (
     .scalar_subquery()
 )
 _INSERT = outbox.insert().values(bot_id=_BOT_OF_CENTER)
+# The notice that wakes the sender of that bot, wherever it runs (PostgreSQL).
+_ANNOUNCE = sa.select(
+    sa.func.pg_notify(
+        sa.literal(OUTBOX_CHANNEL, sa.Text()),
+        sa.func.coalesce(sa.cast(_BOT_OF_CENTER, sa.Text()), ""),
+    )
+)
 
 
 async def enqueue(
@@ -55,7 +63,9 @@ async def enqueue(
 ) -> None:
     """Insert messages in the caller's transaction, so they commit with the change.
 
-    `center_id`: the center they are about; its bot sends them (None: the default bot).
+    `center_id`: the center they are about; its bot sends them (None: the default bot). On
+    PostgreSQL a notice in the same transaction wakes that bot's sender at the commit, in
+    whichever process holds the bot.
     """
     if not messages:
         return
@@ -78,6 +88,8 @@ async def enqueue(
             for m in messages
         ],
     )
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_ANNOUNCE, {"bot_center": center_id})
 
 
 # Built once: every new villager's first message runs it.
@@ -205,26 +217,33 @@ _CARD_SHOWN = (
 
 
 class Outbox:
-    """Repository the sender reads and updates, and the event that wakes the sender."""
+    """Repository the sender reads and updates, and the events that wake the senders."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Set once messages are committed (`wake`); the sender waits on it between sweeps.
-        self.ready = asyncio.Event()
-        # One event for each sender of a bot, all set by `wake`.
-        self._listeners: list[asyncio.Event] = []
+        # One event for each sender of a bot: `wake` sets them all, a notice its bot's.
+        self._senders = BotWakeups()
 
-    def listen(self) -> asyncio.Event:
-        """An event of one's own that every `wake` sets (one sender of several)."""
-        event = asyncio.Event()
-        self._listeners.append(event)
-        return event
+    def listen(self, bot_id: int | None = None) -> asyncio.Event:
+        """An event of one's own for the sender of bot `bot_id` (None: the default bot),
+        set by every `wake` and by notices of its bot's rows from other processes."""
+        return self._senders.listen(bot_id)
+
+    def forget(self, event: asyncio.Event) -> None:
+        """A sender stopped: its event is set no more."""
+        self._senders.forget(event)
 
     def wake(self) -> None:
         """Tell the senders that messages were committed (call it after the transaction)."""
-        self.ready.set()
-        for event in self._listeners:
-            event.set()
+        self._senders.wake_all()
+
+    def notified(self, payload: str) -> None:
+        """A notice (storage/notices.py): another process committed messages of this bot."""
+        self._senders.wake(int(payload) if payload else None)
+
+    def missed_notices(self) -> None:
+        """Notices may have been missed (listening began again): every sender looks."""
+        self._senders.wake_all()
 
     async def due(self, limit: int = 100, bot_id: int | None = None) -> list[OutboxRow]:
         """Pending messages whose time has come, oldest first, with their card's message id.

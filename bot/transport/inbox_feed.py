@@ -1,10 +1,11 @@
 """Webhook mode's way from the inbox to the handlers: the bot's holder feeds it what arrived.
 
 Any process may receive a post for a bot; the update is in the inbox once it is answered. The
-holder's feed reads the bot's unhandled updates whenever its own server stored one (woken),
-and every FEED_POLL_S besides, for those another process stored; each goes to the
-Application's update queue once (the gate remembers what it fed), and the inbox claim keeps
-its handling to one even across a takeover.
+holder's feed reads the bot's unhandled updates whenever it is woken: by its own server, or on
+PostgreSQL by the notice another process's server sent with the commit (storage/notices.py);
+and every FEED_POLL_S besides, a safety net for notices missed while the listening connection
+was down. Each update goes to the Application's update queue once (the gate remembers what it
+fed), and the inbox claim keeps its handling to one even across a takeover.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from bot.transport.inbox_gate import InboxGate
 
 log = logging.getLogger(__name__)
 
-# Seconds between looks at the inbox for updates other processes received (PostgreSQL).
-FEED_POLL_S = 0.5
+# Seconds between looks at the inbox besides the wake-ups (PostgreSQL): notices wake the feed
+# at once, so this only bounds the wait for an update whose notice was missed.
+FEED_POLL_S = 5.0
 # SQLite is one process, whose own server wakes the feed: a rare look is only a safety net.
 LONE_FEED_POLL_S = 30.0
 
@@ -35,7 +37,8 @@ class InboxFeed:
         self.bot = bot
         self.queue = queue
         self.poll_s = poll_s
-        self._woken = asyncio.Event()
+        # Set by this process's server (`wake`) and by notices of the bot's updates.
+        self._woken = gate.inbox.listen(gate.bot_id)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -48,6 +51,7 @@ class InboxFeed:
 
     async def stop(self) -> None:
         """Stop feeding; what is stored and not fed waits for the next holder's replay."""
+        self.gate.inbox.forget(self._woken)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

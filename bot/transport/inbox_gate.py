@@ -79,15 +79,19 @@ class InboxGate:
         self._unmarked: list[int] = []
         self._marking: asyncio.Task[None] | None = None
 
-    async def receive(self, updates: Sequence[Any]) -> None:
+    async def receive(self, updates: Sequence[Any], *, announce_to_holder: bool = False) -> None:
         """Store a getUpdates answer's updates; NetworkError (PTB tries again) if that fails.
 
         Updates handled meanwhile without a write are marked in the same transaction.
+        `announce_to_holder`: a webhook post, which any process may store: the holder of the
+        bot is woken by a notice at the commit (storage/notices.py).
         """
         arrived = [arrival(u) for u in updates if isinstance(u, dict) and "update_id" in u]
         handled, self._unmarked = self._unmarked, []
         try:
-            await self.inbox.receive(self.bot_id, arrived, handled)
+            await self.inbox.receive(
+                self.bot_id, arrived, handled, announce_to_holder=announce_to_holder
+            )
         except Exception as exc:
             self._unmarked = handled + self._unmarked
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.domain.leases import Lease, above_share, fair_share
@@ -40,10 +40,17 @@ class LeaseKeeper:
     """Holds this process's leases and starts and stops its bots to match them."""
 
     def __init__(
-        self, leases: Leases, bot_ids: Sequence[int], seats: BotSeats, ttl_s: float
+        self,
+        leases: Leases,
+        bot_ids: Sequence[int],
+        seats: BotSeats,
+        ttl_s: float,
+        roster: Callable[[], Awaitable[Sequence[int]]] | None = None,
     ) -> None:
         self.leases = leases
         self.bot_ids = list(bot_ids)
+        # The deployment's bots as they are now, asked every round (bots added or removed).
+        self.roster = roster
         self.seats = seats
         self.ttl_s = ttl_s
         self.process_id = 0
@@ -75,6 +82,8 @@ class LeaseKeeper:
         """One round: heartbeat, renew, then come to this process's share of the bots."""
         await self.leases.heartbeat(self.process_id, *self._whoami)
         await self._renew_all()
+        if self.roster is not None:
+            await self._follow_roster(await self.roster())
         live = await self.leases.live_processes(self.ttl_s)
         share = fair_share(len(self.bot_ids), live)
         for bot_id in above_share(list(self.held), share):
@@ -82,6 +91,12 @@ class LeaseKeeper:
         if len(self.held) < share:
             await self._take_up_to(share)
         await self.leases.forget_dead(self.ttl_s * FORGET_AFTER_TTLS)
+
+    async def _follow_roster(self, bot_ids: Sequence[int]) -> None:
+        """Share the bots the deployment has now: a removed one held here is given back."""
+        self.bot_ids = list(bot_ids)
+        for bot_id in [held for held in self.held if held not in self.bot_ids]:
+            await self._give_back(bot_id)
 
     async def _renew_all(self) -> None:
         """Renew every lease; a refused one is stopped at once, a failed one if it runs out."""

@@ -49,8 +49,9 @@ class OutboxSender:
     ) -> None:
         self.store = store
         self.bot_id = bot_id
-        # Its own wake-up, so senders of other bots clearing theirs never hide a commit.
-        self._ready = store.outbox.listen()
+        # Its own wake-up, so senders of other bots clearing theirs never hide a commit; set
+        # by this process's commits and by notices of its bot's messages from other processes.
+        self._ready = store.outbox.listen(bot_id)
         self.poll_seconds = poll_seconds
         self.pace = ChatPace(chat_rate_per_s)
         self.shown_cards = shown_cards or ShownCards()
@@ -69,8 +70,9 @@ class OutboxSender:
         if self._task is None:
             return
         self._stopping = True
-        self.store.outbox.wake()
+        self._ready.set()
         await stop_gracefully(self._task)
+        self.store.outbox.forget(self._ready)
 
     async def run(self) -> None:
         """Drain, then sleep until woken by a commit or the next retry falls due."""

@@ -5,7 +5,8 @@ it in the X-Telegram-Bot-Api-Secret-Token header of every post, and a post witho
 with another) is refused before anything is read or stored. An update is stored in its bot's
 inbox, the storage long polling uses, and only after that commit is Telegram answered 200
 (otherwise it posts the update again). Then the bot's holder is woken: in this process if it
-holds the bot, else the holder's feed finds the row in the inbox (bot/transport/inbox_feed.py).
+holds the bot, else by a notice sent with the commit (PostgreSQL), its feed reading the row
+from the inbox (bot/transport/inbox_feed.py).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class WebhookServer:
         if update is None:
             return web.Response(status=HTTPStatus.BAD_REQUEST, text="not a Telegram update")
         try:
-            await seat.gate.receive([update])
+            await seat.gate.receive([update], announce_to_holder=True)
         except InboxUnavailable as exc:  # Telegram posts it again later
             log.warning("%s", exc)
             return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
