@@ -7,8 +7,10 @@ from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
 from storage.catalog_edits import CatalogEdits
+from storage.center_moves import CenterMoves
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
+from storage.file_copies import FileCopies
 from storage.handover import Handovers
 from storage.holdings import Holdings
 from storage.inbox import Inbox
@@ -39,6 +41,8 @@ class Storage:
         self.outbox = Outbox(db)
         self.centers = Centers(db, self.outbox)
         self.handovers = Handovers(db, self.outbox)
+        # A center given to another bot, its people told the new bot's link.
+        self.center_moves = CenterMoves(db, self.outbox)
         self.users = Users(db, self.outbox)
         self.catalog = Catalog(db)
         self.catalog_edits = CatalogEdits(db)
@@ -63,6 +67,8 @@ class Storage:
         self.leases = Leases(db)
         # Each bot's updates, stored before Telegram is told they arrived.
         self.inbox = Inbox(db)
+        # Each bot's own file id for files another bot received.
+        self.file_copies = FileCopies(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -61,6 +61,7 @@ def user_from_row(row: Any) -> User:
         blocked_at=row.blocked_at,
         muted=bool(row.muted),
         desk_center_id=row.desk_center_id,
+        blocked_bot_id=row.blocked_bot_id,
     )
 
 
