@@ -9,11 +9,13 @@ import logging
 import pytest
 
 from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.domain.entities import OutboxMessage
 from bot.domain.errors import BotInUse
 from bot.domain.money import Money
 from bot.services.center_move import move_center
 from bot.views.poster import deep_link
 from storage.catalog_edits import NewProduct
+from storage.outbox import enqueue
 from tests.conftest import open_storage
 from tests.e2e.conftest import BUDI, MANAGER, SITI, part_of, shown
 from tests.e2e.test_two_bots import (
@@ -28,6 +30,7 @@ from tests.e2e.test_two_bots import (
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 PHOTO = b"\xff\xd8\xff\xe0 a jar of forest honey"
+VOICE = b"OggS a question about the honey"
 HONEY = "Madu Hutan Lokal"
 
 
@@ -88,6 +91,32 @@ async def test_a_moved_centers_villager_sees_its_photos_through_the_new_bot(
     again = await honey_card(klaten, SITI)  # the second time, the new bot's own copy
     assert again.kind == "photo" and again.photo is not None and again.photo.data == PHOTO
     assert len(klaten.errors) == refused
+
+
+async def test_a_photo_and_voice_note_written_after_the_move_reach_the_new_bots_chat(
+    two_bots: TwoBots,  # noqa: F811 - the fixture imported above
+) -> None:
+    default, klaten = two_bots.default, two_bots.klaten
+    await start_as_manager(default, MANAGER)
+    photo = photo_of(default)  # as a villager's question, received by the old bot
+    voice = default.state.store_file(VOICE, "voice", None, "audio/ogg").file_id
+    async with open_storage(two_bots.database_url) as store:
+        await move_center(store, "LEPING", KLATEN_BOT_ID, KLATEN_USERNAME)
+        await default.wait_for(MANAGER, contains=part_of("bots.center_moved"))
+        klaten.send_text(MANAGER, "/start")  # the manager opens the link he was sent
+        await klaten.wait_for(MANAGER, contains=part_of("onboarding.welcome_manager"))
+        leping = await store.centers.by_code("LEPING")
+        relayed = [
+            OutboxMessage(MANAGER, "Siti asks: this one?", media_kind="photo", file_id=photo),
+            OutboxMessage(MANAGER, "Siti says", media_kind="voice", file_id=voice),
+        ]
+        async with store.db.write() as conn:  # as a handover relays her question again
+            await enqueue(conn, relayed, center_id=leping.id)
+
+    shown_photo = await klaten.wait_for(MANAGER, contains="this one?")
+    heard = await klaten.wait_for(MANAGER, contains="Siti says")
+    assert shown_photo.photo is not None and shown_photo.photo.data == PHOTO
+    assert heard.voice is not None and heard.voice.data == VOICE
 
 
 async def test_a_photo_whose_bot_was_removed_leaves_the_card_without_it(
