@@ -2,7 +2,8 @@
 
 Telegram lets a bot write only to people who opened it: the new bot cannot reach the center's
 villagers until they open its link. So the bot the center leaves, while it still runs, sends
-each of them (and the manager and helpers) one message with that link, in their language.
+each of them one message with that link, in their language; the manager and helpers get theirs
+with the new poster to put up.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ async def move_center(
                 person.id,
                 t(
                     user_locale(person, center.language),
-                    "bots.center_moved",
+                    "bots.center_moved_desk" if works_at(person, center) else "bots.center_moved",
                     center=center.name,
                     bot=username,
                     link=link,
@@ -42,3 +43,9 @@ async def move_center(
         ]
 
     return await store.center_moves.move(code, bot_id, farewell)
+
+
+def works_at(person: User, center: Center) -> bool:
+    """Whether the person is told as the center's manager or helper (a helper who is also one
+    of its villagers is told as a villager)."""
+    return person.id == center.manager_id or person.center_id != center.id

@@ -18,7 +18,6 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
-from bot.domain.errors import RecordNotFound
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -94,15 +93,13 @@ class FileSender:
     async def _holders(self, original: str) -> list[tuple[str, str]]:
         """(token, file id) of every other bot that may hold the file: copies first."""
         copies = await self.store.file_copies.holders(original)
-        every: dict[int | None, str] = {account.id: account.token for account in await self._bots()}
+        accounts = await self.store.bots.all_bots()
+        every: dict[int | None, str] = {account.id: account.token for account in accounts}
         if self.default_token:
             every[None] = self.default_token
         every.pop(self.bot_id, None)
         held = [(every[bot_id], file_id) for bot_id, file_id in copies.items() if bot_id in every]
         return held + [(token, original) for bot_id, token in every.items() if bot_id not in copies]
-
-    async def _bots(self) -> list[Any]:
-        return await self.store.bots.all_bots()
 
     async def _download(self, token: str, file_id: str) -> bytes | None:
         """getFile and download through the bot of `token`; None if it cannot."""
@@ -115,5 +112,5 @@ class FileSender:
             async with other:
                 found = await other.get_file(file_id)
                 return bytes(await found.download_as_bytearray())
-        except (TelegramError, RecordNotFound):
+        except TelegramError:  # not this bot's file, or its token no longer works
             return None

@@ -200,10 +200,12 @@ class OutboxDelivery:
             reply_markup=markup,
             rate_limit_args=Priority.CARD,
         )
+        if sent is None and not row.text:
+            raise BadRequest(f"no bot holds the {row.media_kind} any more, and it has no text")
         if sent is None:
             sent = await self.bot.send_message(
                 row.chat_id,
-                row.text or "-",
+                row.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 rate_limit_args=Priority.CARD,

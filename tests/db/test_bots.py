@@ -251,3 +251,19 @@ async def test_a_block_from_before_the_upgrade_is_of_the_villagers_centers_bot(
     async with open_storage(database_url) as store:
         siti = await store.users.get(SITI)
     assert siti is not None and siti.blocked(KLATEN_BOT) and not siti.blocked(None)
+
+
+async def test_each_bot_keeps_its_own_file_id_of_a_file_once(store: Storage) -> None:
+    original = "AgACAgUAAxkBAAIB-received-by-the-default-bot"
+    assert await store.file_copies.own_id(original, KLATEN_BOT) is None
+
+    await store.file_copies.keep(original, KLATEN_BOT, "klaten-copy")
+    await store.file_copies.keep(original, KLATEN_BOT, "sent-twice-at-once")  # the first wins
+    await store.file_copies.keep(original, None, original)
+
+    assert await store.file_copies.own_id(original, KLATEN_BOT) == "klaten-copy"
+    assert await store.file_copies.own_id(original, SOLO_BOT) is None
+    assert await store.file_copies.holders(original) == {
+        KLATEN_BOT: "klaten-copy",
+        None: original,
+    }

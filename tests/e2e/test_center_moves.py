@@ -77,6 +77,8 @@ async def test_a_moved_centers_villager_sees_its_photos_through_the_new_bot(
     assert told.text == shown(
         "bots.center_moved", center="Kios Desa Leping", bot=KLATEN_USERNAME, link=link
     )
+    desk = await default.wait_for(MANAGER, contains=part_of("bots.center_moved_desk"))
+    assert link in desk.text and "/poster" in desk.text
 
     klaten.send_text(SITI, "/start LEPING")  # the link she was sent
     await klaten.wait_for(SITI, contains="Kios Desa Leping")
@@ -102,7 +104,7 @@ async def test_a_photo_and_voice_note_written_after_the_move_reach_the_new_bots_
     voice = default.state.store_file(VOICE, "voice", None, "audio/ogg").file_id
     async with open_storage(two_bots.database_url) as store:
         await move_center(store, "LEPING", KLATEN_BOT_ID, KLATEN_USERNAME)
-        await default.wait_for(MANAGER, contains=part_of("bots.center_moved"))
+        await default.wait_for(MANAGER, contains=part_of("bots.center_moved_desk"))
         klaten.send_text(MANAGER, "/start")  # the manager opens the link he was sent
         await klaten.wait_for(MANAGER, contains=part_of("onboarding.welcome_manager"))
         leping = await store.centers.by_code("LEPING")
