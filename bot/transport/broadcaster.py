@@ -204,6 +204,7 @@ class Broadcaster:
         locale = pick_locale(recipient.language, recipient.telegram_language, run.center.language)
         text = announcement_html(locale, run.center.name, run.broadcast.text)
         photo = run.broadcast.photo_file_id
+        sent = None
         if photo:
             sent = await self.files.send(
                 "photo",
@@ -213,7 +214,7 @@ class Broadcaster:
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=Priority.BULK,
             )
-        if not photo or sent is None:  # a photo no bot holds any more: the text goes alone
+        if sent is None:  # no photo, or one no bot holds any more: the text goes alone
             await self.bot.send_message(
                 recipient.user_id, text, parse_mode=ParseMode.HTML, rate_limit_args=Priority.BULK
             )

@@ -23,6 +23,8 @@ from storage import Storage
 log = logging.getLogger(__name__)
 
 MediaKind = Literal["photo", "voice"]
+# How many file ids' copies are remembered in memory (a product photo's is read at each card).
+OWN_IDS_KEPT = 10_000
 
 
 def is_foreign_file(exc: BadRequest) -> bool:
@@ -49,6 +51,9 @@ class FileSender:
         self.store = store
         # The token of the default bot (BOT_TOKEN), which the bots table does not hold.
         self.default_token = default_token
+        # This bot's copy of each file id seen (None: it sends the id itself). Only this bot's
+        # holder makes its copies, so what it read once stays true while it serves the bot.
+        self._own: dict[str, str | None] = {}
         # File ids no bot could fetch, so a card shown again does not ask every bot again.
         self._lost: set[str] = set()
 
@@ -56,7 +61,7 @@ class FileSender:
         self, kind: MediaKind, chat_id: int, file_id: str, **options: Any
     ) -> Message | None:
         """Send the file with `options` (caption, markup...); None if no bot can fetch it."""
-        own = await self.store.file_copies.own_id(file_id, self.bot_id)
+        own = await self._own_id(file_id)
         if own is None and file_id in self._lost:
             return None
         try:
@@ -73,7 +78,16 @@ class FileSender:
         new_id = file_id_of(sent, kind)
         if new_id is not None:
             await self.store.file_copies.keep(file_id, self.bot_id, new_id)
+            self._own[file_id] = new_id
         return sent
+
+    async def _own_id(self, file_id: str) -> str | None:
+        """This bot's copy of the file, read from the database once per file id."""
+        if file_id not in self._own:
+            if len(self._own) >= OWN_IDS_KEPT:
+                self._own.clear()  # read again as needed: a bound on memory, not on correctness
+            self._own[file_id] = await self.store.file_copies.own_id(file_id, self.bot_id)
+        return self._own[file_id]
 
     async def _send(
         self, kind: MediaKind, chat_id: int, media: str | bytes, options: dict[str, Any]
