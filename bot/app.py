@@ -27,6 +27,7 @@ from bot.services.quotes import expire_quotes
 from bot.services.retention import forget_old_data
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import BROADCASTER_KEY, Broadcaster
+from bot.transport.file_sender import FileSender
 from bot.transport.inbox_gate import InboxGate, bot_id_of
 from bot.transport.outbox_sender import OutboxSender
 from bot.transport.send_budget import SendBudget
@@ -148,6 +149,8 @@ def build_application(
         settings=settings, store=store, search=SearchCache(store), flood=flood, bot_id=seat.bot_id
     )
     app.bot_data[SERVICES_KEY].peers[seat.bot_id] = app.bot
+    files = FileSender(app.bot, seat.bot_id, store, settings.bot_token)
+    app.bot_data[SERVICES_KEY].files = files
     # Before everything: only private chats and new messages go on.
     app.add_handler(TypeHandler(Update, private_messages_only), group=GATE_GROUP)
     # Then: one user writing faster than a person does is slowed down, told once.
@@ -283,13 +286,19 @@ async def start_services(app: KiosApplication, fence: Lease | None = None) -> No
         services.shown_cards,
         bot_id=services.bot_id,
         fence=fence,
+        files=services.files,
     )
     sender.start()
     app.bot_data[SENDER_KEY] = sender
     schedule_jobs(app, services)
     # Broadcasts a restart interrupted go on from where they were.
     broadcaster = Broadcaster(
-        app.bot, services.store, settings.broadcast_rate_per_s, bot_id=services.bot_id, fence=fence
+        app.bot,
+        services.store,
+        settings.broadcast_rate_per_s,
+        bot_id=services.bot_id,
+        fence=fence,
+        files=services.files,
     )
     broadcaster.start()
     app.bot_data[BROADCASTER_KEY] = broadcaster

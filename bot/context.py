@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import Message
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.domain.flood import FloodGate
 from bot.services.search_cache import SearchCache
 from bot.transport.broadcaster import wake_broadcaster
+from bot.transport.file_sender import FileSender, MediaKind
 from bot.transport.shown_cards import ShownCards
 from storage import Storage
 
@@ -35,6 +37,8 @@ class Services:
     # Every bot this process serves, by bot id (None: the default bot), so a change made in
     # one bot sets the menus of another (bot.runner shares one mapping among them).
     peers: dict[int | None, ExtBot[None]] = field(default_factory=dict)
+    # Sends photos by file id, whichever bot received them (bot.app sets it with the bot).
+    files: FileSender | None = None
 
 
 class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -76,6 +80,16 @@ class KiosContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], 
         if data is None:
             raise RuntimeError("dialog data needs a user")
         return data
+
+    async def send_file(
+        self, kind: MediaKind, chat_id: int, file_id: str, **options: Any
+    ) -> Message | None:
+        """Send a photo or voice note by a file id of any bot of the deployment; None when no
+        bot can fetch the file any more (then show the item without it)."""
+        files = self.services.files
+        if files is None:
+            raise RuntimeError("the application was built without its file sender")
+        return await files.send(kind, chat_id, file_id, **options)
 
     def wake_broadcaster(self) -> None:
         """Tell the broadcaster an announcement is ready to go (it also polls)."""

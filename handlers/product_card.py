@@ -117,6 +117,7 @@ def photo_card(
 
 async def send_card(
     update: Update,
+    context: KiosContext,
     product: Product,
     locale: str,
     quantity: int,
@@ -124,14 +125,18 @@ async def send_card(
     seller: str | None = None,
     manager: bool = False,
 ) -> None:
-    """A new card message: the product's photo with the card as caption, or the card's text."""
+    """A new card message: the product's photo with the card as caption, or the card's text
+    (also when the photo cannot be had: its bot was removed, or Telegram forgot it)."""
     chat = update.effective_chat
     assert chat is not None
     if product.photo_file_id:
         text, markup = photo_card(product, locale, quantity, in_cart, seller, manager)
         try:
-            await chat.send_photo(product.photo_file_id, caption=text, reply_markup=markup)
-            return
+            sent = await context.send_file(
+                "photo", chat.id, product.photo_file_id, caption=text, reply_markup=markup
+            )
+            if sent is not None:
+                return
         except BadRequest as exc:  # a file id Telegram no longer knows: the text card works
             log.warning("photo of product %s not shown: %s", product.id, exc.message)
     text, markup = product_card(product, locale, quantity, in_cart, seller, manager)
@@ -214,7 +219,9 @@ async def product_pressed(update: Update, context: KiosContext) -> None:
     seller = await seller_of(context, product)
     manager = manages(visitor, product)
     if parsed.arg is None:
-        await send_card(update, product, visitor.locale, quantity, in_cart, seller, manager)
+        await send_card(
+            update, context, product, visitor.locale, quantity, in_cart, seller, manager
+        )
     else:
         await redraw_card(update, product, visitor.locale, quantity, in_cart, seller, manager)
 

@@ -7,8 +7,10 @@ from storage.broadcasts import Broadcasts
 from storage.carts import Carts
 from storage.catalog import Catalog
 from storage.catalog_edits import CatalogEdits
+from storage.center_moves import CenterMoves
 from storage.centers import Centers
 from storage.db import Database, StorageUnavailable, open_database
+from storage.file_copies import FileCopies
 from storage.handover import Handovers
 from storage.holdings import Holdings
 from storage.inbox import Inbox
@@ -40,6 +42,8 @@ class Storage:
         self.outbox = Outbox(db)
         self.centers = Centers(db, self.outbox)
         self.handovers = Handovers(db, self.outbox)
+        # A center given to another bot, its people told the new bot's link.
+        self.center_moves = CenterMoves(db, self.outbox)
         self.users = Users(db, self.outbox)
         self.catalog = Catalog(db)
         self.catalog_edits = CatalogEdits(db)
@@ -71,6 +75,8 @@ class Storage:
         self.notices.on(INBOX_CHANNEL, self.inbox.notified)
         self.notices.on_listening(self.outbox.missed_notices)
         self.notices.on_listening(self.inbox.missed_notices)
+        # Each bot's own file id for files another bot received.
+        self.file_copies = FileCopies(db)
 
     @classmethod
     async def open(cls, database_url: str) -> Storage:

@@ -62,12 +62,39 @@ def broadcast_from_row(row: Any) -> Broadcast:
 
 
 def recipients_of(center_id: int, manager_id: int) -> sa.Select[Any]:
-    """Villagers an announcement reaches: in the center, not muted, not blocked, not the manager."""
+    """Villagers an announcement reaches: in the center, not muted, not the manager, and not
+    blocking the center's bot (a block of the bot a moved center left hides nobody)."""
     return sa.select(users.c.id).where(
         users.c.center_id == center_id,
         sa.not_(users.c.muted),
-        users.c.blocked_at.is_(None),
+        sa.or_(users.c.blocked_at.is_(None), sa.not_(blocks_bot_of(center_id))),
         users.c.id != manager_id,
+    )
+
+
+def blocks_bot_of(center_id: int) -> sa.ColumnElement[bool]:
+    """Whether the user's block (users.blocked_bot_id, NULL: the default bot) is of the
+    center's bot."""
+    bot_of_center = sa.select(centers.c.bot_id).where(centers.c.id == center_id).scalar_subquery()
+    return sa.func.coalesce(users.c.blocked_bot_id, 0) == sa.func.coalesce(bot_of_center, 0)
+
+
+def _blocked_by_broadcast(outcomes: Sequence[Outcome]) -> dict[int, list[int]]:
+    """The villagers who blocked the bot, by the broadcast that found it out."""
+    blocked: dict[int, list[int]] = {}
+    for o in outcomes:
+        if o.status is DeliveryStatus.BLOCKED:
+            blocked.setdefault(o.broadcast_id, []).append(o.user_id)
+    return blocked
+
+
+def _bot_of_broadcast(broadcast_id: int) -> sa.ScalarSelect[Any]:
+    """The bot that sends the broadcast: its center's (NULL: the default bot)."""
+    return (
+        sa.select(centers.c.bot_id)
+        .join(broadcasts, broadcasts.c.center_id == centers.c.id)
+        .where(broadcasts.c.id == broadcast_id)
+        .scalar_subquery()
     )
 
 
@@ -260,12 +287,13 @@ class Broadcasts:
             )
             for o in outcomes
         ]
-        blocked = [o.user_id for o in outcomes if o.status is DeliveryStatus.BLOCKED]
         async with self.db.write() as conn:
             await conn.execute(SETTLE, rows)
-            if blocked:
+            for broadcast_id, blocked in _blocked_by_broadcast(outcomes).items():
                 await conn.execute(
-                    sa.update(users).where(users.c.id.in_(blocked)).values(blocked_at=settled_at)
+                    sa.update(users)
+                    .where(users.c.id.in_(blocked))
+                    .values(blocked_at=settled_at, blocked_bot_id=_bot_of_broadcast(broadcast_id))
                 )
 
     async def tally(self, broadcast_id: int) -> Tally:

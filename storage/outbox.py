@@ -358,8 +358,12 @@ class Outbox:
             await conn.execute(
                 _ROW_UPDATE, {"row_id": row.id, **blocked, "last_error": _noted(row, error)}
             )
+            # Blocked for the bot that sends the row: the user's other bots may still write.
+            its_bot = sa.select(outbox.c.bot_id).where(outbox.c.id == row.id).scalar_subquery()
             await conn.execute(
-                sa.update(users).where(users.c.id == row.chat_id).values(blocked_at=now())
+                sa.update(users)
+                .where(users.c.id == row.chat_id)
+                .values(blocked_at=now(), blocked_bot_id=its_bot)
             )
 
     async def _update(self, outbox_id: int, **values: Any) -> None:

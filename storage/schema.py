@@ -54,6 +54,8 @@ users = sa.Table(
     sa.Column("reminders_off", sa.Boolean, nullable=False, server_default=sa.false()),
     # The center a manager (or staff) of several centers is working on now.
     sa.Column("desk_center_id", sa.Integer),
+    # The bot `blocked_at` is for (NULL: the default bot): blocking one bot blocks no other.
+    sa.Column("blocked_bot_id", sa.BigInteger),
 )
 
 products = sa.Table(
@@ -290,6 +292,17 @@ bots = sa.Table(
     sa.Column("token", sa.Text, nullable=False),
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("added_at", sa.Float, nullable=False),
+)
+
+# A file another bot received, as this bot sent it (a file id is good with its own bot only):
+# `original` is the file id the center's rows hold; bot_id 0 is the default bot.
+file_copies = sa.Table(
+    "file_copies",
+    metadata,
+    sa.Column("original", sa.String(256), primary_key=True),
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("file_id", sa.String(256), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
 )
 
 # The running processes on PostgreSQL, each with its heartbeat (the database's clock).

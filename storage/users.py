@@ -61,6 +61,7 @@ def user_from_row(row: Any) -> User:
         blocked_at=row.blocked_at,
         muted=bool(row.muted),
         desk_center_id=row.desk_center_id,
+        blocked_bot_id=row.blocked_bot_id,
     )
 
 
@@ -104,6 +105,8 @@ class Users:
             last_name=(last_name or None) and last_name[:200],
             username=username,
             telegram_language=telegram_language,
+            # Writing to any bot lifts the block: a villager who blocked another bot meets at
+            # most one more refusal from it, which records the block again.
             blocked_at=None,
         )
         known = _standing_from(await self.db.fetch(_STANDING, {"user_id": user_id}), user_id)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from bot.cli.bots import DEFAULT_BOT, bot_id_named, name_arg
+from bot.cli.bots import DEFAULT_BOT, bot_id_named, name_arg, who_is
 from bot.cli.common import CODE_HELP, CliError, center_by_code, code_arg, with_store
 from bot.domain.errors import DuplicateCenter, RecordNotFound
 from bot.domain.money import SUPPORTED_CURRENCIES, Money, MoneyError, format_money
 from bot.domain.qris import InvalidQris
 from bot.domain.tabs import parse_credit_limit
+from bot.services.center_move import move_center
 from bot.services.handover import hand_over
 from bot.services.qr_payment import save_center_qr
 from bot.services.staffing import StaffRefusal, add_helper, remove_helper
@@ -166,19 +168,43 @@ async def set_qris(store: Storage, code: str, payload: str) -> None:
 async def _set_bot(store: Storage, code: str, name: str) -> None:
     """Give the center to another bot, and say the link its villagers join it with.
 
-    A bot cannot write first to someone who never opened it: the villagers need the link.
+    A bot cannot write first to someone who never opened it: the villagers need the link. The
+    bot the center leaves tells each of them once, through the outbox (`kiosdesa run` sends it).
     """
     bot_id = await bot_id_named(store, name)
+    username = await _username_of(store, bot_id)
     try:
-        center = await store.centers.set_bot(code, bot_id)
+        move = await move_center(store, code, bot_id, username)
     except RecordNotFound as exc:
         raise CliError(f"no center with code {code}") from exc
-    if bot_id is None:
-        print(f"villagers of {center.code} now talk to the default bot (BOT_TOKEN)")
+    center = move.after
+    if move.before.bot_id == bot_id:
+        print(f"{center.code} is served by bot {name} already: nothing changed")
         return
-    username = (await store.bots.get(bot_id)).username
+    bot = "the default bot (BOT_TOKEN)" if bot_id is None else f"bot {name}"
+    if username is None:  # the default bot, with Telegram out of reach
+        print(f"villagers of {center.code} now talk to {bot}: its @username is unknown here,")
+        print(f"so nobody was told; share https://t.me/USERNAME?start={center.code} yourself")
+        return
     link = deep_link(username, center.code)
-    print(f"villagers of {center.code} now talk to bot {name} (@{username}): share {link}")
+    print(f"villagers of {center.code} now talk to {bot} (@{username}): share {link}")
+    print(
+        f"the bot it left sends {len(move.told)} of its people this link (while `kiosdesa run`"
+        " runs); the new bot can write to nobody who has not opened it: put up the new /poster"
+    )
+
+
+async def _username_of(store: Storage, bot_id: int | None) -> str | None:
+    """The bot's @username: the default bot's asked of Telegram (None if it cannot be)."""
+    if bot_id is not None:
+        return (await store.bots.get(bot_id)).username
+    token = os.environ.get("BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    try:
+        return (await who_is(token))[1]
+    except CliError:
+        return None
 
 
 async def _set_credit(store: Storage, code: str, typed: str) -> None:

@@ -117,7 +117,7 @@ async def manager_check(store: Storage, center: Center, bot: str) -> Check:
     if user is None:
         return fail(topic, f"{manager} has not opened the bot: ask them to send /start to {bot}")
     who = f"{manager} ({user.display_name})"
-    if user.blocked_at is not None:
+    if user.blocked(center.bot_id):
         return fail(topic, f"{who} blocked the bot: ask them to unblock {bot} and send /start")
     zone = center_zone(center.currency).key
     return ok(topic, f"{who} has opened the bot; the center's days run on {zone} time")

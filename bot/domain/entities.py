@@ -65,6 +65,12 @@ class User:
     muted: bool
     # The center a manager or helper of several centers is working on now (/center).
     desk_center_id: int | None = None
+    # The bot `blocked_at` is for (None: the default bot): blocking one bot blocks no other.
+    blocked_bot_id: int | None = None
+
+    def blocked(self, bot_id: int | None) -> bool:
+        """Whether the user blocked this bot (None: the default bot)."""
+        return self.blocked_at is not None and self.blocked_bot_id == bot_id
 
     @property
     def display_name(self) -> str:

@@ -23,6 +23,7 @@ from bot.domain.leases import Lease
 from bot.transport.background import nap, stop_gracefully
 from bot.transport.broadcast_progress import ProgressMessage, Run, start_run
 from bot.transport.delivery_log import DeliveryLog
+from bot.transport.file_sender import FileSender
 from bot.transport.pacer import Pacer
 from bot.transport.send_budget import Priority
 from bot.transport.telegram_answers import backoff_s, retry_seconds
@@ -56,8 +57,11 @@ class Broadcaster:
         poll_seconds: float = 2.0,
         bot_id: int | None = None,
         fence: Lease | None = None,
+        files: FileSender | None = None,
     ) -> None:
         self.bot = bot
+        # Announcement photos another bot received are sent through this bot's own copy.
+        self.files = files or FileSender(bot, bot_id, store)
         # This process's lease of the bot, when several processes share the database.
         self.fence = fence
         # The broadcasts of this bot's centers alone (None: the default bot's).
@@ -200,15 +204,17 @@ class Broadcaster:
         locale = pick_locale(recipient.language, recipient.telegram_language, run.center.language)
         text = announcement_html(locale, run.center.name, run.broadcast.text)
         photo = run.broadcast.photo_file_id
+        sent = None
         if photo:
-            await self.bot.send_photo(
+            sent = await self.files.send(
+                "photo",
                 recipient.user_id,
                 photo,
                 caption=text,
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=Priority.BULK,
             )
-        else:
+        if sent is None:  # no photo, or one no bot holds any more: the text goes alone
             await self.bot.send_message(
                 recipient.user_id, text, parse_mode=ParseMode.HTML, rate_limit_args=Priority.BULK
             )

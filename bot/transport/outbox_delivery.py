@@ -19,6 +19,7 @@ from telegram.ext import ExtBot
 
 from bot.domain.entities import OutboxRow
 from bot.domain.leases import Lease
+from bot.transport.file_sender import FileSender, MediaKind
 from bot.transport.pacer import ChatPace
 from bot.transport.send_budget import Priority
 from bot.transport.shown_cards import ShownCards
@@ -46,9 +47,12 @@ class OutboxDelivery:
         store: Storage,
         pace: ChatPace,
         shown_cards: ShownCards,
+        files: FileSender,
         fence: Lease | None = None,
     ) -> None:
         self.bot = bot
+        # Photos and voice notes another bot received go through this bot's own copy.
+        self.files = files
         # This process's lease of the bot (PostgreSQL, several processes): sends only under it.
         self.fence = fence
         self.store = store
@@ -179,28 +183,31 @@ class OutboxDelivery:
         return sent.message_id
 
     async def _send_media(self, row: OutboxRow, markup: InlineKeyboardMarkup | None) -> int:
-        """Send a photo or voice message by its file id, with the row's text as its caption."""
+        """Send a photo or voice message by its file id, with the row's text as its caption;
+        the text alone when no bot of the deployment holds the file any more."""
         caption = row.text or None
         if row.file_id is None:
             raise BadRequest(f"no file id for a {row.media_kind} message")
-        if row.media_kind == "photo":
-            sent = await self.bot.send_photo(
-                row.chat_id,
-                row.file_id,
-                caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                rate_limit_args=Priority.CARD,
-            )
-        elif row.media_kind == "voice":
-            sent = await self.bot.send_voice(
-                row.chat_id,
-                row.file_id,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                rate_limit_args=Priority.CARD,
-            )
-        else:
+        if row.media_kind not in ("photo", "voice"):
             raise BadRequest(f"unknown media kind {row.media_kind!r}")
+        kind: MediaKind = "photo" if row.media_kind == "photo" else "voice"
+        sent = await self.files.send(
+            kind,
+            row.chat_id,
+            row.file_id,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            rate_limit_args=Priority.CARD,
+        )
+        if sent is None and not row.text:
+            raise BadRequest(f"no bot holds the {row.media_kind} any more, and it has no text")
+        if sent is None:
+            sent = await self.bot.send_message(
+                row.chat_id,
+                row.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=Priority.CARD,
+            )
         return sent.message_id

@@ -14,6 +14,7 @@ from telegram.ext import ExtBot
 from bot.domain.entities import OutboxRow
 from bot.domain.leases import Lease
 from bot.transport.background import nap, stop_gracefully
+from bot.transport.file_sender import FileSender
 from bot.transport.outbox_delivery import OutboxDelivery
 from bot.transport.pacer import DEFAULT_CHAT_RATE, ChatPace
 from bot.transport.shown_cards import ShownCards
@@ -46,6 +47,7 @@ class OutboxSender:
         shown_cards: ShownCards | None = None,
         bot_id: int | None = None,
         fence: Lease | None = None,
+        files: FileSender | None = None,
     ) -> None:
         self.store = store
         self.bot_id = bot_id
@@ -56,7 +58,8 @@ class OutboxSender:
         self.pace = ChatPace(chat_rate_per_s)
         self.shown_cards = shown_cards or ShownCards()
         # `fence`: this process's lease of the bot, when several processes share the database.
-        self.delivery = OutboxDelivery(bot, store, self.pace, self.shown_cards, fence)
+        files = files or FileSender(bot, bot_id, store)
+        self.delivery = OutboxDelivery(bot, store, self.pace, self.shown_cards, files, fence)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._next_free_s: float | None = None  # when a paced chat may get its next message

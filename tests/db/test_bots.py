@@ -175,3 +175,95 @@ async def test_a_bot_with_messages_still_to_send_is_not_removed(store: Storage) 
     [row] = await store.outbox.due(bot_id=KLATEN_BOT)
     await store.outbox.mark_sent(row, 5)
     assert (await store.bots.remove("klaten")).name == "klaten"
+
+
+async def test_a_villager_who_blocked_one_bot_still_hears_another(store: Storage) -> None:
+    leping, klaten = await two_bots(store)
+    await store.users.seen(SITI, "Siti")
+    await store.users.join_center(SITI, leping)
+    async with store.db.write() as conn:  # a message the klaten bot had for her
+        await enqueue(conn, [OutboxMessage(SITI, "your order at Klaten")], center_id=klaten)
+    [row] = await store.outbox.due(bot_id=KLATEN_BOT)
+    await store.outbox.record_blocked(row, "Forbidden: bot was blocked by the user")
+
+    siti = await store.users.get(SITI)
+    assert siti is not None and siti.blocked(KLATEN_BOT) and not siti.blocked(None)
+    assert await store.broadcasts.count_recipients(leping, MANAGER) == 1  # Leping's bot is not
+
+    draft = await store.broadcasts.compose(leping, MANAGER, "Pasar murah")
+    await store.broadcasts.start_sending(draft.id, MANAGER, MANAGER, 1)
+    await store.broadcasts.mark_blocked(draft.id, SITI)  # now the default bot too
+    assert await store.broadcasts.count_recipients(leping, MANAGER) == 0
+
+    # Leping moves to klaten: the bot it leaves cannot tell her; its blocks hide her no more.
+    move = await store.center_moves.move("LEPING", KLATEN_BOT, lambda _c, people: [])
+    assert move.told == () and move.after.bot_id == KLATEN_BOT
+    assert await store.broadcasts.count_recipients(leping, MANAGER) == 1
+    await store.users.seen(SITI, "Siti")  # she writes again: unblocked
+    assert (await store.users.get(SITI)).blocked_at is None  # type: ignore[union-attr]
+
+
+async def test_a_moving_center_says_goodbye_through_the_bot_it_leaves(store: Storage) -> None:
+    leping, _klaten = await two_bots(store)
+    for user_id in (SITI, MANAGER):
+        await store.users.seen(user_id, "someone")
+    await store.users.join_center(SITI, leping)
+
+    move = await store.center_moves.move(
+        "LEPING",
+        KLATEN_BOT,
+        lambda center, people: [OutboxMessage(p.id, f"{center.code} moved") for p in people],
+    )
+
+    assert [person.id for person in move.told] == [SITI, MANAGER]
+    assert [(row.chat_id, row.text) for row in await store.outbox.due()] == [
+        (SITI, "LEPING moved"),
+        (MANAGER, "LEPING moved"),
+    ]
+    assert await store.outbox.due(bot_id=KLATEN_BOT) == []
+    assert (await store.centers.by_code("LEPING")).bot_id == KLATEN_BOT
+    again = await store.center_moves.move("LEPING", KLATEN_BOT, lambda _c, people: [])
+    assert again.before == again.after and again.told == ()
+
+
+async def test_a_block_from_before_the_upgrade_is_of_the_villagers_centers_bot(
+    database_url: str,
+) -> None:
+    old = await database_at(database_url, "0018")
+    async with old.write() as conn:
+        await conn.execute(
+            sa.text(
+                "INSERT INTO centers (id, code, name, manager_id, currency, language, radius_km,"
+                " catalog_version, created_at, quote_ttl_s, places, bot_id) VALUES (1, 'KLATEN',"
+                " 'Kios Klaten', 900002, 'IDR', 'id', 3, 1, 1.0, 86400, '', :bot)"
+            ),
+            {"bot": KLATEN_BOT},
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO users (id, first_name, center_id, blocked_at, muted, created_at)"
+                " VALUES (:siti, 'Siti', 1, 5.0, false, 1.0)"
+            ),
+            {"siti": SITI},
+        )
+    await old.close()
+
+    async with open_storage(database_url) as store:
+        siti = await store.users.get(SITI)
+    assert siti is not None and siti.blocked(KLATEN_BOT) and not siti.blocked(None)
+
+
+async def test_each_bot_keeps_its_own_file_id_of_a_file_once(store: Storage) -> None:
+    original = "AgACAgUAAxkBAAIB-received-by-the-default-bot"
+    assert await store.file_copies.own_id(original, KLATEN_BOT) is None
+
+    await store.file_copies.keep(original, KLATEN_BOT, "klaten-copy")
+    await store.file_copies.keep(original, KLATEN_BOT, "sent-twice-at-once")  # the first wins
+    await store.file_copies.keep(original, None, original)
+
+    assert await store.file_copies.own_id(original, KLATEN_BOT) == "klaten-copy"
+    assert await store.file_copies.own_id(original, SOLO_BOT) is None
+    assert await store.file_copies.holders(original) == {
+        KLATEN_BOT: "klaten-copy",
+        None: original,
+    }

@@ -197,3 +197,18 @@ def test_the_standalone_emulator_serves_the_bots_named_on_its_command_line() -> 
         (LEPING_TOKEN, "kios_leping_bot"),
         (SUMBER_TOKEN, "kiosdesa_222_bot"),
     ]
+
+
+async def test_a_file_id_is_good_with_the_bot_that_received_it_only(emu: BotApiEmulator) -> None:
+    """As in Telegram: another bot's file id is refused by sendPhoto and getFile."""
+    leping(emu).user(BUDI, "Budi")
+    sumber(emu).user(BUDI, "Budi")
+    update = leping(emu).send_photo(BUDI, b"\xff\xd8 a sack of rice")
+    photo = update["message"]["photo"][-1]["file_id"]
+    refused = await call(emu, SUMBER_TOKEN, "sendPhoto", expect=400, chat_id=BUDI, photo=photo)
+    assert refused["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
+    unknown = await call(emu, SUMBER_TOKEN, "getFile", expect=400, file_id=photo)
+    assert unknown["description"] == "Bad Request: invalid file_id"
+
+    sent = await call(emu, LEPING_TOKEN, "sendPhoto", chat_id=BUDI, photo=photo)
+    assert sent["result"]["photo"][-1]["file_id"] == photo
