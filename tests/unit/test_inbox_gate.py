@@ -55,7 +55,12 @@ class RecordingInbox:
         self.handled: set[int] = set()
 
     async def receive(
-        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+        self,
+        bot_id: int,
+        updates: Sequence[ArrivedUpdate],
+        handled: Sequence[int] = (),
+        *,
+        announce_to_holder: bool = False,
     ) -> None:
         if self.failing:
             raise OSError("database unreachable")

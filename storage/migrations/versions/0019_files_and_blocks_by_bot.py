@@ -39,6 +39,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to one block for every bot and files sent by the bot that received them."""
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("blocked_bot_id")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of users would break its foreign keys.
+    op.drop_column("users", "blocked_bot_id")
     op.drop_table("file_copies")
