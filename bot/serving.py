@@ -36,6 +36,7 @@ from bot.transport.inbox_gate import InboxGate
 from bot.transport.lease_keeper import LeaseKeeper
 from bot.transport.webhook import WebhookSeat, bot_webhook_url, webhook_secret
 from storage import Storage
+from storage.leases import Leases
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +181,19 @@ async def serve_by_leases(
 ) -> None:
     """Serve this process's share of the bots until `stop`, then give every lease back."""
     seats = LeasedSeats(apps, settings, polling_failed)
-    keeper = LeaseKeeper(store.leases, seats.bot_ids(), seats, settings.lease_ttl_s)
-    await keeper.join(socket.gethostname(), os.getpid())
-    names = ", ".join(f"@{app.bot.username}" for app in apps)
-    log.info(
-        "Kios Desa is running as process %s, sharing %s with the other processes (leases of %g s)",
-        keeper.process_id,
-        names,
-        settings.lease_ttl_s,
-    )
-    await keeper.run(stop)
+    # Connections of their own: a renewal never waits behind the bots' work for one.
+    lease_db = store.db.separate()
+    try:
+        keeper = LeaseKeeper(Leases(lease_db), seats.bot_ids(), seats, settings.lease_ttl_s)
+        await keeper.join(socket.gethostname(), os.getpid())
+        names = ", ".join(f"@{app.bot.username}" for app in apps)
+        log.info(
+            "Kios Desa is running as process %s, sharing %s with the other processes"
+            " (leases of %g s)",
+            keeper.process_id,
+            names,
+            settings.lease_ttl_s,
+        )
+        await keeper.run(stop)
+    finally:
+        await lease_db.close()
