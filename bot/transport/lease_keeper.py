@@ -141,30 +141,33 @@ class LeaseKeeper:
         share = fair_share(len(self.bot_ids), live)
         settled, self._last_share = share == self._last_share, share
         if settled:
-            for bot_id in above_share(list(self.held), share):
-                await self._give_back(bot_id)
+            surplus = above_share(list(self.held), share)
+            await asyncio.gather(*(self._give_back(bot_id) for bot_id in surplus))
         if len(self.held) < share:
             await self._take_up_to(share)
         await self.leases.forget_dead(self.ttl_s * FORGET_AFTER_TTLS)
 
     async def _take_up_to(self, share: int) -> None:
-        """Take free or run-out leases until this process serves its share."""
+        """Take free or run-out leases until this process serves its share, then start
+        those bots together (a takeover lasts one start, not one a bot)."""
+        taken: list[Lease] = []
         for bot_id in self._claim_order():
             if len(self.held) >= share:
-                return
+                break
             asked_at = time.monotonic()
             lease = await self.leases.claim(bot_id, self.process_id, self.ttl_s)
             if lease is None:
                 continue
             self.held[bot_id] = lease
             self._deadlines[bot_id] = asked_at + self.ttl_s
+            self._starting.add(bot_id)
             log.info("took bot %s (lease epoch %s)", bot_id, lease.epoch)
-            await self._start(bot_id, lease)
+            taken.append(lease)
+        await asyncio.gather(*(self._start(lease.bot_id, lease) for lease in taken))
 
     async def _start(self, bot_id: int, lease: Lease) -> None:
         """Start the bot; give it back if it cannot start, stop it if its lease was lost
-        while it started."""
-        self._starting.add(bot_id)
+        while it started (it is among `_starting` since its claim)."""
         try:
             await self.seats.start(lease)
         except Exception:
@@ -191,8 +194,11 @@ class LeaseKeeper:
         return free[start:] + free[:start]
 
     async def _give_back(self, bot_id: int) -> None:
-        """Stop the bot, then free its lease for another process."""
-        lease = self.held[bot_id]
+        """Stop the bot, then free its lease for another process (one lost meanwhile is
+        being stopped already)."""
+        lease = self.held.get(bot_id)
+        if lease is None:
+            return
         await self._drop(bot_id)
         await self.leases.give_back(lease)
         log.info("gave back bot %s", bot_id)
