@@ -80,7 +80,8 @@ class LeaseKeeper:
                 await nap(stop, self.ttl_s / 3)
             log.info("stopping")
         finally:
-            renewing.cancel()
+            if not stop.is_set():  # cancelled: a stop lets the renewal at hand finish instead
+                renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
             await self.give_back_all()
@@ -108,7 +109,8 @@ class LeaseKeeper:
             await self.leases.heartbeat(self.process_id, *self._whoami)
             await self._renew_all()
         except Exception as exc:
-            log.warning("could not renew the leases: %s", str(exc).splitlines()[0] or exc)
+            detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+            log.warning("could not renew the leases: %s", detail)
             self._drop_running_out()
 
     async def _renew_all(self) -> None:
