@@ -14,8 +14,8 @@ Mode 2 (`--processes 3 --bots 30 --villagers 3000 --kill`): three processes on o
 (LEASE_TTL lowered, --lease-ttl, 5 s by default); throughput; once half the orders are
 confirmed, kill -9 of the process holding the most bots; for each of its bots, the time
 until a probe "/start" is answered; then, from the database and the emulator: confirmed
-orders per villager (must be 1), manager cards and approval notices per order (once, or
-the outbox row marked "may arrive twice"), and the villagers caught mid-dialog by the kill
+orders per villager (must be 1), manager cards and approval notices per approved order
+(once, or the outbox row marked "may arrive twice"), and the villagers caught mid-dialog by the kill
 who completed afterwards.
 
 Run: python bench/fleet_bench.py --bots 1 10 --villagers 200
@@ -161,8 +161,9 @@ async def drain(url: str) -> int:
         await store.close()
 
 
-async def database_counts(url: str) -> tuple[Counter[int], int, dict[str, int]]:
-    """Orders per villager, outbox rows marked "may arrive twice", orders by status."""
+async def database_counts(url: str) -> tuple[Counter[int], int, dict[str, int], set[int]]:
+    """Orders per villager, outbox rows marked "may arrive twice", orders by status, and
+    the villagers whose order was approved."""
     store = await Storage.open(url)
     try:
         async with store.db.read() as conn:
@@ -179,15 +180,24 @@ async def database_counts(url: str) -> tuple[Counter[int], int, dict[str, int]]:
             statuses = (
                 await conn.exec_driver_sql("SELECT status, count(*) FROM requests GROUP BY status")
             ).all()
+            approved = (
+                await conn.exec_driver_sql(
+                    "SELECT villager_id FROM requests WHERE status = 'approved'"
+                )
+            ).all()
     finally:
         await store.close()
     by_status = {str(status): int(n) for status, n in statuses}
-    return Counter({int(v): int(n) for v, n in rows}), int(uncertain), by_status
+    orders = Counter({int(v): int(n) for v, n in rows})
+    return orders, int(uncertain), by_status, {int(row[0]) for row in approved}
 
 
-def delivered(fleet: Fleet, spread: list[tuple[int, int]]) -> tuple[Counter[int], Counter[int]]:
-    """How many times each order's card reached its manager, and each approval notice its
-    villager: {times: orders}."""
+def delivered(
+    fleet: Fleet, spread: list[tuple[int, int]], approved: set[int]
+) -> tuple[Counter[int], Counter[int]]:
+    """How many times each order's card reached its manager, and each approved order's
+    notice its villager: {times: orders} (an order its manager never approved has none to
+    get: counted apart)."""
     cards: Counter[int] = Counter()
     for index, bot in enumerate(fleet.bots):
         per_order = Counter(
@@ -198,7 +208,7 @@ def delivered(fleet: Fleet, spread: list[tuple[int, int]]) -> tuple[Counter[int]
         cards.update(per_order.values())
     notices: Counter[int] = Counter()
     for user, index in spread:
-        if user in fleet.confirmed:
+        if user in approved:
             texts = [m.text for m in fleet.bots[index].messages(user)]
             notices[sum("was approved" in text for text in texts)] += 1
     return cards, notices
@@ -206,7 +216,7 @@ def delivered(fleet: Fleet, spread: list[tuple[int, int]]) -> tuple[Counter[int]
 
 def print_checks(
     fleet: Fleet, spread: list[tuple[int, int]], orders: Counter[int], uncertain: int,
-    pending: int, killed_at: float,
+    pending: int, killed_at: float, approved: set[int],
 ) -> None:  # fmt: skip
     """The after-kill checks: orders once, notices once, dialogs carried on."""
     per_confirmed = Counter(orders.get(user, 0) for user in fleet.confirmed)
@@ -217,11 +227,13 @@ def print_checks(
         f" {sum(1 for n in orders.values() if n > 1)}; orders in all {sum(orders.values())};"
         f" orders per unconfirmed villager {dict(sorted(unanswered.items()))}"
     )
-    cards, notices = delivered(fleet, spread)
+    cards, notices = delivered(fleet, spread, approved)
+    unapproved = len(fleet.confirmed - approved)
     print(
         f"manager cards per order {dict(sorted(cards.items()))}; approval notices per"
-        f" confirmed villager {dict(sorted(notices.items()))}; outbox rows 'may arrive twice'"
-        f" {uncertain}; outbox still pending {pending}"
+        f" approved order {dict(sorted(notices.items()))}; confirmed villagers whose order was"
+        f" not approved {unapproved}; outbox rows 'may arrive twice' {uncertain};"
+        f" outbox still pending {pending}"
     )
     cut = [u for u, t in fleet.started_at.items() if t < killed_at and
            (u not in fleet.finished_at or fleet.finished_at[u] > killed_at)]  # fmt: skip
@@ -235,8 +247,15 @@ def print_checks(
 
 
 async def spread_over(fleet: Fleet, processes: int) -> None:
-    """Wait until the bots are held by every process (a new process takes its share)."""
-    while len(set((await fleet.holders()).values())) < processes:  # noqa: ASYNC110
+    """Wait until every bot is held and each process holds its share (the first process
+    takes every bot, then hands the others theirs as they join): shopping starts on
+    settled holdings, not while bots still change hands."""
+    share = -(-len(fleet.bots) // processes)  # rounded up, as the processes count it
+    while True:
+        held = Counter((await fleet.holders()).values())
+        settled = sum(held.values()) == len(fleet.bots) and len(held) == processes
+        if settled and max(held.values()) <= share:
+            return
         await asyncio.sleep(0.5)
 
 
@@ -260,7 +279,10 @@ async def killing(args: argparse.Namespace) -> None:
                 await fleet.all_polling([0] * args.bots)
                 await spread_over(fleet, args.processes)
                 spread_s = time.monotonic() - began
-                print(f"all bots polling, held by {args.processes} processes: {spread_s:.1f} s")
+                print(
+                    f"all bots polling, each of {args.processes} processes holding its share:"
+                    f" {spread_s:.1f} s"
+                )
                 watch = Watcher()
                 for bot in fleet.bots:
                     bot.on_change(watch.on_message)
@@ -277,7 +299,7 @@ async def killing(args: argparse.Namespace) -> None:
                     cpu_at_kill.get(pid, cpu_after[pid]) - cpu_before[pid] for pid in cpu_before
                 )
                 pending = await drain(url)
-                orders, uncertain, by_status = await database_counts(url)
+                orders, uncertain, by_status, approved = await database_counts(url)
                 print(f"orders by status {by_status}")
                 print(
                     f"throughput {run.updates} updates in {run.finished - run.started:.1f} s:"
@@ -288,7 +310,7 @@ async def killing(args: argparse.Namespace) -> None:
                     f"takeover (kill -9 to a probe's answer) of {len(takeovers)} bots:"
                     f" median {statistics.median(takeovers):.1f} s, max {max(takeovers):.1f} s"
                 )
-                print_checks(fleet, spread, orders, uncertain, pending, killed_at)
+                print_checks(fleet, spread, orders, uncertain, pending, killed_at, approved)
         print(f"errors in the logs {log_errors(workdir)}; load after: {load()}")
 
 

@@ -103,6 +103,7 @@ class Fleet:
     confirmed: set[int] = field(default_factory=set)
     started_at: dict[int, float] = field(default_factory=dict)
     finished_at: dict[int, float] = field(default_factory=dict)
+    done: set[int] = field(default_factory=set)  # villagers whose story ended, either way
     stuck: Counter[str] = field(default_factory=Counter)
     # What a stuck villager saw last (the bot's latest message in the chat), by step.
     last_seen: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -183,6 +184,15 @@ class Fleet:
 
 async def villager_shops(fleet: Fleet, watch: Watcher, run: Run, user: int, index: int) -> None:
     """e2e_bench's story at the villager's center; a step with no answer counts as stuck."""
+    fleet.started_at[user] = time.monotonic()
+    try:
+        await _shop(fleet, watch, run, user, index)
+    finally:
+        fleet.done.add(user)
+
+
+async def _shop(fleet: Fleet, watch: Watcher, run: Run, user: int, index: int) -> None:
+    """The story itself (villager_shops)."""
     bot = fleet.bots[index]
 
     def say(text: str) -> partial[object]:
@@ -191,7 +201,6 @@ async def villager_shops(fleet: Fleet, watch: Watcher, run: Run, user: int, inde
     def tap(seen: Seen, label: str) -> partial[object]:
         return partial(bot.press, user, seen.message_id, button_text=label)
 
-    fleet.started_at[user] = time.monotonic()
     where = "join"
     try:
         await step(bot, watch, run, user, say(f"/start {code(index)}"), center_name(index))
@@ -223,31 +232,51 @@ async def villager_shops(fleet: Fleet, watch: Watcher, run: Run, user: int, inde
     fleet.finished_at[user] = time.monotonic()
 
 
-async def manager_approves(fleet: Fleet, watch: Watcher, run: Run, index: int, orders: int) -> int:
-    """Approve each order's card once (a card shown twice is pressed once); returns approvals."""
+async def manager_approves(
+    fleet: Fleet, watch: Watcher, run: Run, index: int, villagers: set[int]
+) -> int:
+    """Approve each order's card once (a card shown twice is pressed once) until the bot's
+    villagers are all done, every confirmed one's card is approved, and no press waits for
+    its answer; or, once they are done, until the chat stays quiet for a step's timeout.
+    Returns approvals.
+
+    Not "until quiet for a step's timeout" alone: with thousands of villagers the first card
+    comes after more than that, and a villager slowed by a takeover may confirm after the
+    manager's chat was quiet that long; the orders left unapproved were counted as approval
+    notices lost.
+    """
     bot, manager = fleet.bots[index], MANAGER_BASE + index
     queue = watch.queues[manager]
     pressed: dict[int, float] = {}
     numbers: set[str] = set()
     approved = 0
-    try:
-        while approved < orders:
-            seen = await asyncio.wait_for(queue.get(), e2e_bench.STEP_TIMEOUT_S)
-            if seen.message_id in pressed:
-                if "Approve" not in seen.buttons:
-                    run.latencies.append(seen.at - pressed.pop(seen.message_id))
-                    approved += 1
-            elif seen.text.startswith("🧾 #") and "Approve" in seen.buttons:
-                number = seen.text.split()[1]
-                if number in numbers:
-                    continue
-                numbers.add(number)
-                pressed[seen.message_id] = time.monotonic()
-                bot.press(manager, seen.message_id, button_text="Approve")
-                run.updates += 1
-    except TimeoutError:
-        pass
-    return approved
+    quiet_since = time.monotonic()
+    while True:
+        try:
+            seen = await asyncio.wait_for(queue.get(), 1.0)
+        except TimeoutError:
+            if any(user not in fleet.done for user in villagers):  # a card may come yet
+                quiet_since = time.monotonic()
+                continue
+            confirmed = sum(1 for user in villagers if user in fleet.confirmed)
+            if not pressed and approved >= confirmed:
+                return approved
+            if time.monotonic() - quiet_since > e2e_bench.STEP_TIMEOUT_S:
+                return approved
+            continue
+        quiet_since = time.monotonic()
+        if seen.message_id in pressed:
+            if "Approve" not in seen.buttons:
+                run.latencies.append(seen.at - pressed.pop(seen.message_id))
+                approved += 1
+        elif seen.text.startswith("🧾 #") and "Approve" in seen.buttons:
+            number = seen.text.split()[1]
+            if number in numbers:
+                continue
+            numbers.add(number)
+            pressed[seen.message_id] = time.monotonic()
+            bot.press(manager, seen.message_id, button_text="Approve")
+            run.updates += 1
 
 
 def people(emu: BotApiEmulator, bots: int, villagers: int) -> list[tuple[int, int]]:
@@ -293,7 +322,9 @@ def bench_env(lease_ttl: float | None) -> dict[str, str]:
 
 def shoppers(fleet: Fleet, watch: Watcher, run: Run, spread: list[tuple[int, int]]) -> list:
     """Every villager's story and every manager's approvals, as coroutines."""
-    per_bot = Counter(index for _, index in spread)
+    per_bot: dict[int, set[int]] = {i: set() for i in range(len(fleet.bots))}
+    for user, index in spread:
+        per_bot[index].add(user)
     return [
         *(manager_approves(fleet, watch, run, i, per_bot[i]) for i in range(len(fleet.bots))),
         *(villager_shops(fleet, watch, run, user, index) for user, index in spread),

@@ -37,6 +37,7 @@ from bot.transport.inbox_gate import InboxGate
 from bot.transport.lease_keeper import LeaseKeeper
 from bot.transport.webhook import WebhookSeat, bot_webhook_url, webhook_secret
 from storage import Storage
+from storage.leases import Leases
 
 log = logging.getLogger(__name__)
 
@@ -183,16 +184,22 @@ async def serve_by_leases(
     seats = LeasedSeats(apps, settings, polling_failed)
     # Bots added or removed while the processes run are shared from the next round on.
     roster = BotRoster(apps, settings, store)
-    keeper = LeaseKeeper(store.leases, seats.bot_ids(), seats, settings.lease_ttl_s, roster.bot_ids)
-    await keeper.join(socket.gethostname(), os.getpid())
-    names = ", ".join(f"@{app.bot.username}" for app in apps)
-    log.info(
-        "Kios Desa is running as process %s, sharing %s with the other processes (leases of %g s)",
-        keeper.process_id,
-        names,
-        settings.lease_ttl_s,
-    )
+    # Connections of their own: a renewal never waits behind the bots' work for one.
+    lease_db = store.db.separate()
     try:
+        keeper = LeaseKeeper(
+            Leases(lease_db), seats.bot_ids(), seats, settings.lease_ttl_s, roster.bot_ids
+        )
+        await keeper.join(socket.gethostname(), os.getpid())
+        names = ", ".join(f"@{app.bot.username}" for app in apps)
+        log.info(
+            "Kios Desa is running as process %s, sharing %s with the other processes"
+            " (leases of %g s)",
+            keeper.process_id,
+            names,
+            settings.lease_ttl_s,
+        )
         await keeper.run(stop)
     finally:
         await roster.close()
+        await lease_db.close()

@@ -233,6 +233,11 @@ class Database:
         detail = first_line(exc)
         return detail.replace(password, "***") if password else detail
 
+    def separate(self) -> Database:
+        """The same database through connections of its own: for work that must not wait
+        for a pooled connection behind everything else (renewing leases under load)."""
+        return Database(self.url)
+
     async def close(self) -> None:
         """Release every connection."""
         await self.engine.dispose()

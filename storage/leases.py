@@ -8,6 +8,7 @@ processes on machines whose clocks disagree still agree on who holds a bot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,6 +140,36 @@ class Leases:
                 )
             ).one_or_none()
         return None if row is None else _lease(row)
+
+    async def renew_all(self, leases: Sequence[Lease], ttl_s: float) -> dict[int, Lease]:
+        """Extend, in one statement, every lease still held under its epoch and not run out;
+        the renewed ones by bot (a bot missing from the answer is no longer its holder's)."""
+        if not leases:
+            return {}
+        clock = database_now(self.db)
+        holders = {lease.holder for lease in leases}
+        held = [(lease.bot_id, lease.epoch) for lease in leases]
+        async with self.db.write() as conn:
+            rows = (
+                await conn.execute(
+                    sa.update(bot_leases)
+                    .where(
+                        bot_leases.c.holder.in_(holders),
+                        sa.tuple_(bot_leases.c.bot_id, bot_leases.c.epoch).in_(held),
+                        bot_leases.c.expires_at > clock,
+                    )
+                    .values(expires_at=clock + ttl_s)
+                    .returning(*bot_leases.c)
+                )
+            ).all()
+        renewed = {lease.bot_id: lease for lease in map(_lease, rows)}
+        # Only the holding asked for: same bot, same epoch, same holder.
+        asked = {(lease.bot_id, lease.holder, lease.epoch) for lease in leases}
+        return {
+            bot_id: lease
+            for bot_id, lease in renewed.items()
+            if (lease.bot_id, lease.holder, lease.epoch) in asked
+        }
 
     async def give_back(self, lease: Lease) -> bool:
         """Free a lease this holding still has, so another process may take it at once."""

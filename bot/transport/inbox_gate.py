@@ -26,6 +26,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import NetworkError
 
+from bot.transport.background import unbroken
 from bot.transport.http_request import json_bytes
 from bot.transport.wire import stored_update
 from storage.inbox import ArrivedUpdate, Inbox
@@ -146,7 +147,7 @@ class InboxGate:
     async def _mark_later(self) -> None:
         """Mark what is still waiting after MARK_DELAY_S (no updates came to carry it)."""
         await asyncio.sleep(MARK_DELAY_S)
-        await self._mark_waiting()
+        await unbroken(self._mark_waiting())  # `close` cancels the wait, not the write
 
     async def _mark_waiting(self) -> None:
         """Mark the updates waiting to be marked, in one write."""

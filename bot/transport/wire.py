@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
+from bot.transport.background import unbroken
 from bot.transport.http_request import AiohttpRequest
 from bot.views.callbacks import PRESSED_SHOWED
 
@@ -103,7 +104,8 @@ class UpdatesRequest(AiohttpRequest):
             parsed = AiohttpRequest.parse_json_payload(payload)
             updates = parsed.get("result") if isinstance(parsed, dict) else None
             if isinstance(updates, list) and updates:
-                await self._gate.receive(updates)
+                # A stop cancels polling: the updates are stored whole, or not at all.
+                await unbroken(self._gate.receive(updates))
         return code, payload
 
     @staticmethod

@@ -3,6 +3,7 @@ and two processes' keepers share the bots evenly."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -41,8 +42,10 @@ class Served:
         self.bots.discard(bot_id)
 
 
-async def keeper(store: Storage, served: Served, pid: int, ttl_s: float = TTL_S) -> LeaseKeeper:
-    kept = LeaseKeeper(store.leases, BOTS, served, ttl_s)
+async def keeper(
+    store: Storage, served: Served, pid: int, ttl_s: float = TTL_S, bots: list[int] = BOTS
+) -> LeaseKeeper:
+    kept = LeaseKeeper(store.leases, bots, served, ttl_s)
     await kept.join("host", pid)
     return kept
 
@@ -79,6 +82,20 @@ async def test_renewal_by_anyone_but_the_holder_under_its_epoch_is_refused(pg: S
     assert renewed is not None and renewed.epoch == new.epoch
 
 
+async def test_renewing_all_at_once_renews_only_the_current_holdings(pg: Storage) -> None:
+    first = await pg.leases.join("a", 1)
+    second = await pg.leases.join("b", 2)
+    old = await pg.leases.claim(111, first, RUN_OUT)
+    kept = await pg.leases.claim(222, first, TTL_S)
+    assert old is not None and kept is not None
+    taken = await pg.leases.claim(111, second, TTL_S)  # the run-out one, taken over
+    assert taken is not None
+    renewed = await pg.leases.renew_all([old, kept], TTL_S)
+    assert list(renewed) == [222] and renewed[222].epoch == kept.epoch
+    assert await pg.leases.holders() == {111: second, 222: first}
+    assert await pg.leases.renew_all([], TTL_S) == {}
+
+
 async def test_a_lease_given_back_is_taken_at_once_and_epochs_only_grow(pg: Storage) -> None:
     first = await pg.leases.join("a", 1)
     second = await pg.leases.join("b", 2)
@@ -102,7 +119,9 @@ async def test_two_keepers_share_the_bots_evenly_and_a_new_one_takes_its_share(
     second = await keeper(pg, second_served, 2)
     await second.tick()  # nothing free yet
     assert second_served.bots == set()
-    await first.tick()  # two live processes: it gives back what is above its share
+    await first.tick()  # two live processes, seen once: it waits a round before giving back
+    assert first_served.bots == set(BOTS)
+    await first.tick()  # the same share again: it gives back what is above it
     assert len(first_served.bots) == 2
     await second.tick()
     assert len(second_served.bots) == 2
@@ -168,3 +187,62 @@ async def test_a_process_forgotten_after_a_long_silence_counts_again_once_it_bea
     await first.tick()
     assert await pg.leases.live_processes(TTL_S) == 1
     assert set((await pg.leases.holders()).values()) == {first.process_id}
+
+
+async def epochs(store: Storage) -> dict[int, tuple[int | None, int]]:
+    """Each bot's holder and epoch, as the leases table holds them."""
+    async with store.db.read() as conn:
+        rows = (await conn.execute(sa.select(bot_leases))).all()
+    return {int(row.bot_id): (row.holder, int(row.epoch)) for row in rows}
+
+
+async def test_three_keepers_hold_two_bots_each_and_keep_them_round_after_round(
+    pg: Storage,
+) -> None:
+    bots = [101, 102, 103, 104, 105, 106]
+    served = [Served(), Served(), Served()]
+    keepers = [await keeper(pg, served[n], n + 1, bots=bots) for n in range(3)]
+    for _ in range(3):  # joined one after another: the first takes all, then shares
+        for kept in keepers:
+            await kept.tick()
+    assert [len(s.bots) for s in served] == [2, 2, 2]
+    shared = await epochs(pg)
+    for order in (keepers, keepers[::-1], keepers[1:] + keepers[:1], keepers):
+        for kept in order:
+            await kept.tick()
+    assert await epochs(pg) == shared  # no bot changed hands, none was taken again
+    assert [len(s.bots) for s in served] == [2, 2, 2]
+
+
+class SlowToStart(Served):
+    """Bots that take longer than a lease time to start (a busy process), but the first."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.started = asyncio.Event()
+
+    async def start(self, lease: Lease) -> None:
+        if self.bots:
+            await asyncio.sleep(self.seconds)
+        await super().start(lease)
+        if len(self.bots) == 2:
+            self.started.set()
+
+
+async def test_a_process_busy_starting_a_bot_keeps_renewing_the_leases_it_holds(
+    pg: Storage,
+) -> None:
+    ttl_s = 1.5
+    served = SlowToStart(seconds=2 * ttl_s)  # unrenewed, a lease would run out meanwhile
+    kept = await keeper(pg, served, 1, ttl_s=ttl_s, bots=[111, 222])
+    stop = asyncio.Event()
+    running = asyncio.create_task(kept.run(stop))
+    await asyncio.wait_for(served.started.wait(), 30)
+    holders = await pg.leases.holders()
+    assert holders == {111: kept.process_id, 222: kept.process_id}
+    assert {bot: epoch for bot, (_, epoch) in (await epochs(pg)).items()} == {111: 1, 222: 1}
+    assert served.bots == {111, 222}
+    stop.set()
+    await running
+    assert await pg.leases.holders() == {}

@@ -3,6 +3,7 @@ a replayed press whose answer Telegram no longer takes still does its work."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -209,3 +210,36 @@ async def test_a_read_is_marked_handled_with_the_next_answer_stored(telegram_url
     await fetch(gate, telegram_url)  # the next answer's insert carries the marks
     assert inbox.handled == {10, 11}
     await gate.close()
+
+
+class SlowInbox(RecordingInbox):
+    """Stores an answer only once let go, saying when it began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.began = asyncio.Event()
+        self.go = asyncio.Event()
+        self.done = asyncio.Event()
+
+    async def receive(
+        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+    ) -> None:
+        self.began.set()
+        await self.go.wait()
+        await super().receive(bot_id, updates, handled)
+        self.done.set()
+
+
+async def test_a_poll_stopped_while_its_answer_is_stored_stores_the_answer_whole(
+    telegram_url: str,
+) -> None:
+    inbox = SlowInbox()
+    gate = InboxGate(inbox, 1)  # type: ignore[arg-type]
+    polling = asyncio.create_task(fetch(gate, telegram_url))
+    await inbox.began.wait()
+    polling.cancel()  # the bot is stopped (its lease given back) mid-write
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    inbox.go.set()
+    await asyncio.wait_for(inbox.done.wait(), 5)  # it goes on by itself, as a transaction would
+    assert sorted(inbox.stored) == [10, 11]
