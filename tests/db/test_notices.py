@@ -88,7 +88,7 @@ async def test_listening_goes_on_after_the_connection_is_killed(
             try:
                 killed = await admin.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = $1",
+                    "WHERE application_name = $1 AND datname = current_database()",
                     APPLICATION_NAME,
                 )
             finally:

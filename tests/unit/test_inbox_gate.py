@@ -222,7 +222,12 @@ class SlowInbox(RecordingInbox):
         self.done = asyncio.Event()
 
     async def receive(
-        self, bot_id: int, updates: Sequence[ArrivedUpdate], handled: Sequence[int] = ()
+        self,
+        bot_id: int,
+        updates: Sequence[ArrivedUpdate],
+        handled: Sequence[int] = (),
+        *,
+        announce_to_holder: bool = False,
     ) -> None:
         self.began.set()
         await self.go.wait()
@@ -236,7 +241,7 @@ async def test_a_poll_stopped_while_its_answer_is_stored_stores_the_answer_whole
     inbox = SlowInbox()
     gate = InboxGate(inbox, 1)  # type: ignore[arg-type]
     polling = asyncio.create_task(fetch(gate, telegram_url))
-    await inbox.began.wait()
+    await asyncio.wait_for(inbox.began.wait(), 5)
     polling.cancel()  # the bot is stopped (its lease given back) mid-write
     with pytest.raises(asyncio.CancelledError):
         await polling
