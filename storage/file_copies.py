@@ -50,7 +50,8 @@ class FileCopies:
         """Remember the file id this bot was given for the file (the first one kept wins)."""
         values = dict(original=original, bot_id=bot_key(bot_id), file_id=file_id, created_at=now())
         try:
-            async with self.db.write() as conn:
+            # Bookkeeping beside a handler's work, not its write: it marks no update handled.
+            async with self.db.write(replay_safe=True) as conn:
                 await conn.execute(file_copies.insert().values(**values))
         except IntegrityError:
             pass  # another send of the same file got there first: either id works

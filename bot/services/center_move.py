@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.domain.entities import Center, OutboxMessage, User
 from bot.views.poster import deep_link
-from bot.views.texts import t, user_locale
+from bot.views.texts import manager_locale, t, user_locale
 from storage import Storage
 from storage.center_moves import CenterMove
 
@@ -29,20 +29,21 @@ async def move_center(
             return []
         link = deep_link(username, center.code)
         return [
-            OutboxMessage(
-                person.id,
-                t(
-                    user_locale(person, center.language),
-                    "bots.center_moved_desk" if works_at(person, center) else "bots.center_moved",
-                    center=center.name,
-                    bot=username,
-                    link=link,
-                ),
-            )
+            OutboxMessage(person.id, _farewell_text(person, center, username, link))
             for person in people
         ]
 
     return await store.center_moves.move(code, bot_id, farewell)
+
+
+def _farewell_text(person: User, center: Center, username: str, link: str) -> str:
+    """The center's new link, for its desk in the language of its other cards (the center's
+    before the phone's), for a villager in theirs."""
+    if works_at(person, center):
+        locale, key = manager_locale(person, center.language), "bots.center_moved_desk"
+    else:
+        locale, key = user_locale(person, center.language), "bots.center_moved"
+    return t(locale, key, center=center.name, bot=username, link=link)
 
 
 def works_at(person: User, center: Center) -> bool:

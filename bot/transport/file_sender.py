@@ -12,10 +12,11 @@ bot kept (storage/file_copies.py) for every later send. When no bot can fetch it
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Literal
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from storage import Storage
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 MediaKind = Literal["photo", "voice"]
 # How many file ids' copies are remembered in memory (a product photo's is read at each card).
 OWN_IDS_KEPT = 10_000
+# Seconds a file no bot could fetch is shown without asking again. Telegram's answer to a
+# foreign file id and to a file "temporarily unavailable" is one text, so this is not forever.
+LOST_FOR_S = 600.0
 
 
 def is_foreign_file(exc: BadRequest) -> bool:
@@ -54,15 +58,16 @@ class FileSender:
         # This bot's copy of each file id seen (None: it sends the id itself). Only this bot's
         # holder makes its copies, so what it read once stays true while it serves the bot.
         self._own: dict[str, str | None] = {}
-        # File ids no bot could fetch, so a card shown again does not ask every bot again.
-        self._lost: set[str] = set()
+        # File ids no bot could fetch (when, by the monotonic clock), so a card shown again
+        # does not ask every bot again for a while.
+        self._lost: dict[str, float] = {}
 
     async def send(
         self, kind: MediaKind, chat_id: int, file_id: str, **options: Any
     ) -> Message | None:
         """Send the file with `options` (caption, markup...); None if no bot can fetch it."""
         own = await self._own_id(file_id)
-        if own is None and file_id in self._lost:
+        if own is None and self._lost_lately(file_id):
             return None
         try:
             return await self._send(kind, chat_id, own or file_id, options)
@@ -71,7 +76,7 @@ class FileSender:
                 raise
         data = await self._fetch(file_id)
         if data is None:
-            self._lost.add(file_id)
+            self._lost[file_id] = time.monotonic()
             log.warning("file %s is no longer held by any bot: shown without it", file_id[:24])
             return None
         sent = await self._send(kind, chat_id, data, options)
@@ -80,6 +85,16 @@ class FileSender:
             await self.store.file_copies.keep(file_id, self.bot_id, new_id)
             self._own[file_id] = new_id
         return sent
+
+    def _lost_lately(self, file_id: str) -> bool:
+        """Whether no bot could fetch the file in the last LOST_FOR_S."""
+        lost_at = self._lost.get(file_id)
+        if lost_at is None:
+            return False
+        if time.monotonic() - lost_at < LOST_FOR_S:
+            return True
+        del self._lost[file_id]
+        return False
 
     async def _own_id(self, file_id: str) -> str | None:
         """This bot's copy of the file, read from the database once per file id."""
@@ -126,5 +141,9 @@ class FileSender:
             async with other:
                 found = await other.get_file(file_id)
                 return bytes(await found.download_as_bytearray())
-        except TelegramError:  # not this bot's file, or its token no longer works
+        except BadRequest:  # not this bot's file (BadRequest is a NetworkError in PTB)
+            return None
+        except (NetworkError, RetryAfter):
+            raise  # Telegram out of reach or busy: the caller's send fails as any send would
+        except TelegramError:  # this bot's token no longer works
             return None

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from bot.domain.entities import OutboxMessage
 from bot.domain.errors import BotInUse, DuplicateBot, RecordNotFound
+from bot.services.center_move import move_center
+from bot.views.texts import t
 from storage import Storage
 from storage.outbox import enqueue
 from storage.persistence import DatabasePersistence
@@ -266,4 +268,21 @@ async def test_each_bot_keeps_its_own_file_id_of_a_file_once(store: Storage) -> 
     assert await store.file_copies.holders(original) == {
         KLATEN_BOT: "klaten-copy",
         None: original,
+    }
+
+
+async def test_a_moved_centers_desk_is_told_in_the_language_of_its_cards(store: Storage) -> None:
+    """The center's language before the phone's for its manager (as on every card), the
+    phone's language for a villager who chose none."""
+    leping, _ = await two_bots(store)  # LEPING speaks Indonesian
+    await store.users.seen(MANAGER, "Pak Joko", telegram_language="en")
+    await store.users.seen(SITI, "Siti", telegram_language="en")
+    await store.users.join_center(SITI, leping)
+    await move_center(store, "LEPING", KLATEN_BOT, "kios_klaten_bot")
+    said = {row.chat_id: row.text for row in await store.outbox.due()}
+    link = "https://t.me/kios_klaten_bot?start=LEPING"
+    words = dict(center="Kios Leping", bot="kios_klaten_bot", link=link)
+    assert said == {
+        MANAGER: t("id", "bots.center_moved_desk", **words),
+        SITI: t("en", "bots.center_moved", **words),
     }

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.devtools.emulator import BotApiEmulator, SentMessage
+from bot.devtools.emulator import BotApiEmulator, Fault, SentMessage
 from bot.domain.entities import OutboxMessage
 from bot.domain.errors import BotInUse
 from bot.domain.money import Money
@@ -119,6 +119,30 @@ async def test_a_photo_and_voice_note_written_after_the_move_reach_the_new_bots_
     heard = await klaten.wait_for(MANAGER, contains="Siti says")
     assert shown_photo.photo is not None and shown_photo.photo.data == PHOTO
     assert heard.voice is not None and heard.voice.data == VOICE
+
+
+async def test_a_photo_fetched_while_telegram_fails_arrives_once_it_is_back(
+    two_bots: TwoBots,  # noqa: F811 - the fixture imported above
+) -> None:
+    default, klaten = two_bots.default, two_bots.klaten
+    await start_as_manager(default, MANAGER)
+    photo = photo_of(default)
+    async with open_storage(two_bots.database_url) as store:
+        await move_center(store, "LEPING", KLATEN_BOT_ID, KLATEN_USERNAME)
+        await default.wait_for(MANAGER, contains=part_of("bots.center_moved_desk"))
+        klaten.send_text(MANAGER, "/start")
+        await klaten.wait_for(MANAGER, contains=part_of("onboarding.welcome_manager"))
+        # The old bot's Telegram answers 502 to the fetch once: a passing outage, not a
+        # file gone, so the message waits and goes out whole rather than without its photo.
+        default.faults.queue("getfile", Fault.server_error(502))
+        leping = await store.centers.by_code("LEPING")
+        relayed = OutboxMessage(MANAGER, "Siti asks: this one?", media_kind="photo", file_id=photo)
+        async with store.db.write() as conn:
+            await enqueue(conn, [relayed], center_id=leping.id)
+
+    shown_photo = await klaten.wait_for(MANAGER, contains="this one?")
+    assert shown_photo.photo is not None and shown_photo.photo.data == PHOTO
+    assert [i.method for i in default.faults.injected] == ["getfile"]
 
 
 async def test_a_photo_whose_bot_was_removed_leaves_the_card_without_it(
