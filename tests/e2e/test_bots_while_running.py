@@ -14,9 +14,13 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
+import sqlalchemy as sa
 
 import bot.runner
 from bot.devtools.emulator import BotApiEmulator, EmulatedBot, Fault, FaultKind
+from storage.db import Database
+from storage.schema import user_data
+from tests.conftest import open_storage
 from tests.e2e.conftest import BUDI, SITI, TOKEN, eventually, world_on
 from tests.e2e.test_two_bots import DEFAULT_USERNAME, KLATEN_TOKEN, KLATEN_USERNAME, ROOT
 
@@ -121,6 +125,40 @@ async def test_a_bot_added_while_telegram_fails_it_starts_later_and_the_others_k
         assert not klaten.faults.pending
         ours = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
         assert not any(KLATEN_TOKEN in line for line in ours)
+
+
+async def test_a_bot_added_whose_dialogs_cannot_be_read_is_logged_by_name_and_served_once_they_can(
+    two_bots_emulated: tuple[BotApiEmulator, EmulatedBot, EmulatedBot],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emu, default, klaten = two_bots_emulated
+    monkeypatch.setattr(bot.runner, "ROSTER_POLL_S", ROSTER_POLL_S)
+    caplog.set_level(logging.INFO)
+    async with world_on(emu, database_url, lease_ttl_s=LEASE_TTL_S):
+        default.send_text(SITI, "/start LEPING")
+        await default.wait_for(SITI, contains="Kios Desa Leping", timeout=ANSWER_TIMEOUT_S)
+        async with open_storage(database_url) as store:  # the new bot's dialogs, damaged
+            await _set_dialog(store.db, klaten.id, "{damaged")
+
+            await kiosdesa_bot(emu, database_url, "add", "klaten", stdin=KLATEN_TOKEN + "\n")
+            await eventually(lambda: _said(caplog, "bot klaten not started, trying again"), "log")
+            ours = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
+            assert not any(KLATEN_TOKEN in line for line in ours)
+
+            await _set_dialog(store.db, klaten.id, None)  # repaired
+        klaten.send_text(BUDI, "/start")
+        await klaten.wait_for(BUDI, timeout=ANSWER_TIMEOUT_S)
+
+
+async def _set_dialog(db: Database, bot_id: int, data: str | None) -> None:
+    """Store Budi's dialog data with the bot as it is, or delete it (None)."""
+    async with db.write() as conn:
+        mine = (user_data.c.user_id == BUDI) & (user_data.c.bot_id == bot_id)
+        await conn.execute(sa.delete(user_data).where(mine))
+        if data is not None:
+            await conn.execute(sa.insert(user_data).values(user_id=BUDI, bot_id=bot_id, data=data))
 
 
 async def _said(caplog: pytest.LogCaptureFixture, text: str) -> bool | None:
