@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-from telegram.error import TelegramError
+from functools import partial
 
 from bot.app import BotSeat, KiosApplication, build_application
 from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.domain.bots import BotAccount, masked_token
 from storage import Storage
+from storage.database_url import first_line
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ class BotRoster:
                 await self.drop(app)
         for account in await self._look():
             if account.id not in self._building:
-                self._building[account.id] = asyncio.create_task(
-                    self._built(account), name=f"building bot {account.name}"
-                )
+                task = asyncio.create_task(self._built(account), name=f"building {account.name}")
+                task.add_done_callback(partial(_log_unread_failure, account))
+                self._building[account.id] = task
         if self._building:  # usually built in this round; a slow getMe is waited for no longer
             await asyncio.wait(self._building.values(), timeout=BUILD_WAIT_S)
         for bot_id, task in list(self._building.items()):
@@ -77,12 +77,13 @@ class BotRoster:
         self._building.clear()
 
     async def drop(self, app: KiosApplication) -> None:
-        """Forget a removed bot's Application (stopped already): shut down, no peer's any more."""
-        await app.shutdown()
-        await app.bot.shutdown()
+        """Forget a bot's Application (removed, or whose start failed; stopped already): no
+        peer's any more, then shut down. Forgotten first, so a bot still in the table is built
+        anew at the next look even if its shutdown fails."""
         self.apps.remove(app)
         self._leaving.discard(app.bot.id)
         self.apps[0].bot_data[SERVICES_KEY].peers.pop(app.bot.id, None)
+        await _shut(app)
 
     async def _look(self) -> list[BotAccount]:
         """Read the bots table: note the bots removed from it; the bots added to it."""
@@ -97,14 +98,16 @@ class BotRoster:
 
     async def _built(self, account: BotAccount) -> KiosApplication | None:
         """An initialized Application for a bot added to the table, known to the others; None
-        if Telegram refuses its token or cannot be reached (tried again at the next look)."""
+        if Telegram refuses its token or cannot be reached, or the database fails while its
+        dialogs are read (tried again at the next look; logged here, so a failure never waits
+        unread in a building task)."""
         app = build_application(self.settings, self.store, BotSeat(account.token, account.id))
         try:
             await app.bot.initialize()  # getMe
-            await app.initialize()
-        except TelegramError as exc:
+            await app.initialize()  # reads its dialogs from the database
+        except Exception as exc:
             level = logging.DEBUG if account.id in self._refused else logging.WARNING
-            detail = _first_line(exc).replace(account.token, masked_token(account.token))
+            detail = first_line(exc).replace(account.token, masked_token(account.token))
             log.log(level, "bot %s not started, trying again: %s", account.name, detail)
             self._refused.add(account.id)
             await _shut(app)
@@ -127,12 +130,18 @@ class BotRoster:
 
 
 async def _shut(app: KiosApplication) -> None:
-    """Close what a half-built Application opened."""
-    await app.shutdown()
-    await app.bot.shutdown()
+    """Close what a (half-)built Application opened; its bot's connections even if the
+    Application's shutdown fails."""
+    try:
+        await app.shutdown()
+    finally:
+        await app.bot.shutdown()
 
 
-def _first_line(exc: TelegramError) -> str:
-    """The first line of Telegram's error."""
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+def _log_unread_failure(account: BotAccount, task: asyncio.Task[KiosApplication | None]) -> None:
+    """Log a building task's failure that `_built` did not handle (one line, token masked),
+    rather than leave it to "Task exception was never retrieved" at garbage collection."""
+    if task.cancelled() or (exc := task.exception()) is None:
+        return
+    detail = first_line(exc).replace(account.token, masked_token(account.token))
+    log.warning("bot %s not started, trying again: %s", account.name, detail)

@@ -35,7 +35,7 @@ from bot.serving import (
 from bot.transport.inbox_gate import InboxUnavailable
 from bot.transport.webhook import WebhookServer, local_path
 from storage import Storage, StorageUnavailable
-from storage.database_url import masked_url
+from storage.database_url import first_line, masked_url
 from storage.db import Database
 from storage.revision import schema_revision
 from storage.running import bot_running
@@ -179,21 +179,68 @@ async def _serve(roster: BotRoster, stop: asyncio.Event, webhook_url: str) -> No
 async def _follow_roster(
     roster: BotRoster, started: list[KiosApplication], webhook_url: str
 ) -> None:
-    """Start the bots added to the table, stop and forget those removed (one process)."""
+    """Start the bots added to the table, stop and forget those removed (one process).
+
+    One bot that fails to start or stop never stops the others: a failed start is tried again
+    at the next look, a failed stop still drops the bot."""
     try:
         added, removed = await roster.changes()
     except Exception as exc:  # the database busy or away: the next look tries again
         log.warning("could not read the bots table: %s", exc)
         return
     for app in removed:
-        started.remove(app)
-        await stop_serving(app)
-        await roster.drop(app)
-        log.info("no longer serving @%s", app.bot.username)
+        if app in started:
+            started.remove(app)
+        await _stop_removed(roster, app)
     for app in added:
         started.append(app)
-        await start_serving(app, _polling_failed, webhook_url=webhook_url)
+        try:
+            await start_serving(app, _polling_failed, webhook_url=webhook_url)
+        except Exception as exc:  # Telegram away, or the database: the next look tries again
+            log.warning(
+                "bot @%s not started, trying again in %g s: %s",
+                app.bot.username,
+                ROSTER_POLL_S,
+                _masked(exc, app.bot.token),
+            )
+            started.remove(app)
+            await _forget_half_started(roster, app)
+            continue
         log.info("serving @%s", app.bot.username)
+
+
+async def _stop_removed(roster: BotRoster, app: KiosApplication) -> None:
+    """Stop a bot removed from the table and drop it, even if it does not stop cleanly."""
+    try:
+        await stop_serving(app)
+    except Exception as exc:
+        log.warning(
+            "bot @%s did not stop cleanly, dropping it: %s",
+            app.bot.username,
+            _masked(exc, app.bot.token),
+        )
+    await _drop(roster, app)
+    log.info("no longer serving @%s", app.bot.username)
+
+
+async def _forget_half_started(roster: BotRoster, app: KiosApplication) -> None:
+    """Stop what a failed start began and forget the bot, so the next look builds it anew."""
+    with contextlib.suppress(Exception):  # its failure was logged; this is only the cleanup
+        await stop_serving(app)
+    await _drop(roster, app)
+
+
+async def _drop(roster: BotRoster, app: KiosApplication) -> None:
+    """Forget a bot's Application; a failure to close its connections is logged."""
+    try:
+        await roster.drop(app)
+    except Exception as exc:
+        log.warning("bot @%s not shut down cleanly: %s", app.bot.username, first_line(exc))
+
+
+def _masked(exc: BaseException, token: str) -> str:
+    """The first line of any failure, with a bot of the table's token masked."""
+    return first_line(exc).replace(token, shown_token(token))
 
 
 async def _reach_telegram(bot: Bot, settings: Settings, token: str, what: str) -> None:

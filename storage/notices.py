@@ -125,7 +125,10 @@ class NoticeListener:
                     await asyncio.wait_for(connection.close(), CHECK_TIMEOUT_S)
 
     async def _connect(self) -> asyncpg.Connection:
-        """A connection of its own, outside the pool (it stays open while the process runs)."""
+        """A connection of its own, outside the pool (it stays open while the process runs).
+
+        asyncpg's own timeout, not one around it: asyncpg closes a connection that opens just
+        as its timeout fires, where a `wait_for` around `connect` could leave it open."""
         engine = self.db.engine
         _, options = engine.dialect.create_connect_args(engine.url)
         for name in _DIALECT_ONLY:
@@ -134,7 +137,8 @@ class NoticeListener:
             **options.get("server_settings", {}),
             "application_name": APPLICATION_NAME,
         }
-        return await asyncio.wait_for(asyncpg.connect(**options), CHECK_TIMEOUT_S)
+        options["timeout"] = CHECK_TIMEOUT_S
+        return await asyncpg.connect(**options)
 
     async def _listen(self, connection: asyncpg.Connection, stop: asyncio.Event) -> None:
         """Listen on every channel until `stop` or the connection is lost (then raise)."""
