@@ -119,12 +119,14 @@ class LeaseKeeper:
         await self.rebalance()
 
     async def _keep_renewing(self, end: asyncio.Event) -> None:
-        """Renew every third of the lease time, whatever the rebalancing is busy with."""
+        """Renew every third of the lease time, whatever the rebalancing is busy with (a round
+        starts a third after the last one started: a slow answer does not push the next back,
+        so the clock of `_watch_deadlines` stops a bot only after a round failed)."""
         every = self.ttl_s / 3
         while not end.is_set():
-            await self.renew()
             planned = time.monotonic() + every
-            await nap(end, every)
+            await self.renew()
+            await nap(end, max(0.0, planned - time.monotonic()))
             late = time.monotonic() - planned
             if late > self.ttl_s * LATE_RENEWAL_TTLS:
                 log.warning("lease renewal %.1f s late: the process is busy", late)
