@@ -169,6 +169,11 @@ class LeasedSeats:
         renewed.default_bot_username = services.default_bot_username
         renewed.peers = services.peers  # one map shared by every bot of the process
         renewed.peers[services.bot_id] = fresh.bot
+        # One whose start failed half-way may still run (PTB refuses to shut it down then):
+        # stopped first, or every later start of the bot would fail here.
+        if old.running or (old.updater is not None and old.updater.running):
+            log.warning("@%s was still running: stopping it first", old.bot.username)
+            await stop_serving(old)
         await old.shutdown()
         return fresh
 
