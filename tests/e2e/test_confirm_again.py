@@ -122,5 +122,30 @@ async def test_confirm_pressed_again_after_the_bot_was_killed_before_its_reply(
     assert " ERROR " not in bots.outputs(), bots.outputs()
 
 
+async def test_top_up_confirmed_again_after_telegram_lost_its_reply(world: World) -> None:
+    emu = world.emu
+    await start_manager(emu)
+    await join(emu, SITI)
+    emu.send_text(SITI, "/topup")
+    ask = await emu.wait_for(SITI, contains=part_of("topup.ask_number"))
+    emu.send_text(SITI, "0812 3456 7890")
+    offer = await emu.wait_for(SITI, contains="Telkomsel", after=ask.message_id)
+    emu.press(SITI, offer.message_id, button_text="Pulsa 10.000 — IDR11,500")
+    summary = await emu.wait_for(SITI, contains=part_of("topup.summary"))
+    emu.faults.queue("editmessagetext", Fault.server_error(502), chat_id=SITI)
+
+    emu.press(SITI, summary.message_id, button_text=label("topup.confirm"))
+    async with world.database() as store:
+        topup = await eventually(lambda: the_order(store), "the top-up to be committed")
+    await eventually(lambda: _true_if(not emu.faults.pending), "the edit into 'sent'")
+    emu.press(SITI, summary.message_id, button_text=label("topup.confirm"))
+    sent = await emu.wait_for(SITI, contains=part_of("topup.submitted"))
+
+    assert sent.message_id == summary.message_id
+    assert f"#{topup.id}" in sent.text and "Pulsa 10.000" in sent.text
+    async with world.database() as store:
+        assert await store.requests.count_of_villager(SITI) == 1
+
+
 async def _true_if(condition: bool) -> bool | None:
     return True if condition else None
