@@ -16,7 +16,8 @@ confirmed, kill -9 of the process holding the most bots; for each of its bots, t
 until a probe "/start" is answered; then, from the database and the emulator: confirmed
 orders per villager (must be 1), manager cards and approval notices per approved order
 (once, or the outbox row marked "may arrive twice"), and the villagers caught mid-dialog by the kill
-who completed afterwards.
+who completed afterwards. A villager whose Confirm goes unanswered presses it once more (as a
+person would): how many were then shown "Order sent", and their orders each (must be 1).
 
 Run: python bench/fleet_bench.py --bots 1 10 --villagers 200
      python bench/fleet_bench.py --processes 3 --bots 6 --villagers 300 --kill
@@ -238,9 +239,12 @@ def print_checks(
     cut = [u for u, t in fleet.started_at.items() if t < killed_at and
            (u not in fleet.finished_at or fleet.finished_at[u] > killed_at)]  # fmt: skip
     done = sum(1 for u in cut if u in fleet.finished_at)
+    again = Counter(orders.get(user, 0) for user in fleet.sent_on_second_press)
     print(
         f"villagers mid-dialog at the kill {len(cut)}, completed after the takeover {done};"
-        f" stuck by step {dict(fleet.stuck)}"
+        f" stuck by step {dict(fleet.stuck)}; of those stuck at Confirm, shown 'Order sent'"
+        f" on pressing it again {len(fleet.sent_on_second_press)} (orders each"
+        f" {dict(sorted(again.items()))})"
     )
     for (where, text), count in fleet.last_seen.most_common(5):
         print(f"  stuck at {where} ({count}), the bot's last message: {text}")

@@ -107,6 +107,8 @@ class Fleet:
     stuck: Counter[str] = field(default_factory=Counter)
     # What a stuck villager saw last (the bot's latest message in the chat), by step.
     last_seen: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Villagers stuck at Confirm who pressed it again and were shown "Order sent".
+    sent_on_second_press: set[int] = field(default_factory=set)
 
     async def start_process(self) -> asyncio.subprocess.Process:
         """One more `kiosdesa run` on the fleet's database."""
@@ -202,6 +204,7 @@ async def _shop(fleet: Fleet, watch: Watcher, run: Run, user: int, index: int) -
         return partial(bot.press, user, seen.message_id, button_text=label)
 
     where = "join"
+    summary: Seen | None = None
     try:
         await step(bot, watch, run, user, say(f"/start {code(index)}"), center_name(index))
         where = "search"
@@ -227,9 +230,23 @@ async def _shop(fleet: Fleet, watch: Watcher, run: Run, user: int, index: int) -
         answer = presses[-1].answer if presses else None
         said = f"{shown[-1].text[:40] if shown else ''!r}; last press answered {answer}"
         fleet.last_seen[(where, said)] += 1
+        if summary is not None and where == "confirm":
+            await _confirm_again(fleet, bot, watch, run, user, tap(summary, "Confirm"))
         return
     fleet.confirmed.add(user)
     fleet.finished_at[user] = time.monotonic()
+
+
+async def _confirm_again(
+    fleet: Fleet, bot: EmulatedBot, watch: Watcher, run: Run, user: int, press: partial[object]
+) -> None:
+    """A villager whose Confirm went unanswered presses it again, as a person would: the order
+    its draft made answers ("Order sent"), and no second order is made (counted afterwards)."""
+    try:
+        await step(bot, watch, run, user, press, "Order sent")
+    except TimeoutError:
+        return
+    fleet.sent_on_second_press.add(user)
 
 
 async def manager_approves(

@@ -33,10 +33,12 @@ from handlers.dialogs import (
     Dialog,
     Handler,
     Step,
+    give_request_key,
     latest_summary,
     leave_dialog,
     next_summary,
     remind_buttons,
+    request_key,
     show_not_sent,
     show_submitted,
     typed_text,
@@ -189,6 +191,7 @@ async def summary_of(
         customer=draft["customer"],
         price=Html(price),
     )
+    give_request_key(draft)
     rows = [
         [step_button(plain(visitor.locale, "bill.confirm"), "ok", next_summary(context, draft))],
         cancel_row(visitor.locale),
@@ -215,7 +218,14 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     shown = token + Money(int(draft["fee"]), currency) if token else None
     try:
         request = await submit_bill(
-            context.store, visitor.user, visitor.center, bill, draft["customer"], token, shown
+            context.store,
+            visitor.user,
+            visitor.center,
+            bill,
+            draft["customer"],
+            token,
+            shown,
+            request_key(draft),
         )
     except PriceChanged:
         return await show_again(query, context, visitor, draft)
@@ -223,9 +233,10 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         context.dialog.pop(DRAFT_KEY, None)
         await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
         return ConversationHandler.END
-    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "bill.submitted", request)
+    # Kept until the villager has seen it: a Confirm pressed again then finds the request.
+    context.dialog.pop(DRAFT_KEY, None)
     return ConversationHandler.END
 
 

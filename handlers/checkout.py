@@ -43,8 +43,10 @@ from handlers.dialogs import (
     Handler,
     Step,
     draft_of,
+    give_request_key,
     leave_dialog,
     remind_buttons,
+    request_key,
     show_not_sent,
     show_submitted,
     typed_text,
@@ -101,6 +103,7 @@ async def summary(update: Update, context: KiosContext) -> Step:
         # What the villager sees now is what Confirm will submit, or they are shown it again.
         chosen["center_id"] = center.id
         chosen["cart"] = [list(line) for line in cart_snapshot(lines)]
+    give_request_key(chosen)
     if chosen.get("fulfilment") == Fulfilment.DELIVERY.value:
         km = distance_km(visitor.locale, chosen.get("distance_m") or 0)
         way = h(visitor.locale, "card.delivery", km=km)
@@ -142,7 +145,9 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         expected_lines=tuple(tuple(line) for line in chosen.get("cart", [])),
     )
     try:
-        request = await submit_order(context.store, visitor.user, visitor.center, checkout)
+        request = await submit_order(
+            context.store, visitor.user, visitor.center, checkout, request_key(chosen)
+        )
     except CartChanged:
         await notice(query, visitor.locale, "checkout.cart_changed", alert=True)
         return await summary(update, context)
@@ -159,9 +164,10 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         await query.answer()
         await show(query, hold_refusal(visitor.locale, refused))
         return ConversationHandler.END
-    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "checkout.submitted", request, number=request.id)
+    # Kept until the villager has seen it: a Confirm pressed again then finds the order.
+    context.dialog.pop(DRAFT_KEY, None)
     return ConversationHandler.END
 
 

@@ -11,6 +11,7 @@ text. When the latest dialog ends (or refuses to start), the one it interrupted 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
@@ -46,6 +47,10 @@ LAST_SEEN = "dialog_seen_at"
 # given, so a dialog started again never repeats one (see `next_summary`).
 SUMMARY_KEY = "summary"
 SUMMARIES_SHOWN = "summaries_shown"
+# In a draft: a random key given each time its summary is shown. The request its Confirm makes
+# keeps it, so that Confirm pressed again (its "sent" reply lost to a kill or to Telegram)
+# answers with that request, never a second one (bot/services/submissions.py).
+REQUEST_KEY = "request_key"
 # Wall-clock seconds, as stored in LAST_SEEN (a module attribute, so tests can move time on).
 clock = time.time
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -70,6 +75,17 @@ async def show_submitted(
     card = Html(villager_card_text(request, locale))
     text = t(locale, key, card=card, **values)
     await show(query, text, action_buttons(request, Role.VILLAGER, locale))
+
+
+def give_request_key(draft: dict[str, Any]) -> None:
+    """A summary of `draft` is about to be shown: a new key for the request its Confirm makes."""
+    draft[REQUEST_KEY] = secrets.token_hex(8)
+
+
+def request_key(draft: Mapping[str, Any]) -> str | None:
+    """The key of the request the draft's Confirm makes (None: a draft from before keys)."""
+    key = draft.get(REQUEST_KEY)
+    return str(key) if key else None
 
 
 def next_summary(context: KiosContext, draft: dict[str, Any]) -> int:

@@ -38,8 +38,10 @@ from handlers.dialogs import (
     Dialog,
     Step,
     draft_of,
+    give_request_key,
     leave_dialog,
     remind_buttons,
+    request_key,
     show_not_sent,
     show_submitted,
     typed_text,
@@ -196,6 +198,7 @@ async def summary(update: Update, context: KiosContext) -> Step:
         await say(update, t(visitor.locale, "common.stale"))
         return ConversationHandler.END
     price = Money(int(draft["price"]), visitor.center.currency)
+    give_request_key(draft)
     text = t(
         visitor.locale,
         "sell.summary",
@@ -236,17 +239,24 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     query = update.callback_query
     assert query is not None
     visitor = await visitor_of(update, context)
-    details = details_from(visitor, context.dialog.pop(DRAFT_KEY, None) or {})
+    draft = context.dialog.get(DRAFT_KEY) or {}
+    details = details_from(visitor, draft)
     if details is None or visitor.center is None:
+        context.dialog.pop(DRAFT_KEY, None)
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
     try:
-        request = await submit_offer(context.store, visitor.user, visitor.center, details)
+        request = await submit_offer(
+            context.store, visitor.user, visitor.center, details, request_key(draft)
+        )
     except TooManyOpenRequests as refused:
+        context.dialog.pop(DRAFT_KEY, None)
         await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
         return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "sell.submitted", request)
+    # Kept until the villager has seen it: a Confirm pressed again then finds the offer.
+    context.dialog.pop(DRAFT_KEY, None)
     return ConversationHandler.END
 
 

@@ -32,10 +32,12 @@ from handlers.dialogs import (
     Dialog,
     Handler,
     Step,
+    give_request_key,
     latest_summary,
     leave_dialog,
     next_summary,
     remind_buttons,
+    request_key,
     show_not_sent,
     show_submitted,
     typed_text,
@@ -171,6 +173,7 @@ def summary_of(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The top-up to confirm, at the product's price now; the draft keeps the price shown."""
     draft["price"] = product.price.minor
+    give_request_key(draft)
     rows = [
         [step_button(visitor.locale, "topup.confirm", "ok", next_summary(context, draft))],
         [step_button(visitor.locale, "topup.cancel", "no")],
@@ -203,7 +206,7 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     shown = Money(int(draft["price"]), visitor.center.currency)
     try:
         request = await submit_topup(
-            context.store, visitor.user, visitor.center, number, product, shown
+            context.store, visitor.user, visitor.center, number, product, shown, request_key(draft)
         )
     except PriceChanged:
         return await show_again(query, context, visitor, draft, product)
@@ -211,9 +214,10 @@ async def confirm(update: Update, context: KiosContext) -> Step:
         context.dialog.pop(DRAFT_KEY, None)
         await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
         return ConversationHandler.END
-    context.dialog.pop(DRAFT_KEY, None)
     await query.answer()
     await show_submitted(query, visitor.locale, "topup.submitted", request)
+    # Kept until the villager has seen it: a Confirm pressed again then finds the request.
+    context.dialog.pop(DRAFT_KEY, None)
     return ConversationHandler.END
 
 

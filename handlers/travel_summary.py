@@ -33,10 +33,13 @@ from bot.views.labels import class_label, ticket_label, travel_refusal_key
 from bot.views.texts import Html, counted, plain, t
 from handlers.common import Visitor, answer_press, notice, say, visitor_of
 from handlers.dialogs import (
+    REQUEST_KEY,
     Step,
     draft_of,
+    give_request_key,
     leave_dialog,
     remind_buttons,
+    request_key,
     show_not_sent,
     show_submitted,
     typed_text,
@@ -181,6 +184,7 @@ async def lodging_budget(update: Update, context: KiosContext) -> Step:
 async def summary(update: Update, context: KiosContext, visitor: Visitor) -> Step:
     """Show the request as the manager will get it, with Confirm and Cancel."""
     chosen = draft(context)
+    give_request_key(chosen)
     kind = RequestKind.LODGING if chosen.get("lodging") else RequestKind.TICKET
     preview = summary_text(chosen, kind, visitor)
     rows = [
@@ -239,19 +243,27 @@ async def confirm(update: Update, context: KiosContext) -> Step:
     visitor = await visitor_of(update, context)
     query = update.callback_query
     assert query is not None
-    chosen = context.dialog.pop(DRAFT_KEY, None) or {}
+    chosen = dict(context.dialog.get(DRAFT_KEY) or {})
     complete = {"names", "class"} <= chosen.keys() or {"place", "guests"} <= chosen.keys()
     if visitor.center is None or not complete:
+        context.dialog.pop(DRAFT_KEY, None)
         await notice(query, visitor.locale, "common.stale", alert=True)
         return ConversationHandler.END
+    key = request_key(chosen)
     kind = RequestKind.LODGING if chosen.pop("lodging", False) else RequestKind.TICKET
+    details = {name: value for name, value in chosen.items() if name != REQUEST_KEY}
     try:
-        request = await submit_travel(context.store, visitor.user, visitor.center, kind, chosen)
+        request = await submit_travel(
+            context.store, visitor.user, visitor.center, kind, details, key
+        )
     except TooManyOpenRequests as refused:
+        context.dialog.pop(DRAFT_KEY, None)
         await show_not_sent(query, visitor.locale, refused, "requests.too_many_open")
         return ConversationHandler.END
     await query.answer()
     await show_submitted(query, visitor.locale, "travel.submitted", request)
+    # Kept until the villager has seen it: a Confirm pressed again then finds the request.
+    context.dialog.pop(DRAFT_KEY, None)
     return ConversationHandler.END
 
 

@@ -1,6 +1,9 @@
 """Submitting requests: a villager's cart becomes an order (stock reserved), or a service asked.
 
 The `*_in` functions run inside the caller's transaction, with the audit row and messages.
+A submission names the key of the draft it comes from: when the villager has made a request
+with that key already (their Confirm went through, but its reply was lost to a kill, so they
+press it again), that request is returned and nothing is submitted or checked again.
 """
 
 from __future__ import annotations
@@ -38,16 +41,40 @@ _TAKE_STOCK = (
 )
 _STOCK_LEFT = sa.select(products.c.stock).where(products.c.id == _PRODUCT)
 _NEW_REQUEST = requests.insert().returning(requests.c.id)
+_MADE_WITH = sa.select(requests.c.id).where(
+    requests.c.villager_id == sa.bindparam("villager", type_=requests.c.villager_id.type),
+    requests.c.draft_key == sa.bindparam("key", type_=requests.c.draft_key.type),
+)
 _ORDERED_LINES_DELETE = cart_items.delete().where(
     cart_items.c.user_id == sa.bindparam("villager", type_=cart_items.c.user_id.type),
     cart_items.c.product_id.in_(sa.bindparam("ordered", expanding=True)),
 )
 
 
+async def made_with_in(
+    conn: AsyncConnection, villager_id: int, draft_key: str | None
+) -> ServiceRequest | None:
+    """The request the villager made from the draft with `draft_key`, if any (None: no key)."""
+    if draft_key is None:
+        return None
+    found = await conn.execute(_MADE_WITH, {"villager": villager_id, "key": draft_key})
+    request_id = found.scalar()
+    return None if request_id is None else await one_request_in(conn, int(request_id))
+
+
 async def submit_goods_order_in(
-    conn: AsyncConnection, villager_id: int, center: Center, checkout: Checkout, notify: Notifier
+    conn: AsyncConnection,
+    villager_id: int,
+    center: Center,
+    checkout: Checkout,
+    notify: Notifier,
+    draft_key: str | None = None,
 ) -> ServiceRequest:
-    """The villager's cart as a submitted order, its stock reserved and its lines taken out."""
+    """The villager's cart as a submitted order, its stock reserved and its lines taken out;
+    the order made from the draft with `draft_key` already, if there is one."""
+    made = await made_with_in(conn, villager_id, draft_key)
+    if made is not None:
+        return made
     await check_room_in(conn, villager_id, center.id)
     lines = await cart_lines_in(conn, villager_id, center.id, center.currency)
     if not lines:
@@ -58,7 +85,7 @@ async def submit_goods_order_in(
     await check_holding_in(conn, villager_id, center.id, lines)
     for line in lines:
         await _take_stock(conn, line)
-    request_id = await _insert_order(conn, villager_id, center, checkout, lines)
+    request_id = await _insert_order(conn, villager_id, center, checkout, lines, draft_key)
     ordered = [line.product.id for line in lines]
     await conn.execute(_ORDERED_LINES_DELETE, {"villager": villager_id, "ordered": ordered})
     return await _submitted(conn, request_id, villager_id, notify)
@@ -73,8 +100,13 @@ async def submit_service_in(
     price: Money,
     commission: Money,
     notify: Notifier,
+    draft_key: str | None = None,
 ) -> ServiceRequest:
-    """A service request (top-up, bill, ...) as submitted."""
+    """A service request (top-up, bill, ...) as submitted; the request made from the draft
+    with `draft_key` already, if there is one."""
+    made = await made_with_in(conn, villager_id, draft_key)
+    if made is not None:
+        return made
     await check_room_in(conn, villager_id, center.id)
     stamp = now()
     result = await conn.execute(
@@ -88,6 +120,7 @@ async def submit_service_in(
             total_minor=price.minor,
             commission_minor=commission.minor,
             details=json.dumps(dict(details), ensure_ascii=False),
+            draft_key=draft_key,
             created_at=stamp,
             updated_at=stamp,
         )
@@ -121,6 +154,7 @@ async def _insert_order(
     center: Center,
     checkout: Checkout,
     lines: Sequence[CartLine],
+    draft_key: str | None,
 ) -> int:
     total = sum(line.subtotal.minor for line in lines)
     stamp = now()
@@ -138,6 +172,7 @@ async def _insert_order(
         "distance_m": checkout.distance_m,
         "note": checkout.note,
         "details": "{}",
+        "draft_key": draft_key,
         "created_at": stamp,
         "updated_at": stamp,
     }

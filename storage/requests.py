@@ -7,10 +7,12 @@ request_changes.py, reading in request_reads.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.entities import Center, Checkout, ServiceRequest
@@ -27,7 +29,7 @@ from storage.request_reads import (
     requests_in,
     with_items_in,
 )
-from storage.request_submissions import submit_goods_order_in, submit_service_in
+from storage.request_submissions import made_with_in, submit_goods_order_in, submit_service_in
 from storage.schema import request_events, requests
 
 __all__ = ["Decider", "Notifier", "Requests"]
@@ -41,13 +43,24 @@ class Requests:
         self.outbox = outbox
 
     async def submit_goods_order(
-        self, villager_id: int, center: Center, checkout: Checkout, notify: Notifier
+        self,
+        villager_id: int,
+        center: Center,
+        checkout: Checkout,
+        notify: Notifier,
+        draft_key: str | None = None,
     ) -> ServiceRequest:
-        """Turn the villager's cart into a submitted order, reserving stock, in one transaction."""
-        async with self.db.write() as conn:
-            submitted = await submit_goods_order_in(conn, villager_id, center, checkout, notify)
-        self.outbox.wake()
-        return submitted
+        """Turn the villager's cart into a submitted order, reserving stock, in one transaction;
+        the order made from the draft with `draft_key` already, if there is one."""
+        submit = partial(
+            submit_goods_order_in,
+            villager_id=villager_id,
+            center=center,
+            checkout=checkout,
+            notify=notify,
+            draft_key=draft_key,
+        )
+        return await self._submit_once(villager_id, draft_key, submit)
 
     async def submit_service(
         self,
@@ -58,12 +71,48 @@ class Requests:
         price: Money,
         commission: Money,
         notify: Notifier,
+        draft_key: str | None = None,
     ) -> ServiceRequest:
-        """Record a service request (top-up, bill, ...) as submitted, with its messages."""
-        async with self.db.write() as conn:
-            submitted = await submit_service_in(
-                conn, villager_id, center, kind, details, price, commission, notify
-            )
+        """Record a service request (top-up, bill, ...) as submitted, with its messages; the
+        request made from the draft with `draft_key` already, if there is one."""
+        submit = partial(
+            submit_service_in,
+            villager_id=villager_id,
+            center=center,
+            kind=kind,
+            details=details,
+            price=price,
+            commission=commission,
+            notify=notify,
+            draft_key=draft_key,
+        )
+        return await self._submit_once(villager_id, draft_key, submit)
+
+    async def made_with(self, villager_id: int, draft_key: str | None) -> ServiceRequest | None:
+        """The request the villager made from the draft with `draft_key`, if any."""
+        async with self.db.read() as conn:
+            return await made_with_in(conn, villager_id, draft_key)
+
+    async def _submit_once(
+        self,
+        villager_id: int,
+        draft_key: str | None,
+        submit: Callable[[AsyncConnection], Awaitable[ServiceRequest]],
+    ) -> ServiceRequest:
+        """Run one submission's transaction; its messages go out after it.
+
+        Two submissions of one draft at once (the same Confirm handled by two processes) both
+        find no request with its key yet; the unique index refuses the second one's row, which
+        then answers with the first one's request.
+        """
+        try:
+            async with self.db.write() as conn:
+                submitted = await submit(conn)
+        except IntegrityError:
+            first = await self.made_with(villager_id, draft_key)
+            if first is None:
+                raise
+            return first
         self.outbox.wake()
         return submitted
 

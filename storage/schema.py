@@ -116,6 +116,10 @@ requests = sa.Table(
     sa.Column("payment", sa.String(16), nullable=False, server_default="unpaid"),
     sa.Column("payment_by", sa.BigInteger),
     sa.Column("payment_at", sa.Float),
+    # The random key of the draft that made it: Confirm pressed again finds this request
+    # (storage/request_submissions.py); NULL for requests made before 0020.
+    sa.Column("draft_key", sa.String(32)),
+    sa.Index("ix_requests_villager_draft", "villager_id", "draft_key", unique=True),
 )
 
 request_items = sa.Table(

@@ -4,6 +4,10 @@ Each request is written together with the manager's new card (bot/services/notif
 A villager with as many open requests as one may have is refused (TooManyOpenRequests, see
 bot/domain/holding.py), inside the transaction that would store the request.
 No Telegram here: handlers call these and turn results and refusals into messages.
+
+Each takes the key of the villager's draft (handlers/dialogs.py `draft_key`): a request made
+from that draft already is returned as it is, before anything is checked again, so a Confirm
+pressed again after its reply was lost answers with the request it made, never a second one.
 """
 
 from __future__ import annotations
@@ -41,13 +45,17 @@ def check_delivery(center: Center, lat: float, lon: float) -> DeliveryCheck | No
 
 
 async def submit_order(
-    store: Storage, villager: User, center: Center, checkout: Checkout
+    store: Storage,
+    villager: User,
+    center: Center,
+    checkout: Checkout,
+    draft_key: str | None = None,
 ) -> ServiceRequest:
     """Submit the villager's cart as a goods order; raises EmptyCart, CartChanged, OutOfStock,
     HoldLimitReached or TooManyOpenRequests."""
     listeners = await audience(store, center, villager)
     return await store.requests.submit_goods_order(
-        villager.id, center, checkout, notifier_for(listeners)
+        villager.id, center, checkout, notifier_for(listeners), draft_key
     )
 
 
@@ -58,12 +66,16 @@ async def submit_topup(
     number: MobileNumber,
     product: ServiceProduct,
     shown: Money | None = None,
+    draft_key: str | None = None,
 ) -> ServiceRequest:
     """Submit a phone top-up at the center's price, with its commission recorded.
 
     `shown` is the total the villager confirmed (None skips the check): PriceChanged if the
     product as read now costs anything else.
     """
+    made = await store.requests.made_with(villager.id, draft_key)
+    if made is not None:
+        return made
     if shown is not None and product.price != shown:
         raise PriceChanged()
     details = {
@@ -74,18 +86,29 @@ async def submit_topup(
         "product": product.name,
     }
     return await _submit_service(
-        store, villager, center, RequestKind.TOPUP, details, product.price, product.commission
+        store,
+        villager,
+        center,
+        RequestKind.TOPUP,
+        details,
+        product.price,
+        product.commission,
+        draft_key,
     )
 
 
 async def submit_offer(
-    store: Storage, villager: User, center: Center, details: Mapping[str, Any]
+    store: Storage,
+    villager: User,
+    center: Center,
+    details: Mapping[str, Any],
+    draft_key: str | None = None,
 ) -> ServiceRequest:
     """Send a villager's produce offer to the manager; its total is every unit sold."""
     total = Money(int(details[UNIT_PRICE]), center.currency).times(int(details[QUANTITY]))
     nothing = Money.zero(center.currency)
     return await _submit_service(
-        store, villager, center, RequestKind.PRODUCE, details, total, nothing
+        store, villager, center, RequestKind.PRODUCE, details, total, nothing, draft_key
     )
 
 
@@ -97,12 +120,16 @@ async def submit_bill(
     customer: str,
     token_value: Money | None = None,
     shown: Money | None = None,
+    draft_key: str | None = None,
 ) -> ServiceRequest:
     """Submit a bill: a prepaid token at its price plus the fee, any other bill to be quoted.
 
     `shown` is the token's total the villager confirmed (None skips the check): PriceChanged
     if the fee now makes it anything else.
     """
+    made = await store.requests.made_with(villager.id, draft_key)
+    if made is not None:
+        return made
     charge = await store.services.fee_for(center, RequestKind.BILL)
     details: dict[str, Any] = {"bill": bill.value, "customer": customer}
     details["priced"] = priced_up_front(bill)
@@ -113,16 +140,23 @@ async def submit_bill(
             raise PriceChanged()
     else:
         total, charge = Money.zero(center.currency), Money.zero(center.currency)
-    return await _submit_service(store, villager, center, RequestKind.BILL, details, total, charge)
+    return await _submit_service(
+        store, villager, center, RequestKind.BILL, details, total, charge, draft_key
+    )
 
 
 async def submit_travel(
-    store: Storage, villager: User, center: Center, kind: RequestKind, details: Mapping[str, Any]
+    store: Storage,
+    villager: User,
+    center: Center,
+    kind: RequestKind,
+    details: Mapping[str, Any],
+    draft_key: str | None = None,
 ) -> ServiceRequest:
     """Submit a ticket or lodging request; the manager looks for options and quotes them."""
     nothing = Money.zero(center.currency)
     return await _submit_service(
-        store, villager, center, kind, {**details, "priced": False}, nothing, nothing
+        store, villager, center, kind, {**details, "priced": False}, nothing, nothing, draft_key
     )
 
 
@@ -134,9 +168,10 @@ async def _submit_service(
     details: Mapping[str, Any],
     price: Money,
     commission: Money,
+    draft_key: str | None,
 ) -> ServiceRequest:
     """Submit a request other than a cart, at `price`, of which `commission` is the center's."""
     listeners = await audience(store, center, villager)
     return await store.requests.submit_service(
-        villager.id, center, kind, details, price, commission, notifier_for(listeners)
+        villager.id, center, kind, details, price, commission, notifier_for(listeners), draft_key
     )
