@@ -238,6 +238,21 @@ async def fill_cart(emulator: BotApiEmulator, user_id: int, search: str = "minya
     await emulator.wait_for(user_id, contains=shown("shop.in_cart", quantity=1).strip())
 
 
+async def to_summary(emu: BotApiEmulator, user_id: int) -> SentMessage:
+    """Join, put one item in the cart and go through checkout (pickup, no note) up to the
+    summary to confirm."""
+    await join(emu, user_id)
+    await fill_cart(emu, user_id)
+    emu.send_text(user_id, "/cart")
+    cart = await emu.wait_for(user_id, contains=part_of("cart.summary"))
+    emu.press(user_id, cart.message_id, button_text=label("cart.checkout"))
+    how = await emu.wait_for(user_id, contains=part_of("checkout.how"))
+    emu.press(user_id, how.message_id, button_text=label("checkout.pickup"))
+    note = await emu.wait_for(user_id, contains=part_of("checkout.ask_note"))
+    emu.press(user_id, note.message_id, button_text=label("checkout.skip_note"))
+    return await emu.wait_for(user_id, contains=part_of("checkout.summary"))
+
+
 async def order_in_chat(emulator: BotApiEmulator, user_id: int) -> SentMessage:
     """Join, fill the cart and check out for pickup without a note; returns "Order sent"."""
     await join(emulator, user_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 
-from bot.devtools.emulator import BotApiEmulator, Fault, SentMessage
+from bot.devtools.emulator import Fault, SentMessage
 from bot.domain.entities import ServiceRequest
 from storage import Storage
 from storage.persistence import DatabasePersistence
@@ -19,30 +19,16 @@ from tests.e2e.conftest import (
     SITI,
     World,
     eventually,
-    fill_cart,
     join,
     label,
     part_of,
     start_manager,
+    to_summary,
 )
 from tests.e2e.test_restart import Bots, bots  # noqa: F401 - the fixture
 
 # Long enough for the bot to be killed while it waits; the emulator answers 504 after it.
 HANG_S = 20.0
-
-
-async def checkout_summary(emu: BotApiEmulator) -> SentMessage:
-    """Siti joins, puts oil in her cart and checks out for pickup: the summary to confirm."""
-    await join(emu, SITI)
-    await fill_cart(emu, SITI)
-    emu.send_text(SITI, "/cart")
-    cart = await emu.wait_for(SITI, contains=part_of("cart.summary"))
-    emu.press(SITI, cart.message_id, button_text=label("cart.checkout"))
-    how = await emu.wait_for(SITI, contains=part_of("checkout.how"))
-    emu.press(SITI, how.message_id, button_text=label("checkout.pickup"))
-    note = await emu.wait_for(SITI, contains=part_of("checkout.ask_note"))
-    emu.press(SITI, note.message_id, button_text=label("checkout.skip_note"))
-    return await emu.wait_for(SITI, contains=part_of("checkout.summary"))
 
 
 async def the_order(store: Storage) -> ServiceRequest | None:
@@ -63,7 +49,7 @@ def assert_sent(done: SentMessage, summary: SentMessage, order: ServiceRequest) 
 async def test_confirm_pressed_again_after_telegram_lost_its_reply(world: World) -> None:
     emu = world.emu
     await start_manager(emu)
-    summary = await checkout_summary(emu)
+    summary = await to_summary(emu, SITI)
     emu.faults.queue("editmessagetext", Fault.server_error(502), chat_id=SITI)
 
     emu.press(SITI, summary.message_id, button_text=label("checkout.confirm"))
@@ -91,7 +77,7 @@ async def test_confirm_pressed_again_after_the_bot_was_killed_before_its_reply(
     emu = bots.emu
     first = await bots.start()
     await start_manager(emu)
-    summary = await checkout_summary(emu)
+    summary = await to_summary(emu, SITI)
     async with bots.database() as store:
         dialogs = DatabasePersistence(store.db)
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import storage.db
-from bot.devtools.emulator import BotApiEmulator, SentMessage, server
+from bot.devtools.emulator import BotApiEmulator, server
 from bot.devtools.emulator.params import Call
 from bot.devtools.emulator.state import EmulatorState
 from storage import Storage
@@ -28,12 +28,11 @@ from tests.e2e.conftest import (
     SITI,
     World,
     eventually,
-    fill_cart,
-    join,
     label,
     part_of,
     shown,
     start_manager,
+    to_summary,
     world_on,
 )
 
@@ -81,20 +80,6 @@ async def impatient_world(
     monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", SHORT_BUSY_TIMEOUT_MS)
     async with world_on(emu, sqlite_url) as running:
         yield running
-
-
-async def to_summary(emu: BotApiEmulator, user_id: int) -> SentMessage:
-    """Join, put one item in the cart and go through checkout up to the summary."""
-    await join(emu, user_id)
-    await fill_cart(emu, user_id)
-    emu.send_text(user_id, "/cart")
-    cart = await emu.wait_for(user_id, contains=part_of("cart.summary"))
-    emu.press(user_id, cart.message_id, button_text=label("cart.checkout"))
-    how = await emu.wait_for(user_id, contains=part_of("checkout.how"))
-    emu.press(user_id, how.message_id, button_text=label("checkout.pickup"))
-    note = await emu.wait_for(user_id, contains=part_of("checkout.ask_note"))
-    emu.press(user_id, note.message_id, button_text=label("checkout.skip_note"))
-    return await emu.wait_for(user_id, contains=part_of("checkout.summary"))
 
 
 async def orders_and_carts(store: Storage, user_id: int) -> tuple[int, int]:
